@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The one test command: static checks, renderer build, then every test file under test/ with node's runner.
+// Ends with the line "N passed, N failed[, N skipped]" that CI reads.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const onlyFiles = process.argv.includes('--no-checks');
+
+function run(label, cmd, args, opts = {}) {
+  process.stdout.write(`\n== ${label}: ${[cmd, ...args].join(' ')}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  return r.status === 0;
+}
+
+function findTests(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (/\.test\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const checks = [];
+if (!onlyFiles) {
+  const bin = (n) => join(root, 'node_modules', '.bin', n);
+  checks.push(['eslint', run('lint', bin('eslint'), ['.'])]);
+  checks.push(['tsc', run('typecheck core', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])]);
+  if (existsSync(join(root, 'renderer', 'tsconfig.json'))) {
+    checks.push(['svelte-check', run('typecheck renderer', bin('svelte-check'), ['--tsconfig', 'renderer/tsconfig.json', '--fail-on-warnings'])]);
+  }
+  if (existsSync(join(root, 'renderer', 'vite.config.ts'))) {
+    checks.push(['renderer build', run('build renderer', bin('vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'])]);
+  }
+}
+
+const testRoot = join(root, 'test');
+const dirs = tiers.length ? tiers.map((t) => join(testRoot, t)) : [testRoot];
+const files = dirs.flatMap(findTests).map((f) => relative(root, f));
+const tapFile = join(mkdtempSync(join(tmpdir(), 'flatdeck-test-')), 'results.tap');
+process.stdout.write(`\n== tests: ${files.length} files\n`);
+spawnSync(
+  process.execPath,
+  [
+    '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, FLATDECK_TEST: '1' } },
+);
+
+const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
+const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
+const failedChecks = checks.filter(([, ok]) => !ok);
+for (const [name] of failedChecks) process.stdout.write(`check failed: ${name}\n`);
+const passed = count('pass') + checks.length - failedChecks.length;
+const failed = count('fail') + count('cancelled') + failedChecks.length;
+const skipped = count('skipped') + count('todo');
+if (!tap) process.stdout.write('the test runner wrote no results\n');
+process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exit(failed > 0 || !tap ? 1 : 0);
