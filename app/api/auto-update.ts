@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { ClusterId } from './clusters.ts';
+import { ApiErrorInfo } from './errors.ts';
+import { NodeName } from './nodes.ts';
+
+export const FluoInstall = z.object({
+  present: z.boolean(),
+  namespace: z.string().nullable(),
+  version: z.string().nullable(),
+  managedBy: z.enum(['flatdeck', 'kubermatic', 'other']).nullable(),
+  agentReady: z.number().int().nonnegative(),
+  agentDesired: z.number().int().nonnegative(),
+});
+
+export const NodeAutoUpdateState = z.object({
+  node: NodeName,
+  updateEngine: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']),
+  updateEngineActive: z.boolean().nullable(),
+  locksmithd: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']),
+  group: z.string().nullable(),
+  server: z.string().nullable(),
+  reachable: z.boolean(),
+  error: z.string().nullable(),
+});
+
+export const MachineDeploymentSummary = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  operatingSystem: z.string(),
+  disableAutoUpdate: z.boolean(),
+  replicas: z.number().int().nonnegative(),
+  updatedReplicas: z.number().int().nonnegative(),
+  readyReplicas: z.number().int().nonnegative(),
+  nodes: z.array(NodeName),
+});
+export type MachineDeploymentSummary = z.infer<typeof MachineDeploymentSummary>;
+
+export const AutoUpdateStatus = z.object({
+  cluster: ClusterId,
+  enabled: z.enum(['on', 'off', 'mixed']),
+  fluo: FluoInstall,
+  nodes: z.array(NodeAutoUpdateState),
+  machineDeployments: z.array(MachineDeploymentSummary),
+  warnings: z.array(z.string()),
+});
+export type AutoUpdateStatus = z.infer<typeof AutoUpdateStatus>;
+
+export const PlanChange = z.object({ target: z.string(), node: NodeName.nullable(), action: z.string() });
+
+export const AutoUpdatePlan = z.object({
+  planId: z.string(),
+  cluster: ClusterId,
+  enable: z.boolean(),
+  changes: z.array(PlanChange),
+  notes: z.array(z.string()),
+});
+export type AutoUpdatePlan = z.infer<typeof AutoUpdatePlan>;
+
+export const AutoUpdateReport = z.object({
+  planId: z.string(),
+  results: z.array(z.object({ target: z.string(), node: NodeName.nullable(), ok: z.boolean(), error: ApiErrorInfo.nullable() })),
+  unreachable: z.array(NodeName),
+});
+
+const AutoUpdateToggleOptions = z.object({
+  rebootWindowStart: z.string().nullable().default(null),
+  rebootWindowLength: z.string().nullable().default(null),
+  disableMode: z.enum(['mask', 'server-disabled']).default('mask'),
+});
+
+export const autoUpdateMethods = {
+  'autoUpdate.status': { params: z.object({ cluster: ClusterId }), result: AutoUpdateStatus },
+  'autoUpdate.plan': { params: z.object({ cluster: ClusterId, enable: z.boolean(), options: AutoUpdateToggleOptions.default(AutoUpdateToggleOptions.parse({})) }), result: AutoUpdatePlan },
+  'autoUpdate.apply': { params: z.object({ cluster: ClusterId, planId: z.string() }), result: AutoUpdateReport },
+  'md.list': { params: z.object({ cluster: ClusterId }), result: z.array(MachineDeploymentSummary) },
+  'md.setAutoUpdate': {
+    params: z.object({ cluster: ClusterId, namespace: z.string(), name: z.string(), enabled: z.boolean(), confirmReplacesNodes: z.number().int().nonnegative() }),
+    result: MachineDeploymentSummary,
+  },
+  'md.migrateFlatcar': {
+    params: z.object({ cluster: ClusterId, namespace: z.string(), name: z.string(), confirmReplacesNodes: z.number().int().nonnegative() }),
+    result: MachineDeploymentSummary,
+  },
+} as const;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { activityMethods } from './activity.ts';
+import { autoUpdateMethods } from './auto-update.ts';
+import { ClusterId, ClusterSummary, ConnectParams } from './clusters.ts';
+import { NodeLiveState, NodeName, NodeSummary } from './nodes.ts';
+import { pipelineMethods } from './pipeline.ts';
+import { promptMethods } from './prompts.ts';
+import { settingsMethods } from './settings.ts';
+
+const clusterMethods = {
+  'clusters.list': { params: z.object({}).default({}), result: z.array(ClusterSummary) },
+  'clusters.connect': { params: ConnectParams, result: ClusterSummary },
+  'clusters.disconnect': { params: ConnectParams, result: ClusterSummary },
+  'nodes.list': { params: z.object({ cluster: ClusterId }), result: z.array(NodeSummary) },
+  'nodes.refreshLive': {
+    params: z.object({ cluster: ClusterId, nodes: z.array(NodeName).optional() }),
+    result: z.array(NodeLiveState),
+  },
+} as const;
+
+/** Every request the UI or CLI can make: method name → params and result schemas. */
+export const apiMethods = {
+  ...clusterMethods,
+  ...pipelineMethods,
+  ...promptMethods,
+  ...settingsMethods,
+  ...activityMethods,
+  ...autoUpdateMethods,
+} as const;
+
+export type ApiMethods = typeof apiMethods;
+export type ApiMethod = keyof ApiMethods;
+/** What a caller passes (defaults may be omitted). */
+export type ApiParams<M extends ApiMethod> = z.input<ApiMethods[M]['params']>;
+/** What a handler receives after validation (defaults filled in). */
+export type ApiParsedParams<M extends ApiMethod> = z.output<ApiMethods[M]['params']>;
+export type ApiResult<M extends ApiMethod> = z.output<ApiMethods[M]['result']>;
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return Object.hasOwn(apiMethods, name);
+}

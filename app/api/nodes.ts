@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ClusterId } from './clusters.ts';
+import { UpdateEngineStatus } from './update-engine.ts';
+
+export const NodeName = z.string().min(1).max(253);
+
+export const Distribution = z.enum(['flatcar', 'ubuntu', 'other']);
+export type Distribution = z.infer<typeof Distribution>;
+
+export const Taint = z.object({ key: z.string(), value: z.string().optional(), effect: z.string() });
+
+/** What FLUO's agent/operator wrote on the node (flatcar-linux-update.v1.flatcar-linux.net/*). */
+export const FluoNodeState = z.object({
+  status: z.string().nullable(),
+  newVersion: z.string().nullable(),
+  lastCheckedTime: z.string().nullable(),
+  rebootNeeded: z.boolean(),
+  rebootOk: z.boolean(),
+  rebootInProgress: z.boolean(),
+  rebootPaused: z.boolean(),
+  beforeReboot: z.boolean(),
+  afterReboot: z.boolean(),
+});
+export type FluoNodeState = z.infer<typeof FluoNodeState>;
+
+/** flatdeck's own crash-safety mirror on the node (flatdeck.io/* annotations). */
+export const FlatdeckNodeMark = z.object({
+  instance: z.string(),
+  step: z.string(),
+  since: z.string(),
+  cordonedByUs: z.boolean(),
+});
+export type FlatdeckNodeMark = z.infer<typeof FlatdeckNodeMark>;
+
+export const NodeSummary = z.object({
+  name: NodeName,
+  roles: z.array(z.string()),
+  addresses: z.object({
+    internalIP: z.string().nullable(),
+    externalIP: z.string().nullable(),
+    hostname: z.string().nullable(),
+  }),
+  osImage: z.string(),
+  distribution: Distribution,
+  flatcarVersion: z.string().nullable(),
+  channel: z.enum(['alpha', 'beta', 'stable', 'lts']).nullable(),
+  kernelVersion: z.string(),
+  kubeletVersion: z.string(),
+  ready: z.enum(['True', 'False', 'Unknown']),
+  lastHeartbeat: z.string().nullable(),
+  unschedulable: z.boolean(),
+  taints: z.array(Taint),
+  bootID: z.string(),
+  fluo: FluoNodeState.nullable(),
+  flatdeck: FlatdeckNodeMark.nullable(),
+  machineDeployment: z.string().nullable(),
+  createdAt: z.string().nullable(),
+});
+export type NodeSummary = z.infer<typeof NodeSummary>;
+
+/** Live per-node state read over SSH; absent until flatdeck has asked the node. */
+export const NodeLiveState = z.object({
+  node: NodeName,
+  at: z.string(),
+  updateEngine: UpdateEngineStatus.nullable(),
+  updateEngineUnit: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']).nullable(),
+  versionId: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type NodeLiveState = z.infer<typeof NodeLiveState>;
+
+export const NodesEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), cluster: ClusterId, nodes: z.array(NodeSummary) }),
+  z.object({ type: z.literal('upsert'), cluster: ClusterId, node: NodeSummary }),
+  z.object({ type: z.literal('delete'), cluster: ClusterId, name: NodeName }),
+  z.object({ type: z.literal('live'), cluster: ClusterId, state: NodeLiveState }),
+]);
+export type NodesEvent = z.infer<typeof NodesEvent>;

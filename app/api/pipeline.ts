@@ -1,0 +1,188 @@
+import { z } from 'zod';
+import { ClusterId } from './clusters.ts';
+import { ApiErrorInfo } from './errors.ts';
+import { NodeName } from './nodes.ts';
+
+/** The steps of one node's update, in the order the pipeline runs them. */
+export const pipelineSteps = [
+  'preflight',
+  'update',
+  'lock',
+  'cordon',
+  'drain',
+  'reboot',
+  'verify',
+  'uncordon',
+  'release',
+  'health-gate',
+  'settle',
+] as const;
+export const PipelineStep = z.enum(pipelineSteps);
+export type PipelineStep = z.infer<typeof PipelineStep>;
+
+export const StepStatus = z.enum(['started', 'progress', 'succeeded', 'failed', 'skipped']);
+export type StepStatus = z.infer<typeof StepStatus>;
+
+const FactValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const StepEvent = z.object({
+  runId: z.string(),
+  cluster: ClusterId,
+  node: NodeName,
+  step: PipelineStep,
+  status: StepStatus,
+  at: z.string(),
+  message: z.string(),
+  detail: z.record(z.string(), FactValue).default({}),
+  durationMs: z.number().nonnegative().nullable().default(null),
+  error: ApiErrorInfo.nullable().default(null),
+});
+export type StepEvent = z.infer<typeof StepEvent>;
+
+/** One line of the terminal pane: exactly what ran over SSH and what came back. */
+export const CommandEvent = z.object({
+  runId: z.string().nullable(),
+  cluster: ClusterId,
+  node: NodeName,
+  commandId: z.string(),
+  command: z.string(),
+  stream: z.enum(['command', 'stdout', 'stderr', 'exit']),
+  data: z.string(),
+  at: z.string(),
+});
+export type CommandEvent = z.infer<typeof CommandEvent>;
+
+export const PodAction = z.enum(['evict', 'skip-daemonset', 'skip-mirror', 'skip-finished', 'delete-emptydir', 'delete-unmanaged']);
+
+export const PodPlan = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  action: PodAction,
+  reason: z.string(),
+});
+export type PodPlan = z.infer<typeof PodPlan>;
+
+export const Blocker = z.object({
+  kind: z.enum(['pdb-zero', 'multi-pdb', 'unmanaged-pod', 'emptydir-pod', 'finalizer', 'unhealthy-pdb', 'fluo-busy', 'ssh', 'sudo', 'other']),
+  message: z.string(),
+  pod: z.string().nullable().default(null),
+  pdb: z.string().nullable().default(null),
+});
+export type Blocker = z.infer<typeof Blocker>;
+
+export const PreflightReport = z.object({
+  cluster: ClusterId,
+  node: NodeName,
+  ok: z.boolean(),
+  versionId: z.string().nullable(),
+  bootId: z.string().nullable(),
+  sudoOk: z.boolean(),
+  updateEngineUnit: z.string().nullable(),
+  locksmithdUnit: z.string().nullable(),
+  pods: z.array(PodPlan),
+  blockers: z.array(Blocker),
+  errors: z.array(ApiErrorInfo),
+});
+export type PreflightReport = z.infer<typeof PreflightReport>;
+
+export const RebootWindow = z.object({
+  days: z.array(z.enum(['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'])).min(1),
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+  lengthMinutes: z.number().int().min(1).max(7 * 24 * 60),
+  timeZone: z.string().min(1),
+});
+export type RebootWindow = z.infer<typeof RebootWindow>;
+
+export const HealthGate = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('ssh'), command: z.string().min(1), timeoutSeconds: z.number().int().positive().default(60) }),
+  z.object({
+    kind: z.literal('job'),
+    namespace: z.string().min(1),
+    template: z.record(z.string(), z.unknown()),
+    timeoutSeconds: z.number().int().positive().default(300),
+  }),
+]);
+export type HealthGate = z.infer<typeof HealthGate>;
+
+export const UpdateOptions = z.object({
+  drainTimeoutSeconds: z.number().int().positive().default(600),
+  onDrainTimeout: z.enum(['stop', 'skip', 'force']).default('stop'),
+  emptyDirPolicy: z.enum(['refuse', 'delete']).default('refuse'),
+  unmanagedPodPolicy: z.enum(['refuse', 'delete']).default('refuse'),
+  restoreUpdateEngine: z.enum(['restore', 'leave-enabled']).default('restore'),
+  settleSeconds: z.number().int().nonnegative().default(30),
+  waitForDaemonSets: z.boolean().default(true),
+});
+export type UpdateOptions = z.infer<typeof UpdateOptions>;
+
+export const RolloutOptions = UpdateOptions.extend({
+  selection: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('nodes'), nodes: z.array(NodeName).min(1) }),
+    z.object({ kind: z.literal('all-flatcar') }),
+    z.object({ kind: z.literal('machine-deployment'), name: z.string().min(1) }),
+  ]),
+  order: z.enum(['as-given', 'name', 'oldest-version-first']).default('as-given'),
+  maxParallelDownloads: z.number().int().min(1).max(50).default(3),
+  rebootWindow: RebootWindow.nullable().default(null),
+  healthGate: HealthGate.nullable().default(null),
+  stopOnFailure: z.boolean().default(true),
+});
+export type RolloutOptions = z.infer<typeof RolloutOptions>;
+
+export const NodePhase = z.enum(['waiting', 'downloading', 'ready-to-reboot', 'active', 'done', 'current', 'failed', 'needs-attention', 'skipped']);
+
+export const RolloutNodeState = z.object({
+  node: NodeName,
+  phase: NodePhase,
+  step: PipelineStep.nullable(),
+  fromVersion: z.string().nullable(),
+  toVersion: z.string().nullable(),
+  downloadProgress: z.number().min(0).max(1).nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  error: ApiErrorInfo.nullable(),
+});
+export type RolloutNodeState = z.infer<typeof RolloutNodeState>;
+
+export const RolloutState = z.object({
+  runId: z.string(),
+  cluster: ClusterId,
+  kind: z.enum(['single', 'rollout']),
+  status: z.enum(['pending', 'running', 'paused', 'waiting-for-window', 'waiting-for-lock', 'cancelling', 'cancelled', 'failed', 'succeeded']),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  etaSeconds: z.number().nonnegative().nullable(),
+  nodes: z.array(RolloutNodeState),
+  error: ApiErrorInfo.nullable(),
+});
+export type RolloutState = z.infer<typeof RolloutState>;
+
+/** A run another instance (or a crashed one) left behind, found from the journal or node annotations. */
+export const UnfinishedRun = z.object({
+  runId: z.string(),
+  cluster: ClusterId,
+  instance: z.string(),
+  ours: z.boolean(),
+  node: NodeName,
+  step: z.string(),
+  since: z.string(),
+  cordonedByUs: z.boolean(),
+});
+export type UnfinishedRun = z.infer<typeof UnfinishedRun>;
+
+export const pipelineMethods = {
+  'nodes.preflight': { params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOptions.partial().default({}) }), result: PreflightReport },
+  'pipeline.updateNode': {
+    params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOptions.partial().default({}) }),
+    result: z.object({ runId: z.string() }),
+  },
+  'rollout.start': { params: z.object({ cluster: ClusterId, options: RolloutOptions }), result: z.object({ runId: z.string() }) },
+  'rollout.pause': { params: z.object({ runId: z.string() }), result: RolloutState },
+  'rollout.resume': { params: z.object({ runId: z.string() }), result: RolloutState },
+  'rollout.cancel': { params: z.object({ runId: z.string() }), result: RolloutState },
+  'rollout.list': { params: z.object({ cluster: ClusterId }), result: z.array(RolloutState) },
+  'runs.unfinished': { params: z.object({ cluster: ClusterId }), result: z.array(UnfinishedRun) },
+  'runs.resume': { params: z.object({ cluster: ClusterId, runId: z.string() }), result: z.object({ runId: z.string() }) },
+  'runs.handBack': { params: z.object({ cluster: ClusterId, runId: z.string() }), result: z.object({ handedBack: z.array(NodeName) }) },
+} as const;
