@@ -63,7 +63,22 @@ export const PodPlan = z.object({
 export type PodPlan = z.infer<typeof PodPlan>;
 
 export const Blocker = z.object({
-  kind: z.enum(['pdb-zero', 'multi-pdb', 'unmanaged-pod', 'emptydir-pod', 'finalizer', 'unhealthy-pdb', 'fluo-busy', 'ssh', 'sudo', 'other']),
+  kind: z.enum([
+    'pdb-zero',
+    'multi-pdb',
+    'unmanaged-pod',
+    'emptydir-pod',
+    'finalizer',
+    'unhealthy-pdb',
+    'fluo-busy',
+    'flatdeck-busy',
+    'not-flatcar',
+    'ssh',
+    'sudo',
+    'other',
+  ]),
+  /** Errors stop the run before anything changes; warnings are shown and the run goes on. */
+  severity: z.enum(['error', 'warning']).default('error'),
   message: z.string(),
   pod: z.string().nullable().default(null),
   pdb: z.string().nullable().default(null),
@@ -112,6 +127,16 @@ export const UpdateOptions = z.object({
   restoreUpdateEngine: z.enum(['restore', 'leave-enabled']).default('restore'),
   settleSeconds: z.number().int().nonnegative().default(30),
   waitForDaemonSets: z.boolean().default(true),
+  /** Pods terminating longer than this are not waited for (kubectl --skip-wait-for-delete-timeout); null = always wait. */
+  skipDeletedAfterSeconds: z.number().int().positive().nullable().default(null),
+  /** From `systemctl reboot` until the node is back on the new version, Ready, with its DaemonSet pods Ready. */
+  rebootTimeoutSeconds: z.number().int().positive().default(900),
+  /** From `-check_for_update` until UPDATED_NEED_REBOOT. */
+  updateTimeoutSeconds: z.number().int().positive().default(3600),
+  /** update-engine marks a new boot good ~45 s after it starts; re-masking earlier would make the next boot roll back. */
+  restoreAfterBootSeconds: z.number().int().nonnegative().default(60),
+  /** The cluster Lease: others may take it over after this long without an observed renewal. */
+  leaseDurationSeconds: z.number().int().min(2).max(3600).default(15),
 });
 export type UpdateOptions = z.infer<typeof UpdateOptions>;
 
@@ -155,6 +180,8 @@ export const RolloutState = z.object({
   etaSeconds: z.number().nonnegative().nullable(),
   nodes: z.array(RolloutNodeState),
   error: ApiErrorInfo.nullable(),
+  /** What the run is waiting for right now (the lock holder, a FLUO node, the window), for the operator. */
+  waitingFor: z.string().nullable().default(null),
 });
 export type RolloutState = z.infer<typeof RolloutState>;
 
@@ -168,6 +195,8 @@ export const UnfinishedRun = z.object({
   step: z.string(),
   since: z.string(),
   cordonedByUs: z.boolean(),
+  /** Another instance's run counts as abandoned only once its Lease expired (or it holds none). */
+  leaseExpired: z.boolean().default(true),
 });
 export type UnfinishedRun = z.infer<typeof UnfinishedRun>;
 
