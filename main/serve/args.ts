@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const serveUsage = `usage: npm run serve [-- --demo] [--port P]
+
+  --demo       run against the built-in simulated Flatcar cluster
+  --port P     TCP port on 127.0.0.1 (default 0: a free port)
+  --help       show this text`;
+
+const ServeArgs = z.object({
+  demo: z.boolean(),
+  port: z
+    .string()
+    .regex(/^\d{1,5}$/, '--port must be a whole number from 0 to 65535')
+    .transform(Number)
+    .pipe(z.number().max(65535, '--port must be a whole number from 0 to 65535')),
+  help: z.boolean(),
+});
+export type ServeArgs = z.infer<typeof ServeArgs>;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parses `npm run serve` arguments; throws UsageError with an operator-readable message. */
+export function parseServeArgs(argv: readonly string[]): ServeArgs {
+  let values: { demo?: boolean; port?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { demo: { type: 'boolean' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const parsed = ServeArgs.safeParse({ demo: values.demo ?? false, port: values.port ?? '0', help: values.help ?? false });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+}
