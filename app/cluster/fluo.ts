@@ -1,0 +1,63 @@
+import type { FluoNodeState } from '../api/nodes.ts';
+
+/** FLUO's node label and annotation prefix (flatcar-linux-update-operator `pkg/constants`). */
+export const FLUO_PREFIX = 'flatcar-linux-update.v1.flatcar-linux.net/';
+
+export const fluoKeys = {
+  status: `${FLUO_PREFIX}status`,
+  newVersion: `${FLUO_PREFIX}new-version`,
+  lastCheckedTime: `${FLUO_PREFIX}last-checked-time`,
+  rebootNeeded: `${FLUO_PREFIX}reboot-needed`,
+  rebootInProgress: `${FLUO_PREFIX}reboot-in-progress`,
+  rebootOk: `${FLUO_PREFIX}reboot-ok`,
+  rebootPaused: `${FLUO_PREFIX}reboot-paused`,
+  agentMadeUnschedulable: `${FLUO_PREFIX}agent-made-unschedulable`,
+  beforeReboot: `${FLUO_PREFIX}before-reboot`,
+  afterReboot: `${FLUO_PREFIX}after-reboot`,
+  id: `${FLUO_PREFIX}id`,
+  version: `${FLUO_PREFIX}version`,
+  group: `${FLUO_PREFIX}group`,
+} as const;
+
+type StringMap = Readonly<Record<string, string>> | undefined;
+
+function hasFluoKey(map: StringMap): boolean {
+  if (!map) return false;
+  for (const key in map) if (key.startsWith(FLUO_PREFIX)) return true;
+  return false;
+}
+
+const isTrue = (v: string | undefined): boolean => v === 'true';
+
+/**
+ * FLUO's view of the node, or null when neither its agent nor its operator has touched it.
+ * `reboot-needed` is written as annotation and label; either being "true" counts.
+ */
+export function readFluoState(annotations: StringMap, labels: StringMap): FluoNodeState | null {
+  if (!hasFluoKey(annotations) && !hasFluoKey(labels)) return null;
+  const a = annotations ?? {};
+  const l = labels ?? {};
+  return {
+    status: a[fluoKeys.status] ?? null,
+    newVersion: a[fluoKeys.newVersion] ?? null,
+    lastCheckedTime: a[fluoKeys.lastCheckedTime] ?? null,
+    rebootNeeded: isTrue(a[fluoKeys.rebootNeeded]) || isTrue(l[fluoKeys.rebootNeeded]),
+    rebootOk: isTrue(a[fluoKeys.rebootOk]),
+    rebootInProgress: isTrue(a[fluoKeys.rebootInProgress]),
+    rebootPaused: isTrue(a[fluoKeys.rebootPaused]),
+    beforeReboot: isTrue(l[fluoKeys.beforeReboot]),
+    afterReboot: isTrue(l[fluoKeys.afterReboot]),
+  };
+}
+
+/** The Flatcar version FLUO's agent read from os-release (label `version`), when the node has one. */
+export function fluoVersionLabel(labels: StringMap): string | null {
+  return labels?.[fluoKeys.version] ?? null;
+}
+
+/** FLUO's `-status` CURRENT_OP as a short word for tables: UPDATE_STATUS_UPDATED_NEED_REBOOT → UPDATED_NEED_REBOOT. */
+export function fluoStatusWord(state: FluoNodeState): string | null {
+  if (state.rebootInProgress) return 'REBOOTING';
+  if (!state.status) return state.rebootNeeded ? 'UPDATED_NEED_REBOOT' : null;
+  return state.status.replace(/^UPDATE_STATUS_/, '');
+}
