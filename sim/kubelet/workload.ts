@@ -5,7 +5,7 @@ import { KubeApiError, type KubeRestClient } from './rest-client.ts';
 
 export const WORKLOAD_NAMESPACES = ['shop', 'monitoring'] as const;
 
-interface Manifest {
+export interface KubeManifest {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
@@ -28,7 +28,7 @@ function podTemplate(app: string, spec: object) {
   return { metadata: { labels: { app } }, spec: { terminationGracePeriodSeconds: 30, ...spec } };
 }
 
-function daemonSet(namespace: string, name: string, image: string, hostNetwork: boolean): Manifest {
+function daemonSet(namespace: string, name: string, image: string, hostNetwork: boolean): KubeManifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -46,7 +46,7 @@ function daemonSet(namespace: string, name: string, image: string, hostNetwork: 
   };
 }
 
-function deployment(namespace: string, name: string, replicas: number, image: string, spec: object = {}): Manifest {
+function deployment(namespace: string, name: string, replicas: number, image: string, spec: object = {}): KubeManifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -59,7 +59,7 @@ function deployment(namespace: string, name: string, replicas: number, image: st
   };
 }
 
-function pdb(namespace: string, name: string, budget: { minAvailable: number } | { maxUnavailable: number }): Manifest {
+function pdb(namespace: string, name: string, budget: { minAvailable: number } | { maxUnavailable: number }): KubeManifest {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
@@ -68,8 +68,8 @@ function pdb(namespace: string, name: string, budget: { minAvailable: number } |
   };
 }
 
-export function workloadManifests(): Manifest[] {
-  const namespaces: Manifest[] = WORKLOAD_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+export function workloadManifests(): KubeManifest[] {
+  const namespaces: KubeManifest[] = WORKLOAD_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
   return [
     ...namespaces,
     daemonSet('kube-system', 'kube-proxy', 'registry.k8s.io/kube-proxy:v1.36.3', true),
@@ -105,7 +105,7 @@ export function workloadManifests(): Manifest[] {
   ];
 }
 
-export function collectionPath(m: Manifest): string {
+export function collectionPath(m: KubeManifest): string {
   const [group, version] = m.apiVersion.includes('/') ? m.apiVersion.split('/') : ['', m.apiVersion];
   const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const plural = `${m.kind.toLowerCase()}s`;
@@ -122,4 +122,8 @@ export async function ensureWorkload(client: KubeRestClient): Promise<string[]> 
     else if (res.status !== 409) throw new KubeApiError('POST', path, res.status, res.body);
   }
   return created;
+}
+
+export function objectPath(m: KubeManifest): string {
+  return `${collectionPath(m)}/${encodeURIComponent(m.metadata.name)}`;
 }

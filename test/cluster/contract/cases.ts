@@ -1,0 +1,21 @@
+// Every contract case, in the order they run against each target.
+import { applyCases } from './apply.ts';
+import { cordonCases } from './cordon.ts';
+import { evictionCases } from './eviction.ts';
+import type { ContractCase } from './helpers.ts';
+import { leaseCases } from './lease.ts';
+import { machineDeploymentCases } from './machine-deployment.ts';
+import { nodeCases } from './nodes.ts';
+import { podCases } from './pods.ts';
+import { rbacCases } from './rbac.ts';
+
+export const contractCases: readonly ContractCase[] = [
+  ...nodeCases,
+  ...cordonCases,
+  ...leaseCases,
+  ...rbacCases,
+  ...machineDeploymentCases,
+  ...applyCases,
+  ...podCases,
+  ...evictionCases,
+];
