@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -45,7 +46,7 @@ async function probeError(conn: ClusterConnection): Promise<ApiError> {
 
 before(async () => {
   pki = makePki();
-  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const auth = req.headers.authorization ?? '';
     if (auth === 'Bearer viewer') {
       res.writeHead(403, { 'content-type': 'application/json' }).end(statusBody(403, 'Forbidden', FORBIDDEN_MESSAGE));
@@ -59,7 +60,7 @@ before(async () => {
   wrongHostApi = await startHttps(pki.wrongHost, handler);
   silent = createServer(() => undefined);
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  silentPort = (silent.address() as import('node:net').AddressInfo).port;
+  silentPort = (silent.address() as AddressInfo).port;
 });
 
 after(async () => {
@@ -78,7 +79,7 @@ describe('classifying real failures of a cluster connection', () => {
   it('connection refused → cluster-unreachable, transient', async () => {
     const free = createServer();
     await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
-    const port = (free.address() as import('node:net').AddressInfo).port;
+    const port = (free.address() as AddressInfo).port;
     await new Promise((r) => free.close(r));
     const e = await probeError(connection(`https://127.0.0.1:${port}`, pki.ca.cert, { token: 'good' }));
     assert.equal(e.kind, 'cluster-unreachable');
