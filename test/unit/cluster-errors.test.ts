@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,7 @@ let api: FakeApiServer;
 let wrongHostApi: FakeApiServer;
 let silent: Server;
 let silentPort = 0;
+const silentSockets: Socket[] = [];
 
 const FORBIDDEN_MESSAGE = 'nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the cluster scope';
 
@@ -58,7 +59,7 @@ before(async () => {
   };
   api = await startHttps(pki.server, handler);
   wrongHostApi = await startHttps(pki.wrongHost, handler);
-  silent = createServer(() => undefined);
+  silent = createServer((socket) => silentSockets.push(socket));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   silentPort = (silent.address() as AddressInfo).port;
 });
@@ -66,7 +67,7 @@ before(async () => {
 after(async () => {
   await api.stop();
   await wrongHostApi.stop();
-  silent.closeAllConnections?.();
+  for (const s of silentSockets) s.destroy();
   await new Promise((r) => silent.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
