@@ -1,0 +1,28 @@
+import { de } from './de.ts';
+import { en } from './en.ts';
+import type { MessageKey } from './en.ts';
+import { translate } from './translate.ts';
+import type { Vars } from './translate.ts';
+
+export type Lang = 'en' | 'de';
+export type { MessageKey };
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, de };
+
+class I18n {
+  lang = $state<Lang>('en');
+  /** BCP 47 tag for Intl formatting of numbers, dates and times. */
+  locale = $derived(this.lang === 'de' ? 'de-DE' : 'en-GB');
+
+  t = (key: MessageKey, vars?: Vars): string => translate(dictionaries[this.lang], key, vars);
+
+  /** For keys built from data (e.g. `state.${key}`): falls back to the raw value when no message exists. */
+  tx = (key: string, fallback: string, vars?: Vars): string => {
+    const dict = dictionaries[this.lang] as Record<string, string>;
+    return key in dict ? translate(dict, key, vars) : fallback;
+  };
+}
+
+export const i18n = new I18n();
+export const t = i18n.t;
+export const tx = i18n.tx;

@@ -1,0 +1,208 @@
+import type {
+  CommandEvent,
+  NodeLiveState,
+  NodeSummary,
+  NodesEvent,
+  RolloutNodeState,
+  RolloutState,
+  StepEvent,
+  UpdateOp,
+} from '../../../../app/api/index.ts';
+import type { ProgressSample } from './download.ts';
+
+export type UpdateStateKey =
+  | 'idle'
+  | 'checking'
+  | 'available'
+  | 'downloading'
+  | 'finalizing'
+  | 'need-reboot'
+  | 'in-pipeline'
+  | 'error'
+  | 'unknown'
+  | 'not-flatcar';
+
+export const updateStateKeys: readonly UpdateStateKey[] = [
+  'idle',
+  'checking',
+  'available',
+  'downloading',
+  'finalizing',
+  'need-reboot',
+  'in-pipeline',
+  'error',
+  'unknown',
+  'not-flatcar',
+];
+
+export type AttentionReason = 'not-ready' | 'cordoned' | 'live-error' | 'update-error' | 'reboot-pending' | 'run-failed' | 'left-behind';
+
+export interface NodeRow {
+  name: string;
+  summary: NodeSummary;
+  live: NodeLiveState | null;
+  /** This node's entry in the most recent run that included it. */
+  run: RolloutNodeState | null;
+  runId: string | null;
+  runStatus: RolloutState['status'] | null;
+  lastStep: StepEvent | null;
+}
+
+export interface NodeHistory {
+  runId: string | null;
+  /** update_engine operations in the order they were first seen in this run. */
+  ops: Array<{ op: UpdateOp; at: string }>;
+  samples: ProgressSample[];
+  steps: StepEvent[];
+  commands: CommandEvent[];
+}
+
+const maxCommandLines = 2000;
+const maxSamples = 400;
+const activeRunStatuses = new Set<RolloutState['status']>(['pending', 'running', 'paused', 'waiting-for-window', 'waiting-for-lock', 'cancelling']);
+
+export function isRunActive(status: RolloutState['status'] | null): boolean {
+  return status !== null && activeRunStatuses.has(status);
+}
+
+const opState: Record<UpdateOp, UpdateStateKey> = {
+  UPDATE_STATUS_IDLE: 'idle',
+  UPDATE_STATUS_CHECKING_FOR_UPDATE: 'checking',
+  UPDATE_STATUS_UPDATE_AVAILABLE: 'available',
+  UPDATE_STATUS_DOWNLOADING: 'downloading',
+  UPDATE_STATUS_VERIFYING: 'finalizing',
+  UPDATE_STATUS_FINALIZING: 'finalizing',
+  UPDATE_STATUS_UPDATED_NEED_REBOOT: 'need-reboot',
+  UPDATE_STATUS_REPORTING_ERROR_EVENT: 'error',
+};
+
+const pipelineOnlySteps = new Set(['lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon']);
+
+/** One word for where a node's OS update stands: update_engine's state, unless the pipeline holds the node. */
+export function updateState(row: NodeRow): UpdateStateKey {
+  if (row.summary.distribution !== 'flatcar') return 'not-flatcar';
+  if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') return 'error';
+  if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
+  const op = row.live?.updateEngine?.currentOp;
+  if (op) return opState[op];
+  return 'unknown';
+}
+
+export function attentionReasons(row: NodeRow): AttentionReason[] {
+  const reasons: AttentionReason[] = [];
+  const active = isRunActive(row.runStatus);
+  if (row.summary.ready !== 'True' && !active) reasons.push('not-ready');
+  if (row.summary.unschedulable && !active) reasons.push('cordoned');
+  if (row.live?.error) reasons.push('live-error');
+  if (row.live?.updateEngine?.currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT') reasons.push('update-error');
+  if (row.live?.updateEngine?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && !active) reasons.push('reboot-pending');
+  if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') reasons.push('run-failed');
+  if (row.summary.flatdeck && !active) reasons.push('left-behind');
+  return reasons;
+}
+
+function emptyHistory(runId: string | null): NodeHistory {
+  return { runId, ops: [], samples: [], steps: [], commands: [] };
+}
+
+/** Everything the renderer knows about one cluster's nodes, folded from the core's pushed events. */
+export class FleetModel {
+  readonly cluster: string;
+  readonly rows = new Map<string, NodeRow>();
+  readonly histories = new Map<string, NodeHistory>();
+  readonly rollouts = new Map<string, RolloutState>();
+
+  constructor(cluster: string) {
+    this.cluster = cluster;
+  }
+
+  history(node: string): NodeHistory {
+    let h = this.histories.get(node);
+    if (!h) {
+      h = emptyHistory(null);
+      this.histories.set(node, h);
+    }
+    return h;
+  }
+
+  /** Returns whether the event concerned this cluster (and so changed the model). */
+  applyNodes(ev: NodesEvent): boolean {
+    if (ev.cluster !== this.cluster) return false;
+    switch (ev.type) {
+      case 'snapshot': {
+        const names = new Set(ev.nodes.map((n) => n.name));
+        for (const name of [...this.rows.keys()]) if (!names.has(name)) this.rows.delete(name);
+        for (const node of ev.nodes) this.#upsert(node);
+        return true;
+      }
+      case 'upsert':
+        this.#upsert(ev.node);
+        return true;
+      case 'delete':
+        return this.rows.delete(ev.name);
+      case 'live':
+        this.applyLive(ev.state);
+        return true;
+    }
+  }
+
+  applyLive(state: NodeLiveState): void {
+    const row = this.rows.get(state.node);
+    if (row) row.live = state;
+    const ue = state.updateEngine;
+    if (!ue) return;
+    const h = this.history(state.node);
+    const rebooted = h.steps.some((s) => s.step === 'reboot');
+    if (!rebooted && h.ops.at(-1)?.op !== ue.currentOp) h.ops.push({ op: ue.currentOp, at: state.at });
+    if (ue.currentOp === 'UPDATE_STATUS_DOWNLOADING' || ue.currentOp === 'UPDATE_STATUS_FINALIZING') {
+      h.samples.push({ atMs: Date.parse(state.at), progress: ue.progress, newSize: ue.newSize });
+      if (h.samples.length > maxSamples) h.samples.splice(0, h.samples.length - maxSamples);
+    }
+  }
+
+  applyStep(ev: StepEvent): boolean {
+    if (ev.cluster !== this.cluster) return false;
+    let h = this.history(ev.node);
+    if (h.runId !== ev.runId) {
+      const lastOp = h.ops.at(-1);
+      const fresh = emptyHistory(ev.runId);
+      fresh.commands = h.commands;
+      if (lastOp) fresh.ops.push(lastOp);
+      this.histories.set(ev.node, fresh);
+      h = fresh;
+    }
+    h.steps.push(ev);
+    const row = this.rows.get(ev.node);
+    if (row) row.lastStep = ev;
+    return true;
+  }
+
+  applyCommand(ev: CommandEvent): boolean {
+    if (ev.cluster !== this.cluster) return false;
+    const h = this.history(ev.node);
+    h.commands.push(ev);
+    if (h.commands.length > maxCommandLines) h.commands.splice(0, h.commands.length - maxCommandLines);
+    return true;
+  }
+
+  applyRollout(state: RolloutState): boolean {
+    if (state.cluster !== this.cluster) return false;
+    this.rollouts.set(state.runId, state);
+    for (const n of state.nodes) {
+      const row = this.rows.get(n.node);
+      if (!row) continue;
+      // A finished run must not mask a newer active one for the same node.
+      if (row.runId && row.runId !== state.runId && isRunActive(row.runStatus) && !isRunActive(state.status)) continue;
+      row.run = n;
+      row.runId = state.runId;
+      row.runStatus = state.status;
+    }
+    return true;
+  }
+
+  #upsert(node: NodeSummary): void {
+    const row = this.rows.get(node.name);
+    if (row) row.summary = node;
+    else this.rows.set(node.name, { name: node.name, summary: node, live: null, run: null, runId: null, runStatus: null, lastStep: null });
+  }
+}

@@ -1,0 +1,110 @@
+import type { PipelineStep, StepEvent, UpdateOp } from '../../../../app/api/index.ts';
+import type { NodeHistory } from './fleet.ts';
+
+/** The stepper's stages: update_engine's own states, then what the pipeline does around the reboot. */
+export const progressionKeys = [
+  'UPDATE_STATUS_IDLE',
+  'UPDATE_STATUS_CHECKING_FOR_UPDATE',
+  'UPDATE_STATUS_UPDATE_AVAILABLE',
+  'UPDATE_STATUS_DOWNLOADING',
+  'UPDATE_STATUS_FINALIZING',
+  'UPDATE_STATUS_UPDATED_NEED_REBOOT',
+  'cordon',
+  'drain',
+  'reboot',
+  'verify',
+  'uncordon',
+] as const;
+export type ProgressionKey = (typeof progressionKeys)[number];
+
+export type StageStatus = 'pending' | 'active' | 'done' | 'failed' | 'skipped';
+
+export interface Stage {
+  key: ProgressionKey;
+  status: StageStatus;
+  /** When the stage was first reached (ISO), if it was observed. */
+  at: string | null;
+  durationMs: number | null;
+  /** Facts from the latest event of the stage (e.g. drain's pod counts, the version after reboot). */
+  detail: Record<string, string | number | boolean | null>;
+  message: string | null;
+}
+
+const opIndex: Partial<Record<UpdateOp, number>> = {
+  UPDATE_STATUS_IDLE: 0,
+  UPDATE_STATUS_CHECKING_FOR_UPDATE: 1,
+  UPDATE_STATUS_UPDATE_AVAILABLE: 2,
+  UPDATE_STATUS_DOWNLOADING: 3,
+  UPDATE_STATUS_VERIFYING: 4,
+  UPDATE_STATUS_FINALIZING: 4,
+  UPDATE_STATUS_UPDATED_NEED_REBOOT: 5,
+};
+
+const pipelineStages: readonly PipelineStep[] = ['cordon', 'drain', 'reboot', 'verify', 'uncordon'];
+
+function stageFromSteps(key: PipelineStep, steps: readonly StepEvent[]): Stage {
+  const mine = steps.filter((s) => s.step === key);
+  const first = mine[0];
+  const last = mine.at(-1);
+  const stage: Stage = { key: key as ProgressionKey, status: 'pending', at: first?.at ?? null, durationMs: null, detail: {}, message: null };
+  if (!last) return stage;
+  stage.detail = Object.assign({}, ...mine.map((s) => s.detail)) as Stage['detail'];
+  stage.message = last.error?.message ?? last.message;
+  switch (last.status) {
+    case 'started':
+    case 'progress':
+      stage.status = 'active';
+      break;
+    case 'succeeded':
+      stage.status = 'done';
+      stage.durationMs = last.durationMs ?? (first ? Date.parse(last.at) - Date.parse(first.at) : null);
+      break;
+    case 'failed':
+      stage.status = 'failed';
+      break;
+    case 'skipped':
+      stage.status = 'skipped';
+      break;
+  }
+  return stage;
+}
+
+/**
+ * Where one node stands in IDLE → … → UPDATED_NEED_REBOOT → cordon → drain → reboot → verify → uncordon.
+ * update_engine stages come from the observed operations (first-seen times), pipeline stages from step events.
+ */
+export function progression(history: Pick<NodeHistory, 'ops' | 'steps'>, currentOp: UpdateOp | null): Stage[] {
+  const { ops, steps } = history;
+  const pipeline = pipelineStages.map((k) => stageFromSteps(k, steps));
+  const pipelineStarted = pipeline.some((s) => s.status !== 'pending');
+  const updateStep = steps.filter((s) => s.step === 'update').at(-1);
+  const lastOp = ops.at(-1)?.op ?? null;
+  const reached = opIndex[currentOp ?? lastOp ?? 'UPDATE_STATUS_REPORTING_ERROR_EVENT'] ?? Math.max(-1, ...ops.map((o) => opIndex[o.op] ?? -1));
+  const engineFailed = currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT' || updateStep?.status === 'failed';
+
+  const engine: Stage[] = progressionKeys.slice(0, 6).map((key, i) => {
+    const seen = ops.findLast((o) => opIndex[o.op] === i);
+    let status: StageStatus = 'pending';
+    if (pipelineStarted || i < reached) status = 'done';
+    else if (i === reached) status = engineFailed ? 'failed' : 'active';
+    const message = status === 'failed' ? (updateStep?.error?.message ?? updateStep?.message ?? null) : null;
+    return { key, status, at: seen?.at ?? null, durationMs: null, detail: {}, message };
+  });
+  // After the first reboot update_engine restarts at IDLE; the stepper keeps what it saw before.
+  if (engineFailed && !engine.some((s) => s.status === 'failed')) {
+    const failedAt = engine.findLast((s) => s.at !== null) ?? engine[0];
+    if (failedAt) {
+      failedAt.status = 'failed';
+      failedAt.message = updateStep?.error?.message ?? updateStep?.message ?? null;
+    }
+  }
+
+  const stages = [...engine, ...pipeline];
+  stages.forEach((stage, i) => {
+    const next = stages.slice(i + 1).find((s) => s.at !== null);
+    if (stage.durationMs === null && stage.status === 'done' && stage.at && next?.at) {
+      stage.durationMs = Math.max(0, Date.parse(next.at) - Date.parse(stage.at));
+    }
+  });
+  return stages;
+}

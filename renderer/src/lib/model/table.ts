@@ -1,0 +1,94 @@
+import { attentionReasons, updateState } from './fleet.ts';
+import type { NodeRow, UpdateStateKey } from './fleet.ts';
+
+export const columnKeys = ['name', 'role', 'os', 'channel', 'state', 'download', 'ready', 'cordoned', 'fluo', 'step', 'attention'] as const;
+export type ColumnKey = (typeof columnKeys)[number];
+
+export interface SortSpec {
+  key: ColumnKey;
+  dir: 'asc' | 'desc';
+}
+
+export interface FilterSpec {
+  text: string;
+  state: UpdateStateKey | 'all';
+  channel: string;
+  role: 'all' | 'worker' | 'control-plane';
+  attentionOnly: boolean;
+}
+
+export const defaultFilter: FilterSpec = { text: '', state: 'all', channel: 'all', role: 'all', attentionOnly: false };
+
+export function isControlPlane(row: NodeRow): boolean {
+  return row.summary.roles.some((r) => r === 'control-plane' || r === 'master');
+}
+
+/** "4230.2.1" < "4230.2.10": dotted numeric comparison; missing versions sort first. */
+export function compareVersions(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0 && !Number.isNaN(d)) return d;
+  }
+  return a.localeCompare(b);
+}
+
+export function downloadProgress(row: NodeRow): number | null {
+  const ue = row.live?.updateEngine;
+  if (ue && (ue.currentOp === 'UPDATE_STATUS_DOWNLOADING' || ue.currentOp === 'UPDATE_STATUS_FINALIZING')) return ue.progress;
+  return row.run?.downloadProgress ?? null;
+}
+
+const stateOrder: Record<UpdateStateKey, number> = {
+  error: 0,
+  'in-pipeline': 1,
+  'need-reboot': 2,
+  finalizing: 3,
+  downloading: 4,
+  available: 5,
+  checking: 6,
+  idle: 7,
+  unknown: 8,
+  'not-flatcar': 9,
+};
+
+const byName = (a: NodeRow, b: NodeRow) => a.name.localeCompare(b.name, 'en', { numeric: true });
+
+const comparators: Record<ColumnKey, (a: NodeRow, b: NodeRow) => number> = {
+  name: byName,
+  role: (a, b) => Number(isControlPlane(b)) - Number(isControlPlane(a)),
+  os: (a, b) => a.summary.distribution.localeCompare(b.summary.distribution) || compareVersions(a.summary.flatcarVersion, b.summary.flatcarVersion),
+  channel: (a, b) => (a.summary.channel ?? '').localeCompare(b.summary.channel ?? ''),
+  state: (a, b) => stateOrder[updateState(a)] - stateOrder[updateState(b)],
+  download: (a, b) => (downloadProgress(a) ?? -1) - (downloadProgress(b) ?? -1),
+  ready: (a, b) => a.summary.ready.localeCompare(b.summary.ready),
+  cordoned: (a, b) => Number(b.summary.unschedulable) - Number(a.summary.unschedulable),
+  fluo: (a, b) => (a.summary.fluo?.status ?? '').localeCompare(b.summary.fluo?.status ?? ''),
+  step: (a, b) => (a.run?.step ?? '').localeCompare(b.run?.step ?? ''),
+  attention: (a, b) => attentionReasons(b).length - attentionReasons(a).length,
+};
+
+export function matchesFilter(row: NodeRow, f: FilterSpec): boolean {
+  if (f.text) {
+    const needle = f.text.toLowerCase();
+    const hay = `${row.name} ${row.summary.osImage} ${row.summary.addresses.internalIP ?? ''}`.toLowerCase();
+    if (!hay.includes(needle)) return false;
+  }
+  if (f.state !== 'all' && updateState(row) !== f.state) return false;
+  if (f.channel !== 'all' && (row.summary.channel ?? 'none') !== f.channel) return false;
+  if (f.role === 'control-plane' && !isControlPlane(row)) return false;
+  if (f.role === 'worker' && isControlPlane(row)) return false;
+  if (f.attentionOnly && attentionReasons(row).length === 0) return false;
+  return true;
+}
+
+/** The rows a table shows: filtered, then sorted (ties broken by name so the order is stable). */
+export function tableRows(rows: Iterable<NodeRow>, filter: FilterSpec, sort: SortSpec): NodeRow[] {
+  const cmp = comparators[sort.key];
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return [...rows].filter((r) => matchesFilter(r, filter)).sort((a, b) => sign * cmp(a, b) || byName(a, b));
+}

@@ -1,0 +1,82 @@
+import { SvelteSet } from 'svelte/reactivity';
+import type { ActivityEntry, ApiErrorInfo, ClusterSummary, Prompt, Settings } from '../../../../app/api/index.ts';
+import { i18n } from '../i18n/index.svelte.ts';
+import type { ApiClient, ConnectionStatus } from '../transport/client.ts';
+import { defaultFilter } from '../model/table.ts';
+import type { FilterSpec, SortSpec } from '../model/table.ts';
+import { CollectionStore } from './collection.svelte.ts';
+import { FleetStore } from './fleet.svelte.ts';
+import { frameScheduler } from './frame.ts';
+import { activitySource, clustersSource, promptsSource } from './sources.ts';
+
+export const views = ['clusters', 'overview', 'nodes', 'rollout', 'auto-update', 'activity', 'settings'] as const;
+export type View = (typeof views)[number] | 'node';
+export type Theme = Settings['theme'];
+
+/** Application-wide UI state: where the operator is, and the stores views share. */
+export class AppState {
+  readonly client: ApiClient;
+  view = $state<View>('clusters');
+  cluster = $state<string | null>(null);
+  node = $state<string | null>(null);
+  theme = $state<Theme>('system');
+  status = $state<ConnectionStatus>({ state: 'connecting' });
+  /** The node table's filter and sort, kept while the operator moves between views. */
+  filter = $state<FilterSpec>({ ...defaultFilter });
+  sort = $state<SortSpec>({ key: 'name', dir: 'asc' });
+  /** Nodes picked in the table for a rollout. */
+  readonly selection = new SvelteSet<string>();
+  /** A refused connection because a host key changed: shown as a dialog with both fingerprints. */
+  hostKeyChanged = $state<ApiErrorInfo | null>(null);
+  readonly clusters: CollectionStore<ClusterSummary>;
+  readonly activity: CollectionStore<ActivityEntry>;
+  readonly prompts: CollectionStore<Prompt>;
+  #fleet: FleetStore | null = null;
+
+  constructor(client: ApiClient) {
+    this.client = client;
+    this.clusters = new CollectionStore(client, clustersSource);
+    this.activity = new CollectionStore(client, activitySource);
+    this.prompts = new CollectionStore(client, promptsSource);
+    client.onStatus((s) => (this.status = s));
+  }
+
+  /** The open cluster's fleet store (one per cluster; recreated when the operator switches cluster). */
+  get fleet(): FleetStore | null {
+    const cluster = this.cluster;
+    if (!cluster) return null;
+    if (this.#fleet?.cluster !== cluster) this.#fleet = new FleetStore(this.client, cluster, frameScheduler);
+    return this.#fleet;
+  }
+
+  openNode(name: string): void {
+    this.node = name;
+    this.view = 'node';
+  }
+
+  /** Notices errors that need their own dialog, wherever they surface. */
+  noticeError(error: ApiErrorInfo | null | undefined): void {
+    if (error?.kind === 'host-key-changed') this.hostKeyChanged = error;
+  }
+
+  async loadSettings(): Promise<Settings | null> {
+    try {
+      const settings = await this.client.call('settings.get', {});
+      i18n.lang = settings.language;
+      this.theme = settings.theme;
+      return settings;
+    } catch {
+      return null;
+    }
+  }
+
+  async setLanguage(lang: Settings['language']): Promise<void> {
+    i18n.lang = lang;
+    await this.client.call('settings.set', { language: lang }).catch(() => undefined);
+  }
+
+  async setTheme(theme: Theme): Promise<void> {
+    this.theme = theme;
+    await this.client.call('settings.set', { theme }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,105 @@
+import { createSubscriber } from 'svelte/reactivity';
+import type { ApiEvent } from '../../../../app/api/index.ts';
+import { VersionHistory, versionBreakdown } from '../model/breakdown.ts';
+import { FleetModel } from '../model/fleet.ts';
+import type { NodeHistory, NodeRow } from '../model/fleet.ts';
+import { asApiError } from '../transport/client.ts';
+import type { ApiClient } from '../transport/client.ts';
+
+/**
+ * One cluster's nodes, live state, runs and per-node histories, fed by pushed events.
+ * It subscribes to the core when a view first reads it and unsubscribes when the last reader goes away.
+ */
+export class FleetStore {
+  readonly cluster: string;
+  readonly model: FleetModel;
+  readonly versionHistory = new VersionHistory();
+  loaded = $state(false);
+  loadError = $state<string | null>(null);
+  #version = $state(0);
+  readonly #client: ApiClient;
+  readonly #subscribe: () => void;
+  readonly #bump: () => void;
+
+  constructor(client: ApiClient, cluster: string, schedule: (run: () => void) => () => void) {
+    this.#client = client;
+    this.cluster = cluster;
+    this.model = new FleetModel(cluster);
+    this.#bump = schedule(() => {
+      this.versionHistory.record(Date.now(), versionBreakdown(this.model.rows.values()));
+      this.#version++;
+    });
+    this.#subscribe = createSubscriber(() => {
+      const offEvents = client.subscribe((ev) => {
+        if (this.apply(ev)) this.#bump();
+      });
+      const offStatus = client.onStatus((s) => {
+        if (s.state === 'open') void this.load();
+      });
+      return () => {
+        offEvents();
+        offStatus();
+      };
+    });
+  }
+
+  /** Folds one event into the model; true when it concerned this cluster. */
+  apply(ev: ApiEvent): boolean {
+    switch (ev.topic) {
+      case 'nodes':
+        return this.model.applyNodes(ev.payload);
+      case 'step':
+        return this.model.applyStep(ev.payload);
+      case 'command':
+        return this.model.applyCommand(ev.payload);
+      case 'rollout':
+        return this.model.applyRollout(ev.payload);
+      default:
+        return false;
+    }
+  }
+
+  /** The snapshot a (re)connected view starts from; later changes arrive as events. */
+  async load(): Promise<void> {
+    try {
+      const nodes = await this.#client.call('nodes.list', { cluster: this.cluster });
+      this.model.applyNodes({ type: 'snapshot', cluster: this.cluster, nodes });
+      const rollouts = await this.#client.call('rollout.list', { cluster: this.cluster });
+      for (const r of rollouts) this.model.applyRollout(r);
+      this.loadError = null;
+      this.loaded = true;
+      this.#bump();
+      await this.refreshLive();
+    } catch (err) {
+      this.loadError = asApiError(err).message;
+    }
+  }
+
+  /** Asks the core to read update_engine over SSH now (once; live changes during runs are pushed). */
+  async refreshLive(nodes?: string[]): Promise<void> {
+    const states = await this.#client.call('nodes.refreshLive', nodes ? { cluster: this.cluster, nodes } : { cluster: this.cluster });
+    for (const state of states) this.model.applyLive(state);
+    this.#bump();
+  }
+
+  /** Read inside a reactive context to re-run when anything changes. */
+  get version(): number {
+    this.#subscribe();
+    return this.#version;
+  }
+
+  get rows(): NodeRow[] {
+    void this.version;
+    return [...this.model.rows.values()];
+  }
+
+  row(name: string): NodeRow | undefined {
+    void this.version;
+    return this.model.rows.get(name);
+  }
+
+  history(name: string): NodeHistory | undefined {
+    void this.version;
+    return this.model.histories.get(name);
+  }
+}
