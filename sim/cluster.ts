@@ -1,0 +1,218 @@
+// A whole simulated Flatcar cluster in-process: Kubernetes API (built in or external), the SSH fleet,
+// the kubelet role for the fleet's nodes, the control endpoint, and the output files in stateDir.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { API_FAULT_KINDS, FaultRegistry, isApiFault, type ApiFault, type FaultSpecInput } from './faults.ts';
+import { startControlServer } from './control-server.ts';
+import { AuthorizedKeys } from './fleet/authorized-keys.ts';
+import { systemClock } from './fleet/clock.ts';
+import { composeFleet } from './fleet/composition.ts';
+import { SimNode } from './fleet/node.ts';
+import { createRandom } from './fleet/random.ts';
+import { ReleaseServer } from './fleet/release-server.ts';
+import { startKubeletRole } from './kubelet/index.ts';
+import { EventLog, generateKeyPair, loadOrCreateKeyPair, renderKnownHosts, renderSshConfig, type SshEndpoint } from './outputs.ts';
+
+export type { FaultSpec, FaultSpecInput } from './faults.ts';
+
+export interface SimClusterOptions {
+  /** Flatcar worker nodes (SSH-backed) */
+  nodes: number;
+  /** outputs go here */
+  stateDir: string;
+  /** deterministic fleet composition (default 1) */
+  seed?: number;
+  /** multiply real durations by this (0.01 = 100x faster) */
+  timeScale?: number;
+  /** default 2222; 0 = one ephemeral port per node */
+  sshPort?: number;
+  /** default '127.10.0.1'; node i gets base+i (last octet, then third) */
+  addressBase?: string;
+  /** 'none' runs the SSH fleet only (no API server, no kubelet role) */
+  api?: { kind: 'builtin' } | { kind: 'external'; kubeconfig: string } | { kind: 'none' };
+  faults?: FaultSpecInput[];
+  /** extra public keys accepted for user core besides the generated id_ed25519 */
+  authorizedKeys?: string[];
+  /** update_engine's own periodic checks on nodes where it runs (default true) */
+  scheduledUpdateChecks?: boolean;
+  /** create the demo workload through the kubelet role (default true) */
+  workload?: boolean;
+  /** control endpoint port on 127.0.0.1 (default 0 = ephemeral) */
+  controlPort?: number;
+  log?: (message: string) => void;
+}
+
+export interface SimClusterNode {
+  name: string;
+  address: string;
+  port: number;
+  version: string;
+  channel: string;
+}
+
+export interface SimCluster {
+  kubeconfigPath: string;
+  sshConfigPath: string;
+  knownHostsPath: string;
+  identityPath: string;
+  /** events.jsonl */
+  eventsPath: string;
+  /** fault/control endpoint (http://127.0.0.1:PORT) */
+  controlUrl: string;
+  /** '' when api.kind is 'none' */
+  apiServerUrl: string;
+  /** the fleet as started (versions at start) */
+  nodes: SimClusterNode[];
+  /** the live machines, for in-process callers */
+  machines: SimNode[];
+  faults: FaultRegistry;
+  releases: ReleaseServer;
+  stop(): Promise<void>;
+}
+
+interface ApiServerHandle {
+  url: string;
+  kubeconfig: string;
+  applyFault?(fault: ApiFault): void;
+  clearFaults?(): void;
+  stop(): Promise<void>;
+}
+
+interface KubeApiServerModule {
+  startKubeApiServer(opts: { host?: string; port?: number; stateDir: string; timeScale?: number }): Promise<{
+    url: string;
+    adminKubeconfig(): string;
+    stop(): Promise<void>;
+  }>;
+}
+
+// Resolved at run time: sim/kube-api/server.ts is built by another engineer in parallel.
+const KUBE_API_SERVER_MODULE = './kube-api/server.ts';
+
+async function startBuiltinApi(stateDir: string, timeScale: number): Promise<ApiServerHandle> {
+  const mod = (await import(KUBE_API_SERVER_MODULE)) as KubeApiServerModule;
+  const api = await mod.startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale });
+  return { url: api.url, kubeconfig: api.adminKubeconfig(), stop: () => api.stop() };
+}
+
+function externalApi(kubeconfigPath: string): ApiServerHandle {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error(`kubeconfig ${kubeconfigPath} has no current cluster`);
+  return { url: server, kubeconfig: '', stop: async () => undefined };
+}
+
+export async function startSimCluster(opts: SimClusterOptions): Promise<SimCluster> {
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 250) throw new RangeError(`nodes must be 1..250, got ${opts.nodes}`);
+  const timeScale = opts.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new RangeError(`timeScale must be > 0, got ${timeScale}`);
+  const seed = opts.seed ?? 1;
+  const apiKind = opts.api ?? { kind: 'builtin' };
+  const log = opts.log ?? (() => undefined);
+
+  const stateDir = resolve(opts.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  const paths = {
+    kubeconfig: join(stateDir, 'kubeconfig'),
+    sshConfig: join(stateDir, 'ssh_config'),
+    knownHosts: join(stateDir, 'known_hosts'),
+    identity: join(stateDir, 'id_ed25519'),
+    events: join(stateDir, 'events.jsonl'),
+  };
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    while (cleanups.length) await (cleanups.pop() as () => Promise<void>)().catch(() => undefined);
+  };
+
+  try {
+    const events = new EventLog(paths.events);
+    const identity = loadOrCreateKeyPair(paths.identity, 'core@flatdeck-sim');
+    const authorizedKeys = new AuthorizedKeys([identity.public, ...(opts.authorizedKeys ?? [])]);
+    const releases = new ReleaseServer();
+    const faults = new FaultRegistry();
+
+    let api: ApiServerHandle | null = null;
+    if (apiKind.kind === 'builtin') {
+      api = await startBuiltinApi(stateDir, timeScale);
+      writeFileSync(paths.kubeconfig, api.kubeconfig, { mode: 0o600 });
+    } else if (apiKind.kind === 'external') {
+      api = externalApi(apiKind.kubeconfig);
+      copyFileSync(apiKind.kubeconfig, paths.kubeconfig);
+    }
+    if (api) cleanups.push(api.stop);
+
+    faults.onChange((change) => {
+      const [fault, added] = 'added' in change ? [change.added, true] : [change.removed, false];
+      const node = 'node' in fault.spec && fault.spec.node ? fault.spec.node : '*';
+      events.record({ node, kind: 'fault', from: added ? null : fault.spec.kind, to: added ? fault.spec.kind : null, id: fault.id, spec: fault.spec });
+      if (!isApiFault(fault.spec)) return;
+      if (added) api?.applyFault?.(fault.spec);
+      else if (!faults.list().some((f) => isApiFault(f.spec))) api?.clearFaults?.();
+    });
+
+    const random = createRandom(seed ^ 0x5eed);
+    const specs = composeFleet({ nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 });
+    const hostKeys = specs.map((s) => loadOrCreateKeyPair(join(stateDir, 'host-keys', `${s.name}_ed25519`), `root@${s.name}`));
+    const machines = specs.map((spec, i) => {
+      let replacement: string | undefined;
+      return new SimNode(spec, {
+        clock: systemClock,
+        timeScale,
+        random: random.next,
+        faults,
+        releases,
+        events,
+        authorizedKeys,
+        scheduledUpdateChecks: opts.scheduledUpdateChecks ?? true,
+        hostKey: { original: (hostKeys[i] as { private: string }).private, replacement: () => (replacement ??= generateKeyPair(`root@${spec.name}`).private) },
+      });
+    });
+    cleanups.push(async () => {
+      await Promise.all(machines.map((m) => m.stop()));
+    });
+    for (const fault of opts.faults ?? []) faults.add(fault);
+    await Promise.all(machines.map((m) => m.start()));
+
+    const endpoints: SshEndpoint[] = machines.map((m, i) => ({ name: m.name, address: m.address, port: m.sshPort, hostPublicKey: (hostKeys[i] as { public: string }).public }));
+    writeFileSync(paths.sshConfig, renderSshConfig(endpoints, paths.identity, paths.knownHosts));
+    writeFileSync(paths.knownHosts, renderKnownHosts(endpoints));
+
+    if (api) {
+      const kubelet = await startKubeletRole({ kubeconfigPath: paths.kubeconfig, nodes: machines, timeScale, workload: opts.workload ?? true, log });
+      cleanups.push(() => kubelet.stop());
+    }
+
+    const control = await startControlServer(
+      {
+        faults,
+        releases,
+        authorizedKeys,
+        state: () => ({ nodes: machines.map((m) => m.snapshot()), faults: faults.list(), releases: releases.snapshot() }),
+        supportsFault: (kind) => !(API_FAULT_KINDS as readonly string[]).includes(kind) || Boolean(api?.applyFault),
+      },
+      opts.controlPort ?? 0,
+    );
+    cleanups.push(control.stop);
+
+    return {
+      kubeconfigPath: paths.kubeconfig,
+      sshConfigPath: paths.sshConfig,
+      knownHostsPath: paths.knownHosts,
+      identityPath: paths.identity,
+      eventsPath: paths.events,
+      controlUrl: control.url,
+      apiServerUrl: api?.url ?? '',
+      nodes: machines.map((m) => ({ name: m.name, address: m.address, port: m.sshPort, version: m.osRelease().versionId, channel: m.channel() })),
+      machines,
+      faults,
+      releases,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+// What a simulated command sees: its arguments, its output streams, the machine it runs on.
+import type { Clock } from '../clock.ts';
+import type { UpdateEngine } from '../update-engine.ts';
+import type { Units } from '../units.ts';
+
+export interface ProcessIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** aborted when the SSH channel closes (the process gets SIGHUP) */
+  signal: AbortSignal;
+}
+
+export type FileLookup = { kind: 'file'; content: string } | { kind: 'directory' } | null;
+
+export interface ShellHost {
+  readonly clock: Clock;
+  readonly timeScale: number;
+  readonly units: Units;
+  readFile(path: string): FileLookup;
+  /** the running update_engine daemon, or null when com.coreos.update1 has no owner on the bus */
+  updateEngine(): UpdateEngine | null;
+  sudoRequiresPassword(): boolean;
+  requestReboot(): void;
+  nextPid(): number;
+}
+
+export interface Invocation {
+  argv: readonly string[];
+  host: ShellHost;
+  io: ProcessIO;
+  /** running as root (through sudo) */
+  root: boolean;
+}
+
+export type SimCommand = (inv: Invocation) => Promise<number> | number;
+
+/** Waits `simulatedMs` scaled by the host's timeScale; resolves false if the channel closed meanwhile. */
+export function sleep(host: ShellHost, io: ProcessIO, simulatedMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (io.signal.aborted) return resolve(false);
+    const onAbort = () => {
+      host.clock.clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = host.clock.setTimeout(() => {
+      io.signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, simulatedMs * host.timeScale);
+    io.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves when the channel closes. */
+export function untilAborted(io: ProcessIO): Promise<void> {
+  return new Promise((resolve) => {
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,74 @@
+// Which machines a seed produces: a mix of channels, starting versions, os-release formats and update
+// policies (Kubermatic-style masked update-engine/locksmithd, or update-engine enabled as FLUO expects).
+import type { NodeSpec } from './node.ts';
+import { createRandom } from './random.ts';
+import { DEFAULT_RELEASES } from './release-server.ts';
+import { channelOf } from './versions.ts';
+
+export interface CompositionOptions {
+  nodes: number;
+  seed: number;
+  addressBase: string;
+  sshPort: number;
+}
+
+// Starting versions per channel, oldest first; the last one of each is already current on the release server.
+const STARTING_VERSIONS: Record<'stable' | 'beta', readonly string[]> = {
+  stable: ['3510.2.8', '4459.2.1', '4593.2.0', '4757.2.0', DEFAULT_RELEASES.stable.version],
+  beta: ['4593.1.1', '4628.1.2', DEFAULT_RELEASES.beta.version],
+};
+
+// The first machines are fixed so every seed offers the interesting cases up front.
+const FIXED: readonly { version: string; updatesMasked: boolean }[] = [
+  { version: '4459.2.1', updatesMasked: true }, // old unquoted os-release, Kubermatic disableAutoUpdate
+  { version: '4757.2.0', updatesMasked: false }, // quoted os-release, update-engine running
+  { version: '4628.1.2', updatesMasked: true }, // beta channel
+];
+
+function ipToInt(address: string): number {
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new RangeError(`not an IPv4 address: ${address}`);
+  return parts.reduce((acc, p) => acc * 256 + p, 0);
+}
+
+function intToIp(value: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+}
+
+/** Address of node `index` (0-based): base + index, skipping .0 and .255 in the last octet. */
+export function nodeAddress(base: string, index: number): string {
+  if (!base.startsWith('127.')) throw new RangeError(`node addresses must be loopback (127.0.0.0/8), got ${base}`);
+  let value = ipToInt(base);
+  for (let seen = 0; ; value++) {
+    const last = value % 256;
+    if (last === 0 || last === 255) continue;
+    if (seen++ === index) break;
+  }
+  const address = intToIp(value);
+  if (!address.startsWith('127.')) throw new RangeError(`node ${index} would leave 127.0.0.0/8`);
+  return address;
+}
+
+export function composeFleet(opts: CompositionOptions): NodeSpec[] {
+  const random = createRandom(opts.seed);
+  const specs: NodeSpec[] = [];
+  for (let i = 0; i < opts.nodes; i++) {
+    const fixed = FIXED[i];
+    const channel = random.next() < 0.25 ? 'beta' : 'stable';
+    const version = fixed?.version ?? random.pick(STARTING_VERSIONS[channel]);
+    const updatesMasked = fixed?.updatesMasked ?? random.next() < 0.5;
+    const group = channelOf(version);
+    const hasUpdateConf = group !== 'stable' || random.next() < 0.75;
+    specs.push({
+      name: `worker-${i + 1}`,
+      address: nodeAddress(opts.addressBase, i),
+      sshPort: opts.sshPort,
+      machineId: random.hex(32),
+      version,
+      updatesMasked,
+      updateConf: hasUpdateConf ? `GROUP=${group}\n` : null,
+      bytesPerSecond: Math.round(DEFAULT_RELEASES[group].size / random.int(60, 120)),
+    });
+  }
+  return specs;
+}

@@ -1,0 +1,185 @@
+// One node's sshd: ssh2 Server on the node's own loopback address, public-key auth for user core,
+// exec requests answered by the simulated shell, an optional interactive shell with the Flatcar MOTD.
+import type { Socket } from 'node:net';
+import ssh2 from 'ssh2';
+import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
+import type { AuthorizedKeys } from './authorized-keys.ts';
+import type { ProcessIO } from './commands/process.ts';
+
+const USER = 'core';
+const SERVER_IDENT = 'OpenSSH_9.6';
+
+export interface SshServerBehaviour {
+  /** delay (real ms) before answering authentication and each exec, 0 for none */
+  delayMs(): number;
+  rejectAuth(): boolean;
+  dropNewConnections(): boolean;
+}
+
+export interface NodeSshServerOptions {
+  address: string;
+  port: number;
+  authorizedKeys: AuthorizedKeys;
+  behaviour: SshServerBehaviour;
+  runCommand(line: string, io: ProcessIO): Promise<number>;
+  motd(): string;
+  prompt(): string;
+}
+
+const wait = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : resolve()));
+
+export class NodeSshServer {
+  private server: InstanceType<typeof ssh2.Server> | null = null;
+  private readonly connections = new Set<Connection>();
+  private boundPort: number;
+
+  constructor(private readonly opts: NodeSshServerOptions) {
+    this.boundPort = opts.port;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.server !== null;
+  }
+
+  /** Starts listening with the given host key; the first start with port 0 picks a port that later starts reuse. */
+  async listen(hostKey: string): Promise<number> {
+    if (this.server) return this.boundPort;
+    const server = new ssh2.Server({ hostKeys: [hostKey], ident: SERVER_IDENT }, (client) => this.onConnection(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.boundPort, this.opts.address, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    if (address && typeof address === 'object') this.boundPort = address.port;
+    this.server = server;
+    return this.boundPort;
+  }
+
+  /** Stops accepting connections and closes the open ones (what a shutdown does to sshd). */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    this.dropConnections();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Cuts every open connection at the TCP level, as a dying sshd does ("closed by remote host"). */
+  dropConnections(): void {
+    for (const client of this.connections) {
+      const socket = (client as unknown as { _sock?: Socket })._sock;
+      if (socket) socket.destroy();
+      else client.end();
+    }
+    this.connections.clear();
+  }
+
+  private onConnection(client: Connection): void {
+    if (this.opts.behaviour.dropNewConnections()) {
+      client.on('error', () => undefined);
+      (client as unknown as { _sock?: Socket })._sock?.destroy();
+      return;
+    }
+    this.connections.add(client);
+    client.on('close', () => this.connections.delete(client));
+    client.on('error', () => this.connections.delete(client));
+    client.on('authentication', (ctx) => void this.authenticate(ctx));
+    client.on('ready', () => client.on('session', (accept) => this.onSession(accept())));
+  }
+
+  private async authenticate(ctx: AuthContext): Promise<void> {
+    await wait(this.opts.behaviour.delayMs());
+    if (ctx.method !== 'publickey' || ctx.username !== USER || this.opts.behaviour.rejectAuth()) return ctx.reject(['publickey']);
+    const key = this.opts.authorizedKeys.find(ctx.key);
+    if (!key) return ctx.reject(['publickey']);
+    if (ctx.signature && ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+    ctx.accept();
+  }
+
+  private onSession(session: Session): void {
+    let pty = false;
+    session.on('pty', (accept) => {
+      pty = true;
+      accept?.();
+    });
+    session.on('env', (accept) => accept?.());
+    session.on('window-change', (accept) => accept?.());
+    session.on('exec', (accept, _reject, info) => {
+      const channel = accept();
+      void this.runExec(channel, info.command);
+    });
+    session.on('shell', (accept) => this.runShell(accept(), pty));
+  }
+
+  private channelIO(channel: ServerChannel, newline: string): { io: ProcessIO; closed: AbortSignal } {
+    const controller = new AbortController();
+    channel.on('close', () => controller.abort());
+    const fix = (text: string) => (newline === '\n' ? text : text.replace(/\n/g, newline));
+    const io: ProcessIO = {
+      stdout: (text) => {
+        if (!controller.signal.aborted) channel.write(fix(text));
+      },
+      stderr: (text) => {
+        if (!controller.signal.aborted) channel.stderr.write(fix(text));
+      },
+      signal: controller.signal,
+    };
+    return { io, closed: controller.signal };
+  }
+
+  private async runExec(channel: ServerChannel, command: string): Promise<void> {
+    const { io, closed } = this.channelIO(channel, '\n');
+    await wait(this.opts.behaviour.delayMs());
+    const code = await this.opts.runCommand(command, io);
+    if (closed.aborted) return;
+    channel.exit(code);
+    channel.end();
+  }
+
+  // A minimal login shell: prints the MOTD, echoes input when a pty was requested, runs each line.
+  private runShell(channel: ServerChannel, pty: boolean): void {
+    const newline = pty ? '\r\n' : '\n';
+    const { io, closed } = this.channelIO(channel, newline);
+    let buffer = '';
+    let busy = Promise.resolve();
+    const prompt = () => io.stdout(this.opts.prompt());
+    io.stdout(this.opts.motd());
+    prompt();
+    channel.on('data', (data: Buffer) => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          if (pty) channel.write('\r\n');
+          const line = buffer;
+          buffer = '';
+          busy = busy.then(() => this.runShellLine(channel, io, line, closed, prompt));
+        } else if (ch === '\x7f') {
+          if (buffer.length > 0 && pty) channel.write('\b \b');
+          buffer = buffer.slice(0, -1);
+        } else if (ch === '\x04' && buffer === '') {
+          channel.exit(0);
+          channel.end();
+        } else {
+          buffer += ch;
+          if (pty) channel.write(ch);
+        }
+      }
+    });
+  }
+
+  private async runShellLine(channel: ServerChannel, io: ProcessIO, line: string, closed: AbortSignal, prompt: () => void): Promise<void> {
+    if (closed.aborted) return;
+    if (line.trim() === 'exit' || line.trim() === 'logout') {
+      channel.exit(0);
+      channel.end();
+      return;
+    }
+    if (line.trim() !== '') await this.opts.runCommand(line, io);
+    if (!closed.aborted) prompt();
+  }
+}

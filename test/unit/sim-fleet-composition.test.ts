@@ -1,0 +1,98 @@
+// What the simulated fleet looks like: both /etc/os-release formats, realistic versions per channel,
+// loopback addresses, a release server that offers newer versions only.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { composeFleet, nodeAddress } from '../../sim/fleet/composition.ts';
+import { prettyNameOf, renderOsRelease } from '../../sim/fleet/os-release.ts';
+import { DEFAULT_RELEASES, ReleaseServer } from '../../sim/fleet/release-server.ts';
+import { channelOf, compareVersions, usesQuotedOsRelease } from '../../sim/fleet/versions.ts';
+
+function parseOsRelease(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        const eq = line.indexOf('=');
+        return [line.slice(0, eq), line.slice(eq + 1)];
+      }),
+  );
+}
+
+describe('os-release rendering', () => {
+  it('renders old releases unquoted with the (Oklo) codename', () => {
+    const fields = parseOsRelease(renderOsRelease('3510.2.8'));
+    assert.equal(fields.VERSION_ID, '3510.2.8');
+    assert.equal(fields.ID, 'flatcar');
+    assert.equal(fields.ID_LIKE, 'coreos');
+    assert.equal(fields.PRETTY_NAME, '"Flatcar Container Linux by Kinvolk 3510.2.8 (Oklo)"');
+    assert.match(fields.BUILD_ID ?? '', /^\d{4}-\d\d-\d\d-\d{4}$/);
+    assert.equal(fields.NAME, '"Flatcar Container Linux by Kinvolk"');
+  });
+
+  it('renders current releases with every value double-quoted and no codename', () => {
+    const text = renderOsRelease('4757.2.0');
+    for (const line of text.trimEnd().split('\n')) assert.match(line, /^[A-Z_]+=".*"$/, line);
+    const fields = parseOsRelease(text);
+    assert.equal(fields.VERSION_ID, '"4757.2.0"');
+    assert.equal(fields.PRETTY_NAME, '"Flatcar Container Linux by Kinvolk 4757.2.0"');
+    assert.equal(fields.ID, '"flatcar"');
+  });
+
+  it('switches format where Flatcar did: Beta 4628.1.x and Stable 4757.2.0', () => {
+    assert.equal(usesQuotedOsRelease('4593.1.1'), false);
+    assert.equal(usesQuotedOsRelease('4628.1.2'), true);
+    assert.equal(usesQuotedOsRelease('4593.2.0'), false);
+    assert.equal(usesQuotedOsRelease('4757.2.0'), true);
+    assert.equal(prettyNameOf('3510.3.5'), 'Flatcar Container Linux by Kinvolk 3510.3.5 (LTS 2023)');
+  });
+
+  it('maps MINOR to the channel', () => {
+    assert.deepEqual(['4852.0.0', '4803.1.0', '4757.2.3', '4081.3.6'].map(channelOf), ['alpha', 'beta', 'stable', 'lts']);
+  });
+});
+
+describe('fleet composition', () => {
+  it('is deterministic per seed', () => {
+    assert.deepEqual(composeFleet({ nodes: 8, seed: 7, addressBase: '127.10.0.1', sshPort: 2222 }), composeFleet({ nodes: 8, seed: 7, addressBase: '127.10.0.1', sshPort: 2222 }));
+  });
+
+  it('mixes formats, versions, channels and update policies', () => {
+    const specs = composeFleet({ nodes: 6, seed: 1, addressBase: '127.10.0.1', sshPort: 2222 });
+    assert.deepEqual(
+      specs.map((s) => s.address),
+      ['127.10.0.1', '127.10.0.2', '127.10.0.3', '127.10.0.4', '127.10.0.5', '127.10.0.6'],
+    );
+    assert.ok(specs.some((s) => usesQuotedOsRelease(s.version)) && specs.some((s) => !usesQuotedOsRelease(s.version)));
+    assert.ok(new Set(specs.map((s) => s.version)).size > 1);
+    assert.ok(new Set(specs.map((s) => channelOf(s.version))).size > 1);
+    assert.ok(specs.some((s) => s.updatesMasked) && specs.some((s) => !s.updatesMasked));
+    assert.equal(new Set(specs.map((s) => s.machineId)).size, specs.length);
+    for (const s of specs) {
+      assert.match(s.machineId, /^[0-9a-f]{32}$/);
+      const seconds = DEFAULT_RELEASES.stable.size / s.bytesPerSecond;
+      assert.ok(seconds >= 55 && seconds <= 130, `${s.name} downloads in ${seconds} s`);
+    }
+    const first = specs[0];
+    assert.ok(first && first.updatesMasked && !usesQuotedOsRelease(first.version), 'worker-1 is the Kubermatic-style old-format node');
+    assert.ok(new ReleaseServer().offer('stable', first.version), 'worker-1 has an update waiting');
+  });
+
+  it('counts addresses past the last octet into the third, skipping .0 and .255', () => {
+    assert.equal(nodeAddress('127.10.0.1', 253), '127.10.0.254');
+    assert.equal(nodeAddress('127.10.0.1', 254), '127.10.1.1');
+    assert.throws(() => nodeAddress('10.0.0.1', 0), /loopback/);
+  });
+});
+
+describe('release server', () => {
+  it('offers the channel release only to older versions and accepts new releases', () => {
+    const releases = new ReleaseServer();
+    assert.deepEqual(releases.offer('stable', '4459.2.1'), DEFAULT_RELEASES.stable);
+    assert.equal(releases.offer('stable', DEFAULT_RELEASES.stable.version), null);
+    assert.equal(releases.offer('stable', '4803.1.0'), null, 'no downgrades');
+    releases.publish('stable', { version: '4852.2.0', size: 470_000_000 });
+    assert.ok(compareVersions(releases.offer('stable', DEFAULT_RELEASES.stable.version)?.version ?? '0.0.0', DEFAULT_RELEASES.stable.version) > 0);
+    assert.throws(() => releases.publish('stable', { version: 'latest', size: 1 }));
+  });
+});
