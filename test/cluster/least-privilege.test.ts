@@ -1,0 +1,170 @@
+// deploy/rbac.yaml on the real control plane: an operator bound only through it can do everything flatdeck does
+// (inventory, cordon, drain by eviction, the Lease lock, MachineDeployments, events, FLUO install with the
+// auto-update role), and anything else is a 403 that flatdeck turns into a message naming verb and resource.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeHttpError } from '../../app/cluster/connection.ts';
+import { classifyKubeError } from '../../app/cluster/errors.ts';
+import { kubeLeaseStore, LeaseLock } from '../../app/cluster/lease-lock.ts';
+import { ContentType, KubeRestClient } from '../../sim/kubelet/rest-client.ts';
+import { objectPath } from '../../sim/kubelet/workload.ts';
+import { readManifests } from '../support/manifests.ts';
+import { realClusterSkip } from '../support/real-cluster.ts';
+import { startRealEnvironment, type RealEnvironment } from '../support/real-environment.ts';
+import { runKubectl } from '../support/run-kubectl.ts';
+import { ScriptedNode } from '../support/scripted-node.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const skip = realClusterSkip();
+const OPERATOR = 'jane';
+const nodes = [new ScriptedNode('flatcar-rbac-1', '127.32.0.1'), new ScriptedNode('flatcar-rbac-2', '127.32.0.2')];
+
+interface Pod {
+  metadata: { name: string; namespace: string; ownerReferences?: Array<{ kind: string }> };
+  spec: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }, () => {
+  let env: RealEnvironment;
+  let operatorKubeconfig: string;
+  let operator: KubeRestClient;
+
+  before(async () => {
+    env = await startRealEnvironment({ nodes, timeScale: 0.05, workload: true });
+    const applied = await runKubectl(env.cluster.kubeconfigPath, ['apply', '-f', new URL('../../deploy/rbac.yaml', import.meta.url).pathname]);
+    assert.equal(applied.code, 0, applied.stderr);
+    operatorKubeconfig = await env.userKubeconfig(OPERATOR, ['flatdeck:operators']);
+    operator = await KubeRestClient.fromKubeconfigFile(operatorKubeconfig);
+    await waitFor('the workload running on the kubelet-role nodes', async () => {
+      const pods = await env.admin.get<{ items: Pod[] }>('/api/v1/namespaces/shop/pods');
+      return pods.items.length >= 8 && pods.items.every((p) => p.status?.phase === 'Running');
+    }, { timeoutMs: 120_000 });
+  });
+  after(async () => {
+    await env?.stop();
+  });
+
+  it('reads what the inventory and the drain pre-flight read', async () => {
+    const node = nodes[0]!.name;
+    for (const path of [
+      '/api/v1/nodes',
+      `/api/v1/nodes/${node}`,
+      `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`,
+      '/api/v1/namespaces/shop/pods',
+      '/apis/policy/v1/poddisruptionbudgets',
+      '/apis/policy/v1/namespaces/shop/poddisruptionbudgets/web',
+      '/apis/apps/v1/daemonsets',
+      '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy',
+      '/apis/apps/v1/replicasets',
+      '/apis/apps/v1/namespaces/shop/statefulsets/db',
+      '/api/v1/namespaces/shop',
+      '/apis/cluster.k8s.io/v1alpha1/machinedeployments',
+    ]) {
+      const res = await operator.raw('GET', path);
+      assert.equal(res.status, 200, `GET ${path}: ${JSON.stringify(res.body)}`);
+    }
+    const watch = await operator.raw('GET', '/api/v1/nodes?watch=1&timeoutSeconds=1');
+    assert.equal(watch.status, 200, 'nodes can be watched');
+  });
+
+  it('cordons by patch and update, records events, edits MachineDeployments', async () => {
+    const path = `/api/v1/nodes/${nodes[1]!.name}`;
+    await operator.call('PATCH', path, { spec: { unschedulable: true } }, ContentType.strategic);
+    const node = await operator.get<{ spec: { unschedulable?: boolean } }>(path);
+    assert.equal(node.spec.unschedulable, true);
+    await operator.call('PUT', path, { ...node, spec: { ...node.spec, unschedulable: false } });
+    await operator.call('POST', '/api/v1/namespaces/default/events', {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `flatdeck-rbac.${Date.now()}`, namespace: 'default' },
+      involvedObject: { kind: 'Node', name: nodes[1]!.name, apiVersion: 'v1' },
+      reason: 'FlatdeckCordon',
+      message: 'cordoned by flatdeck for a Flatcar update',
+      type: 'Normal',
+      source: { component: 'flatdeck' },
+    });
+    await env.admin.call('POST', '/apis/cluster.k8s.io/v1alpha1/namespaces/kube-system/machinedeployments', {
+      apiVersion: 'cluster.k8s.io/v1alpha1',
+      kind: 'MachineDeployment',
+      metadata: { name: 'workers', namespace: 'kube-system' },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { workerset: 'workers' } },
+        template: { metadata: { labels: { workerset: 'workers' } }, spec: { providerSpec: { value: { operatingSystem: 'flatcar', operatingSystemSpec: { disableAutoUpdate: false } } } } },
+      },
+    });
+    const patched = await operator.call<{ spec: { template: { spec: { providerSpec: { value: { operatingSystemSpec: { disableAutoUpdate: boolean } } } } } } }>(
+      'PATCH',
+      '/apis/cluster.k8s.io/v1alpha1/namespaces/kube-system/machinedeployments/workers',
+      { spec: { template: { spec: { providerSpec: { value: { operatingSystemSpec: { disableAutoUpdate: true } } } } } } },
+      ContentType.merge,
+    );
+    assert.equal(patched.spec.template.spec.providerSpec.value.operatingSystemSpec.disableAutoUpdate, true);
+  });
+
+  it('holds the update Lease in flatdeck-system with flatdeck’s own lock', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(operatorKubeconfig);
+    const lock = new LeaseLock({ store: kubeLeaseStore(kc, 'flatdeck-system', 'flatdeck'), namespace: 'flatdeck-system', name: 'flatdeck', identity: `${OPERATOR}@test`, leaseDurationSeconds: 30 });
+    assert.equal(await lock.tryAcquireOrRenew(), true);
+    assert.equal(await lock.confirmHeld(), true);
+    assert.equal(await lock.tryAcquireOrRenew(), true, 'renewal is an update');
+    assert.equal(await lock.release(), true);
+    const del = await operator.raw('DELETE', '/apis/coordination.k8s.io/v1/namespaces/flatdeck-system/leases/flatdeck');
+    assert.equal(del.status, 200);
+  });
+
+  it('drains a node with the Go-built kubectl as the operator (evictions honour the PDBs)', async () => {
+    const node = nodes[0]!.name;
+    const drained = await runKubectl(operatorKubeconfig, ['drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--force', '--timeout=180s'], {
+      timeoutMs: 200_000,
+    });
+    assert.equal(drained.code, 0, `${drained.stdout}\n${drained.stderr}`);
+    assert.match(drained.stdout, new RegExp(`node/${node} drained`));
+    const left = await env.admin.get<{ items: Pod[] }>(`/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`);
+    assert.ok(left.items.every((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')), 'only DaemonSet pods stay');
+    const uncordoned = await runKubectl(operatorKubeconfig, ['uncordon', node]);
+    assert.equal(uncordoned.code, 0, uncordoned.stderr);
+  });
+
+  it('denies what flatdeck does not need with a 403 naming verb and resource', async () => {
+    const cases: Array<{ method: string; path: string; verb: string; resource: string; body?: unknown }> = [
+      { method: 'DELETE', path: `/api/v1/nodes/${nodes[1]!.name}`, verb: 'delete', resource: 'nodes' },
+      { method: 'GET', path: '/api/v1/namespaces/kube-system/secrets', verb: 'list', resource: 'secrets' },
+      { method: 'POST', path: '/api/v1/namespaces/shop/pods', verb: 'create', resource: 'pods', body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } } },
+      { method: 'GET', path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler', verb: 'get', resource: 'leases' },
+      { method: 'PATCH', path: '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy', verb: 'patch', resource: 'daemonsets', body: { metadata: { labels: { x: 'y' } } } },
+      { method: 'PATCH', path: `/api/v1/nodes/${nodes[1]!.name}/status`, verb: 'patch', resource: 'nodes/status', body: { status: {} } },
+    ];
+    for (const c of cases) {
+      const res = await operator.raw<{ reason: string; message: string }>(c.method, c.path, c.body, c.method === 'PATCH' ? ContentType.merge : undefined);
+      assert.equal(res.status, 403, `${c.method} ${c.path}`);
+      assert.equal(res.body.reason, 'Forbidden');
+      assert.match(res.body.message, new RegExp(`User "${OPERATOR}" cannot ${c.verb} resource "${c.resource.replace('/', '\\/')}"`));
+      const surfaced = classifyKubeError(new KubeHttpError(403, JSON.stringify(res.body)), { cluster: 'real-test' });
+      assert.equal(surfaced.kind, 'forbidden');
+      assert.match(surfaced.message, new RegExp(`User "${OPERATOR}" may not ${c.verb} ${c.resource.replace('/', '\\/')}`), surfaced.message);
+    }
+  });
+
+  it('with flatdeck-auto-update bound, installs and removes FLUO by server-side apply', async () => {
+    await env.admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'flatdeck-auto-update' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flatdeck-auto-update' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flatdeck:operators' }],
+    });
+    const manifests = readManifests('deploy/fluo/fluo.yaml');
+    for (const m of manifests) {
+      const res = await operator.raw('PATCH', `${objectPath(m)}?fieldManager=flatdeck`, JSON.stringify(m), ContentType.apply);
+      assert.ok(res.status === 200 || res.status === 201, `apply ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    for (const m of [...manifests].reverse()) {
+      const res = await operator.raw('DELETE', objectPath(m));
+      assert.ok(res.status === 200 || res.status === 202, `delete ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  });
+});
