@@ -1,0 +1,172 @@
+import { CoreV1Api, PolicyV1Api, type KubeConfig, type V1Pod, type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { kubeFailure, isNotFound } from './kube-status.ts';
+import { podRef } from './drain-filters.ts';
+
+export interface DrainApi {
+  listPodsOnNode(node: string): Promise<V1Pod[]>;
+  listPdbs(): Promise<V1PodDisruptionBudget[]>;
+  /** POST pods/eviction (policy/v1); rejects with the ApiException for non-2xx. */
+  evict(namespace: string, name: string): Promise<void>;
+  /** null when the pod no longer exists. */
+  readPod(namespace: string, name: string): Promise<V1Pod | null>;
+  /** DELETE with a UID precondition, so a recreated pod of the same name is never hit. */
+  deletePod(namespace: string, name: string, uid: string): Promise<void>;
+}
+
+export type PodDrainEvent =
+  | { type: 'evicting'; pod: string }
+  | { type: 'retry'; pod: string; status: number; waitMs: number; reason: string }
+  | { type: 'evicted'; pod: string }
+  | { type: 'deleted'; pod: string }
+  | { type: 'gone'; pod: string }
+  | { type: 'blocked'; pod: string; pdb: string | null; reason: string };
+
+export interface EvictOptions {
+  deadlineMs: number;
+  nowMs: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal;
+  /** Poll period while waiting for deletion (kubectl: 1 s). */
+  pollMs?: number;
+  /** Backoff when the server gives no (or zero) Retry-After, doubling up to maxRetryMs. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+  onEvent?: (e: PodDrainEvent) => void;
+}
+
+export interface DrainOutcome {
+  /** Every pod is gone (by name or UID). */
+  finished: boolean;
+  remaining: V1Pod[];
+  blocked: Array<{ pod: string; pdb: string | null; reason: string }>;
+  timedOut: boolean;
+}
+
+const gone = (now: V1Pod | null, uid: string | undefined, node: string | undefined) =>
+  now === null || now.metadata?.uid !== uid || (node !== undefined && now.spec?.nodeName !== node);
+
+/** The delay before the next eviction attempt: the server's Retry-After when it gave one, else our backoff. */
+export function retryDelayMs(retryAfterSeconds: number | null, attempt: number, minMs: number, maxMs: number): number {
+  if (retryAfterSeconds !== null && retryAfterSeconds > 0) return retryAfterSeconds * 1000;
+  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 16));
+}
+
+async function waitGone(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean): Promise<boolean> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const name = pod.metadata?.name ?? '';
+  for (;;) {
+    if (gone(await api.readPod(ns, name), pod.metadata?.uid, pod.spec?.nodeName)) return true;
+    if (isDone() || o.nowMs() >= o.deadlineMs) return false;
+    await o.sleep(o.pollMs ?? 1000, o.signal);
+  }
+}
+
+/** Evicts one pod through the Eviction API until it is gone, blocked, or the deadline passes. */
+type PodResult = { r: 'gone' } | { r: 'timeout' } | { r: 'blocked'; pdb: string | null; reason: string };
+
+async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean): Promise<PodResult> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const name = pod.metadata?.name ?? '';
+  const ref = podRef(pod);
+  const emit = o.onEvent ?? (() => undefined);
+  for (let attempt = 0; ; attempt++) {
+    if (isDone() || o.nowMs() >= o.deadlineMs) return { r: 'timeout' };
+    emit({ type: 'evicting', pod: ref });
+    try {
+      await api.evict(ns, name);
+      emit({ type: 'evicted', pod: ref });
+      if (!(await waitGone(api, pod, o, isDone))) return { r: 'timeout' };
+      emit({ type: 'gone', pod: ref });
+      return { r: 'gone' };
+    } catch (err) {
+      const f = kubeFailure(err);
+      if (f.code === 404) {
+        emit({ type: 'gone', pod: ref });
+        return { r: 'gone' };
+      }
+      if (f.code === 429 || (f.code === 403 && f.reason !== 'Forbidden' && /terminat/i.test(f.message))) {
+        const waitMs = retryDelayMs(f.retryAfterSeconds, attempt, o.minRetryMs ?? 1000, o.maxRetryMs ?? 10_000);
+        emit({ type: 'retry', pod: ref, status: f.code, waitMs, reason: f.message });
+        await o.sleep(Math.min(waitMs, Math.max(0, o.deadlineMs - o.nowMs())), o.signal);
+        // the pod may have gone, or been replaced by a same-name pod elsewhere, while we waited (kubernetes #138229)
+        if (gone(await api.readPod(ns, name), pod.metadata?.uid, pod.spec?.nodeName)) {
+          emit({ type: 'gone', pod: ref });
+          return { r: 'gone' };
+        }
+        continue;
+      }
+      const pdb = f.code === 500 && /more than one PodDisruptionBudget/i.test(f.message) ? 'more than one PodDisruptionBudget' : null;
+      const reason = `HTTP ${f.code ?? '?'}: ${f.message}`;
+      emit({ type: 'blocked', pod: ref, pdb, reason });
+      return { r: 'blocked', pdb, reason };
+    }
+  }
+}
+
+/** Evicts all pods in parallel (as kubectl does) and waits for each to be gone by UID. */
+export async function evictPods(api: DrainApi, pods: readonly V1Pod[], o: EvictOptions): Promise<DrainOutcome> {
+  let stop = false;
+  const results = await Promise.all(
+    pods.map(async (pod) => {
+      const res = await evictOne(api, pod, o, () => stop);
+      if (res.r === 'blocked') stop = true;
+      return res;
+    }),
+  );
+  const remaining = pods.filter((_, i) => results[i]?.r !== 'gone');
+  const blocked = results.flatMap((res, i) => (res.r === 'blocked' ? [{ pod: podRef(pods[i] as V1Pod), pdb: res.pdb, reason: res.reason }] : []));
+  const timedOut = blocked.length === 0 && results.some((res) => res.r === 'timeout');
+  return { finished: remaining.length === 0, remaining, blocked, timedOut };
+}
+
+/** Force path after a timeout, only with the operator's consent: DELETE each pod (UID precondition), then wait. */
+export async function deletePods(api: DrainApi, pods: readonly V1Pod[], o: EvictOptions): Promise<DrainOutcome> {
+  const remaining: V1Pod[] = [];
+  for (const pod of pods) {
+    const ns = pod.metadata?.namespace ?? 'default';
+    try {
+      await api.deletePod(ns, pod.metadata?.name ?? '', pod.metadata?.uid ?? '');
+      o.onEvent?.({ type: 'deleted', pod: podRef(pod) });
+    } catch (err) {
+      if (!isNotFound(err) && kubeFailure(err).code !== 409) throw err;
+    }
+  }
+  for (const pod of pods) if (!(await waitGone(api, pod, o, () => false))) remaining.push(pod);
+  return { finished: remaining.length === 0, remaining, blocked: [], timedOut: remaining.length > 0 };
+}
+
+export function kubeDrainApi(kc: KubeConfig): DrainApi {
+  const core = kc.makeApiClient(CoreV1Api);
+  const policy = kc.makeApiClient(PolicyV1Api);
+  return {
+    async listPodsOnNode(node) {
+      const items: V1Pod[] = [];
+      let cont: string | undefined;
+      do {
+        const page = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}`, limit: 500, ...(cont ? { _continue: cont } : {}) });
+        items.push(...page.items);
+        cont = page.metadata?._continue || undefined;
+      } while (cont);
+      return items;
+    },
+    listPdbs: async () => (await policy.listPodDisruptionBudgetForAllNamespaces()).items,
+    async evict(namespace, name) {
+      await core.createNamespacedPodEviction({
+        name,
+        namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+      });
+    },
+    async readPod(namespace, name) {
+      try {
+        return await core.readNamespacedPod({ name, namespace });
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+    async deletePod(namespace, name, uid) {
+      await core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } });
+    },
+  };
+}

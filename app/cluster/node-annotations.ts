@@ -1,0 +1,111 @@
+import type { V1Node } from '@kubernetes/client-node';
+import type { NodeApi } from './node-api.ts';
+
+/**
+ * flatdeck's crash-safety mirror on the Node (flatdeck.io/*), and the FLUO annotations it reads and, for
+ * reboot-paused, sets. Everything another instance needs to resume or hand back a run lives here.
+ */
+const P = 'flatdeck.io/';
+export const markKeys = {
+  instance: `${P}instance`,
+  run: `${P}run`,
+  step: `${P}step`,
+  since: `${P}since`,
+  cordonedByUs: `${P}cordoned-by-us`,
+  ueOriginal: `${P}update-engine-original`,
+  fluoPausedBefore: `${P}fluo-paused-before`,
+  bootIdBefore: `${P}boot-id-before`,
+  fromVersion: `${P}from-version`,
+  toVersion: `${P}to-version`,
+  attention: `${P}needs-attention`,
+} as const;
+
+export interface NodeMark {
+  instance: string;
+  run: string;
+  step: string;
+  since: string;
+  cordonedByUs: boolean;
+  /** `<unit file state>,<active|inactive>` as found before flatdeck touched update-engine; null = untouched. */
+  ueOriginal: string | null;
+  /** FLUO reboot-paused value before flatdeck set it: `absent`, or the old value; null = untouched. */
+  fluoPausedBefore: string | null;
+  bootIdBefore: string | null;
+  fromVersion: string | null;
+  toVersion: string | null;
+  attention: string | null;
+}
+
+const FLUO = 'flatcar-linux-update.v1.flatcar-linux.net/';
+export const fluoKeys = {
+  rebootPaused: `${FLUO}reboot-paused`,
+  rebootOk: `${FLUO}reboot-ok`,
+  rebootNeeded: `${FLUO}reboot-needed`,
+  rebootInProgress: `${FLUO}reboot-in-progress`,
+  beforeReboot: `${FLUO}before-reboot`,
+  afterReboot: `${FLUO}after-reboot`,
+} as const;
+
+export function readMark(node: V1Node): NodeMark | null {
+  const a = node.metadata?.annotations ?? {};
+  const instance = a[markKeys.instance];
+  if (!instance) return null;
+  return {
+    instance,
+    run: a[markKeys.run] ?? '',
+    step: a[markKeys.step] ?? '',
+    since: a[markKeys.since] ?? '',
+    cordonedByUs: a[markKeys.cordonedByUs] === 'true',
+    ueOriginal: a[markKeys.ueOriginal] ?? null,
+    fluoPausedBefore: a[markKeys.fluoPausedBefore] ?? null,
+    bootIdBefore: a[markKeys.bootIdBefore] ?? null,
+    fromVersion: a[markKeys.fromVersion] ?? null,
+    toVersion: a[markKeys.toVersion] ?? null,
+    attention: a[markKeys.attention] ?? null,
+  };
+}
+
+/** The annotation part of a merge patch that writes `mark` (null values delete keys). */
+export function markPatch(mark: Partial<NodeMark>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [field, key] of Object.entries(markKeys) as Array<[keyof NodeMark, string]>) {
+    if (!(field in mark)) continue;
+    const v = mark[field];
+    out[key] = v === null || v === undefined ? null : typeof v === 'boolean' ? String(v) : v;
+  }
+  return out;
+}
+
+export const clearMarkPatch = (): Record<string, null> => Object.fromEntries(Object.values(markKeys).map((k) => [k, null]));
+
+export async function writeMark(api: NodeApi, node: string, mark: Partial<NodeMark>): Promise<void> {
+  await api.mergePatchNode(node, { metadata: { annotations: markPatch(mark) } });
+}
+
+export async function clearMark(api: NodeApi, node: string): Promise<void> {
+  await api.mergePatchNode(node, { metadata: { annotations: clearMarkPatch() } });
+}
+
+const isTrue = (v: string | undefined) => v === 'true';
+
+/** Why FLUO counts this node as selected or rebooting (the states in which flatdeck must wait), or null. */
+export function fluoBusyReason(node: V1Node): string | null {
+  const a = node.metadata?.annotations ?? {};
+  const l = node.metadata?.labels ?? {};
+  if (isTrue(a[fluoKeys.rebootInProgress])) return 'reboot-in-progress';
+  if (isTrue(l[fluoKeys.beforeReboot])) return 'before-reboot';
+  if (isTrue(a[fluoKeys.rebootOk])) return 'reboot-ok';
+  return null;
+}
+
+/** Pauses FLUO for this node; returns what to restore (`absent` when there was no annotation). */
+export async function pauseFluo(api: NodeApi, node: V1Node): Promise<string> {
+  const before = node.metadata?.annotations?.[fluoKeys.rebootPaused] ?? 'absent';
+  const name = node.metadata?.name ?? '';
+  await api.mergePatchNode(name, { metadata: { annotations: { [fluoKeys.rebootPaused]: 'true', [markKeys.fluoPausedBefore]: before } } });
+  return before;
+}
+
+export function restoreFluoPausePatch(before: string): Record<string, string | null> {
+  return { [fluoKeys.rebootPaused]: before === 'absent' ? null : before };
+}

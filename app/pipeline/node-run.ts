@@ -1,0 +1,146 @@
+import { ApiError, toErrorInfo } from '../api/errors.ts';
+import type { HealthGate } from '../api/pipeline.ts';
+import { uncordonIfOurs } from '../cluster/cordon.ts';
+import { writeMark } from '../cluster/node-annotations.ts';
+import type { ClusterLock } from './cluster-lock.ts';
+import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
+import { restoreNode } from './restore.ts';
+import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
+import { updateStep } from './update-step.ts';
+
+/**
+ * One node's update, top to bottom as an operator would do it by hand. Split in the part that may run on
+ * several nodes at once (pre-flight, download) and the part that runs one node at a time cluster-wide.
+ */
+
+/** Step 1. Throws (with the blockers listed in the event) when anything would stop the update later. */
+export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
+  return runStep(
+    ctx,
+    'preflight',
+    `Pre-flight checks on ${ctx.node}`,
+    async () => {
+      const facts = await preflight(ctx.deps.clusterId, ctx.node, ctx.deps.cluster, ctx.ops, ctx.options, new Date(ctx.deps.clock.nowMs()), ctx.runId);
+      for (const b of facts.report.blockers) {
+        emitStep(ctx, 'preflight', 'progress', `${b.severity === 'warning' ? 'Warning' : 'Blocker'}: ${b.message}`, { detail: { kind: b.kind, severity: b.severity, pod: b.pod, pdb: b.pdb } });
+      }
+      if (!facts.report.ok) throw preflightError(facts.report);
+      ctx.rec.fromVersion ??= facts.report.versionId;
+      return facts;
+    },
+    (f) => ({ message: `${ctx.node} is ready for the update (on ${f.report.versionId}, ${f.report.pods.filter((p) => !p.action.startsWith('skip')).length} pods to move)`, detail: { versionId: f.report.versionId, bootId: f.report.bootId, updateEngine: f.report.updateEngineUnit } }),
+  );
+}
+
+/** Step 2 on a node that passed pre-flight. "current" nodes are restored and finished here. */
+export async function prepareNode(ctx: NodeCtx, facts: PreflightFacts): Promise<'need-reboot' | 'current'> {
+  ctx.rec.phase = 'downloading';
+  const r = await updateStep(ctx, facts.updateEngine ?? { file: 'unknown', active: true });
+  if (r.kind === 'current') {
+    await finishNode(ctx, 'current', null);
+    return 'current';
+  }
+  ctx.rec.phase = 'ready-to-reboot';
+  journalRecord(ctx);
+  return 'need-reboot';
+}
+
+async function healthGateStep(ctx: NodeCtx, gate: HealthGate): Promise<void> {
+  await runStep(
+    ctx,
+    'health-gate',
+    `Health gate (${gate.kind}) after ${ctx.node}`,
+    async () => {
+      if (gate.kind === 'ssh') {
+        const r = await ctx.ops.runHealthCheck(gate.command, gate.timeoutSeconds * 1000);
+        if (r.exitCode !== 0) throw new ApiError('health-gate-failed', `The health check on ${ctx.node} failed (exit ${r.exitCode}): ${r.output.slice(-300)}`, { node: ctx.node, exitCode: r.exitCode });
+        return `exit 0`;
+      }
+      const jobs = ctx.deps.cluster.jobs;
+      if (!jobs) throw new ApiError('health-gate-failed', 'Job health gates are not available for this cluster', { node: ctx.node });
+      const r = await jobs.run(gate, ctx.node, ctx.control.signal);
+      if (!r.ok) throw new ApiError('health-gate-failed', `The health-gate Job after ${ctx.node} failed: ${r.message}`, { node: ctx.node });
+      return r.message;
+    },
+    (m) => ({ message: `Health gate passed (${m})` }),
+  );
+}
+
+/** Steps 3–8 for one node; the caller serializes nodes. */
+export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGate | null, resumeAt: 'start' | 'verify' = 'start'): Promise<'done' | 'skipped' | 'current'> {
+  ctx.rec.phase = 'active';
+  if (resumeAt === 'start') {
+    await ctx.control.checkpoint();
+    if ((await lockStep(ctx, lock)) === 'current') {
+      await lock.release();
+      await finishNode(ctx, 'current', null);
+      return 'current';
+    }
+    await ctx.control.checkpoint();
+    await cordonStep(ctx, lock);
+    await ctx.control.checkpoint();
+    if ((await drainStep(ctx, lock)) === 'skipped') {
+      await lock.release();
+      await finishNode(ctx, 'skipped', null);
+      return 'skipped';
+    }
+    await ctx.control.checkpoint();
+    await rebootStep(ctx, lock);
+  } else {
+    await lockStep(ctx, lock).catch((err: unknown) => {
+      // resuming after the reboot: the node's update_engine no longer says NEED_REBOOT, which is expected
+      if (!(err instanceof ApiError && err.kind === 'update-failed')) throw err;
+    });
+  }
+  await verifyStep(ctx);
+  const backAtMs = ctx.deps.clock.nowMs();
+  await uncordonStep(ctx);
+  await releaseStep(ctx, lock);
+  const restoring = restoreNode(ctx, { backAtMs });
+  try {
+    if (gate) await healthGateStep(ctx, gate);
+    await settleStep(ctx);
+  } finally {
+    await restoring;
+  }
+  ctx.rec.phase = 'done';
+  ctx.rec.step = null;
+  journalRecord(ctx);
+  return 'done';
+}
+
+/** Ends a node that needs no reboot (already current, or skipped): restore what we changed. */
+async function finishNode(ctx: NodeCtx, phase: 'current' | 'skipped', backAtMs: number | null): Promise<void> {
+  await restoreNode(ctx, { backAtMs });
+  ctx.rec.phase = phase;
+  ctx.rec.step = null;
+  journalRecord(ctx);
+}
+
+/**
+ * After a failure or cancel: before the reboot, undo everything (uncordon if ours, restore, release) so
+ * nothing is left cordoned by us; after the reboot, or when the drain policy said "stop", the node stays
+ * cordoned and is marked as needing attention.
+ */
+export async function cleanUpAfter(ctx: NodeCtx, lock: ClusterLock | null, err: unknown): Promise<void> {
+  const info = toErrorInfo(err);
+  const rebooted = ctx.rec.step === 'reboot' || ctx.rec.step === 'verify';
+  try {
+    if (ctx.rec.phase === 'needs-attention' || rebooted) {
+      ctx.rec.phase = 'needs-attention';
+      await writeMark(ctx.deps.cluster.nodes, ctx.node, { attention: info.message });
+    } else {
+      if (ctx.rec.cordonedByUs) {
+        await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true);
+        ctx.rec.cordonedByUs = false;
+        emitStep(ctx, ctx.rec.step ?? 'preflight', 'progress', `${ctx.node} uncordoned after: ${info.message}`);
+      }
+      if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
+      ctx.rec.phase = info.kind === 'cancelled' ? 'skipped' : 'failed';
+    }
+  } finally {
+    if (lock) await lock.release().catch(() => undefined);
+    journalRecord(ctx);
+  }
+}

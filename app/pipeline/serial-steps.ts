@@ -1,0 +1,231 @@
+import { ApiError } from '../api/errors.ts';
+import { cordon, uncordonIfOurs } from '../cluster/cordon.ts';
+import { deletePods, evictPods, type PodDrainEvent } from '../cluster/drain.ts';
+import { hasErrors, planDrain } from '../cluster/drain-filters.ts';
+import { markKeys, markPatch, writeMark } from '../cluster/node-annotations.ts';
+import { daemonSetPodsNotReady, nodeBackProblems } from '../cluster/reboot-wait.ts';
+import type { ClusterLock } from './cluster-lock.ts';
+import { drainPolicy } from './preflight.ts';
+import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function mark(ctx: NodeCtx, step: string): Promise<void> {
+  await writeMark(ctx.deps.cluster.nodes, ctx.node, { instance: ctx.deps.holder, run: ctx.runId, step, since: iso(ctx.deps.clock.nowMs()) });
+}
+
+/** Step 3: the cluster-wide lock; then make sure the node still needs what we are about to do. */
+export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'proceed' | 'current'> {
+  return runStep(
+    ctx,
+    'lock',
+    `Waiting for the cluster update lock for ${ctx.node}`,
+    async () => {
+      await lock.acquire(ctx.node, ctx.runId, ctx.control);
+      await mark(ctx, 'lock');
+      const status = await ctx.ops.status();
+      if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
+      const version = await ctx.ops.versionId();
+      if (version !== ctx.rec.fromVersion && version === ctx.rec.toVersion) return 'current' as const;
+      throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
+    },
+    (r) => ({ message: r === 'proceed' ? `Holding the cluster update lock for ${ctx.node}` : `${ctx.node} was updated meanwhile by someone else` }),
+  );
+}
+
+/** Step 4: cordon, recording in the same patch whether we did it. */
+export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
+  await runStep(
+    ctx,
+    'cordon',
+    `Cordoning ${ctx.node}`,
+    async () => {
+      await lock.confirm(`cordoning ${ctx.node}`);
+      const { drain } = ctx.deps.cluster;
+      const plan = planDrain(await drain.listPodsOnNode(ctx.node), await drain.listPdbs(), drainPolicy(ctx.options), new Date(ctx.deps.clock.nowMs()));
+      const refusal = plan.blockers.find((b) => b.severity !== 'warning');
+      if (refusal && hasErrors(plan.blockers)) {
+        throw new ApiError('drain-blocked', `Not cordoning ${ctx.node}: ${refusal.message}`, { node: ctx.node, pod: refusal.pod, pdb: refusal.pdb });
+      }
+      const alreadyOurs = ctx.rec.cordonedByUs;
+      const { cordonedByUs } = await cordon(ctx.deps.cluster.nodes, ctx.node, {
+        [markKeys.step]: 'cordon',
+        [markKeys.since]: iso(ctx.deps.clock.nowMs()),
+      });
+      ctx.rec.cordonedByUs = alreadyOurs || cordonedByUs;
+      if (alreadyOurs && !cordonedByUs) await writeMark(ctx.deps.cluster.nodes, ctx.node, { cordonedByUs: true });
+      journalRecord(ctx);
+    },
+    () => ({ message: ctx.rec.cordonedByUs ? `${ctx.node} cordoned` : `${ctx.node} was already cordoned by someone else; it stays cordoned afterwards`, detail: { cordonedByUs: ctx.rec.cordonedByUs } }),
+  );
+}
+
+function podEventMessage(e: PodDrainEvent): string {
+  switch (e.type) {
+    case 'evicting': return `Evicting ${e.pod}`;
+    case 'retry': return `Eviction of ${e.pod} refused (HTTP ${e.status}: ${e.reason}); retrying in ${Math.round(e.waitMs / 100) / 10} s`;
+    case 'evicted': return `${e.pod} accepted for eviction; waiting until it is gone`;
+    case 'deleted': return `${e.pod} deleted (forced)`;
+    case 'gone': return `${e.pod} is gone`;
+    case 'blocked': return `${e.pod} cannot be evicted: ${e.reason}`;
+  }
+}
+
+export type DrainResult = 'drained' | 'skipped';
+
+/** Step 5: evict, wait for every pod to be gone by UID; on timeout apply the operator's policy. */
+export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainResult> {
+  return runStep(
+    ctx,
+    'drain',
+    `Draining ${ctx.node}`,
+    async () => {
+      await lock.confirm(`draining ${ctx.node}`);
+      const { drain } = ctx.deps.cluster;
+      const clock = ctx.deps.clock;
+      const plan = planDrain(await drain.listPodsOnNode(ctx.node), await drain.listPdbs(), drainPolicy(ctx.options), new Date(clock.nowMs()));
+      const opts = {
+        deadlineMs: clock.nowMs() + ctx.options.drainTimeoutSeconds * 1000,
+        nowMs: () => clock.nowMs(),
+        sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
+        signal: ctx.control.signal,
+        onEvent: (e: PodDrainEvent) => emitStep(ctx, 'drain', 'progress', podEventMessage(e), { detail: { pod: e.pod, event: e.type } }),
+      };
+      let outcome = await evictPods(drain, plan.toRemove, opts);
+      if (outcome.finished) return 'drained' as const;
+      if (ctx.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
+      const stuck = outcome.blocked[0] ?? { pod: outcome.remaining.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', '), pdb: null, reason: 'still running' };
+      const why = outcome.timedOut
+        ? `the drain of ${ctx.node} did not finish within ${ctx.options.drainTimeoutSeconds} s; still there: ${stuck.pod}`
+        : `the drain of ${ctx.node} is blocked by ${stuck.pod}${stuck.pdb ? ` (${stuck.pdb})` : ''}: ${stuck.reason}`;
+      const pdbs = plan.blockers.filter((b) => b.pdb).map((b) => b.pdb).join(',');
+      const facts = { node: ctx.node, pod: stuck.pod, pdb: stuck.pdb ?? (pdbs || null), policy: ctx.options.onDrainTimeout };
+      if (ctx.options.onDrainTimeout === 'skip') {
+        await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, ctx.rec.cordonedByUs);
+        ctx.rec.cordonedByUs = false;
+        emitStep(ctx, 'drain', 'progress', `${why}; uncordoned and skipped as configured`);
+        return 'skipped' as const;
+      }
+      if (ctx.options.onDrainTimeout === 'force') {
+        emitStep(ctx, 'drain', 'progress', `${why}; deleting the remaining pods as consented`);
+        outcome = await deletePods(drain, outcome.remaining, { ...opts, deadlineMs: clock.nowMs() + ctx.options.drainTimeoutSeconds * 1000 });
+        if (outcome.finished) return 'drained' as const;
+      }
+      ctx.rec.phase = 'needs-attention';
+      await writeMark(ctx.deps.cluster.nodes, ctx.node, { attention: why, step: 'drain' });
+      journalRecord(ctx);
+      throw new ApiError(outcome.timedOut ? 'drain-timeout' : 'drain-blocked', `${why}. The node stays cordoned and needs attention; it was not rebooted.`, facts);
+    },
+    (r) => ({ message: r === 'drained' ? `${ctx.node} drained` : `${ctx.node} skipped: drain did not finish` }),
+  );
+}
+
+/** Step 6: record the boot we are leaving, then `sudo systemctl reboot`. */
+export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
+  await runStep(
+    ctx,
+    'reboot',
+    `Rebooting ${ctx.node}`,
+    async () => {
+      await lock.waitQuiet(ctx.node, ctx.runId, ctx.control, ctx.options.rebootTimeoutSeconds * 1000);
+      await lock.confirm(`rebooting ${ctx.node}`);
+      ctx.rec.bootIdBefore = await ctx.ops.bootId();
+      ctx.rec.rebootIssuedAt = iso(ctx.deps.clock.nowMs());
+      await ctx.deps.cluster.nodes.mergePatchNode(ctx.node, {
+        metadata: { annotations: markPatch({ step: 'reboot', since: ctx.rec.rebootIssuedAt, bootIdBefore: ctx.rec.bootIdBefore, toVersion: ctx.rec.toVersion, fromVersion: ctx.rec.fromVersion }) },
+      });
+      journalRecord(ctx);
+      await ctx.ops.reboot();
+    },
+    () => ({ message: `${ctx.node}: reboot issued (boot ${ctx.rec.bootIdBefore})` }),
+  );
+}
+
+/**
+ * Step 6b: the node is back only when SSH answers from a new boot on the new version, and the Node object
+ * agrees: new bootID, Ready with a heartbeat after the reboot, no not-ready/unreachable taint, and (if
+ * configured) its DaemonSet pods Ready. The old version after a new boot is a rollback: failed, kept cordoned.
+ */
+export async function verifyStep(ctx: NodeCtx): Promise<void> {
+  await runStep(
+    ctx,
+    'verify',
+    `Waiting for ${ctx.node} to come back`,
+    async () => {
+      const clock = ctx.deps.clock;
+      const deadline = clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000;
+      const before = ctx.rec.bootIdBefore ?? '';
+      const issuedAt = new Date(ctx.rec.rebootIssuedAt ?? iso(clock.nowMs()));
+      let bootIdNow: string | null = null;
+      let waitingFor = 'SSH to answer from a new boot';
+      ctx.ops.reconnect();
+      for (;;) {
+        if (clock.nowMs() > deadline) {
+          throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node });
+        }
+        if (bootIdNow === null) {
+          try {
+            const id = await ctx.ops.bootId();
+            if (id !== before) {
+              bootIdNow = id;
+              const version = await ctx.ops.versionId();
+              if (version !== ctx.rec.toVersion) {
+                const rolledBack = version === ctx.rec.fromVersion;
+                throw new ApiError(rolledBack ? 'rollback-detected' : 'reboot-failed', rolledBack
+                  ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion} (rollback)`
+                  : `${ctx.node} booted version ${version}, expected ${ctx.rec.toVersion}`, { node: ctx.node, version, expected: ctx.rec.toVersion });
+              }
+              emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });
+            } else ctx.ops.reconnect();
+          } catch (err) {
+            if (err instanceof ApiError && (err.kind === 'rollback-detected' || err.kind === 'reboot-failed')) throw err;
+            ctx.ops.reconnect();
+          }
+        }
+        if (bootIdNow !== null) {
+          const node = await ctx.deps.cluster.nodes.getNode(ctx.node);
+          const problems = nodeBackProblems(node, { bootIdBefore: before, rebootIssuedAt: issuedAt, bootIdNow });
+          if (problems.length === 0 && ctx.options.waitForDaemonSets) {
+            const notReady = daemonSetPodsNotReady(await ctx.deps.cluster.drain.listPodsOnNode(ctx.node));
+            if (notReady.length) problems.push(`DaemonSet pods not Ready: ${notReady.join(', ')}`);
+          }
+          if (problems.length === 0) return;
+          waitingFor = problems.join('; ');
+        }
+        await clock.sleep(500, ctx.control.signal).catch(() => undefined);
+      }
+    },
+    () => ({ message: `${ctx.node} is back on ${ctx.rec.toVersion}, Ready` }),
+  );
+}
+
+/** Step 7: uncordon (only if we cordoned). */
+export async function uncordonStep(ctx: NodeCtx): Promise<void> {
+  await runStep(
+    ctx,
+    'uncordon',
+    `Uncordoning ${ctx.node}`,
+    async () => {
+      const ours = ctx.rec.cordonedByUs;
+      await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, ours, markPatch({ step: 'uncordon', since: iso(ctx.deps.clock.nowMs()) }));
+      ctx.rec.cordonedByUs = false;
+      journalRecord(ctx);
+      return ours;
+    },
+    (ours) => ({ message: ours ? `${ctx.node} uncordoned` : `${ctx.node} left cordoned: someone else cordoned it` }),
+  );
+}
+
+export async function releaseStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
+  await runStep(ctx, 'release', 'Releasing the cluster update lock', () => lock.release(), () => ({ message: 'Cluster update lock released' }));
+}
+
+export async function settleStep(ctx: NodeCtx): Promise<void> {
+  await runStep(
+    ctx,
+    'settle',
+    `Letting the cluster settle for ${ctx.options.settleSeconds} s`,
+    () => ctx.deps.clock.sleep(ctx.options.settleSeconds * 1000, ctx.control.signal).catch(() => undefined),
+    () => ({ message: 'Settled' }),
+  );
+}
