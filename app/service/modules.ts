@@ -1,0 +1,20 @@
+import { activityMethods } from './activity-methods.ts';
+import { clusterMethods } from './cluster-methods.ts';
+import type { MethodModule } from './context.ts';
+import { nodeMethods } from './node-methods.ts';
+import { promptMethods } from './prompt-methods.ts';
+import { settingsMethods } from './settings-methods.ts';
+import { unavailableMethods } from './unavailable-methods.ts';
+
+/**
+ * Every domain's method module. A new domain (e.g. `pipelineMethods` from ./pipeline-methods.ts) is one import
+ * and one entry here; a method provided twice is a startup error.
+ */
+export const methodModules: readonly MethodModule[] = [
+  clusterMethods,
+  nodeMethods,
+  settingsMethods,
+  promptMethods,
+  activityMethods,
+  unavailableMethods,
+];

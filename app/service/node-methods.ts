@@ -1,0 +1,50 @@
+import { ApiError } from '../api/errors.ts';
+import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
+import type { MethodModule, ServiceContext } from './context.ts';
+import { readLiveState } from './live-state.ts';
+
+/** How many nodes are asked over SSH at once; the pool caps connections and channels on its own too. */
+const LIVE_CONCURRENCY = 16;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly string[] | undefined): Promise<NodeLiveState[]> {
+  const inventory = await ctx.clusters.inventory(cluster);
+  let nodes: NodeSummary[];
+  if (names) {
+    nodes = names.map((name) => {
+      const node = inventory.get(name);
+      if (!node) throw new ApiError('not-found', `Cluster ${cluster} has no node named "${name}".`, { cluster, node: name });
+      return node;
+    });
+  } else {
+    nodes = inventory.nodes().filter((n) => n.distribution === 'flatcar');
+  }
+  const pool = await ctx.ssh.pool(cluster);
+  return mapLimited(nodes, LIVE_CONCURRENCY, async (node) => {
+    let state: NodeLiveState;
+    try {
+      state = await readLiveState(pool, ctx.ssh.target(cluster, node));
+    } catch (err) {
+      state = { node: node.name, at: new Date().toISOString(), updateEngine: null, updateEngineUnit: null, versionId: null, error: (err as Error).message };
+    }
+    ctx.emit({ topic: 'nodes', payload: { type: 'live', cluster, state } });
+    return state;
+  });
+}
+
+export const nodeMethods: MethodModule = (ctx) => ({
+  'nodes.list': async ({ cluster }) => (await ctx.clusters.inventory(cluster)).nodes(),
+  'nodes.refreshLive': async ({ cluster, nodes }) => refreshLive(ctx, cluster, nodes),
+});

@@ -1,0 +1,23 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { removeKnownHost } from '../ssh/known-hosts.ts';
+import type { MethodModule, ServiceContext } from './context.ts';
+
+function knownHostsFile(ctx: ServiceContext): string {
+  return ctx.options.knownHostsPath ?? ctx.settings.get().knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
+}
+
+export const settingsMethods: MethodModule = (ctx) => ({
+  'settings.get': async () => ctx.settings.get(),
+  'settings.set': async (patch) => {
+    const next = ctx.settings.set(patch);
+    ctx.activity.record('settings-changed', `Settings changed: ${Object.keys(patch).join(', ') || 'nothing'}`);
+    return next;
+  },
+  'knownHosts.remove': async ({ host, port }) => {
+    const file = knownHostsFile(ctx);
+    const removed = await removeKnownHost(file, host, port);
+    ctx.activity.record('known-host-removed', `Removed ${removed} key line(s) for ${host}:${port} from ${file}`);
+    return { removed };
+  },
+});

@@ -1,0 +1,66 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Settings } from '../api/settings.ts';
+import { ApiError } from '../api/errors.ts';
+
+export interface SettingsProblem {
+  file: string;
+  keptAs: string;
+  message: string;
+}
+
+/**
+ * settings.json in the data folder, validated on load. A file that does not parse or validate is moved aside
+ * (settings.json.invalid-<time>) and reported; flatdeck then starts from defaults instead of silently losing it.
+ */
+export class SettingsStore {
+  private current: Settings;
+  readonly problem: SettingsProblem | null = null;
+  private readonly listeners = new Set<(s: Settings) => void>();
+
+  constructor(private readonly file: string) {
+    const loaded = SettingsStore.read(file);
+    this.current = loaded.settings;
+    this.problem = loaded.problem;
+  }
+
+  private static read(file: string): { settings: Settings; problem: SettingsProblem | null } {
+    const defaults = Settings.parse({});
+    if (!existsSync(file)) return { settings: defaults, problem: null };
+    let message: string;
+    try {
+      const parsed = Settings.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (parsed.success) return { settings: parsed.data, problem: null };
+      message = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const keptAs = `${file}.invalid-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(file, keptAs);
+    return { settings: defaults, problem: { file, keptAs, message: `${file} is not valid (${message}); it was kept as ${keptAs} and defaults are used.` } };
+  }
+
+  get(): Settings {
+    return this.current;
+  }
+
+  onChange(listener: (s: Settings) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Top-level keys replace the stored ones; the result is validated as a whole before it is written. */
+  set(patch: Partial<Settings>): Settings {
+    const parsed = Settings.safeParse({ ...this.current, ...patch });
+    if (!parsed.success) {
+      throw new ApiError('invalid-request', `Invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(parsed.data, null, 2)}\n`, { mode: 0o600 });
+    renameSync(tmp, this.file);
+    this.current = parsed.data;
+    for (const l of this.listeners) l(this.current);
+    return this.current;
+  }
+}

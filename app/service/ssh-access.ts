@@ -1,0 +1,95 @@
+import { ApiError } from '../api/errors.ts';
+import type { NodeSummary } from '../api/nodes.ts';
+import type { Settings } from '../api/settings.ts';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { resolveSshTarget, type AddressSetting } from '../ssh/address.ts';
+import { SshPool } from '../ssh/pool.ts';
+import { SshConfigFile } from '../ssh/ssh-config.ts';
+import type { SshPrompter, SshTarget } from '../ssh/types.ts';
+import { DEMO_CLUSTER_ID } from './cluster-registry.ts';
+import type { DemoFiles } from './context.ts';
+import type { SettingsStore } from './settings-store.ts';
+
+/** Which OpenSSH files a pool reads; the demo cluster has its own. */
+export interface SshProfile {
+  sshConfigPath: string | null;
+  knownHostsPath: string | null;
+  connectTimeoutMs: number;
+  defaultUser: string;
+  useAgent: boolean;
+}
+
+/** Creates the pool for a profile (tests inject their own; the default reads the OpenSSH files). */
+export type SshPoolFactory = (profile: SshProfile, prompter: SshPrompter) => Promise<SshPool>;
+
+export const defaultSshPoolFactory: SshPoolFactory = async (profile, prompter) =>
+  new SshPool({
+    prompter,
+    sshConfig: await SshConfigFile.load(profile.sshConfigPath ?? join(homedir(), '.ssh', 'config')),
+    ...(profile.knownHostsPath ? { knownHosts: { userKnownHostsFiles: [profile.knownHostsPath] } } : {}),
+    defaultUser: profile.defaultUser,
+    connectTimeoutMs: profile.connectTimeoutMs,
+    ...(profile.useAgent ? {} : { agentSocket: null }),
+  });
+
+function addressSetting(s: Settings['ssh']): AddressSetting {
+  return s.addressType === 'template' ? { kind: 'template', template: s.addressTemplate ?? '' } : { kind: s.addressType };
+}
+
+/** SSH pools per profile (operator's files, or the demo's) and where to dial each node of a cluster. */
+export class SshAccess {
+  private readonly pools = new Map<string, Promise<SshPool>>();
+
+  constructor(
+    private readonly settings: SettingsStore,
+    private readonly prompter: SshPrompter,
+    private readonly factory: SshPoolFactory,
+    private readonly overrides: { demo?: DemoFiles; sshConfigPath?: string; knownHostsPath?: string },
+  ) {}
+
+  profile(clusterId: string): SshProfile {
+    const s = this.settings.get();
+    const common = { connectTimeoutMs: s.timeouts.sshConnectSeconds * 1000, defaultUser: s.ssh.user, useAgent: s.ssh.useAgent };
+    if (clusterId === DEMO_CLUSTER_ID && this.overrides.demo) {
+      return { ...common, sshConfigPath: this.overrides.demo.sshConfigPath, knownHostsPath: this.overrides.demo.knownHostsPath, defaultUser: 'core' };
+    }
+    return { ...common, sshConfigPath: this.overrides.sshConfigPath ?? s.sshConfigPath, knownHostsPath: this.overrides.knownHostsPath ?? s.knownHostsPath };
+  }
+
+  /** The pool for a cluster; pools are shared by clusters with the same profile and rebuilt when it changes. */
+  pool(clusterId: string): Promise<SshPool> {
+    const profile = this.profile(clusterId);
+    const key = JSON.stringify(profile);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = this.factory(profile, this.prompter);
+      this.pools.set(key, pool);
+      pool.catch(() => this.pools.delete(key));
+    }
+    return pool;
+  }
+
+  /** Where to SSH for a node under the cluster's address setting and per-node overrides. */
+  target(clusterId: string, node: NodeSummary): SshTarget {
+    const s = this.settings.get().ssh;
+    const addresses = (
+      [
+        ['InternalIP', node.addresses.internalIP],
+        ['ExternalIP', node.addresses.externalIP],
+        ['Hostname', node.addresses.hostname],
+      ] as const
+    ).flatMap(([type, address]) => (address ? [{ type, address }] : []));
+    const override = s.nodeOverrides[node.name];
+    const setting: AddressSetting = clusterId === DEMO_CLUSTER_ID && this.overrides.demo ? { kind: 'InternalIP' } : addressSetting(s);
+    const result = resolveSshTarget({ name: node.name, addresses }, setting, override ? { host: override } : {});
+    if (!result.ok) throw new ApiError('ssh-unreachable', result.message, { cluster: clusterId, node: node.name });
+    return result.target;
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.then((pool) => pool.close(), () => undefined)));
+  }
+}

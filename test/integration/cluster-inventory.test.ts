@@ -1,0 +1,121 @@
+// The node inventory and the service's cluster methods against the simulator's API server and kubelet role,
+// changed by the real kubectl.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import type { ApiEvent, ClusterSummary, NodeSummary } from '../../app/api/index.ts';
+import { createService } from '../../app/service/index.ts';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import { kubectlPath } from '../support/kubectl.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'flatdeck-inventory-it-'));
+let sim: SimCluster;
+let service: ReturnType<typeof createService>;
+const events: ApiEvent[] = [];
+let clusterId = '';
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await run(kubectlPath(), ['--kubeconfig', sim.kubeconfigPath, ...args]);
+  return stdout;
+}
+
+const clusterStates = () => events.flatMap((e) => (e.topic === 'cluster' && e.payload.id === clusterId ? [e.payload.state] : []));
+const upsertsOf = (name: string): NodeSummary[] =>
+  events.flatMap((e) => (e.topic === 'nodes' && e.payload.type === 'upsert' && e.payload.node.name === name ? [e.payload.node] : []));
+
+before(async () => {
+  sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.60.1', timeScale: 0.01, workload: false });
+  service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false });
+  service.subscribe((e) => events.push(e));
+});
+
+after(async () => {
+  await service?.close();
+  await sim?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('node inventory against the simulated cluster', () => {
+  it('lists the kubeconfig context as a cluster and connects to it', async () => {
+    const clusters: ClusterSummary[] = await service.call('clusters.list', {});
+    assert.equal(clusters.length, 1);
+    clusterId = clusters[0]!.id;
+    assert.equal(clusters[0]!.state, 'disconnected');
+    assert.equal(clusters[0]!.server, sim.apiServerUrl);
+    const connected = await service.call('clusters.connect', { cluster: clusterId });
+    assert.equal(connected.state, 'connected');
+    assert.equal(connected.nodeCount, 3);
+  });
+
+  it('holds every simulated node with its Flatcar version and channel', async () => {
+    const nodes = await service.call('nodes.list', { cluster: clusterId });
+    assert.deepEqual(nodes.map((n) => n.name).sort(), sim.nodes.map((n) => n.name).sort());
+    for (const simNode of sim.nodes) {
+      const n = nodes.find((x) => x.name === simNode.name)!;
+      assert.equal(n.distribution, 'flatcar');
+      assert.equal(n.flatcarVersion, simNode.version, `${n.name} version`);
+      assert.equal(n.channel, simNode.channel, `${n.name} channel`);
+      assert.equal(n.addresses.internalIP, simNode.address);
+      assert.equal(n.ready, 'True');
+      assert.match(n.bootID, /^[0-9a-f-]{36}$/);
+    }
+    const snapshot = events.find((e) => e.topic === 'nodes' && e.payload.type === 'snapshot');
+    assert.ok(snapshot, 'a snapshot was pushed on connect');
+  });
+
+  it('pushes a cordon made with kubectl as an upsert of that node', async () => {
+    const target = sim.nodes[1]!.name;
+    await kubectl('cordon', target);
+    const upsert = await waitFor('the cordon to arrive as an upsert', () => upsertsOf(target).find((n) => n.unschedulable), { timeoutMs: 15_000 });
+    assert.equal(upsert.unschedulable, true);
+    await kubectl('uncordon', target);
+    await waitFor('the uncordon', async () => (await service.call('nodes.list', { cluster: clusterId })).find((n) => n.name === target)?.unschedulable === false, {
+      timeoutMs: 15_000,
+    });
+  });
+
+  it('gives a new subscriber the cluster state and a node snapshot first', async () => {
+    const mine: ApiEvent[] = [];
+    const off = service.subscribe((e) => mine.push(e));
+    await waitFor('catch-up events', () => mine.length >= 2 || undefined, { timeoutMs: 2000 });
+    off();
+    assert.equal(mine[0]?.topic, 'cluster');
+    const snap = mine.find((e) => e.topic === 'nodes');
+    assert.ok(snap && snap.topic === 'nodes' && snap.payload.type === 'snapshot' && snap.payload.nodes.length === 3);
+  });
+
+  it('survives the API server going away: offline, then connected again, and keeps watching', async () => {
+    const before = clusterStates().length;
+    sim.faults.add({ kind: 'api-unavailable', durationMs: 3000 });
+    await waitFor('offline', () => clusterStates().slice(before).includes('offline'), { timeoutMs: 15_000 });
+    const offline = events.filter((e) => e.topic === 'cluster' && e.payload.state === 'offline').at(-1);
+    assert.ok(offline?.topic === 'cluster' && offline.payload.error?.kind === 'cluster-unreachable', JSON.stringify(offline));
+    await waitFor('connected again', () => clusterStates().slice(before).at(-1) === 'connected', { timeoutMs: 60_000, intervalMs: 100 });
+    assert.equal(events.filter((e) => e.topic === 'nodes' && e.payload.type === 'delete').length, 0, 'no node was lost');
+
+    const target = sim.nodes[2]!.name;
+    await kubectl('label', 'node', target, 'flatdeck-test/after-outage=yes');
+    await kubectl('cordon', target);
+    await waitFor('a change after the outage', () => upsertsOf(target).find((n) => n.unschedulable), { timeoutMs: 15_000 });
+    await kubectl('uncordon', target);
+  });
+
+  it('records the connection story in the activity log', async () => {
+    const entries = await service.call('activity.list', { limit: 100 });
+    const kinds = entries.filter((e) => e.cluster === clusterId).map((e) => e.kind);
+    assert.ok(kinds.includes('cluster-connected'));
+    assert.ok(kinds.includes('cluster-offline'));
+  });
+
+  it('disconnects and reports it', async () => {
+    const s = await service.call('clusters.disconnect', { cluster: clusterId });
+    assert.equal(s.state, 'disconnected');
+    assert.equal(clusterStates().at(-1), 'disconnected');
+  });
+});
