@@ -74,26 +74,56 @@ export interface SimCluster {
 interface ApiServerHandle {
   url: string;
   kubeconfig: string;
-  applyFault?(fault: ApiFault): void;
-  clearFaults?(): void;
+  /** absent for an external API server: its faults cannot be injected */
+  faults?: ApiFaultSwitch;
   stop(): Promise<void>;
+}
+
+interface ApiFaultSwitch {
+  apply(fault: ApiFault): void;
+  /** called after a removal with the API faults still active */
+  reset(remaining: ApiFault[]): void;
+}
+
+// The fault control of sim/kube-api/server.ts (KubeApiServer.faults).
+interface ApiFaultControl {
+  serverErrors(count: number, code?: 500 | 503): void;
+  unavailable(ms: number): Promise<void>;
+  pdbNeverAllows(namespace: string, name: string): void;
+  clear(): void;
 }
 
 interface KubeApiServerModule {
   startKubeApiServer(opts: { host?: string; port?: number; stateDir: string; timeScale?: number }): Promise<{
     url: string;
     adminKubeconfig(): string;
+    faults: ApiFaultControl;
     stop(): Promise<void>;
   }>;
 }
 
-// Resolved at run time: sim/kube-api/server.ts is built by another engineer in parallel.
+// Resolved at run time so this module type-checks while sim/kube-api/server.ts is still being written.
 const KUBE_API_SERVER_MODULE = './kube-api/server.ts';
+
+function faultSwitch(control: ApiFaultControl): ApiFaultSwitch {
+  return {
+    apply(fault) {
+      if (fault.kind === 'api-5xx-burst') control.serverErrors(fault.count, fault.status);
+      else if (fault.kind === 'api-unavailable') void control.unavailable(fault.durationMs);
+      else control.pdbNeverAllows(fault.namespace, fault.name);
+    },
+    // Bursts and outages are transient; blocked PDBs stay blocked while their fault is listed.
+    reset(remaining) {
+      control.clear();
+      for (const fault of remaining) if (fault.kind === 'pdb-never-allows') control.pdbNeverAllows(fault.namespace, fault.name);
+    },
+  };
+}
 
 async function startBuiltinApi(stateDir: string, timeScale: number): Promise<ApiServerHandle> {
   const mod = (await import(KUBE_API_SERVER_MODULE)) as KubeApiServerModule;
   const api = await mod.startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale });
-  return { url: api.url, kubeconfig: api.adminKubeconfig(), stop: () => api.stop() };
+  return { url: api.url, kubeconfig: api.adminKubeconfig(), faults: faultSwitch(api.faults), stop: () => api.stop() };
 }
 
 function externalApi(kubeconfigPath: string): ApiServerHandle {
@@ -149,8 +179,8 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       const node = 'node' in fault.spec && fault.spec.node ? fault.spec.node : '*';
       events.record({ node, kind: 'fault', from: added ? null : fault.spec.kind, to: added ? fault.spec.kind : null, id: fault.id, spec: fault.spec });
       if (!isApiFault(fault.spec)) return;
-      if (added) api?.applyFault?.(fault.spec);
-      else if (!faults.list().some((f) => isApiFault(f.spec))) api?.clearFaults?.();
+      if (added) api?.faults?.apply(fault.spec);
+      else api?.faults?.reset(faults.list().flatMap((f) => (isApiFault(f.spec) ? [f.spec] : [])));
     });
 
     const random = createRandom(seed ^ 0x5eed);
@@ -191,7 +221,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
         releases,
         authorizedKeys,
         state: () => ({ nodes: machines.map((m) => m.snapshot()), faults: faults.list(), releases: releases.snapshot() }),
-        supportsFault: (kind) => !(API_FAULT_KINDS as readonly string[]).includes(kind) || Boolean(api?.applyFault),
+        supportsFault: (kind) => !(API_FAULT_KINDS as readonly string[]).includes(kind) || Boolean(api?.faults),
       },
       opts.controlPort ?? 0,
     );

@@ -15,9 +15,9 @@ export const FaultSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ssh-slow'), ...nodeTarget, delayMs: z.number().int().min(0).max(600_000).default(2000) }).strict(),
   z.object({ kind: z.literal('ssh-drop'), ...nodeTarget }).strict(),
   z.object({ kind: z.literal('sudo-password'), ...nodeTarget }).strict(),
-  z.object({ kind: z.literal('api-5xx-burst'), count: z.number().int().min(1).max(10_000).default(5), status: z.number().int().min(500).max(599).default(503) }).strict(),
+  z.object({ kind: z.literal('api-5xx-burst'), count: z.number().int().min(1).max(10_000).default(5), status: z.union([z.literal(500), z.literal(503)]).default(503) }).strict(),
   z.object({ kind: z.literal('api-unavailable'), durationMs: z.number().int().min(1).max(3_600_000).default(10_000) }).strict(),
-  z.object({ kind: z.literal('pdb-never-allows'), namespace: z.string().min(1).optional(), name: z.string().min(1).optional() }).strict(),
+  z.object({ kind: z.literal('pdb-never-allows'), namespace: z.string().min(1), name: z.string().min(1) }).strict(),
 ]);
 
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;

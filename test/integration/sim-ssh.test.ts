@@ -1,0 +1,150 @@
+// The simulated nodes as the real OpenSSH client sees them: host keys verified from the generated
+// known_hosts, exact command output, and the SSH-side faults switched through the control endpoint.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import { generateKeyPair } from '../../sim/outputs.ts';
+import { control, ssh } from './sim-ssh-client.ts';
+
+const TIME_SCALE = 0.01;
+let cluster: SimCluster;
+let dir: string;
+
+const w1 = '127.10.100.1';
+const w2 = '127.10.100.2';
+
+describe('simulated Flatcar nodes over OpenSSH', () => {
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sim-ssh-'));
+    cluster = await startSimCluster({ nodes: 3, stateDir: dir, sshPort: 0, addressBase: w1, api: { kind: 'none' }, timeScale: TIME_SCALE, scheduledUpdateChecks: false });
+  });
+  after(async () => {
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes ssh_config, known_hosts and a 0600 identity that OpenSSH accepts with strict host key checking', async () => {
+    assert.equal(statSync(cluster.identityPath).mode & 0o777, 0o600);
+    const config = readFileSync(cluster.sshConfigPath, 'utf8');
+    assert.match(config, new RegExp(`Host ${w1.replace(/\./g, '\\.')} worker-1\\n  HostName ${w1.replace(/\./g, '\\.')}\\n  Port ${cluster.nodes[0]?.port}\\n  User core\\n`));
+    assert.match(config, /StrictHostKeyChecking yes/);
+    assert.match(readFileSync(cluster.knownHostsPath, 'utf8'), new RegExp(`^\\[${w1.replace(/\./g, '\\.')}\\]:${cluster.nodes[0]?.port} ssh-ed25519 `, 'm'));
+    const r = await ssh(cluster.sshConfigPath, w1, 'grep VERSION_ID /etc/os-release');
+    assert.deepEqual(r, { stdout: 'VERSION_ID=4459.2.1\n', stderr: '', code: 0 });
+    const byName = await ssh(cluster.sshConfigPath, 'worker-2', 'grep VERSION_ID /etc/os-release');
+    assert.deepEqual(byName, { stdout: 'VERSION_ID="4757.2.0"\n', stderr: '', code: 0 });
+  });
+
+  it('gives each node its own host key', () => {
+    const keys = readFileSync(cluster.knownHostsPath, 'utf8').trim().split('\n').map((l) => l.split(' ')[2]);
+    assert.equal(new Set(keys).size, 3);
+  });
+
+  it('answers cat /etc/os-release and boot_id on stdout', async () => {
+    const osRelease = await ssh(cluster.sshConfigPath, w1, 'cat /etc/os-release');
+    assert.equal(osRelease.code, 0);
+    assert.match(osRelease.stdout, /^PRETTY_NAME="Flatcar Container Linux by Kinvolk 4459\.2\.1 \(Oklo\)"$/m);
+    const bootId = await ssh(cluster.sshConfigPath, w1, 'cat /proc/sys/kernel/random/boot_id');
+    assert.match(bootId.stdout, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$/);
+    assert.equal(bootId.stdout.trim(), cluster.machines[0]?.bootId());
+  });
+
+  it('with update-engine masked, -status gives the D-Bus proxy retries on stderr and exits 1', async () => {
+    const started = Date.now();
+    const r = await ssh(cluster.sshConfigPath, w1, 'sudo update_engine_client -status');
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 9);
+    assert.match(lines[0] ?? '', /^I\d{8} \d\d:\d\d:\d\d\.\d{6} \d+ update_engine_client\.cc:241\] Querying Update Engine status\.\.\.$/);
+    assert.match(lines[1] ?? '', /^W.* update_engine_client\.cc:60\] Error getting dbus proxy for com\.coreos\.update1: GError\(3\): Could not get owner of name 'com\.coreos\.update1': no such name$/);
+    assert.match(lines[2] ?? '', /update_engine_client\.cc:51\] Retrying to get dbus proxy\. Try 2\/4$/);
+    assert.match(lines[8] ?? '', /^E.* update_engine_client\.cc:65\] Giving up -- unable to get dbus proxy for com\.coreos\.update1$/);
+    assert.ok(Date.now() - started >= 30_000 * TIME_SCALE);
+  });
+
+  it('never executes shell operators sent over SSH', async () => {
+    const bootId = cluster.machines[0]?.bootId();
+    const r = await ssh(cluster.sshConfigPath, w1, 'grep VERSION_ID /etc/os-release; sudo systemctl reboot');
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^grep: \/etc\/os-release;: No such file or directory\n/);
+    const unknown = await ssh(cluster.sshConfigPath, w1, 'uname -a && sudo systemctl reboot');
+    assert.deepEqual(unknown, { stdout: '', stderr: 'bash: line 1: uname: command not found\n', code: 127 });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(cluster.machines[0]?.isUp(), true);
+    assert.equal(cluster.machines[0]?.bootId(), bootId);
+  });
+
+  it('host-key-changed makes OpenSSH refuse; clearing the fault restores the original key', async () => {
+    const added = await control(cluster.controlUrl, 'POST', '/faults', { kind: 'host-key-changed', node: 'worker-2' });
+    assert.equal(added.status, 201);
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await ssh(cluster.sshConfigPath, w2, 'true');
+    assert.equal(refused.code, 255);
+    assert.match(refused.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    const other = await ssh(cluster.sshConfigPath, w1, 'true');
+    assert.equal(other.code, 0, 'other nodes keep their key');
+    assert.equal((await control(cluster.controlUrl, 'DELETE', '/faults')).status, 200);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await ssh(cluster.sshConfigPath, w2, 'true')).code, 0);
+  });
+
+  it('ssh-auth-rejected gives "Permission denied (publickey)"', async () => {
+    await control(cluster.controlUrl, 'POST', '/faults', { kind: 'ssh-auth-rejected', node: w1 });
+    const r = await ssh(cluster.sshConfigPath, w1, 'true');
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /core@127\.10\.100\.1: Permission denied \(publickey\)\./);
+    await control(cluster.controlUrl, 'DELETE', '/faults');
+    assert.equal((await ssh(cluster.sshConfigPath, w1, 'true')).code, 0);
+  });
+
+  it('sudo-password makes sudo ask for a password', async () => {
+    await control(cluster.controlUrl, 'POST', '/faults', { kind: 'sudo-password' });
+    assert.deepEqual(await ssh(cluster.sshConfigPath, w1, 'sudo -n true'), { stdout: '', stderr: 'sudo: a password is required\n', code: 1 });
+    await control(cluster.controlUrl, 'DELETE', '/faults');
+    assert.deepEqual(await ssh(cluster.sshConfigPath, w1, 'sudo -n true'), { stdout: '', stderr: '', code: 0 });
+  });
+
+  it('ssh-slow delays answers; ssh-drop closes connections', async () => {
+    await control(cluster.controlUrl, 'POST', '/faults', { kind: 'ssh-slow', node: 'worker-3', delayMs: 400 });
+    const started = Date.now();
+    assert.equal((await ssh(cluster.sshConfigPath, 'worker-3', 'true')).code, 0);
+    assert.ok(Date.now() - started >= 800, 'authentication and exec are both delayed');
+    await control(cluster.controlUrl, 'DELETE', '/faults');
+    await control(cluster.controlUrl, 'POST', '/faults', { kind: 'ssh-drop', node: 'worker-3' });
+    const dropped = await ssh(cluster.sshConfigPath, 'worker-3', 'true');
+    assert.equal(dropped.code, 255);
+    await control(cluster.controlUrl, 'DELETE', '/faults');
+    assert.equal((await ssh(cluster.sshConfigPath, 'worker-3', 'true')).code, 0);
+  });
+
+  it('accepts an extra key only after it is authorised through the control endpoint', async () => {
+    const keyDir = mkdtempSync(join(tmpdir(), 'sim-ssh-key-'));
+    try {
+      const pair = generateKeyPair('extra');
+      const keyPath = join(keyDir, 'extra');
+      writeFileSync(keyPath, pair.private, { mode: 0o600 });
+      const onlyExtraKey = ['-o', `IdentityFile=${keyPath}`, '-o', 'IdentitiesOnly=yes', '-o', `UserKnownHostsFile=${cluster.knownHostsPath}`, '-o', `Port=${cluster.nodes[0]?.port}`, '-l', 'core'];
+      const before = await ssh('/dev/null', w1, 'true', onlyExtraKey);
+      assert.equal(before.code, 255);
+      assert.match(before.stderr, /Permission denied \(publickey\)/);
+      assert.equal((await control(cluster.controlUrl, 'POST', '/authorized-keys', { key: pair.public })).status, 201);
+      const after = await ssh('/dev/null', w1, 'true', onlyExtraKey);
+      assert.equal(after.code, 0, after.stderr);
+    } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects invalid control requests with 400 and unknown routes with 404', async () => {
+    assert.equal((await control(cluster.controlUrl, 'POST', '/faults', { kind: 'meteor' })).status, 400);
+    assert.equal((await control(cluster.controlUrl, 'POST', '/faults', { kind: 'api-unavailable' })).status, 501, 'no API server in this cluster');
+    assert.equal((await control(cluster.controlUrl, 'GET', '/nope')).status, 404);
+    const state = (await control(cluster.controlUrl, 'GET', '/state')).json as { nodes: { name: string; power: string }[] };
+    assert.deepEqual(state.nodes.map((n) => [n.name, n.power]), [['worker-1', 'up'], ['worker-2', 'up'], ['worker-3', 'up']]);
+  });
+});
