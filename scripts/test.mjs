@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -56,12 +56,23 @@ spawnSync(
   { cwd: root, stdio: 'inherit', env: { ...process.env, FLATDECK_TEST: '1' } },
 );
 
+// Svelte component and store tests need the Svelte compiler and a DOM, so they run under vitest.
+const vitest = { pass: 0, fail: 0 };
+const vitestConfig = join(root, 'renderer', 'vitest.config.ts');
+if (existsSync(vitestConfig) && (!tiers.length || tiers.includes('unit') || tiers.includes('component'))) {
+  const out = join(dirname(tapFile), 'vitest.json');
+  run('component tests', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--config', vitestConfig, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const report = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
+  vitest.pass = report?.numPassedTests ?? 0;
+  vitest.fail = report ? report.numFailedTests : 1;
+}
+
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
 const failedChecks = checks.filter(([, ok]) => !ok);
 for (const [name] of failedChecks) process.stdout.write(`check failed: ${name}\n`);
-const passed = count('pass') + checks.length - failedChecks.length;
-const failed = count('fail') + count('cancelled') + failedChecks.length;
+const passed = count('pass') + vitest.pass + checks.length - failedChecks.length;
+const failed = count('fail') + count('cancelled') + vitest.fail + failedChecks.length;
 const skipped = count('skipped') + count('todo');
 if (!tap) process.stdout.write('the test runner wrote no results\n');
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);

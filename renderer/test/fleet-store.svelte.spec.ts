@@ -1,0 +1,88 @@
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
+import { FleetStore } from '../src/lib/stores/fleet.svelte.ts';
+import { node, live } from '../../test/unit/renderer-fixtures.ts';
+import { FakeClient } from './fake-client.ts';
+
+/** Runs scheduled updates on demand instead of per animation frame. */
+function manualSchedule() {
+  const queue: Array<() => void> = [];
+  return {
+    schedule: (run: () => void) => () => queue.push(run),
+    flush: () => queue.splice(0).forEach((run) => run()),
+  };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+function client() {
+  return new FakeClient()
+    .on('nodes.list', () => [node('a'), node('b')])
+    .on('rollout.list', () => [])
+    .on('nodes.refreshLive', () => [live('a', 'UPDATE_STATUS_IDLE', new Date().toISOString())]);
+}
+
+describe('FleetStore', () => {
+  it('subscribes on first reader, loads a snapshot, and unsubscribes when the last reader goes', async () => {
+    const c = client();
+    const { schedule, flush } = manualSchedule();
+    const store = new FleetStore(c, 'demo', schedule);
+    expect(c.events.size).toBe(0);
+
+    let seen: string[] = [];
+    const stop1 = $effect.root(() => {
+      $effect(() => {
+        seen = store.rows.map((r) => r.name);
+      });
+    });
+    const stop2 = $effect.root(() => {
+      $effect(() => {
+        void store.version;
+      });
+    });
+    flushSync();
+    expect(c.events.size).toBe(1);
+    await settle();
+    flush();
+    flushSync();
+    expect(seen.sort()).toEqual(['a', 'b']);
+    expect(c.calls.map((x) => x.method)).toEqual(['nodes.list', 'rollout.list', 'nodes.refreshLive']);
+    expect(store.row('a')?.live?.updateEngine?.currentOp).toBe('UPDATE_STATUS_IDLE');
+
+    stop1();
+    await settle();
+    expect(c.events.size).toBe(1);
+    stop2();
+    await settle();
+    expect(c.events.size).toBe(0);
+  });
+
+  it('coalesces a burst of pushed events into one update and ignores other clusters', async () => {
+    const c = client();
+    const { schedule, flush } = manualSchedule();
+    const store = new FleetStore(c, 'demo', schedule);
+    let runs = 0;
+    const stop = $effect.root(() => {
+      $effect(() => {
+        void store.version;
+        runs++;
+      });
+    });
+    flushSync();
+    await settle();
+    flush();
+    flushSync();
+    const before = runs;
+    for (let i = 0; i < 50; i++) {
+      c.push({ topic: 'nodes', payload: { type: 'live', cluster: 'demo', state: live('b', 'UPDATE_STATUS_DOWNLOADING', new Date().toISOString(), i / 50, 1000) } });
+    }
+    c.push({ topic: 'nodes', payload: { type: 'delete', cluster: 'elsewhere', name: 'a' } });
+    flush();
+    flushSync();
+    expect(runs).toBe(before + 1);
+    expect(store.row('b')?.live?.updateEngine?.progress).toBe(49 / 50);
+    expect(store.row('a')).toBeDefined();
+    expect(store.history('b')?.samples.length).toBe(50);
+    stop();
+  });
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { VersionHistory, attentionCount, stateBreakdown, versionBreakdown } from '../../renderer/src/lib/model/breakdown.ts';
+import { downloadFigures } from '../../renderer/src/lib/model/download.ts';
+import { FleetModel, updateState } from '../../renderer/src/lib/model/fleet.ts';
+import { formatBytes, formatDuration } from '../../renderer/src/lib/model/format.ts';
+import { compareVersions, defaultFilter, tableRows } from '../../renderer/src/lib/model/table.ts';
+import { visibleRange } from '../../renderer/src/lib/model/virtual.ts';
+import { RolloutWatcher } from '../../renderer/src/lib/notify.ts';
+import { live, node, rollout, step } from './renderer-fixtures.ts';
+
+const iso = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s)).toISOString();
+
+function fleet(): FleetModel {
+  const m = new FleetModel('demo');
+  m.applyNodes({
+    type: 'snapshot',
+    cluster: 'demo',
+    nodes: [
+      node('node-10'),
+      node('node-2', { flatcarVersion: '4152.2.1' }),
+      node('node-1', { channel: 'beta', flatcarVersion: '4152.1.0' }),
+      node('cp-1', { roles: ['control-plane'] }),
+      node('ubuntu-1', { distribution: 'ubuntu', flatcarVersion: null, channel: null, osImage: 'Ubuntu 22.04.4 LTS' }),
+    ],
+  });
+  return m;
+}
+
+test('events for another cluster leave the model untouched', () => {
+  const m = fleet();
+  assert.equal(m.applyNodes({ type: 'delete', cluster: 'other', name: 'node-1' }), false);
+  assert.equal(m.applyStep(step('node-1', 'drain', 'started', iso(0), { cluster: 'other' })), false);
+  assert.equal(m.rows.size, 5);
+});
+
+test('snapshot, upsert, delete and live events keep the row map current', () => {
+  const m = fleet();
+  m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('node-1', { unschedulable: true }) });
+  assert.equal(m.rows.get('node-1')?.summary.unschedulable, true);
+  m.applyNodes({ type: 'delete', cluster: 'demo', name: 'node-10' });
+  assert.equal(m.rows.has('node-10'), false);
+  m.applyNodes({ type: 'live', cluster: 'demo', state: live('node-2', 'UPDATE_STATUS_DOWNLOADING', iso(1), 0.4, 100) });
+  assert.equal(updateState(m.rows.get('node-2')!), 'downloading');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('node-2')] });
+  assert.deepEqual([...m.rows.keys()], ['node-2']);
+  assert.equal(m.rows.get('node-2')?.live?.updateEngine?.progress, 0.4, 'a snapshot keeps live state read over SSH');
+});
+
+test('the pipeline holding a node overrides update_engine, and a failed run needs attention', () => {
+  const m = fleet();
+  m.applyLive(live('node-1', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', iso(0)));
+  const run = rollout('running', [['node-1', 'active']]);
+  m.applyRollout(run);
+  assert.equal(updateState(m.rows.get('node-1')!), 'in-pipeline');
+  m.applyRollout(rollout('failed', [['node-1', 'failed']]));
+  assert.equal(updateState(m.rows.get('node-1')!), 'error');
+  assert.equal(attentionCount(m.rows.values()), 1);
+});
+
+test('a finished run does not mask a newer active run of the same node', () => {
+  const m = fleet();
+  m.applyRollout(rollout('running', [['node-1', 'active']], 'new'));
+  m.applyRollout(rollout('succeeded', [['node-1', 'done']], 'old'));
+  assert.equal(m.rows.get('node-1')?.runId, 'new');
+});
+
+test('table: natural name order, numeric version order, filters combine', () => {
+  const m = fleet();
+  const names = (rows: ReturnType<typeof tableRows>) => rows.map((r) => r.name);
+  assert.deepEqual(names(tableRows(m.rows.values(), defaultFilter, { key: 'name', dir: 'asc' })), ['cp-1', 'node-1', 'node-2', 'node-10', 'ubuntu-1']);
+  const byOs = names(tableRows(m.rows.values(), defaultFilter, { key: 'os', dir: 'desc' }));
+  assert.deepEqual(byOs.slice(0, 2), ['ubuntu-1', 'node-2']);
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, channel: 'beta' }, { key: 'name', dir: 'asc' })), ['node-1']);
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, role: 'control-plane' }, { key: 'name', dir: 'asc' })), ['cp-1']);
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, text: 'NODE-1' }, { key: 'name', dir: 'asc' })), ['node-1', 'node-10']);
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, state: 'not-flatcar' }, { key: 'name', dir: 'asc' })), ['ubuntu-1']);
+  assert.ok(compareVersions('4230.2.10', '4230.2.9') > 0);
+  assert.ok(compareVersions(null, '1.0.0') < 0);
+});
+
+test('table sorts 5,000 rows quickly enough to re-sort on every pushed change', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: Array.from({ length: 5000 }, (_, i) => node(`node-${i}`, { flatcarVersion: `4081.2.${i % 7}` })) });
+  const t0 = performance.now();
+  const rows = tableRows(m.rows.values(), defaultFilter, { key: 'os', dir: 'asc' });
+  const ms = performance.now() - t0;
+  assert.equal(rows.length, 5000);
+  console.log(`sorted 5000 rows by version in ${ms.toFixed(1)} ms`);
+});
+
+test('breakdowns count versions per version+channel and states per category', () => {
+  const m = fleet();
+  const versions = versionBreakdown(m.rows.values());
+  assert.deepEqual(
+    versions.map((v) => [v.key, v.count]),
+    [
+      ['4152.2.1 · stable', 1],
+      ['4152.1.0 · beta', 1],
+      ['4081.2.0 · stable', 2],
+      ['ubuntu', 1],
+    ],
+  );
+  const states = stateBreakdown(m.rows.values());
+  assert.equal(states.unknown, 4);
+  assert.equal(states['not-flatcar'], 1);
+});
+
+test('version history records one sample per change', () => {
+  const h = new VersionHistory();
+  const m = fleet();
+  assert.equal(h.record(1, versionBreakdown(m.rows.values())), true);
+  assert.equal(h.record(2, versionBreakdown(m.rows.values())), false);
+  m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('node-10', { flatcarVersion: '4152.2.1' }) });
+  assert.equal(h.record(3, versionBreakdown(m.rows.values())), true);
+  assert.equal(h.samples.length, 2);
+  assert.equal(h.samples[1]?.versions['4152.2.1 · stable'], 2);
+});
+
+test('download figures: bytes of NEW_SIZE, rate over the recent window, ETA', () => {
+  const f = downloadFigures([
+    { atMs: 0, progress: 0.1, newSize: 1_000_000 },
+    { atMs: 2000, progress: 0.3, newSize: 1_000_000 },
+    { atMs: 4000, progress: 0.5, newSize: 1_000_000 },
+  ]);
+  assert.equal(f?.bytesDone, 500_000);
+  assert.equal(f?.bytesTotal, 1_000_000);
+  assert.equal(f?.rate, 100_000);
+  assert.equal(f?.etaSeconds, 5);
+  assert.equal(downloadFigures([{ atMs: 0, progress: 0.2, newSize: 10 }])?.rate, null);
+  assert.equal(downloadFigures([]), null);
+});
+
+test('virtual range renders only rows near the viewport, with spacers for the rest', () => {
+  const r = visibleRange(36 * 1000, 720, 36, 5000, 5);
+  assert.deepEqual([r.start, r.end], [995, 1025]);
+  assert.equal(r.padTop, 995 * 36);
+  assert.equal(r.padBottom, (5000 - 1025) * 36);
+  assert.deepEqual(visibleRange(0, 720, 36, 3), { start: 0, end: 3, padTop: 0, padBottom: 0 });
+});
+
+test('rollout watcher reports each run end exactly once', () => {
+  const w = new RolloutWatcher();
+  assert.equal(w.observe(rollout('running', [])), null);
+  assert.equal(w.observe(rollout('succeeded', [])), 'succeeded');
+  assert.equal(w.observe(rollout('succeeded', [])), null);
+  assert.equal(w.observe(rollout('failed', [], 'seen-only-at-end')), null, 'a run first seen finished is history, not news');
+  assert.equal(w.observe(rollout('running', [], 'b')), null);
+  assert.equal(w.observe(rollout('failed', [], 'b')), 'failed');
+});
+
+test('formatting', () => {
+  assert.equal(formatBytes(1536, 'en-GB'), '1.5 KiB');
+  assert.equal(formatBytes(1536, 'de-DE'), '1,5 KiB');
+  assert.equal(formatDuration(200), '3 min 20 s');
+  assert.equal(formatDuration(3900), '1 h 05 min');
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FleetModel } from '../../renderer/src/lib/model/fleet.ts';
+import { progression } from '../../renderer/src/lib/model/progression.ts';
+import { live, node, step } from './renderer-fixtures.ts';
+
+const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s)).toISOString();
+
+function statuses(model: FleetModel, name: string, currentOp: Parameters<typeof progression>[1]) {
+  const stages = progression(model.history(name), currentOp);
+  return Object.fromEntries(stages.map((s) => [s.key, s.status]));
+}
+
+test('an idle node with no run shows IDLE as its current state and nothing else reached', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyLive(live('a', 'UPDATE_STATUS_IDLE', at(0)));
+  const s = statuses(m, 'a', 'UPDATE_STATUS_IDLE');
+  assert.equal(s.UPDATE_STATUS_IDLE, 'active');
+  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'pending');
+  assert.equal(s.cordon, 'pending');
+});
+
+test('downloading: earlier update_engine states are done with their first-seen times and durations', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyLive(live('a', 'UPDATE_STATUS_IDLE', at(0)));
+  m.applyStep(step('a', 'update', 'started', at(1)));
+  m.applyLive(live('a', 'UPDATE_STATUS_CHECKING_FOR_UPDATE', at(2)));
+  m.applyLive(live('a', 'UPDATE_STATUS_UPDATE_AVAILABLE', at(4), 0, 1000));
+  m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', at(5), 0.2, 1000));
+  m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', at(7), 0.5, 1000));
+  const stages = progression(m.history('a'), 'UPDATE_STATUS_DOWNLOADING');
+  const byKey = Object.fromEntries(stages.map((s) => [s.key, s]));
+  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.status, 'done');
+  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.at, at(2));
+  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.durationMs, 2000);
+  assert.equal(byKey.UPDATE_STATUS_UPDATE_AVAILABLE?.status, 'done');
+  assert.equal(byKey.UPDATE_STATUS_DOWNLOADING?.status, 'active');
+  assert.equal(byKey.UPDATE_STATUS_DOWNLOADING?.at, at(5), 'first seen, not the latest re-notify');
+  assert.equal(byKey.UPDATE_STATUS_FINALIZING?.status, 'pending');
+  // The repeated DOWNLOADING reading is one transition, but both feed the download bar.
+  assert.equal(m.history('a').ops.length, 4);
+  assert.equal(m.history('a').samples.length, 2);
+});
+
+test('a full run ends with every stage done, in order, and drain reports n of m pods', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'update', 'started', at(0)));
+  let t = 1;
+  for (const op of ['UPDATE_STATUS_CHECKING_FOR_UPDATE', 'UPDATE_STATUS_UPDATE_AVAILABLE', 'UPDATE_STATUS_DOWNLOADING', 'UPDATE_STATUS_FINALIZING', 'UPDATE_STATUS_UPDATED_NEED_REBOOT'] as const) {
+    m.applyLive(live('a', op, at(t++)));
+  }
+  m.applyStep(step('a', 'update', 'succeeded', at(t++)));
+  for (const s of ['cordon', 'drain', 'reboot'] as const) {
+    m.applyStep(step('a', s, 'started', at(t++)));
+    if (s === 'drain') m.applyStep(step('a', 'drain', 'progress', at(t++), { detail: { evicted: 2, total: 3 } }));
+    m.applyStep(step('a', s, 'succeeded', at(t++), s === 'drain' ? { detail: { evicted: 3, total: 3 } } : {}));
+  }
+  // After the reboot update_engine starts over at IDLE: the stepper must keep what it saw.
+  m.applyLive(live('a', 'UPDATE_STATUS_IDLE', at(t++)));
+  m.applyStep(step('a', 'verify', 'started', at(t++)));
+  m.applyStep(step('a', 'verify', 'succeeded', at(t++), { detail: { versionId: '4152.2.1' } }));
+  m.applyStep(step('a', 'uncordon', 'started', at(t++)));
+  m.applyStep(step('a', 'uncordon', 'succeeded', at(t++), { durationMs: 150 }));
+  const stages = progression(m.history('a'), 'UPDATE_STATUS_IDLE');
+  assert.deepEqual(
+    stages.map((s) => s.status),
+    stages.map(() => 'done'),
+  );
+  const drain = stages.find((s) => s.key === 'drain');
+  assert.deepEqual([drain?.detail.evicted, drain?.detail.total], [3, 3]);
+  assert.equal(stages.find((s) => s.key === 'verify')?.detail.versionId, '4152.2.1');
+  assert.equal(stages.find((s) => s.key === 'uncordon')?.durationMs, 150);
+  const times = stages.filter((s) => s.key !== 'UPDATE_STATUS_IDLE').map((s) => Date.parse(s.at ?? ''));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'stage times ascend');
+});
+
+test('a drain blocked by a PDB shows drain failed and later stages pending', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'update', 'succeeded', at(0)));
+  m.applyStep(step('a', 'cordon', 'succeeded', at(1)));
+  m.applyStep(step('a', 'drain', 'started', at(2)));
+  m.applyStep(
+    step('a', 'drain', 'failed', at(3), {
+      detail: { pdb: 'web-pdb' },
+      error: { kind: 'drain-blocked', message: 'PDB web-pdb allows 0 disruptions', facts: { pdb: 'web-pdb', pod: 'web-1' } },
+    }),
+  );
+  const stages = progression(m.history('a'), 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
+  const drain = stages.find((s) => s.key === 'drain');
+  assert.equal(drain?.status, 'failed');
+  assert.equal(drain?.message, 'PDB web-pdb allows 0 disruptions');
+  assert.equal(stages.find((s) => s.key === 'reboot')?.status, 'pending');
+  assert.equal(stages.find((s) => s.key === 'UPDATE_STATUS_UPDATED_NEED_REBOOT')?.status, 'done');
+});
+
+test('REPORTING_ERROR_EVENT marks the update_engine stage it happened in as failed', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'update', 'started', at(0)));
+  m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', at(1), 0.3, 100));
+  m.applyLive(live('a', 'UPDATE_STATUS_REPORTING_ERROR_EVENT', at(2)));
+  const s = statuses(m, 'a', 'UPDATE_STATUS_REPORTING_ERROR_EVENT');
+  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'failed');
+  assert.equal(s.UPDATE_STATUS_FINALIZING, 'pending');
+});
+
+test('a new run starts a fresh history but keeps the terminal lines', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'cordon', 'succeeded', at(0)));
+  m.applyCommand({ runId: 'run-1', cluster: 'demo', node: 'a', commandId: 'c1', command: 'sudo systemctl reboot', stream: 'command', data: '', at: at(1) });
+  m.applyStep(step('a', 'preflight', 'started', at(5), { runId: 'run-2' }));
+  assert.equal(m.history('a').runId, 'run-2');
+  assert.equal(m.history('a').steps.length, 1);
+  assert.equal(m.history('a').commands.length, 1);
+  assert.equal(statuses(m, 'a', 'UPDATE_STATUS_IDLE').cordon, 'pending');
+});
