@@ -111,7 +111,12 @@ describe('manual update procedure over OpenSSH', () => {
     const kinds = mine.map((e) => e.kind);
     const start = kinds.indexOf('reboot-start');
     assert.ok(start >= 0 && kinds.indexOf('down', start) > start && kinds.indexOf('up', start) > kinds.indexOf('down', start), kinds.join(','));
-    const [rebootStart, down, up] = (['reboot-start', 'down', 'up'] as const).map((k) => mine.find((e) => e.kind === k) as SimEvent);
+    const find = (kind: SimEvent['kind']): SimEvent => {
+      const event = mine.find((e) => e.kind === kind);
+      assert.ok(event, `no ${kind} event`);
+      return event;
+    };
+    const [rebootStart, down, up] = [find('reboot-start'), find('down'), find('up')];
     assert.ok(Date.parse(rebootStart.ts) <= Date.parse(down.ts) && Date.parse(down.ts) < Date.parse(up.ts));
     assert.ok(Date.parse(up.ts) - Date.parse(down.ts) >= 40_000 * TIME_SCALE * 0.9, 'down for the scaled reboot time');
     assert.equal(rebootStart.bootId, bootIdBefore);
