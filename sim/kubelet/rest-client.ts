@@ -85,7 +85,8 @@ export class KubeRestClient {
   /** Any request; never throws on HTTP status (callers inspect `status`). */
   raw<T = unknown>(method: string, path: string, body?: unknown, contentType: string = ContentType.json): Promise<KubeResponse<T>> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const headers: Record<string, string> = payload === undefined ? {} : { 'Content-Type': contentType };
+    const headers: Record<string, string> =
+      payload === undefined ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(payload)) };
     return new Promise((resolve, reject) => {
       const req = request(this.options(method, path, headers), (res) => {
         const chunks: Buffer[] = [];

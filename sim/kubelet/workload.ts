@@ -117,11 +117,22 @@ export async function ensureWorkload(client: KubeRestClient): Promise<string[]> 
   const created: string[] = [];
   for (const m of workloadManifests()) {
     const path = collectionPath(m);
-    const res = await client.raw('POST', path, JSON.parse(JSON.stringify(m)));
+    const res = await createWhenServiceAccountExists(client, path, JSON.parse(JSON.stringify(m)));
     if (res.status === 201 || res.status === 200) created.push(`${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
     else if (res.status !== 409) throw new KubeApiError('POST', path, res.status, res.body);
   }
   return created;
+}
+
+// A real API server refuses bare pods until the service account controller has created the namespace's
+// "default" ServiceAccount (403 "error looking up service account"); that takes a moment after the namespace.
+async function createWhenServiceAccountExists(client: KubeRestClient, path: string, body: unknown) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await client.raw<{ message?: string }>('POST', path, body);
+    const waitingForAccount = res.status === 403 && /error looking up service account/.test(res.body?.message ?? '');
+    if (!waitingForAccount || attempt >= 50) return res;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export function objectPath(m: KubeManifest): string {

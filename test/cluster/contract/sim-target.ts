@@ -1,0 +1,45 @@
+// The simulator's API server as a contract target, with its built-in controllers and the kubelet role running
+// two scripted Flatcar nodes. It serves MachineDeployments natively (no CRD to install).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubeApiServer } from '../../../sim/kube-api/server.ts';
+import { startKubeletRole } from '../../../sim/kubelet/index.ts';
+import { KubeRestClient } from '../../../sim/kubelet/rest-client.ts';
+import { ScriptedNode } from '../../support/scripted-node.ts';
+import type { ContractTarget } from './target.ts';
+
+const TIME_SCALE = 0.05;
+
+export async function startSimTarget(): Promise<ContractTarget> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'flatdeck-contract-sim-'));
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale: TIME_SCALE });
+  try {
+    const kubeconfigPath = join(stateDir, 'admin.kubeconfig');
+    writeFileSync(kubeconfigPath, server.adminKubeconfig(), { mode: 0o600 });
+    const admin = await KubeRestClient.fromKubeconfigFile(kubeconfigPath);
+    const nodes = [new ScriptedNode('flatcar-contract-1', '127.31.0.1'), new ScriptedNode('flatcar-contract-2', '127.31.0.2')];
+    const kubelet = await startKubeletRole({ kubeconfigPath, nodes, timeScale: TIME_SCALE, workload: false });
+    return {
+      name: 'sim',
+      kubeconfigPath,
+      admin,
+      nodes,
+      timeScale: TIME_SCALE,
+      async userKubeconfig(user, groups) {
+        const path = join(stateDir, `${user}.kubeconfig`);
+        writeFileSync(path, server.userKubeconfig(user, [...groups]), { mode: 0o600 });
+        return path;
+      },
+      async stop() {
+        await kubelet.stop();
+        await server.stop();
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
