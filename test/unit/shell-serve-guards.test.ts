@@ -80,12 +80,13 @@ describe('static paths', () => {
 
 describe('npm run serve arguments', () => {
   it('defaults to a free port without the demo', () => {
-    assert.deepEqual(parseServeArgs([]), { demo: false, port: 0, help: false });
-    assert.deepEqual(parseServeArgs(['--demo', '--port', '8080']), { demo: true, port: 8080, help: false });
+    assert.deepEqual(parseServeArgs([]), { demo: false, port: 0, dataDir: null, help: false });
+    assert.deepEqual(parseServeArgs(['--demo', '--port', '8080']), { demo: true, port: 8080, dataDir: null, help: false });
+    assert.equal(parseServeArgs(['--data-dir', '/tmp/fd']).dataDir, '/tmp/fd');
   });
 
   it('refuses unknown options, positionals and bad ports with a UsageError', () => {
-    for (const argv of [['--prot', '1'], ['demo'], ['--port'], ['--port', 'x'], ['--port', '65536'], ['--port', '-1'], ['--port', '1.5'], ['--port', '']]) {
+    for (const argv of [['--prot', '1'], ['demo'], ['--port'], ['--port', 'x'], ['--port', '65536'], ['--port', '-1'], ['--port', '1.5'], ['--port', ''], ['--data-dir', '']]) {
       assert.throws(() => parseServeArgs(argv), UsageError, JSON.stringify(argv));
     }
     assert.throws(() => parseServeArgs(['--port', '70000']), /--port must be a whole number from 0 to 65535/);

@@ -1,0 +1,92 @@
+// Electron main process: hosts the core (app/service) and one hardened window that reaches it only through
+// the preload bridge. `--demo` adds the built-in simulated Flatcar cluster.
+import { fileURLToPath } from 'node:url';
+import { BrowserWindow, app, ipcMain, protocol, session, shell } from 'electron';
+import type { RunningCore } from '../host/start-core.ts';
+import { startCore } from '../host/start-core.ts';
+import { registerAppProtocol } from './app-protocol.ts';
+import { eventChannel } from './channels.ts';
+import { registerApiIpc } from './ipc.ts';
+import { appEntryUrl, appScheme, hardenSession, hardenWebContents, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './window-security.ts';
+
+// Bundled to dist/electron/main.mjs; the renderer build and the preload are found relative to it
+// (the same layout inside app.asar).
+const rendererDir = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
+const preloadPath = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+const demo = process.argv.includes('--demo');
+
+let mainWindow: BrowserWindow | null = null;
+let core: RunningCore | null = null;
+
+// Every renderer sandboxed, whatever a window's options say.
+app.enableSandbox();
+protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  // Applies to every webContents that ever exists, not only the main window.
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, (url) => {
+      if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+    });
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !core) return;
+    event.preventDefault();
+    quitting = true;
+    const running = core;
+    core = null;
+    void running
+      .stop()
+      .catch((err: unknown) => console.error('flatdeck: shutdown failed', err))
+      .finally(() => app.quit());
+  });
+
+  app
+    .whenReady()
+    .then(start)
+    .catch((err: unknown) => {
+      console.error('flatdeck: could not start', err);
+      app.exit(1);
+    });
+}
+
+async function start(): Promise<void> {
+  hardenSession(session.defaultSession);
+  registerAppProtocol(protocol, rendererDir);
+  core = await startCore({ dataDir: app.getPath('userData'), demo });
+  const handler = core.handler;
+
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'flatdeck',
+    show: false,
+    webPreferences: secureWebPreferences(preloadPath),
+  });
+  mainWindow = window;
+  const contentsId = window.webContents.id;
+  registerApiIpc(ipcMain, handler, { webContentsId: () => (mainWindow ? contentsId : null), isAppUrl });
+  const unsubscribe = handler.subscribe((event) => {
+    if (!window.isDestroyed()) window.webContents.send(eventChannel, event);
+  });
+  window.on('closed', () => {
+    unsubscribe();
+    mainWindow = null;
+  });
+  window.once('ready-to-show', () => window.show());
+  await window.loadURL(appEntryUrl);
+}

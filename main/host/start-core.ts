@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { ApiHandler } from '../../app/api/index.ts';
+import { createService } from '../../app/service/index.ts';
+import { startSimCluster } from '../../sim/cluster.ts';
+import type { SimCluster } from '../../sim/cluster.ts';
+
+/**
+ * The demo's pace: simulated durations are multiplied by this, so one node's update (check, ~1-2 min
+ * download, finalize, 40 s reboot) takes about a minute. FLATDECK_DEMO_TIME_SCALE overrides it (tests).
+ */
+const defaultDemoTimeScale = 0.5;
+const demoNodes = 5;
+
+const DemoTimeScale = z.coerce.number().positive().max(10);
+
+export interface CoreOptions {
+  /** settings.json, activity log and pipeline journal live here. */
+  dataDir: string;
+  /** Start the built-in simulated Flatcar cluster and offer it as the "demo" cluster. */
+  demo: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningCore {
+  handler: ApiHandler;
+  /** Closes the core, then stops the simulator if there is one. */
+  stop(): Promise<void>;
+}
+
+export function demoTimeScale(env: NodeJS.ProcessEnv): number {
+  const raw = env.FLATDECK_DEMO_TIME_SCALE;
+  if (raw === undefined || raw === '') return defaultDemoTimeScale;
+  const parsed = DemoTimeScale.safeParse(raw);
+  if (!parsed.success) throw new Error(`FLATDECK_DEMO_TIME_SCALE must be a number above 0 and at most 10, got "${raw}"`);
+  return parsed.data;
+}
+
+/** What every host (Electron main, browser mode) runs: the core, and for --demo the simulator it talks to. */
+export async function startCore(opts: CoreOptions): Promise<RunningCore> {
+  const env = opts.env ?? process.env;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  let sim: SimCluster | null = null;
+  if (opts.demo) {
+    sim = await startSimCluster({ nodes: demoNodes, stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0 });
+  }
+  try {
+    const handler = createService({
+      dataDir: opts.dataDir,
+      env,
+      ...(sim ? { demo: { kubeconfigPath: sim.kubeconfigPath, sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath } } : {}),
+    });
+    return {
+      handler,
+      async stop() {
+        await handler.close();
+        await sim?.stop();
+      },
+    };
+  } catch (err) {
+    await sim?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+export const root: string;
+export const mainBundle: string;
+export function buildMain(): Promise<void>;
+export function buildRenderer(): void;

@@ -1,0 +1,42 @@
+// Bundles the Electron main process (ESM) and the sandboxed preload (one self-contained CJS file) into
+// dist/electron/. npm packages stay external: electron-builder ships them from node_modules, and ssh2's
+// optional native parts must not go through a bundler.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const root = new URL('..', import.meta.url).pathname;
+export const mainBundle = join(root, 'dist', 'electron', 'main.mjs');
+
+export async function buildMain() {
+  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
+  await build({
+    ...common,
+    entryPoints: ['main/electron/main.ts'],
+    outfile: mainBundle,
+    format: 'esm',
+    packages: 'external',
+  });
+  await build({
+    ...common,
+    entryPoints: ['main/electron/preload.ts'],
+    outfile: join(root, 'dist', 'electron', 'preload.cjs'),
+    format: 'cjs',
+    external: ['electron'],
+  });
+}
+
+/** vite build of renderer/ into renderer/dist; output goes to stderr so callers keep stdout clean. */
+export function buildRenderer() {
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: root,
+    stdio: ['ignore', 2, 2],
+  });
+  if (r.status !== 0) throw new Error('the renderer build failed (see the vite output above); fix it and run `npm run build`');
+}
+
+if (process.argv[1] === new URL(import.meta.url).pathname) {
+  await buildMain();
+  process.stderr.write(`built ${mainBundle} and preload.cjs\n`);
+}

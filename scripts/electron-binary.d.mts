@@ -1,0 +1,3 @@
+export function electronBinaryPath(): string | null;
+export function installElectronBinary(): string | null;
+export const missingElectronHelp: string;
