@@ -42,6 +42,8 @@ export interface ClusterRegistryOptions {
  */
 export class ClusterRegistry {
   readonly warnings: KubeconfigWarning[] = [];
+  /** The cluster id of the kubeconfig's current-context (first file that sets one), if any. */
+  readonly currentContext: string | null = null;
   private readonly records = new Map<string, ClusterRecord>();
   private readonly opts: ClusterRegistryOptions;
 
@@ -58,6 +60,7 @@ export class ClusterRegistry {
     for (const entry of loaded.contexts) {
       const id = this.records.has(entry.name) ? `${entry.name}@kubeconfig` : entry.name;
       this.add(id, 'kubeconfig', entry, entry.file);
+      if (entry.name === loaded.currentContext) this.currentContext = id;
     }
     for (const w of this.warnings) opts.activity.record('kubeconfig-warning', w.message);
   }

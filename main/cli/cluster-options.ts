@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ApiError } from '../../app/api/errors.ts';
+import type { ApiHandler } from '../../app/api/handler.ts';
+import { createService, DEMO_CLUSTER_ID } from '../../app/service/index.ts';
+import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import { defaultUserDataDir } from '../host/user-data-dir.ts';
+import { CliError, EXIT, type CliIo } from './command.ts';
+import { answerPromptsOnTerminal } from './prompts.ts';
+
+/** The flags every cluster command takes (spread into a command's `options`). */
+export const clusterOptions = {
+  kubeconfig: { type: 'string', multiple: true },
+  context: { type: 'string' },
+  'ssh-config': { type: 'string' },
+  'known-hosts': { type: 'string' },
+  'data-dir': { type: 'string' },
+  demo: { type: 'boolean' },
+  'demo-nodes': { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const clusterOptionsHelp = `cluster options:
+  --kubeconfig F     kubeconfig file (repeatable); default $KUBECONFIG, then ~/.kube/config
+  --context C        kubeconfig context; default the current-context
+  --ssh-config F     OpenSSH client config; default ~/.ssh/config
+  --known-hosts F    known_hosts file; default as in the SSH config, then ~/.ssh/known_hosts
+  --data-dir DIR     settings and activity log; default the desktop app's folder
+  --demo             start the built-in simulated Flatcar cluster in this process and use it
+  --demo-nodes N     nodes of the simulated cluster (default 5)
+  --json             machine-readable output
+  -h, --help         show help`;
+
+const nonEmpty = (flag: string) => z.string().min(1, `${flag} must not be empty`);
+
+export const ClusterArgs = z
+  .object({
+    kubeconfig: z.array(nonEmpty('--kubeconfig')).optional(),
+    context: nonEmpty('--context').optional(),
+    'ssh-config': nonEmpty('--ssh-config').optional(),
+    'known-hosts': nonEmpty('--known-hosts').optional(),
+    'data-dir': nonEmpty('--data-dir').optional(),
+    demo: z.boolean().default(false),
+    'demo-nodes': z
+      .string()
+      .regex(/^\d+$/, '--demo-nodes must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1, '--demo-nodes must be 1 to 250').max(250, '--demo-nodes must be 1 to 250'))
+      .default(5),
+    json: z.boolean().default(false),
+    help: z.boolean().default(false),
+  })
+  .refine((a) => !(a.demo && (a.kubeconfig || a.context)), { message: '--demo cannot be combined with --kubeconfig or --context' });
+export type ClusterArgs = z.infer<typeof ClusterArgs>;
+
+export interface OpenCluster {
+  service: ApiHandler;
+  cluster: string;
+  close(): Promise<void>;
+}
+
+const CLUSTER_ERROR_KINDS = new Set(['kubeconfig-invalid', 'cluster-unreachable', 'tls-error', 'unauthorized', 'forbidden', 'credentials-expired', 'not-found']);
+
+/** An ApiError from connecting, as a CliError with the matching exit code. */
+export function cliErrorFrom(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ApiError) return new CliError(err.message, CLUSTER_ERROR_KINDS.has(err.kind) ? EXIT.cluster : EXIT.failed);
+  return new CliError(err instanceof Error ? err.message : String(err), EXIT.failed);
+}
+
+/**
+ * Starts the core for one command: with --demo also the simulator (torn down by close()), else the operator's
+ * kubeconfig; picks the cluster (--context, else current-context) and connects to it.
+ */
+export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenCluster> {
+  let sim: SimCluster | null = null;
+  let simDir: string | null = null;
+  if (args.demo) {
+    simDir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-demo-'));
+    sim = await startSimCluster({ nodes: args['demo-nodes'], stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false });
+  }
+  const service = createService({
+    dataDir: args['data-dir'] ?? defaultUserDataDir(io.env),
+    env: io.env,
+    ...(sim ? { kubeconfigPaths: [], demo: { kubeconfigPath: sim.kubeconfigPath, sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath } } : {}),
+    ...(args.kubeconfig ? { kubeconfigPaths: args.kubeconfig } : {}),
+    ...(args['ssh-config'] ? { sshConfigPath: args['ssh-config'] } : {}),
+    ...(args['known-hosts'] ? { knownHostsPath: args['known-hosts'] } : {}),
+  });
+  const stopPrompts = answerPromptsOnTerminal(service, io);
+  const close = async () => {
+    stopPrompts();
+    await service.close();
+    await sim?.stop();
+    if (simDir) rmSync(simDir, { recursive: true, force: true });
+  };
+  try {
+    const { context } = service;
+    for (const w of context.clusters.warnings) io.stderr.write(`flatdeck: warning: ${w.message}\n`);
+    const cluster = sim ? DEMO_CLUSTER_ID : (args.context ?? context.clusters.currentContext);
+    if (!cluster) {
+      const known = context.clusters.ids();
+      if (known.length) throw new CliError(`No current-context is set; pass --context (one of: ${known.join(', ')}).`, EXIT.usage);
+      throw new CliError('No kubeconfig context found; pass --kubeconfig, set $KUBECONFIG or create ~/.kube/config.', EXIT.cluster);
+    }
+    await service.call('clusters.connect', { cluster });
+    return { service, cluster, close };
+  } catch (err) {
+    await close();
+    throw cliErrorFrom(err);
+  }
+}

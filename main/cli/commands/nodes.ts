@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import type { NodeLiveState, NodeSummary } from '../../../app/api/nodes.ts';
+import { fluoStatusWord } from '../../../app/cluster/fluo.ts';
+import { defineCommand, EXIT, exitCodeHelp } from '../command.ts';
+import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster } from '../cluster-options.ts';
+import { formatTable } from '../table.ts';
+
+/** One row of `flatdeck nodes --json`. */
+export interface NodeRow {
+  name: string;
+  roles: string[];
+  os: NodeSummary['distribution'];
+  osImage: string;
+  /** Over SSH with --ssh (VERSION_ID), else from the node's osImage. */
+  version: string | null;
+  versionSource: 'ssh' | 'osImage';
+  channel: NodeSummary['channel'];
+  ready: NodeSummary['ready'];
+  cordoned: boolean;
+  update: {
+    source: 'ssh' | 'fluo' | null;
+    state: string | null;
+    progress: number | null;
+    newVersion: string | null;
+  };
+  updateEngineUnit: NodeLiveState['updateEngineUnit'];
+  error: string | null;
+}
+
+const NO_VERSION = '0.0.0';
+
+export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): NodeRow {
+  const ue = live?.updateEngine ?? null;
+  let update: NodeRow['update'] = { source: null, state: null, progress: null, newVersion: null };
+  if (live) {
+    update = {
+      source: 'ssh',
+      state: ue ? ue.currentOp.replace(/^UPDATE_STATUS_/, '') : live.updateEngineUnit === 'masked' ? 'MASKED' : null,
+      progress: ue ? ue.progress : null,
+      newVersion: ue && ue.newVersion !== NO_VERSION ? ue.newVersion : null,
+    };
+  } else if (node.fluo) {
+    update = { source: 'fluo', state: fluoStatusWord(node.fluo), progress: null, newVersion: node.fluo.newVersion && node.fluo.newVersion !== NO_VERSION ? node.fluo.newVersion : null };
+  }
+  return {
+    name: node.name,
+    roles: node.roles,
+    os: node.distribution,
+    osImage: node.osImage,
+    version: live ? live.versionId : node.flatcarVersion,
+    versionSource: live ? 'ssh' : 'osImage',
+    channel: node.channel,
+    ready: node.ready,
+    cordoned: node.unschedulable,
+    update,
+    updateEngineUnit: live?.updateEngineUnit ?? null,
+    error: live?.error ?? null,
+  };
+}
+
+function updateCell(r: NodeRow): string {
+  if (!r.update.state) return r.error ? 'ERROR' : '-';
+  const pct = r.update.state === 'DOWNLOADING' && r.update.progress !== null ? ` ${Math.round(r.update.progress * 100)}%` : '';
+  const to = r.update.newVersion ? ` → ${r.update.newVersion}` : '';
+  return `${r.update.state}${pct}${to}`;
+}
+
+export function nodesTable(rows: readonly NodeRow[]): string {
+  return formatTable(
+    ['NAME', 'OS', 'VERSION', 'CHANNEL', 'READY', 'CORDONED', 'UPDATE'],
+    rows.map((r) => [r.name, r.os, r.version ?? '-', r.channel ?? '-', r.ready, r.cordoned ? 'yes' : 'no', updateCell(r)]),
+  );
+}
+
+const NodesArgs = z
+  .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).max(0, 'nodes takes no positional arguments') })
+  .transform(({ values }) => values)
+  .pipe(ClusterArgs.and(z.object({ ssh: z.boolean().default(false) })));
+
+export const nodesCommand = defineCommand({
+  name: 'nodes',
+  summary: 'list the nodes with OS, Flatcar version, channel, readiness and update state',
+  help: `usage: flatdeck nodes [--kubeconfig F] [--context C] [--ssh-config F] [--ssh] [--json] [--demo]
+
+Lists the cluster's nodes: OS, Flatcar version and channel, Ready, cordoned, and the update state.
+Without --ssh the version comes from the node's osImage and the update state from FLUO's annotations
+(where FLUO runs); with --ssh every Flatcar node is asked directly (grep VERSION_ID /etc/os-release,
+systemctl is-enabled update-engine, update_engine_client -status).
+
+  --ssh              read version and update state over SSH
+
+${clusterOptionsHelp}
+
+examples:
+  flatdeck nodes --context prod
+  flatdeck nodes --ssh --json | jq '.[] | select(.update.state == "UPDATED_NEED_REBOOT") | .name'
+  npm run flatdeck -- nodes --demo --ssh
+
+${exitCodeHelp}`,
+  options: { ...clusterOptions, ssh: { type: 'boolean' } },
+  args: NodesArgs,
+  async run(args, io) {
+    let open;
+    try {
+      open = await openCluster(args, io);
+    } catch (err) {
+      throw cliErrorFrom(err);
+    }
+    try {
+      const nodes = (await open.service.call('nodes.list', { cluster: open.cluster })).sort((a, b) => a.name.localeCompare(b.name));
+      const live = new Map<string, NodeLiveState>();
+      if (args.ssh) {
+        for (const s of await open.service.call('nodes.refreshLive', { cluster: open.cluster })) live.set(s.node, s);
+      }
+      const rows = nodes.map((n) => nodeRow(n, live.get(n.name)));
+      io.stdout.write(args.json ? `${JSON.stringify(rows, null, 2)}\n` : nodesTable(rows));
+      const failed = rows.filter((r) => r.error && r.update.source === 'ssh');
+      for (const r of args.json ? [] : failed) io.stderr.write(`flatdeck: ${r.name}: ${r.error}\n`);
+      return failed.length > 0 ? EXIT.partial : EXIT.ok;
+    } catch (err) {
+      throw cliErrorFrom(err);
+    } finally {
+      await open.close();
+    }
+  },
+});
+
+export const commands = [nodesCommand];

@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CliError, EXIT, exitCodeHelp, type CliCommand, type CliIo } from './command.ts';
+
+const COMMANDS_DIR = new URL('./commands/', import.meta.url);
+
+/** Every `commands: CliCommand[]` exported by a file in main/cli/commands/ (a new command is a new file). */
+export async function loadCommands(dir: URL = COMMANDS_DIR): Promise<Map<string, CliCommand>> {
+  const found = new Map<string, CliCommand>();
+  const files = readdirSync(dir).filter((f) => /\.ts$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
+  for (const file of files) {
+    const mod = (await import(new URL(file, dir).href)) as { commands?: readonly CliCommand[] };
+    for (const command of mod.commands ?? []) {
+      if (found.has(command.name)) throw new Error(`CLI command "${command.name}" is defined twice (second time in ${file})`);
+      found.set(command.name, command);
+    }
+  }
+  return found;
+}
+
+export function overview(commands: ReadonlyMap<string, CliCommand>): string {
+  const width = Math.max(...[...commands.keys()].map((n) => n.length));
+  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: flatdeck <command> [options]
+
+Keeps the Flatcar Container Linux nodes of Kubernetes clusters up to date, safely.
+
+commands:
+${lines.join('\n')}
+
+Run "flatdeck <command> --help" for a command's options.
+
+${exitCodeHelp}
+`;
+}
+
+/** Parses and runs one command line; returns the exit code. Never throws for operator errors. */
+export async function runCli(argv: readonly string[], io: CliIo, commands?: ReadonlyMap<string, CliCommand>): Promise<number> {
+  const registry = commands ?? (await loadCommands());
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const command = topic ? registry.get(topic) : undefined;
+    io.stdout.write(command ? `${command.help}\n` : overview(registry));
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = registry.get(name);
+  if (!command) {
+    io.stderr.write(`flatdeck: unknown command "${name}". Commands: ${[...registry.keys()].join(', ')}. See flatdeck --help.\n`);
+    return EXIT.usage;
+  }
+  let parsed;
+  try {
+    const { values, positionals } = parseArgs({ args: [...rest], options: command.options, strict: true, allowPositionals: command.allowPositionals ?? false });
+    if (values.help === true) {
+      io.stdout.write(`${command.help}\n`);
+      return EXIT.ok;
+    }
+    const checked = command.args.safeParse({ values, positionals });
+    if (!checked.success) throw new CliError(checked.error.issues.map((i) => i.message).join('; '), EXIT.usage);
+    parsed = checked.data;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`flatdeck ${name}: ${message}\nRun "flatdeck ${name} --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(parsed, io);
+  } catch (err) {
+    if (io.signal.aborted) return EXIT.interrupted;
+    const e = err instanceof CliError ? err : new CliError(err instanceof Error ? (err.stack ?? err.message) : String(err), EXIT.failed);
+    io.stderr.write(`flatdeck ${name}: ${e.message}\n`);
+    return e.exitCode;
+  }
+}
