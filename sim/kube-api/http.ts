@@ -262,6 +262,8 @@ export class ApiHttpHandler {
     const accept = req.headers.accept;
     const table = wantsTable(accept);
     const dryRun = query.getAll('dryRun').includes('All');
+    const fieldManager = query.get('fieldManager') || String(req.headers['user-agent'] ?? '').split('/')[0]?.slice(0, 128) || 'unknown';
+    const write = { dryRun, fieldManager };
     if (subresource !== undefined && !def.subresources.some((s) => s.name === subresource)) throw errors.notFoundPath();
     const subVerbs = subresource ? def.subresources.find((s) => s.name === subresource)?.verbs ?? [] : def.verbs;
     if (!subVerbs.includes(verb)) throw errors.methodNotAllowed({ group: def.group, resource: def.resource });
@@ -315,15 +317,17 @@ export class ApiHttpHandler {
         if (subresource === 'binding') return send(res, 201, bindPod(rest, def, namespace ?? '', name as string, decoded));
         if (name !== undefined) throw errors.methodNotAllowed({ group: def.group, resource: def.resource });
         if (def.kind === 'SelfSubjectAccessReview') return send(res, 201, this.accessReview(decoded, user));
-        return send(res, 201, rest.present(def, rest.create(def, namespace, decoded, { dryRun })));
+        return send(res, 201, rest.present(def, rest.create(def, namespace, decoded, write)));
       }
       case 'update': {
         const decoded = decodeBody(body, String(req.headers['content-type'] ?? 'application/json'));
-        return send(res, 200, rest.present(def, rest.update(def, namespace, name as string, decoded, subresource, { dryRun })));
+        return send(res, 200, rest.present(def, rest.update(def, namespace, name as string, decoded, subresource, write)));
       }
       case 'patch': {
+        const type = String(req.headers['content-type'] ?? '').startsWith('application/apply-patch') ? 'apply' : 'other';
         const { object, created } = rest.patch(def, namespace, name as string, String(req.headers['content-type'] ?? ''), body, {
-          ...(subresource ? { subresource } : {}), fieldManager: query.get('fieldManager') ?? '', dryRun,
+          ...(subresource ? { subresource } : {}), dryRun, force: query.get('force') === 'true',
+          fieldManager: type === 'apply' ? query.get('fieldManager') ?? '' : fieldManager,
         });
         return send(res, created ? 201 : 200, rest.present(def, object));
       }

@@ -8,6 +8,7 @@ import { applyJsonPatch } from './patch/json-patch.ts';
 import { applyMergePatch } from './patch/merge-patch.ts';
 import { applyStrategicMergePatch } from './patch/strategic-merge.ts';
 import { clone, deepEqual, isObject, PatchError, type Json, type JsonObject } from './patch/json-value.ts';
+import { planApply, recordUpdate, removeFields, type ManagedFieldsEntry } from './managed-fields.ts';
 import { resourceKey, type ResourceDef } from './resources.ts';
 import { matchesFields, matchesRequirements, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { Store } from './store.ts';
@@ -20,6 +21,11 @@ export const patchTypes = {
   strategic: 'application/strategic-merge-patch+json',
   apply: 'application/apply-patch+yaml',
 } as const;
+
+/** Who writes: the field manager recorded in managedFields, and whether the write is a dry run. */
+export interface WriteOptions { dryRun?: boolean; fieldManager?: string }
+
+const controllerManager = 'kube-controller-manager';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -125,6 +131,13 @@ function withoutVolatile(o: KubeObject): KubeObject {
   return { ...o, metadata: meta as ObjectMeta };
 }
 
+/** Finalizers that hold a deleted object; a namespace's spec.finalizers keep it Terminating until it is emptied. */
+function pendingFinalizers(def: ResourceDef, o: KubeObject): string[] {
+  const out = [...(o.metadata.finalizers ?? [])];
+  if (def.kind === 'Namespace' && def.group === '') out.push(...((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []));
+  return out;
+}
+
 export class Rest {
   readonly store: Store;
   private readonly hooks: RestHooks;
@@ -217,7 +230,7 @@ export class Rest {
     }
   }
 
-  create(def: ResourceDef, namespace: string | undefined, body: unknown, opts: { dryRun?: boolean } = {}): KubeObject {
+  create(def: ResourceDef, namespace: string | undefined, body: unknown, opts: WriteOptions = {}, managed?: ManagedFieldsEntry[]): KubeObject {
     const obj = asObject(def, body);
     this.checkTypeMeta(def, obj);
     const meta = obj.metadata;
@@ -248,12 +261,14 @@ export class Rest {
     else delete meta.generation;
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
+    meta.managedFields = managed ?? recordUpdate(undefined, obj, def.smp ?? {}, opts.fieldManager || controllerManager, apiVersionOf(def));
     if (opts.dryRun) return { ...obj, metadata: { ...meta, resourceVersion: '' } };
     return this.store.create(this.key(def), obj);
   }
 
   /** Writes `next` over `current` with the rules of an update (or a status update). */
-  private write(def: ResourceDef, current: KubeObject, incoming: KubeObject, subresource: string | undefined, dryRun: boolean): KubeObject {
+  private write(def: ResourceDef, current: KubeObject, incoming: KubeObject, subresource: string | undefined, opts: WriteOptions,
+    managed?: ManagedFieldsEntry[]): KubeObject {
     const next: KubeObject = subresource === 'status'
       ? { ...clone(current), status: incoming.status, metadata: { ...clone(current.metadata), labels: incoming.metadata.labels, annotations: incoming.metadata.annotations } as ObjectMeta }
       : incoming;
@@ -284,8 +299,9 @@ export class Rest {
     }
     this.validate(def, next);
     if (deepEqual(withoutVolatile(next), withoutVolatile(current))) return current;
-    if (dryRun) return next;
-    if (m.deletionTimestamp && (m.finalizers?.length ?? 0) === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
+    m.managedFields = managed ?? recordUpdate(current, next, def.smp ?? {}, opts.fieldManager || controllerManager, apiVersionOf(def), subresource);
+    if (opts.dryRun) return next;
+    if (m.deletionTimestamp && pendingFinalizers(def, next).length === 0 && (m.deletionGracePeriodSeconds ?? 0) === 0) {
       return this.store.remove(this.key(def), next);
     }
     return this.store.update(this.key(def), next, current);
@@ -297,7 +313,7 @@ export class Rest {
     }
   }
 
-  update(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, subresource?: string, opts: { dryRun?: boolean } = {}): KubeObject {
+  update(def: ResourceDef, namespace: string | undefined, name: string, body: unknown, subresource?: string, opts: WriteOptions = {}): KubeObject {
     const obj = asObject(def, body);
     this.checkTypeMeta(def, obj);
     if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
@@ -309,21 +325,27 @@ export class Rest {
     const current = this.get(def, namespace, name);
     this.checkPreconditionRv(def, current, obj.metadata.resourceVersion);
     obj.metadata.name = name;
-    return this.write(def, current, obj, subresource, opts.dryRun ?? false);
+    return this.write(def, current, obj, subresource, opts);
   }
 
   patch(def: ResourceDef, namespace: string | undefined, name: string, contentType: string, raw: string,
-    opts: { subresource?: string; fieldManager?: string; dryRun?: boolean } = {}): { object: KubeObject; created: boolean } {
+    opts: WriteOptions & { subresource?: string; force?: boolean } = {}): { object: KubeObject; created: boolean } {
     const type = contentType.split(';')[0]?.trim() ?? '';
     const accepted = [patchTypes.json, patchTypes.merge, patchTypes.apply, ...(def.smp ? [patchTypes.strategic] : [])];
     if (!accepted.includes(type as never)) throw errors.unsupportedMediaType(accepted);
     const patch = decodeBody(raw, type) as Json;
     const current = this.find(def, namespace, name);
+    let managed: ManagedFieldsEntry[] | undefined;
+    let dropped: Parameters<typeof removeFields>[1] = [];
     if (type === patchTypes.apply) {
       if (!isObject(patch)) throw errors.badRequest('error decoding YAML: the apply configuration must be an object');
+      if (!opts.fieldManager) throw errors.badRequest('PATCH requests with apply content type must have a fieldManager');
+      const plan = planApply(current ?? { metadata: {} as ObjectMeta }, patch, def.smp ?? {}, opts.fieldManager, apiVersionOf(def), opts.force ?? false, opts.subresource);
+      managed = plan.managedFields;
+      dropped = plan.removed;
       if (!current) {
         if (opts.subresource) throw errors.notFound(qr(def), name);
-        const created = this.create(def, namespace, { ...patch, metadata: { ...(isObject(patch.metadata) ? patch.metadata : {}), name } }, opts);
+        const created = this.create(def, namespace, { ...patch, metadata: { ...(isObject(patch.metadata) ? patch.metadata : {}), name } }, opts, managed);
         return { object: created, created: true };
       }
     }
@@ -335,7 +357,9 @@ export class Rest {
         case patchTypes.json: patched = applyJsonPatch(base, patch); break;
         case patchTypes.merge: patched = applyMergePatch(base, patch); break;
         case patchTypes.strategic: patched = applyStrategicMergePatch(base, patch, def.smp ?? {}); break;
-        default: patched = applyStrategicMergePatch(base, patch, def.smp ?? {});
+        default:
+          patched = applyStrategicMergePatch(base, patch, def.smp ?? {});
+          removeFields(patched, dropped);
       }
     } catch (e) {
       if (!(e instanceof PatchError)) throw e;
@@ -350,7 +374,7 @@ export class Rest {
     const requestedRv = isObject(patch) && isObject(patch.metadata) ? patch.metadata.resourceVersion : undefined;
     if (typeof requestedRv === 'string') this.checkPreconditionRv(def, current, requestedRv);
     obj.metadata.resourceVersion = current.metadata.resourceVersion;
-    return { object: this.write(def, current, obj, opts.subresource, opts.dryRun ?? false), created: false };
+    return { object: this.write(def, current, obj, opts.subresource, opts, managed), created: false };
   }
 
   /** Returns the object after the request: still present (graceful or finalizers) or as it was when removed. */
@@ -365,7 +389,7 @@ export class Rest {
     }
     const dryRun = (options.dryRun ?? []).includes('All');
     const grace = def.kind === 'Pod' && def.group === '' ? this.hooks.podGracePeriod(current as Pod, options.gracePeriodSeconds) : 0;
-    const finalizers = [...(current.metadata.finalizers ?? [])];
+    const finalizers = pendingFinalizers(def, current);
     if (options.propagationPolicy === 'Orphan' && !dryRun) this.orphanDependents(current.metadata.uid);
     const now = Date.now();
     if (current.metadata.deletionTimestamp) {

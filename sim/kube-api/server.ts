@@ -86,6 +86,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     if (def) rest.create(def, undefined, object);
   }
   if (opts.kubermatic !== false) for (const crd of machineCrds) rest.create(defs.crds, undefined, crd);
+  store.compact();
 
   const eviction: EvictionDeps = { rest, registry, podsDef: defs.pods, pdbDef: defs.pdbs, pdbForcedBlocked: faults.isBlocked };
   const hooks: MachineHooks = {

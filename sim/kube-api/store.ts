@@ -102,6 +102,12 @@ export class Store {
     return this.commit('DELETED', resource, obj, obj);
   }
 
+  /** Forgets the history so far, as etcd compaction and a fresh watch cache do: older watch starts get 410. */
+  compact(): void {
+    this.compactedRv = this.rv;
+    this.history.length = 0;
+  }
+
   resources(): string[] {
     return [...this.data.keys()];
   }

@@ -35,7 +35,7 @@ export function namespaceController(rest: Rest, defs: Defs, registry: ResourceRe
         }
         if (remaining === 0) {
           const current = rest.get(defs.namespaces, undefined, name);
-          rest.store.remove('namespaces', current);
+          if ((current.metadata.finalizers ?? []).length === 0) rest.store.remove('namespaces', current);
         }
       }
     },

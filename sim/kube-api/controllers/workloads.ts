@@ -164,7 +164,6 @@ export function daemonSetController(rest: Rest, defs: Defs): Controller {
         const hash = shortHash(ds.spec.template);
         const eligible = nodes.filter((n) => daemonEligible(ds, n));
         for (const node of eligible) {
-          if (mine.some((p) => p.spec.nodeName === node.metadata.name && !p.metadata.deletionTimestamp)) continue;
           if (mine.some((p) => p.spec.nodeName === node.metadata.name)) continue;
           const pod = podFromTemplate(daemonPodTemplate(ds), ds, { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) });
           (pod.metadata as Record<string, unknown>).generateName = `${ds.metadata.name}-`;
@@ -178,12 +177,17 @@ export function daemonSetController(rest: Rest, defs: Defs): Controller {
             rest.delete(defs.pods, p.metadata.namespace, p.metadata.name, {});
           }
         }
+        // RollingUpdate with maxUnavailable 1: replace one outdated pod at a time, once every pod is ready.
+        const settled = mine.every((p) => isActive(p) && isPodReady(p));
+        const outdated = mine.find((p) => p.metadata.labels?.['controller-revision-hash'] !== hash);
+        if (settled && outdated) rest.delete(defs.pods, outdated.metadata.namespace, outdated.metadata.name, {});
         const current = ownedPods(rest.list(defs.pods, ds.metadata.namespace).items as Pod[], ds).filter(isActive);
         const scheduled = new Set(current.map((p) => p.spec.nodeName));
         const ready = readyCount(current);
         const status: Record<string, unknown> = {
           currentNumberScheduled: scheduled.size, numberMisscheduled: 0, desiredNumberScheduled: eligible.length,
-          numberReady: ready, observedGeneration: ds.metadata.generation ?? 1, updatedNumberScheduled: scheduled.size, numberAvailable: ready,
+          numberReady: ready, observedGeneration: ds.metadata.generation ?? 1,
+          updatedNumberScheduled: current.filter((p) => p.metadata.labels?.['controller-revision-hash'] === hash).length, numberAvailable: ready,
         };
         if (eligible.length - ready > 0) status.numberUnavailable = eligible.length - ready;
         updateStatusIfChanged(rest, defs.daemonSets, ds, status);
