@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type NextAuthHandler, type ParsedKey } from 'ssh2';
+import type { SshPrompter } from './types.ts';
+
+/** OpenSSH's default identity files, tried in this order when ~/.ssh/config names none. */
+export function defaultIdentityFiles(home: string): string[] {
+  return ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((f) => join(home, '.ssh', f));
+}
+
+/** Passphrases the operator typed, for this process's lifetime only; never written anywhere. */
+export class PassphraseCache {
+  readonly #byKeyPath = new Map<string, string>();
+  get(keyPath: string): string | undefined {
+    return this.#byKeyPath.get(keyPath);
+  }
+  set(keyPath: string, passphrase: string): void {
+    this.#byKeyPath.set(keyPath, passphrase);
+  }
+  forget(keyPath: string): void {
+    this.#byKeyPath.delete(keyPath);
+  }
+  clear(): void {
+    this.#byKeyPath.clear();
+  }
+}
+
+export interface AuthPlan {
+  username: string;
+  agentSocket?: string;          // ssh-agent socket; absent = no agent
+  identityFiles: readonly string[];
+}
+
+/** What happened during one authentication, for a useful error when every method failed. */
+export interface AuthOutcome {
+  tried: string[];
+  passphraseDeclined: string[];
+}
+
+const { utils } = ssh2; // ssh2 is CommonJS: no named value exports under ESM
+const MAX_PASSPHRASE_TRIES = 3;
+const ENCRYPTED = /no passphrase given|bad passphrase/;
+
+// ssh2 ends authentication when handed `false`; its type definitions leave that out.
+const NO_MORE_METHODS = false as unknown as AnyAuthMethod;
+
+/**
+ * An ssh2 `authHandler` that behaves like OpenSSH: the agent's keys first, then each identity file. An
+ * encrypted key's passphrase is asked through the prompter (at most three times) and kept in memory.
+ */
+export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, cache: PassphraseCache) {
+  const outcome: AuthOutcome = { tried: [], passphraseDeclined: [] };
+  const attempts: Array<{ label: string; make: () => Promise<AnyAuthMethod | undefined> }> = [];
+  if (plan.agentSocket) {
+    const agent = plan.agentSocket;
+    attempts.push({ label: 'ssh-agent', make: async () => ({ type: 'agent', username: plan.username, agent }) });
+  }
+  for (const path of plan.identityFiles) {
+    attempts.push({
+      label: `key ${path}`,
+      make: async () => {
+        const key = await loadPrivateKey(path, prompter, cache, outcome);
+        return key && { type: 'publickey', username: plan.username, key };
+      },
+    });
+  }
+  let next = 0;
+  const handler: AuthHandlerMiddleware = (_methodsLeft, _partial, callback: NextAuthHandler) => {
+    const step = async (): Promise<AnyAuthMethod> => {
+      while (next < attempts.length) {
+        const attempt = attempts[next++]!;
+        const auth = await attempt.make();
+        if (auth) {
+          outcome.tried.push(attempt.label);
+          return auth;
+        }
+      }
+      return NO_MORE_METHODS;
+    };
+    step().then(callback, () => callback(NO_MORE_METHODS));
+  };
+  return { handler, outcome };
+}
+
+async function loadPrivateKey(path: string, prompter: SshPrompter, cache: PassphraseCache, outcome: AuthOutcome): Promise<ParsedKey | undefined> {
+  const data = await readFile(path).catch(() => undefined);
+  if (!data) return undefined;
+  const plain = utils.parseKey(data);
+  if (!(plain instanceof Error)) return firstKey(plain);
+  if (!ENCRYPTED.test(plain.message)) return undefined;
+  const cached = cache.get(path);
+  if (cached !== undefined) {
+    const key = utils.parseKey(data, cached);
+    if (!(key instanceof Error)) return firstKey(key);
+    cache.forget(path);
+  }
+  for (let i = 0; i < MAX_PASSPHRASE_TRIES; i++) {
+    const passphrase = await prompter.askPassphrase({ keyPath: path });
+    if (passphrase === null) {
+      outcome.passphraseDeclined.push(path);
+      return undefined;
+    }
+    const key = utils.parseKey(data, passphrase);
+    if (!(key instanceof Error)) {
+      cache.set(path, passphrase);
+      return firstKey(key);
+    }
+  }
+  outcome.passphraseDeclined.push(path);
+  return undefined;
+}
+
+function firstKey(parsed: ParsedKey | ParsedKey[]): ParsedKey | undefined {
+  return Array.isArray(parsed) ? parsed[0] : parsed;
+}

@@ -1,0 +1,257 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
+import { SshError } from '../../app/ssh/errors.ts';
+import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
+import { updateEngineClient } from '../../app/flatcar/update-engine.ts';
+import { grepVersionId } from '../../app/flatcar/os-release.ts';
+import { scriptedPrompter, startTestPeer, type TestPeer } from './ssh-test-peer.ts';
+
+const home = mkdtempSync(join(tmpdir(), 'flatdeck-ssh-pool-'));
+mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+writeFileSync(join(home, '.ssh', 'id_ed25519'), clientKey.private, { mode: 0o600 });
+const knownHosts = join(home, '.ssh', 'known_hosts');
+
+function poolFor(extra: Partial<SshPoolOptions> = {}, answers: Parameters<typeof scriptedPrompter>[0] = {}) {
+  const script = scriptedPrompter(answers);
+  const pool = new SshPool({
+    prompter: script.prompter, home, agentSocket: null,
+    knownHosts: { userKnownHostsFiles: [knownHosts], globalKnownHostsFiles: [] },
+    ...extra,
+  });
+  return { pool, asked: script.asked };
+}
+
+const trust = (peer: TestPeer) => writeFileSync(knownHosts, `[${peer.host}]:${peer.port} ${peer.hostKeyPublic}\n`, { flag: 'a' });
+const target = (peer: TestPeer, nodeName = 'node-1') => ({ nodeName, host: peer.host, port: peer.port });
+const rejectsWith = (kind: string) => (e: unknown) => e instanceof SshError && e.kind === kind;
+
+function sshKeygenFingerprint(publicLine: string): string {
+  const file = join(home, `fp-${Math.random()}.pub`);
+  writeFileSync(file, `${publicLine}\n`);
+  return execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', file], { encoding: 'utf8' }).split(' ')[1]!;
+}
+
+describe('SshPool against an ssh2 test server', () => {
+  let peer: TestPeer;
+  before(async () => {
+    peer = await startTestPeer({
+      authorizedKeys: [clientKey.public],
+      answer: (line) => {
+        if (line.endsWith('-status')) return { stdout: 'LAST_CHECKED_TIME=0\nPROGRESS=0.000000\nCURRENT_OP=UPDATE_STATUS_IDLE\nNEW_VERSION=0.0.0\nNEW_SIZE=0\n', stderr: 'I… Querying\n' };
+        if (line.includes('slow')) return { delayMs: 5000 };
+        if (line.includes('big')) return { stdout: 'x'.repeat(100_000) };
+        if (line.includes('hang')) return { hang: true, stdout: 'partial\n' };
+        if (line.includes('wait')) return { delayMs: 60, stdout: 'ok\n' };
+        return { stdout: 'VERSION_ID=3033.2.0\n', code: 0 };
+      },
+    });
+    trust(peer);
+  });
+  after(async () => {
+    await peer.stop();
+  });
+
+  it('runs a command and returns stdout, stderr and the exit code; the server receives the quoted line', async () => {
+    const { pool } = poolFor();
+    const r = await pool.exec(target(peer), updateEngineClient.status());
+    assert.equal(r.exitCode, 0);
+    assert.match(r.stdout, /CURRENT_OP=UPDATE_STATUS_IDLE/);
+    assert.equal(r.stderr, 'I… Querying\n');
+    assert.equal(peer.execLines.at(-1), 'sudo -n update_engine_client -status');
+    await pool.close();
+  });
+
+  it('runs many commands on one connection with at most 8 channels at a time', async () => {
+    const { pool } = poolFor();
+    const before = peer.connections;
+    peer.maxConcurrentExecs = 0;
+    const results = await Promise.all(Array.from({ length: 40 }, () => pool.exec(target(peer, 'node-c'), { argv: ['wait'], sudo: false })));
+    assert.ok(results.every((r) => r.stdout === 'ok\n'));
+    assert.equal(peer.connections - before, 1);
+    assert.equal(peer.maxConcurrentExecs, 8);
+    await pool.close();
+  });
+
+  it('kills a command at its timeout and says so', async () => {
+    const { pool } = poolFor();
+    const closedBefore = peer.closedChannels;
+    await assert.rejects(pool.exec(target(peer), { argv: ['slow'], sudo: false }, { timeoutMs: 150 }), (e: unknown) =>
+      rejectsWith('timeout')(e) && /did not finish within/.test((e as Error).message));
+    await waitFor(() => peer.closedChannels > closedBefore);
+    await pool.close();
+  });
+
+  it('an AbortSignal ends a stream and closes its channel', async () => {
+    const { pool } = poolFor();
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const run = pool.stream(target(peer), { argv: ['hang'], sudo: false }, { stdout: (s) => { seen.push(s); controller.abort(); } }, { signal: controller.signal });
+    await assert.rejects(run, { name: 'AbortError' });
+    assert.deepEqual(seen, ['partial\n']);
+    await pool.close();
+  });
+
+  it('bounds collected output', async () => {
+    const { pool } = poolFor({ maxOutputBytes: 1000 });
+    const r = await pool.exec(target(peer), { argv: ['big'], sudo: false });
+    assert.equal(r.stdout.length, 1000);
+    assert.equal(r.truncated, true);
+    await pool.close();
+  });
+
+  it('dials again after the connection died (as after a reboot)', async () => {
+    const { pool } = poolFor();
+    const before = peer.connections;
+    await pool.exec(target(peer), grepVersionId());
+    peer.dropAll();
+    await waitFor(() => pool.stats().openConnections === 0);
+    const r = await pool.exec(target(peer), grepVersionId());
+    assert.equal(r.stdout, 'VERSION_ID=3033.2.0\n');
+    assert.equal(peer.connections - before, 2);
+    await pool.close();
+  });
+
+  it('refuses hosts that are not host names or IPs, without dialing', async () => {
+    const { pool } = poolFor();
+    const before = peer.connections;
+    for (const host of ['127.0.0.1;reboot', '$(reboot)', 'a b', 'x\nreboot']) {
+      await assert.rejects(pool.exec({ nodeName: 'n', host, port: peer.port }, grepVersionId()), rejectsWith('unreachable'));
+    }
+    assert.equal(peer.connections, before);
+    await pool.close();
+  });
+});
+
+describe('host key verification', () => {
+  it('asks about an unknown host with the ssh-keygen fingerprint, records it when accepted, then does not ask again', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const { pool, asked } = poolFor({}, { hostKey: true });
+    await pool.exec(target(peer), grepVersionId());
+    assert.equal(asked.hostKeys.length, 1);
+    assert.deepEqual(asked.hostKeys[0], { host: '127.0.0.1', port: peer.port, keyType: 'ssh-ed25519', fingerprint: sshKeygenFingerprint(peer.hostKeyPublic) });
+    // OpenSSH itself finds the recorded entry
+    const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${peer.port}`, '-f', knownHosts], { encoding: 'utf8' });
+    assert.match(found, new RegExp(peer.hostKeyPublic.split(' ')[1]!.slice(0, 30).replace(/[+/]/g, '\\$&')));
+    await pool.close();
+    const second = poolFor({}, { hostKey: false });
+    await second.pool.exec(target(peer), grepVersionId());
+    assert.equal(second.asked.hostKeys.length, 0);
+    await second.pool.close();
+    await peer.stop();
+  });
+
+  it('a rejected unknown host runs nothing', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const { pool, asked } = poolFor({}, { hostKey: false });
+    await assert.rejects(pool.exec(target(peer), grepVersionId()), rejectsWith('host-key-unknown-rejected'));
+    assert.equal(asked.hostKeys.length, 1);
+    assert.deepEqual(peer.execLines, []);
+    await pool.close();
+    await peer.stop();
+  });
+
+  it('refuses a changed key and shows both fingerprints, without asking', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const old = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    writeFileSync(knownHosts, `[127.0.0.1]:${peer.port} ${old}\n`, { flag: 'a' });
+    const { pool, asked } = poolFor({}, { hostKey: true });
+    await assert.rejects(pool.exec(target(peer), grepVersionId()), (e: unknown) => {
+      assert.ok(rejectsWith('host-key-changed')(e));
+      const err = e as SshError;
+      assert.ok(err.message.includes(sshKeygenFingerprint(old)));
+      assert.ok(err.message.includes(sshKeygenFingerprint(peer.hostKeyPublic)));
+      return true;
+    });
+    assert.equal(asked.hostKeys.length, 0);
+    assert.deepEqual(peer.execLines, []);
+    await pool.close();
+    await peer.stop();
+  });
+
+  it('the handshake deadline waits while the operator reads the fingerprint', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const pool = new SshPool({
+      home, agentSocket: null, connectTimeoutMs: 300,
+      knownHosts: { userKnownHostsFiles: [join(home, 'slow_known_hosts')], globalKnownHostsFiles: [] },
+      prompter: { confirmHostKey: () => new Promise((r) => setTimeout(() => r(true), 700)), askPassphrase: async () => null },
+    });
+    assert.equal((await pool.exec(target(peer), grepVersionId())).exitCode, 0);
+    await pool.close();
+    await peer.stop();
+  });
+});
+
+describe('authentication and reachability', () => {
+  it('asks for a key passphrase, retries a wrong one, and keeps it for the next connection', async () => {
+    const keyPath = join(mkdtempSync(join(home, 'enc-')), 'id_enc');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'sesame', '-f', keyPath]);
+    const pub = readFileSync(`${keyPath}.pub`, 'utf8');
+    const peers = [await startTestPeer({ authorizedKeys: [pub] }), await startTestPeer({ authorizedKeys: [pub] })];
+    peers.forEach(trust);
+    const sshConfig = SshConfigFile.parse(`Host *\n  IdentityFile ${keyPath}\n`);
+    const { pool, asked } = poolFor({ sshConfig }, { passphrases: ['wrong', 'sesame'] });
+    await pool.exec(target(peers[0]!), grepVersionId());
+    await pool.exec(target(peers[1]!, 'node-2'), grepVersionId());
+    assert.deepEqual(asked.passphrases, [keyPath, keyPath]); // wrong, then right; not again for node-2
+    await pool.close();
+
+    const declined = poolFor({ sshConfig }, { passphrases: [null] });
+    await assert.rejects(declined.pool.exec(target(peers[0]!), grepVersionId()), rejectsWith('passphrase-needed'));
+    await declined.pool.close();
+    await Promise.all(peers.map((p) => p.stop()));
+  });
+
+  it('reports a rejected login and an unreachable node distinctly', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [] });
+    trust(peer);
+    const { pool } = poolFor();
+    await assert.rejects(pool.exec(target(peer), grepVersionId()), (e: unknown) =>
+      rejectsWith('auth-rejected')(e) && /tried key .*id_ed25519/.test((e as Error).message));
+    const closedPort = await freePort();
+    await assert.rejects(pool.exec({ nodeName: 'gone', host: '127.0.0.1', port: closedPort }, grepVersionId()), (e: unknown) =>
+      rejectsWith('unreachable')(e) && /connection refused/.test((e as Error).message));
+    await pool.close();
+    await peer.stop();
+  });
+
+  it('keeps at most maxConnections open, closing the least recently used idle one', async () => {
+    const peers = await Promise.all([0, 1, 2].map(() => startTestPeer({ authorizedKeys: [clientKey.public] })));
+    peers.forEach(trust);
+    const { pool } = poolFor({ maxConnections: 2 });
+    for (const [i, p] of peers.entries()) await pool.exec(target(p, `n${i}`), grepVersionId());
+    assert.equal(pool.stats().openConnections, 2);
+    await pool.exec(target(peers[1]!, 'n1'), grepVersionId()); // still open: no new dial
+    assert.equal(pool.stats().connectsMade, 3);
+    await pool.exec(target(peers[0]!, 'n0'), grepVersionId()); // was closed: dials again
+    assert.equal(pool.stats().connectsMade, 4);
+    assert.equal(peers[0]!.connections, 2);
+    await pool.close();
+    await Promise.all(peers.map((p) => p.stop()));
+  });
+});
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+after(() => rmSync(home, { recursive: true, force: true }));
