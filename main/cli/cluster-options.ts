@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ApiError } from '../../app/api/errors.ts';
 import type { ApiHandler } from '../../app/api/handler.ts';
-import { createService, DEMO_CLUSTER_ID } from '../../app/service/index.ts';
-import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import type { SimCluster } from '../../sim/cluster.ts';
 import { defaultUserDataDir } from '../host/user-data-dir.ts';
 import { CliError, EXIT, type CliIo } from './command.ts';
 import { answerPromptsOnTerminal } from './prompts.ts';
@@ -76,9 +75,12 @@ export function cliErrorFrom(err: unknown): CliError {
  * kubeconfig; picks the cluster (--context, else current-context) and connects to it.
  */
 export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenCluster> {
+  // Loaded here, not at the top: `flatdeck --help` and flag errors stay fast.
+  const { createService, DEMO_CLUSTER_ID } = await import('../../app/service/index.ts');
   let sim: SimCluster | null = null;
   let simDir: string | null = null;
   if (args.demo) {
+    const { startSimCluster } = await import('../../sim/cluster.ts');
     simDir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-demo-'));
     sim = await startSimCluster({ nodes: args['demo-nodes'], stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false });
   }

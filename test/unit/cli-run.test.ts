@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import type { NodeSummary } from '../../app/api/nodes.ts';
+import { defineCommand, EXIT, type CliCommand, type CliIo } from '../../main/cli/command.ts';
+import { nodeRow, nodesCommand, nodesTable } from '../../main/cli/commands/nodes.ts';
+import { loadCommands, runCli } from '../../main/cli/run.ts';
+
+function io(): CliIo & { out(): string; err(): string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { stdout, stderr, stdin: new PassThrough(), env: {}, signal: new AbortController().signal, out: () => out, err: () => err };
+}
+
+const seen: unknown[] = [];
+const echo = defineCommand({
+  name: 'echo',
+  summary: 'test command',
+  help: 'usage: flatdeck echo --times N WORD',
+  options: { times: { type: 'string' }, help: { type: 'boolean' } },
+  allowPositionals: true,
+  args: z
+    .object({ values: z.object({ times: z.string().regex(/^\d+$/, '--times must be a number').transform(Number) }).loose(), positionals: z.array(z.string()).length(1, 'give exactly one WORD') })
+    .transform(({ values, positionals }) => ({ times: values.times, word: positionals[0]! })),
+  async run(args) {
+    seen.push(args);
+    return args.times === 0 ? EXIT.failed : EXIT.ok;
+  },
+});
+const registry = new Map<string, CliCommand>([['echo', echo as CliCommand]]);
+
+describe('the CLI host', () => {
+  it('parses flags with parseArgs, validates them with the command schema and runs it', async () => {
+    const t = io();
+    assert.equal(await runCli(['echo', '--times', '3', 'hi'], t, registry), EXIT.ok);
+    assert.deepEqual(seen.at(-1), { times: 3, word: 'hi' });
+    assert.equal(await runCli(['echo', '--times', '0', 'hi'], t, registry), EXIT.failed);
+  });
+
+  it('exits 2 with a readable message for unknown commands, unknown flags and bad values', async () => {
+    const a = io();
+    assert.equal(await runCli(['nope'], a, registry), EXIT.usage);
+    assert.match(a.err(), /unknown command "nope"\. Commands: echo/);
+    const b = io();
+    assert.equal(await runCli(['echo', '--time', '3', 'x'], b, registry), EXIT.usage);
+    assert.match(b.err(), /Unknown option '--time'/);
+    const c = io();
+    assert.equal(await runCli(['echo', '--times', 'many', 'x'], c, registry), EXIT.usage);
+    assert.match(c.err(), /--times must be a number/);
+    const d = io();
+    assert.equal(await runCli(['echo', '--times', '1'], d, registry), EXIT.usage);
+    assert.match(d.err(), /give exactly one WORD/);
+  });
+
+  it('prints the overview with exit codes, and per-command help', async () => {
+    const a = io();
+    assert.equal(await runCli(['--help'], a, registry), EXIT.ok);
+    assert.match(a.out(), /echo\s+test command/);
+    assert.match(a.out(), /exit codes:[\s\S]*3\s+the cluster could not be used/);
+    const b = io();
+    assert.equal(await runCli(['echo', '--help'], b, registry), EXIT.ok);
+    assert.equal(b.out(), 'usage: flatdeck echo --times N WORD\n');
+  });
+
+  it('finds commands by the files in main/cli/commands', async () => {
+    const commands = await loadCommands();
+    assert.equal(commands.get('nodes'), nodesCommand);
+  });
+
+  it('validates the nodes flags before touching any cluster', async () => {
+    const commands = await loadCommands();
+    const t = io();
+    assert.equal(await runCli(['nodes', '--demo-nodes', '0', '--demo'], t, commands), EXIT.usage);
+    assert.match(t.err(), /--demo-nodes must be 1 to 250/);
+    const u = io();
+    assert.equal(await runCli(['nodes', 'extra'], u, commands), EXIT.usage);
+    const v = io();
+    assert.equal(await runCli(['nodes', '--help'], v, commands), EXIT.ok);
+    assert.match(v.out(), /--ssh-config F/);
+    assert.match(v.out(), /exit codes:/);
+  });
+});
+
+describe('flatdeck nodes output', () => {
+  const base: NodeSummary = {
+    name: 'worker-1',
+    roles: ['worker'],
+    addresses: { internalIP: '10.0.0.1', externalIP: null, hostname: 'worker-1' },
+    osImage: 'Flatcar Container Linux by Kinvolk 4757.2.0',
+    distribution: 'flatcar',
+    flatcarVersion: '4757.2.0',
+    channel: 'stable',
+    kernelVersion: '6.6',
+    kubeletVersion: 'v1.33.4',
+    ready: 'True',
+    lastHeartbeat: null,
+    unschedulable: false,
+    taints: [],
+    bootID: 'b',
+    fluo: null,
+    flatdeck: null,
+    machineDeployment: null,
+    createdAt: null,
+  };
+
+  it('takes version and update state from SSH when asked, else from osImage and FLUO', () => {
+    const live = nodeRow(base, {
+      node: 'worker-1',
+      at: '',
+      updateEngine: { lastCheckedTime: 1, progress: 0.42, currentOp: 'UPDATE_STATUS_DOWNLOADING', newVersion: '4801.2.0', newSize: 1 },
+      updateEngineUnit: 'enabled',
+      versionId: '4757.2.0',
+      error: null,
+    });
+    assert.deepEqual(live.update, { source: 'ssh', state: 'DOWNLOADING', progress: 0.42, newVersion: '4801.2.0' });
+    const fluo = nodeRow({ ...base, fluo: { status: 'UPDATE_STATUS_UPDATE_AVAILABLE', newVersion: '4801.2.0', lastCheckedTime: '1', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false } }, undefined);
+    assert.deepEqual(fluo.update, { source: 'fluo', state: 'UPDATE_AVAILABLE', progress: null, newVersion: '4801.2.0' });
+    assert.equal(fluo.versionSource, 'osImage');
+    const table = nodesTable([live, { ...fluo, name: 'a-much-longer-node-name', cordoned: true }]);
+    assert.equal(
+      table,
+      [
+        'NAME                     OS       VERSION   CHANNEL  READY  CORDONED  UPDATE',
+        'worker-1                 flatcar  4757.2.0  stable   True   no        DOWNLOADING 42% → 4801.2.0',
+        'a-much-longer-node-name  flatcar  4757.2.0  stable   True   yes       UPDATE_AVAILABLE → 4801.2.0',
+        '',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ApiError, type ApiEvent } from '../../app/api/index.ts';
+import { createService, type MethodModule } from '../../app/service/index.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'flatdeck-service-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = () => join(root, `d${n++}`);
+
+function kubeconfig(name: string, contexts: Array<{ name: string; cluster: string; user: string }>, extra: object = {}): string {
+  const file = join(root, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      'current-context': contexts[0]?.name,
+      clusters: [{ name: 'a', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+      contexts: contexts.map((c) => ({ name: c.name, context: { cluster: c.cluster, user: c.user } })),
+      ...extra,
+    }),
+  );
+  return file;
+}
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ApiError, String(err));
+    return err;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('createService: calls', () => {
+  it('validates every call: unknown method, bad params, unknown cluster', async () => {
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false });
+    try {
+      assert.equal((await rejection(service.call('nodes.frobnicate' as 'nodes.list', { cluster: 'x' }))).kind, 'invalid-request');
+      const bad = await rejection(service.call('nodes.list', { cluster: '' }));
+      assert.equal(bad.kind, 'invalid-request');
+      assert.match(bad.message, /cluster/);
+      const missing = await rejection(service.call('nodes.list', { cluster: 'prod' }));
+      assert.equal(missing.kind, 'not-found');
+      assert.match(missing.message, /No cluster named "prod"/);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('says "not available yet" only for the auto-update and MachineDeployment methods', async () => {
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false });
+    try {
+      for (const method of ['autoUpdate.status', 'md.list'] as const) {
+        const e = await rejection(service.call(method, { cluster: 'c' }));
+        assert.equal(e.kind, 'internal');
+        assert.match(e.message, /not available yet/);
+      }
+      assert.deepEqual(await service.call('clusters.list', {}), []);
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('takes extra method modules through the registration seam and refuses a method provided twice', async () => {
+    const calls: string[] = [];
+    const pipeline: MethodModule = (ctx) => ({
+      'rollout.list': async ({ cluster }) => {
+        calls.push(cluster);
+        ctx.activity.record('test', 'rollout.list was called', { cluster });
+        return [];
+      },
+    });
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [pipeline] });
+    assert.deepEqual(await service.call('rollout.list', { cluster: 'c1' }), []);
+    assert.deepEqual(calls, ['c1']);
+    await service.close();
+    const twice: MethodModule = () => ({ 'clusters.list': async () => [] });
+    assert.throws(() => createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [twice] }), /clusters\.list is provided by two/);
+  });
+
+  it('refuses a module result that breaks the API contract', async () => {
+    const broken: MethodModule = () => ({ 'rollout.list': async () => [{ runId: 1 }] as never });
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [broken] });
+    try {
+      const e = await rejection(service.call('rollout.list', { cluster: 'c' }));
+      assert.match(e.message, /outside the API contract/);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('createService: clusters from kubeconfig and demo', () => {
+  it('lists every context as its own cluster, the demo first, and reports kubeconfig problems', async () => {
+    const first = kubeconfig('first', [
+      { name: 'prod', cluster: 'a', user: 'u' },
+      { name: 'broken', cluster: 'nowhere', user: 'u' },
+    ]);
+    const second = kubeconfig('second', [{ name: 'prod', cluster: 'a', user: 'u' }, { name: 'staging', cluster: 'a', user: 'u' }], {
+      clusters: [{ name: 'a', cluster: { server: 'https://127.0.0.1:2' } }],
+      users: [{ name: 'u', user: { token: 't' } }],
+    });
+    const demo = kubeconfig('demo', [{ name: 'flatdeck-sim', cluster: 'a', user: 'u' }]);
+    const dataDir = freshDir();
+    const service = createService({
+      kubeconfigPaths: [first, second],
+      dataDir,
+      loginShellPath: false,
+      demo: { kubeconfigPath: demo, sshConfigPath: join(root, 'ssh_config'), knownHostsPath: join(root, 'known_hosts') },
+    });
+    try {
+      const clusters = await service.call('clusters.list', {});
+      assert.deepEqual(clusters.map((c) => [c.id, c.source, c.state]), [
+        ['demo', 'demo', 'disconnected'],
+        ['prod', 'kubeconfig', 'disconnected'],
+        ['broken', 'kubeconfig', 'error'],
+        ['staging', 'kubeconfig', 'disconnected'],
+      ]);
+      assert.equal(clusters.find((c) => c.id === 'prod')?.server, 'https://127.0.0.1:1', 'first file wins');
+      assert.equal(clusters.find((c) => c.id === 'broken')?.error?.kind, 'kubeconfig-invalid');
+      assert.equal(service.context.clusters.currentContext, 'prod');
+      const activity = await service.call('activity.list', { limit: 10 });
+      assert.ok(activity.some((e) => e.kind === 'kubeconfig-warning' && e.message.includes('cluster "a" is already defined')));
+      const e = await rejection(service.call('clusters.connect', { cluster: 'broken' }));
+      assert.equal(e.kind, 'kubeconfig-invalid');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('reports an unreachable cluster with a cluster event and a cluster-unreachable error', async () => {
+    const file = kubeconfig('unreachable', [{ name: 'gone', cluster: 'a', user: 'u' }]);
+    const service = createService({ kubeconfigPaths: [file], dataDir: freshDir(), loginShellPath: false });
+    const events: ApiEvent[] = [];
+    service.subscribe((e) => events.push(e));
+    try {
+      const e = await rejection(service.call('clusters.connect', { cluster: 'gone' }));
+      assert.equal(e.kind, 'cluster-unreachable');
+      const states = events.flatMap((ev) => (ev.topic === 'cluster' ? [ev.payload.state] : []));
+      assert.deepEqual(states.slice(0, 3), ['disconnected', 'connecting', 'offline'], 'catch-up, then the attempt');
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe('createService: prompts, settings and activity', () => {
+  it('pushes an SSH host-key question as a prompt event and resolves it with prompt.answer', async () => {
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false });
+    const prompts: ApiEvent[] = [];
+    service.subscribe((e) => e.topic === 'prompt' && prompts.push(e));
+    try {
+      const answer = service.context.prompts.sshPrompter().confirmHostKey({ host: '10.0.0.5', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' });
+      assert.equal(prompts.length, 1);
+      const p = prompts[0]!;
+      assert.ok(p.topic === 'prompt' && p.payload.kind === 'host-key-unknown');
+      assert.deepEqual((await service.call('prompt.pending', {})).map((q) => q.id), [p.payload.id]);
+      const wrong = await rejection(service.call('prompt.answer', { id: p.payload.id, answer: { kind: 'passphrase', passphrase: 'x' } }));
+      assert.equal(wrong.kind, 'invalid-request');
+      assert.deepEqual(await service.call('prompt.answer', { id: p.payload.id, answer: { kind: 'host-key-unknown', accept: true } }), { ok: true });
+      assert.equal(await answer, true);
+      assert.equal((await rejection(service.call('prompt.answer', { id: p.payload.id, answer: { kind: 'host-key-unknown', accept: true } }))).kind, 'not-found');
+      const pass = service.context.prompts.sshPrompter().askPassphrase({ keyPath: '/home/op/.ssh/id_ed25519' });
+      await service.close();
+      assert.equal(await pass, null, 'closing declines open questions');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('keeps a broken settings file aside, reports it, and persists valid changes', async () => {
+    const dataDir = freshDir();
+    const service0 = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    await service0.call('settings.set', { theme: 'dark' });
+    await service0.close();
+    writeFileSync(join(dataDir, 'settings.json'), '{"theme": "neon", "ssh": {"user": "core"}}');
+    const service = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    try {
+      assert.equal((await service.call('settings.get', {})).theme, 'system', 'defaults after a bad file');
+      const kept = readdirSync(dataDir).filter((f) => f.startsWith('settings.json.invalid-'));
+      assert.equal(kept.length, 1);
+      assert.match(readFileSync(join(dataDir, kept[0]!), 'utf8'), /neon/);
+      const activity = await service.call('activity.list', { limit: 10 });
+      assert.ok(activity.some((e) => e.kind === 'settings-invalid' && /theme/.test(e.message) && e.message.includes(kept[0]!)));
+      const bad = await rejection(service.call('settings.set', { ssh: { user: 'root; rm -rf /' } as never }));
+      assert.equal(bad.kind, 'invalid-request');
+      const next = await service.call('settings.set', { language: 'de', ssh: { user: 'core', addressType: 'ExternalIP', addressTemplate: null, nodeOverrides: {}, jumpHost: null, identityFile: null, useAgent: true } });
+      assert.equal(next.language, 'de');
+    } finally {
+      await service.close();
+    }
+    const again = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    try {
+      const s = await again.call('settings.get', {});
+      assert.equal(s.language, 'de');
+      assert.equal(s.ssh.addressType, 'ExternalIP');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('keeps the activity log across restarts and exports CSV safe for spreadsheets', async () => {
+    const dataDir = freshDir();
+    const service = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    service.context.activity.record('note', 'node "=cmd|x" looked odd', { cluster: 'c', node: '=HYPERLINK("x")' });
+    await service.close();
+    assert.ok(existsSync(join(dataDir, 'activity.jsonl')));
+    const again = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    try {
+      const list = await again.call('activity.list', { limit: 5 });
+      assert.equal(list.at(-1)?.node, '=HYPERLINK("x")');
+      const csv = await again.call('activity.export', { format: 'csv' });
+      assert.match(csv.filename, /\.csv$/);
+      assert.ok(csv.content.includes(`"'=HYPERLINK(""x"")"`), csv.content);
+    } finally {
+      await again.close();
+    }
+  });
+});
