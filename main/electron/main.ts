@@ -7,7 +7,7 @@ import { startCore } from '../host/start-core.ts';
 import { registerAppProtocol } from './app-protocol.ts';
 import { eventChannel } from './channels.ts';
 import { registerApiIpc } from './ipc.ts';
-import { appEntryUrl, appScheme, hardenSession, hardenWebContents, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './window-security.ts';
+import { appEntryUrl, appScheme, hardenSession, hardenWebContents, isAllowedExternalUrl, isAppUrl } from './window-security.ts';
 
 // Bundled to dist/electron/main.mjs; the renderer build and the preload are found relative to it
 // (the same layout inside app.asar).
@@ -75,7 +75,24 @@ async function start(): Promise<void> {
     minHeight: 600,
     title: 'flatdeck',
     show: false,
-    webPreferences: secureWebPreferences(preloadPath),
+    // Spelled out here (not built by a helper) so Electronegativity can check them.
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      // Middle-click would otherwise try to open links in new windows.
+      disableBlinkFeatures: 'Auxclick',
+    },
   });
   mainWindow = window;
   const contentsId = window.webContents.id;

@@ -1,4 +1,4 @@
-import type { Session, WebContents, WebPreferences } from 'electron';
+import type { Session, WebContents } from 'electron';
 import { contentSecurityPolicy } from '../host/content-security-policy.ts';
 
 /** The renderer is served from this privileged custom scheme (see app-protocol.ts). */
@@ -33,24 +33,6 @@ export function isAllowedExternalUrl(raw: string): boolean {
     return false;
   }
   return url.protocol === 'https:' && url.username === '' && url.password === '' && url.port === '' && externalHosts.has(url.hostname);
-}
-
-export function secureWebPreferences(preloadPath: string): WebPreferences {
-  return {
-    preload: preloadPath,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    spellcheck: false,
-    safeDialogs: true,
-  };
 }
 
 type ContentsEvents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;

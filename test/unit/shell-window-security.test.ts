@@ -11,7 +11,6 @@ import {
   hardenWebContents,
   isAllowedExternalUrl,
   isAppUrl,
-  secureWebPreferences,
 } from '../../main/electron/window-security.ts';
 
 type Handler = (...args: unknown[]) => void;
@@ -40,18 +39,6 @@ function fakeContents() {
 }
 
 describe('Electron window security', () => {
-  it('uses isolated, sandboxed renderers without Node', () => {
-    const prefs = secureWebPreferences('/app/preload.cjs');
-    assert.equal(prefs.contextIsolation, true);
-    assert.equal(prefs.sandbox, true);
-    assert.equal(prefs.nodeIntegration, false);
-    assert.equal(prefs.nodeIntegrationInSubFrames, false);
-    assert.equal(prefs.webSecurity, true);
-    assert.equal(prefs.allowRunningInsecureContent, false);
-    assert.equal(prefs.webviewTag, false);
-    assert.equal(prefs.preload, '/app/preload.cjs');
-  });
-
   it('has a CSP without inline script, eval or network access', () => {
     assert.match(electronContentSecurityPolicy, /default-src 'none'/);
     assert.match(electronContentSecurityPolicy, /script-src 'self';/);
