@@ -17,7 +17,9 @@ function midDrain() {
   m.applyLive(live('a', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', at(9)));
   m.applyStep(step('a', 'update', 'succeeded', at(10)));
   m.applyStep(step('a', 'cordon', 'succeeded', at(11)));
-  m.applyStep(step('a', 'drain', 'progress', at(12), { detail: { evicted: 1, total: 4, blocker: 'pdb/web' } }));
+  for (const pod of ['p1', 'p2', 'p3', 'p4']) m.applyStep(step('a', 'drain', 'progress', at(12), { detail: { pod, event: 'evicting' } }));
+  m.applyStep(step('a', 'drain', 'progress', at(12), { detail: { pod: 'p1', event: 'gone' } }));
+  m.applyStep(step('a', 'drain', 'progress', at(13), { detail: { pod: 'p2', event: 'blocked', pdb: 'pdb/web' } }));
   return progression(m.history('a'), 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
 }
 
@@ -48,7 +50,7 @@ describe('Progression', () => {
     const active = items.find((li) => li.getAttribute('aria-current') === 'step');
     expect(active?.dataset.stage).toBe('drain');
     expect(active?.textContent).toContain('1 of 4 pods evicted');
-    expect(active?.textContent).toContain('Blocked by pdb/web');
+    expect(active?.textContent).toContain('Blocked by pdb/web (p2)');
     expect(items[9]?.textContent).toContain('Back on 4152.2.1');
     expect(items[3]?.querySelector('time')?.getAttribute('datetime')).toBe(at(2));
   });

@@ -155,3 +155,13 @@ test('formatting', () => {
   assert.equal(formatDuration(200), '3 min 20 s');
   assert.equal(formatDuration(3900), '1 h 05 min');
 });
+
+test('changes replace a row object instead of mutating it, so keyed UI lists re-render', () => {
+  const m = fleet();
+  const before = m.rows.get('node-1');
+  m.applyLive(live('node-1', 'UPDATE_STATUS_IDLE', iso(0)));
+  const after = m.rows.get('node-1');
+  assert.notEqual(after, before);
+  assert.equal(before?.live, null, 'the old object is untouched');
+  assert.equal(after?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_IDLE');
+});

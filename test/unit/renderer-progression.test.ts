@@ -55,13 +55,17 @@ test('a full run ends with every stage done, in order, and drain reports n of m 
   m.applyStep(step('a', 'update', 'succeeded', at(t++)));
   for (const s of ['cordon', 'drain', 'reboot'] as const) {
     m.applyStep(step('a', s, 'started', at(t++)));
-    if (s === 'drain') m.applyStep(step('a', 'drain', 'progress', at(t++), { detail: { evicted: 2, total: 3 } }));
-    m.applyStep(step('a', s, 'succeeded', at(t++), s === 'drain' ? { detail: { evicted: 3, total: 3 } } : {}));
+    if (s === 'drain') {
+      for (const pod of ['web-1', 'web-2', 'db-0']) m.applyStep(step('a', 'drain', 'progress', at(t++), { detail: { pod, event: 'evicting' } }));
+      for (const pod of ['web-1', 'web-2', 'db-0']) m.applyStep(step('a', 'drain', 'progress', at(t++), { detail: { pod, event: 'gone' } }));
+    }
+    m.applyStep(step('a', s, 'succeeded', at(t++)));
   }
   // After the reboot update_engine starts over at IDLE: the stepper must keep what it saw.
   m.applyLive(live('a', 'UPDATE_STATUS_IDLE', at(t++)));
   m.applyStep(step('a', 'verify', 'started', at(t++)));
-  m.applyStep(step('a', 'verify', 'succeeded', at(t++), { detail: { versionId: '4152.2.1' } }));
+  m.applyStep(step('a', 'verify', 'progress', at(t++), { detail: { bootId: 'boot-2', version: '4152.2.1' } }));
+  m.applyStep(step('a', 'verify', 'succeeded', at(t++)));
   m.applyStep(step('a', 'uncordon', 'started', at(t++)));
   m.applyStep(step('a', 'uncordon', 'succeeded', at(t++), { durationMs: 150 }));
   const stages = progression(m.history('a'), 'UPDATE_STATUS_IDLE');
@@ -70,8 +74,8 @@ test('a full run ends with every stage done, in order, and drain reports n of m 
     stages.map(() => 'done'),
   );
   const drain = stages.find((s) => s.key === 'drain');
-  assert.deepEqual([drain?.detail.evicted, drain?.detail.total], [3, 3]);
-  assert.equal(stages.find((s) => s.key === 'verify')?.detail.versionId, '4152.2.1');
+  assert.deepEqual([drain?.detail.podsDone, drain?.detail.podsTotal, drain?.detail.blocker], [3, 3, null]);
+  assert.equal(stages.find((s) => s.key === 'verify')?.detail.version, '4152.2.1');
   assert.equal(stages.find((s) => s.key === 'uncordon')?.durationMs, 150);
   const times = stages.filter((s) => s.key !== 'UPDATE_STATUS_IDLE').map((s) => Date.parse(s.at ?? ''));
   assert.deepEqual(times, [...times].sort((a, b) => a - b), 'stage times ascend');
@@ -83,6 +87,8 @@ test('a drain blocked by a PDB shows drain failed and later stages pending', () 
   m.applyStep(step('a', 'update', 'succeeded', at(0)));
   m.applyStep(step('a', 'cordon', 'succeeded', at(1)));
   m.applyStep(step('a', 'drain', 'started', at(2)));
+  m.applyStep(step('a', 'drain', 'progress', at(2), { detail: { pod: 'default/web-1', event: 'evicting' } }));
+  m.applyStep(step('a', 'drain', 'progress', at(2), { detail: { pod: 'default/web-1', event: 'blocked', pdb: 'web-pdb' } }));
   m.applyStep(
     step('a', 'drain', 'failed', at(3), {
       detail: { pdb: 'web-pdb' },
@@ -93,6 +99,7 @@ test('a drain blocked by a PDB shows drain failed and later stages pending', () 
   const drain = stages.find((s) => s.key === 'drain');
   assert.equal(drain?.status, 'failed');
   assert.equal(drain?.message, 'PDB web-pdb allows 0 disruptions');
+  assert.deepEqual([drain?.detail.podsDone, drain?.detail.podsTotal, drain?.detail.blocker], [0, 1, 'web-pdb (default/web-1)']);
   assert.equal(stages.find((s) => s.key === 'reboot')?.status, 'pending');
   assert.equal(stages.find((s) => s.key === 'UPDATE_STATUS_UPDATED_NEED_REBOOT')?.status, 'done');
 });
@@ -118,4 +125,21 @@ test('a new run starts a fresh history but keeps the terminal lines', () => {
   assert.equal(m.history('a').steps.length, 1);
   assert.equal(m.history('a').commands.length, 1);
   assert.equal(statuses(m, 'a', 'UPDATE_STATUS_IDLE').cordon, 'pending');
+});
+
+test('update step progress events drive the stepper and the table when no live read arrives', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'update', 'started', at(0)));
+  m.applyStep(step('a', 'update', 'progress', at(1), { detail: { op: 'UPDATE_STATUS_CHECKING_FOR_UPDATE', progress: 0, newVersion: '0.0.0' } }));
+  m.applyStep(step('a', 'update', 'progress', at(2), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.25, newVersion: '4152.2.1' } }));
+  m.applyStep(step('a', 'update', 'progress', at(3), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.5, newVersion: '4152.2.1' } }));
+  const row = m.rows.get('a');
+  assert.equal(row?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_DOWNLOADING');
+  assert.equal(row?.live?.updateEngine?.progress, 0.5);
+  assert.equal(row?.live?.updateEngine?.newVersion, '4152.2.1');
+  const s = statuses(m, 'a', row?.live?.updateEngine?.currentOp ?? null);
+  assert.equal(s.UPDATE_STATUS_CHECKING_FOR_UPDATE, 'done');
+  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'active');
+  assert.deepEqual(m.history('a').samples.map((x) => x.progress), [0.25, 0.5]);
 });

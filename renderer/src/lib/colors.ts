@@ -9,6 +9,7 @@ export const stateColors: Record<UpdateStateKey, string> = {
   'need-reboot': 'var(--chart-3)',
   'in-pipeline': 'var(--info)',
   error: 'var(--chart-5)',
+  'engine-off': 'var(--muted)',
   unknown: 'var(--chart-7)',
   'not-flatcar': 'var(--border)',
 };

@@ -74,6 +74,7 @@ export const de: Record<MessageKey, string> = {
   'state.need-reboot': 'Neustart nötig',
   'state.in-pipeline': 'Cordon/Drain/Neustart',
   'state.error': 'Fehlgeschlagen',
+  'state.engine-off': 'update-engine aus',
   'state.unknown': 'Noch nicht gelesen',
   'state.not-flatcar': 'Kein Flatcar',
 

@@ -69,6 +69,7 @@ export const en = {
   'state.need-reboot': 'Reboot needed',
   'state.in-pipeline': 'Cordon/drain/reboot',
   'state.error': 'Failed',
+  'state.engine-off': 'update-engine off',
   'state.unknown': 'Not read yet',
   'state.not-flatcar': 'Not Flatcar',
 

@@ -8,6 +8,7 @@ import type {
   StepEvent,
   UpdateOp,
 } from '../../../../app/api/index.ts';
+import { UpdateOp as UpdateOpSchema } from '../../../../app/api/index.ts';
 import type { ProgressSample } from './download.ts';
 
 export type UpdateStateKey =
@@ -19,6 +20,7 @@ export type UpdateStateKey =
   | 'need-reboot'
   | 'in-pipeline'
   | 'error'
+  | 'engine-off'
   | 'unknown'
   | 'not-flatcar';
 
@@ -31,6 +33,7 @@ export const updateStateKeys: readonly UpdateStateKey[] = [
   'need-reboot',
   'in-pipeline',
   'error',
+  'engine-off',
   'unknown',
   'not-flatcar',
 ];
@@ -85,6 +88,8 @@ export function updateState(row: NodeRow): UpdateStateKey {
   if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
   const op = row.live?.updateEngine?.currentOp;
   if (op) return opState[op];
+  // Masked or stopped update-engine (the seed's nodes): flatdeck starts it only for an update.
+  if (row.live && !row.live.error && row.live.updateEngineUnit && row.live.updateEngineUnit !== 'enabled') return 'engine-off';
   return 'unknown';
 }
 
@@ -147,15 +152,19 @@ export class FleetModel {
   }
 
   applyLive(state: NodeLiveState): void {
-    const row = this.rows.get(state.node);
-    if (row) row.live = state;
+    this.#patch(state.node, { live: state });
     const ue = state.updateEngine;
     if (!ue) return;
-    const h = this.history(state.node);
+    this.#recordOp(state.node, ue.currentOp, state.at, ue.progress, ue.newSize);
+  }
+
+  /** One update_engine reading, from a live read or the update step's progress events. */
+  #recordOp(node: string, op: UpdateOp, at: string, progress: number, newSize: number): void {
+    const h = this.history(node);
     const rebooted = h.steps.some((s) => s.step === 'reboot');
-    if (!rebooted && h.ops.at(-1)?.op !== ue.currentOp) h.ops.push({ op: ue.currentOp, at: state.at });
-    if (ue.currentOp === 'UPDATE_STATUS_DOWNLOADING' || ue.currentOp === 'UPDATE_STATUS_FINALIZING') {
-      h.samples.push({ atMs: Date.parse(state.at), progress: ue.progress, newSize: ue.newSize });
+    if (!rebooted && h.ops.at(-1)?.op !== op) h.ops.push({ op, at });
+    if (op === 'UPDATE_STATUS_DOWNLOADING' || op === 'UPDATE_STATUS_FINALIZING') {
+      h.samples.push({ atMs: Date.parse(at), progress, newSize });
       if (h.samples.length > maxSamples) h.samples.splice(0, h.samples.length - maxSamples);
     }
   }
@@ -172,9 +181,32 @@ export class FleetModel {
       h = fresh;
     }
     h.steps.push(ev);
-    const row = this.rows.get(ev.node);
-    if (row) row.lastStep = ev;
+    this.#patch(ev.node, { lastStep: ev });
+    const op = ev.step === 'update' ? UpdateOpSchema.safeParse(ev.detail.op) : null;
+    if (op?.success) this.#applyUpdateProgress(ev, op.data);
     return true;
+  }
+
+  /** The update step reports update_engine's state as it follows it; fold it into the live state too. */
+  #applyUpdateProgress(ev: StepEvent, op: UpdateOp): void {
+    const row = this.rows.get(ev.node);
+    const before = row?.live?.updateEngine;
+    const progress = typeof ev.detail.progress === 'number' ? ev.detail.progress : 0;
+    const newVersion = typeof ev.detail.newVersion === 'string' ? ev.detail.newVersion : (before?.newVersion ?? '0.0.0');
+    const newSize = typeof ev.detail.newSize === 'number' ? ev.detail.newSize : (before?.newSize ?? 0);
+    if (row) {
+      this.#patch(ev.node, {
+        live: {
+          node: ev.node,
+          at: ev.at,
+          updateEngine: { lastCheckedTime: before?.lastCheckedTime ?? 0, progress, currentOp: op, newVersion, newSize },
+          updateEngineUnit: row.live?.updateEngineUnit ?? null,
+          versionId: row.live?.versionId ?? null,
+          error: null,
+        },
+      });
+    }
+    this.#recordOp(ev.node, op, ev.at, progress, newSize);
   }
 
   applyCommand(ev: CommandEvent): boolean {
@@ -193,16 +225,20 @@ export class FleetModel {
       if (!row) continue;
       // A finished run must not mask a newer active one for the same node.
       if (row.runId && row.runId !== state.runId && isRunActive(row.runStatus) && !isRunActive(state.status)) continue;
-      row.run = n;
-      row.runId = state.runId;
-      row.runStatus = state.status;
+      this.#patch(n.node, { run: n, runId: state.runId, runStatus: state.status });
     }
     return true;
   }
 
+  /** Rows are replaced, never mutated, so keyed lists and derived views see every change. */
+  #patch(name: string, change: Partial<NodeRow>): void {
+    const row = this.rows.get(name);
+    if (row) this.rows.set(name, { ...row, ...change });
+  }
+
   #upsert(node: NodeSummary): void {
     const row = this.rows.get(node.name);
-    if (row) row.summary = node;
+    if (row) this.#patch(node.name, { summary: node });
     else this.rows.set(node.name, { name: node.name, summary: node, live: null, run: null, runId: null, runStatus: null, lastStep: null });
   }
 }

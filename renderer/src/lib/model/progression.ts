@@ -42,6 +42,23 @@ const opIndex: Partial<Record<UpdateOp, number>> = {
 
 const pipelineStages: readonly PipelineStep[] = ['cordon', 'drain', 'reboot', 'verify', 'uncordon'];
 
+/** The drain reports one event per pod (evicting → evicted → gone, or blocked); count them into n of m. */
+function podTally(events: readonly StepEvent[]): Stage['detail'] {
+  const pods = new Map<string, string>();
+  let blocker: string | null = null;
+  for (const e of events) {
+    const pod = e.detail.pod;
+    const kind = e.detail.event;
+    if (typeof pod !== 'string' || typeof kind !== 'string') continue;
+    if (pods.get(pod) !== 'gone') pods.set(pod, kind);
+    if (kind === 'blocked') blocker = typeof e.detail.pdb === 'string' && e.detail.pdb ? `${e.detail.pdb} (${pod})` : pod;
+    else if (kind === 'gone' && blocker?.includes(pod)) blocker = null;
+  }
+  if (pods.size === 0) return {};
+  const gone = [...pods.values()].filter((k) => k === 'gone').length;
+  return { podsDone: gone, podsTotal: pods.size, blocker };
+}
+
 function stageFromSteps(key: PipelineStep, steps: readonly StepEvent[]): Stage {
   const mine = steps.filter((s) => s.step === key);
   const first = mine[0];
@@ -49,6 +66,7 @@ function stageFromSteps(key: PipelineStep, steps: readonly StepEvent[]): Stage {
   const stage: Stage = { key: key as ProgressionKey, status: 'pending', at: first?.at ?? null, durationMs: null, detail: {}, message: null };
   if (!last) return stage;
   stage.detail = Object.assign({}, ...mine.map((s) => s.detail)) as Stage['detail'];
+  if (key === 'drain') Object.assign(stage.detail, podTally(mine));
   stage.message = last.error?.message ?? last.message;
   switch (last.status) {
     case 'started':

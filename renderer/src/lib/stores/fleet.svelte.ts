@@ -61,18 +61,25 @@ export class FleetStore {
 
   /** The snapshot a (re)connected view starts from; later changes arrive as events. */
   async load(): Promise<void> {
-    try {
+    const errors: string[] = [];
+    const part = async (run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (err) {
+        errors.push(asApiError(err).message);
+      }
+      this.#bump();
+    };
+    await part(async () => {
       const nodes = await this.#client.call('nodes.list', { cluster: this.cluster });
       this.model.applyNodes({ type: 'snapshot', cluster: this.cluster, nodes });
-      const rollouts = await this.#client.call('rollout.list', { cluster: this.cluster });
-      for (const r of rollouts) this.model.applyRollout(r);
-      this.loadError = null;
       this.loaded = true;
-      this.#bump();
-      await this.refreshLive();
-    } catch (err) {
-      this.loadError = asApiError(err).message;
-    }
+    });
+    await part(async () => {
+      for (const r of await this.#client.call('rollout.list', { cluster: this.cluster })) this.model.applyRollout(r);
+    });
+    await part(() => this.refreshLive());
+    this.loadError = errors.length ? errors.join(' ') : null;
   }
 
   /** Asks the core to read update_engine over SSH now (once; live changes during runs are pushed). */

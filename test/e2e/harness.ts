@@ -1,0 +1,105 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+
+const root = new URL('../../', import.meta.url).pathname;
+/** Screenshots land in test-results/ (gitignored); the best are copied to docs/screenshots by hand. */
+export const shotsDir = join(root, 'test-results', 'screenshots');
+
+export interface Served {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the renderer once, so the server serves this tree's UI rather than a stale build. */
+export function buildRenderer(): void {
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('vite build failed');
+}
+
+/** `npm run serve -- --demo --port 0` as a child process; resolves with the printed URL (token included). */
+export async function serveDemo(env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flatdeck-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main/serve/main.ts', '--demo', '--port', '0', '--data-dir', dataDir], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`flatdeck serve did not print its URL within 90 s:\n${stderr}`)), 90_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^flatdeck listening on (http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{64})$/.exec(line);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`flatdeck serve exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Browser {
+  page: Page;
+  context: BrowserContext;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, headless, with a fresh profile; collects page errors and CSP violations. */
+export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), 'flatdeck-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+    colorScheme,
+    locale: 'en-GB',
+  });
+  await context.grantPermissions(['notifications'], { origin: new URL(url).origin });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(url);
+  return {
+    page,
+    context,
+    errors,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(shotsDir, { recursive: true });
+  await page.screenshot({ path: join(shotsDir, `${name}.png`) });
+}
