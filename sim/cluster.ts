@@ -3,16 +3,17 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { z } from 'zod';
 import { API_FAULT_KINDS, FaultRegistry, isApiFault, type ApiFault, type FaultSpecInput } from './faults.ts';
 import { startControlServer } from './control-server.ts';
 import { AuthorizedKeys } from './fleet/authorized-keys.ts';
-import { systemClock } from './fleet/clock.ts';
 import { composeFleet } from './fleet/composition.ts';
-import { SimNode } from './fleet/node.ts';
-import { createRandom } from './fleet/random.ts';
+import { Fleet } from './fleet/fleet.ts';
+import type { SimNode } from './fleet/node.ts';
 import { ReleaseServer } from './fleet/release-server.ts';
-import { startKubeletRole } from './kubelet/index.ts';
-import { EventLog, generateKeyPair, loadOrCreateKeyPair, renderKnownHosts, renderSshConfig, type SshEndpoint } from './outputs.ts';
+import { startKubeApiServer, type ApiFaultControl, type ProvisionRequest } from './kube-api/server.ts';
+import { startKubeletRole, type KubeletRole } from './kubelet/index.ts';
+import { EventLog, loadOrCreateKeyPair } from './outputs.ts';
 
 export type { FaultSpec, FaultSpecInput } from './faults.ts';
 
@@ -64,8 +65,8 @@ export interface SimCluster {
   apiServerUrl: string;
   /** the fleet as started (versions at start) */
   nodes: SimClusterNode[];
-  /** the live machines, for in-process callers */
-  machines: SimNode[];
+  /** the live machines (including ones provisioned for new Kubermatic Machines), for in-process callers */
+  readonly machines: readonly SimNode[];
   faults: FaultRegistry;
   releases: ReleaseServer;
   stop(): Promise<void>;
@@ -85,26 +86,6 @@ interface ApiFaultSwitch {
   reset(remaining: ApiFault[]): void;
 }
 
-// The fault control of sim/kube-api/server.ts (KubeApiServer.faults).
-interface ApiFaultControl {
-  serverErrors(count: number, code?: 500 | 503): void;
-  unavailable(ms: number): Promise<void>;
-  pdbNeverAllows(namespace: string, name: string): void;
-  clear(): void;
-}
-
-interface KubeApiServerModule {
-  startKubeApiServer(opts: { host?: string; port?: number; stateDir: string; timeScale?: number }): Promise<{
-    url: string;
-    adminKubeconfig(): string;
-    faults: ApiFaultControl;
-    stop(): Promise<void>;
-  }>;
-}
-
-// Resolved at run time so this module type-checks while sim/kube-api/server.ts is still being written.
-const KUBE_API_SERVER_MODULE = './kube-api/server.ts';
-
 function faultSwitch(control: ApiFaultControl): ApiFaultSwitch {
   return {
     apply(fault) {
@@ -120,9 +101,35 @@ function faultSwitch(control: ApiFaultControl): ApiFaultSwitch {
   };
 }
 
-async function startBuiltinApi(stateDir: string, timeScale: number): Promise<ApiServerHandle> {
-  const mod = (await import(KUBE_API_SERVER_MODULE)) as KubeApiServerModule;
-  const api = await mod.startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale });
+/** New Machines of a MachineDeployment become SSH-backed fleet nodes (bound once the fleet runs). */
+interface MachineHooks {
+  provisionNode(req: ProvisionRequest): Promise<{ nodeName: string }>;
+  deprovisionNode(nodeName: string): Promise<void>;
+}
+
+const MachineTemplate = z.object({
+  providerSpec: z.object({ value: z.object({ operatingSystemSpec: z.object({ disableAutoUpdate: z.boolean().optional() }).loose().optional() }).loose().optional() }).loose().optional(),
+}).loose();
+
+function disablesAutoUpdate(template: unknown): boolean {
+  const parsed = MachineTemplate.safeParse(template);
+  return parsed.success && parsed.data.providerSpec?.value?.operatingSystemSpec?.disableAutoUpdate === true;
+}
+
+async function startBuiltinApi(stateDir: string, timeScale: number, hooks: () => MachineHooks | undefined): Promise<ApiServerHandle> {
+  const bound = () => {
+    const h = hooks();
+    if (!h) throw new Error('the simulated fleet is not running yet');
+    return h;
+  };
+  const api = await startKubeApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    stateDir,
+    timeScale,
+    provisionNode: (req) => bound().provisionNode(req),
+    deprovisionNode: (name) => bound().deprovisionNode(name),
+  });
   return { url: api.url, kubeconfig: api.adminKubeconfig(), faults: faultSwitch(api.faults), stop: () => api.stop() };
 }
 
@@ -164,9 +171,10 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     const releases = new ReleaseServer();
     const faults = new FaultRegistry();
 
+    let machineHooks: MachineHooks | undefined;
     let api: ApiServerHandle | null = null;
     if (apiKind.kind === 'builtin') {
-      api = await startBuiltinApi(stateDir, timeScale);
+      api = await startBuiltinApi(stateDir, timeScale, () => machineHooks);
       writeFileSync(paths.kubeconfig, api.kubeconfig, { mode: 0o600 });
     } else if (apiKind.kind === 'external') {
       api = externalApi(apiKind.kubeconfig);
@@ -183,36 +191,44 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       else api?.faults?.reset(faults.list().flatMap((f) => (isApiFault(f.spec) ? [f.spec] : [])));
     });
 
-    const random = createRandom(seed ^ 0x5eed);
-    const specs = composeFleet({ nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 });
-    const hostKeys = specs.map((s) => loadOrCreateKeyPair(join(stateDir, 'host-keys', `${s.name}_ed25519`), `root@${s.name}`));
-    const machines = specs.map((spec, i) => {
-      let replacement: string | undefined;
-      return new SimNode(spec, {
-        clock: systemClock,
-        timeScale,
-        random: random.next,
-        faults,
-        releases,
-        events,
-        authorizedKeys,
-        scheduledUpdateChecks: opts.scheduledUpdateChecks ?? true,
-        hostKey: { original: (hostKeys[i] as { private: string }).private, replacement: () => (replacement ??= generateKeyPair(`root@${spec.name}`).private) },
-      });
+    const fleet = new Fleet({
+      stateDir,
+      sshConfigPath: paths.sshConfig,
+      knownHostsPath: paths.knownHosts,
+      identityPath: paths.identity,
+      seed,
+      timeScale,
+      addressBase: opts.addressBase ?? '127.10.0.1',
+      sshPort: opts.sshPort ?? 2222,
+      scheduledUpdateChecks: opts.scheduledUpdateChecks ?? true,
+      faults,
+      releases,
+      events,
+      authorizedKeys,
     });
-    cleanups.push(async () => {
-      await Promise.all(machines.map((m) => m.stop()));
-    });
+    cleanups.push(() => fleet.stop());
     for (const fault of opts.faults ?? []) faults.add(fault);
-    await Promise.all(machines.map((m) => m.start()));
-
-    const endpoints: SshEndpoint[] = machines.map((m, i) => ({ name: m.name, address: m.address, port: m.sshPort, hostPublicKey: (hostKeys[i] as { public: string }).public }));
-    writeFileSync(paths.sshConfig, renderSshConfig(endpoints, paths.identity, paths.knownHosts));
-    writeFileSync(paths.knownHosts, renderKnownHosts(endpoints));
+    await fleet.start(composeFleet({ nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 }));
 
     if (api) {
-      const kubelet = await startKubeletRole({ kubeconfigPath: paths.kubeconfig, nodes: machines, timeScale, workload: opts.workload ?? true, log });
-      cleanups.push(() => kubelet.stop());
+      const kubelets = new Map<string, KubeletRole>();
+      const kubelet = await startKubeletRole({ kubeconfigPath: paths.kubeconfig, nodes: [...fleet.machines], timeScale, workload: opts.workload ?? true, log });
+      cleanups.push(async () => {
+        await Promise.all([...kubelets.values()].map((k) => k.stop()));
+        await kubelet.stop();
+      });
+      machineHooks = {
+        async provisionNode(req) {
+          const node = await fleet.provision({ name: req.machine, updatesMasked: disablesAutoUpdate(req.template) });
+          kubelets.set(node.name, await startKubeletRole({ kubeconfigPath: paths.kubeconfig, nodes: [node], timeScale, workload: false, log }));
+          return { nodeName: node.name };
+        },
+        async deprovisionNode(nodeName) {
+          await kubelets.get(nodeName)?.stop();
+          kubelets.delete(nodeName);
+          await fleet.remove(nodeName);
+        },
+      };
     }
 
     const control = await startControlServer(
@@ -220,7 +236,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
         faults,
         releases,
         authorizedKeys,
-        state: () => ({ nodes: machines.map((m) => m.snapshot()), faults: faults.list(), releases: releases.snapshot() }),
+        state: () => ({ nodes: fleet.machines.map((m) => m.snapshot()), faults: faults.list(), releases: releases.snapshot() }),
         supportsFault: (kind) => !(API_FAULT_KINDS as readonly string[]).includes(kind) || Boolean(api?.faults),
       },
       opts.controlPort ?? 0,
@@ -235,8 +251,10 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       eventsPath: paths.events,
       controlUrl: control.url,
       apiServerUrl: api?.url ?? '',
-      nodes: machines.map((m) => ({ name: m.name, address: m.address, port: m.sshPort, version: m.osRelease().versionId, channel: m.channel() })),
-      machines,
+      nodes: fleet.machines.map((m) => ({ name: m.name, address: m.address, port: m.sshPort, version: m.osRelease().versionId, channel: m.channel() })),
+      get machines() {
+        return fleet.machines;
+      },
       faults,
       releases,
       stop,

@@ -9,7 +9,8 @@ export type SimEventKind =
   | 'up'
   | 'os-version'
   | 'rollback'
-  | 'fault';
+  | 'fault'
+  | 'machine';
 
 export interface SimEvent {
   ts: string;
