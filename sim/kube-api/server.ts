@@ -94,7 +94,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     ...(opts.deprovisionNode ? { deprovisionNode: opts.deprovisionNode } : {}),
   };
   const manager = new ControllerManager(store, [
-    namespaceController(rest, defs, registry),
+    namespaceController(rest, defs, registry, scaled(5000, 1000)),
     crdStatusController(rest, defs),
     nodeLifecycleController(rest, defs, store, scaled(40_000, 200)),
     machineController(rest, defs, registry, eviction, hooks, {

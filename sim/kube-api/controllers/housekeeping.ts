@@ -9,10 +9,11 @@ import type { Controller } from './manager.ts';
 import type { Defs } from './util.ts';
 import type { ResourceRegistry } from '../resources.ts';
 
-export function namespaceController(rest: Rest, defs: Defs, registry: ResourceRegistry): Controller {
+/** `contentDelayMs`: how long a Terminating namespace keeps its content, as the real controller takes a while. */
+export function namespaceController(rest: Rest, defs: Defs, registry: ResourceRegistry, contentDelayMs: number): Controller {
   return {
     name: 'namespace',
-    sync() {
+    sync(now) {
       for (const ns of rest.list(defs.namespaces, undefined).items) {
         const name = ns.metadata.name;
         if (!ns.metadata.deletionTimestamp) {
@@ -26,6 +27,7 @@ export function namespaceController(rest: Rest, defs: Defs, registry: ResourceRe
           next.status = { phase: 'Terminating' };
           rest.update(defs.namespaces, undefined, name, next, 'status');
         }
+        if (now - Date.parse(ns.metadata.deletionTimestamp) < contentDelayMs) continue;
         let remaining = 0;
         for (const def of registry.all().filter((d) => d.namespaced)) {
           for (const o of rest.list(def, name).items) {
