@@ -19,6 +19,10 @@ export class StepDurations {
     return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   }
 
+  toJSON(): Record<string, number[]> {
+    return Object.fromEntries([...this.samples.entries()].map(([k, v]) => [k, v.slice(-50)]));
+  }
+
   count(step: PipelineStep): number {
     return this.samples.get(step)?.length ?? 0;
   }

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
+
+const fast = { emptyDirPolicy: 'delete' as const, unmanagedPodPolicy: 'delete' as const, settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 };
+
+describe('one node on the simulator', () => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ nodes: 2, addressBase: '127.10.80.1' });
+  });
+  after(async () => w?.stop());
+
+  it('updates a node end to end: new version, new boot, uncordoned', async () => {
+    const engine = w.engine();
+    const node = w.sim.nodes[0]!;
+    const strict = await engine.preflight(node.name);
+    const refused = strict.blockers.filter((b) => b.severity === 'error').map((b) => `${b.kind} ${b.pod}`);
+    if (refused.length) assert.ok(refused.every((r) => /^(unmanaged-pod shop\/debug-shell|emptydir-pod shop\/cache-)/.test(r)), refused.join());
+    const report = await engine.preflight(node.name, fast);
+    assert.equal(report.ok, true, JSON.stringify(report.blockers));
+    const run = await engine.start({ kind: 'single', nodes: [node.name], options: { ...(await import('../../app/api/pipeline.ts')).UpdateOptions.parse(fast) } });
+    const state = await run.done;
+    const steps = w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
+    assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps.join('\n')}`);
+    const core = w.kc.makeApiClient(CoreV1Api);
+    const n = await core.readNode({ name: node.name });
+    assert.notEqual(n.spec?.unschedulable, true);
+    const machine = w.sim.machines.find((m) => m.name === node.name)!;
+    assert.equal(machine.osRelease().versionId, state.nodes[0]?.toVersion ?? state.nodes[0]?.fromVersion);
+    assert.ok(maxConcurrentReboots(readSimEvents(w.sim.eventsPath)) <= 1);
+  });
+});

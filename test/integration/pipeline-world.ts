@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { PipelineEvent } from '../../app/pipeline/ports.ts';
+import { FileJournal } from '../../app/pipeline/journal.ts';
+import { PipelineEngine } from '../../app/pipeline/engine.ts';
+import { SshPool } from '../../app/ssh/pool.ts';
+import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
+import { startSimCluster, type SimCluster, type FaultSpecInput } from '../../sim/cluster.ts';
+
+export interface SimEventLine {
+  ts: string;
+  node: string;
+  kind: string;
+  from: unknown;
+  to: unknown;
+}
+
+export function readSimEvents(path: string): SimEventLine[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SimEventLine);
+}
+
+/** Largest number of nodes down (between reboot-start and up) at the same instant, from events.jsonl. */
+export function maxConcurrentReboots(events: readonly SimEventLine[]): number {
+  const down = new Set<string>();
+  let max = 0;
+  for (const e of events) {
+    if (e.kind === 'reboot-start' || e.kind === 'down') down.add(e.node);
+    if (e.kind === 'up') down.delete(e.node);
+    max = Math.max(max, down.size);
+  }
+  return max;
+}
+
+export const simSshTarget = (n: V1Node) => ({
+  nodeName: n.metadata?.name ?? '',
+  host: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
+});
+
+export interface World {
+  sim: SimCluster;
+  dir: string;
+  kc: KubeConfig;
+  pool: SshPool;
+  events: PipelineEvent[];
+  engine(opts?: { dataDir?: string; holder?: string }): PipelineEngine;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number }): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-'));
+  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}) });
+  const kc = new KubeConfig();
+  kc.loadFromFile(sim.kubeconfigPath);
+  const pool = new SshPool({
+    prompter: { confirmHostKey: async () => false, askPassphrase: async () => null },
+    sshConfig: await SshConfigFile.load(sim.sshConfigPath),
+    knownHosts: { userKnownHostsFiles: [sim.knownHostsPath] },
+    agentSocket: null,
+    connectTimeoutMs: 3000,
+  });
+  const events: PipelineEvent[] = [];
+  return {
+    sim,
+    dir,
+    kc,
+    pool,
+    events,
+    engine: (o = {}) =>
+      new PipelineEngine({
+        clusterId: 'sim',
+        kubeConfig: kc,
+        pool,
+        resolveTarget: simSshTarget,
+        journal: new FileJournal(o.dataDir ?? join(dir, 'data')),
+        dataDir: o.dataDir ?? join(dir, 'data'),
+        lock: { namespace: 'kube-system', name: 'flatdeck-update-lock' },
+        emit: (e) => events.push(e),
+        ...(o.holder ? { holder: o.holder } : {}),
+      }),
+    async stop() {
+      await pool.close();
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
