@@ -99,6 +99,18 @@ export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = '
   };
 }
 
+/** Polls an async check until it returns a truthy value; fails with the last value seen. */
+export async function waitUntil<T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | false | null | undefined;
+  do {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, everyMs));
+  } while (Date.now() < deadline);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+}
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(shotsDir, { recursive: true });
   await page.screenshot({ path: join(shotsDir, `${name}.png`) });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { buildRenderer, openBrowser, serveDemo, shot } from './harness.ts';
+import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
 import type { Browser, Served } from './harness.ts';
 
 const versionPattern = /Flatcar \d+\.\d+\.\d+/;
@@ -48,8 +48,10 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     assert.equal(await rows.count(), 5);
     for (const text of await rows.locator('td:nth-child(4)').allTextContents()) assert.match(text, versionPattern);
     // The update state comes from update_engine (or its unit) read over SSH, not a placeholder.
-    await page.waitForFunction(() => [...document.querySelectorAll('tbody tr[data-node] td:nth-child(6)')].every((td) => !/Not read yet/.test(td.textContent ?? '')));
-    const states = await rows.locator('td:nth-child(6)').allTextContents();
+    const states = await waitUntil('update states read over SSH', async () => {
+      const texts = await rows.locator('td:nth-child(6)').allTextContents();
+      return texts.every((s) => !s.includes('Not read yet')) && texts;
+    });
     assert.ok(states.every((s) => /Idle|update-engine off/.test(s)), states.join(', '));
     await shot(page, 'nodes-light');
   });
