@@ -17,43 +17,32 @@ function cpeName(version: string): string {
   return `cpe:2.3:o:flatcar-linux:flatcar_linux:${version}:*:*:*:*:*:*:*`;
 }
 
-export function renderOsRelease(version: string): string {
-  const buildId = buildIdOf(version);
-  const pretty = prettyNameOf(version);
-  if (usesQuotedOsRelease(version)) {
-    return [
-      `NAME="${OS_NAME}"`,
-      'ID="flatcar"',
-      'ID_LIKE="coreos"',
-      `VERSION="${version}"`,
-      `VERSION_ID="${version}"`,
-      `BUILD_ID="${buildId}"`,
-      'SYSEXT_LEVEL="1.0"',
-      `PRETTY_NAME="${pretty}"`,
-      'ANSI_COLOR="38;5;75"',
-      'HOME_URL="https://flatcar.org"',
-      'BUG_REPORT_URL="https://issues.flatcar.org"',
-      `FLATCAR_BOARD="${BOARD}"`,
-      `CPE_NAME="${cpeName(version)}"`,
-      '',
-    ].join('\n');
-  }
+// [key, value, quoted in the old format]; the current format quotes every value.
+type OsReleaseField = readonly [key: string, value: string, quotedInOldFormat: boolean];
+
+function osReleaseFields(version: string, quotedFormat: boolean): OsReleaseField[] {
   return [
-    `NAME="${OS_NAME}"`,
-    'ID=flatcar',
-    'ID_LIKE=coreos',
-    `VERSION=${version}`,
-    `VERSION_ID=${version}`,
-    `BUILD_ID=${buildId}`,
-    'SYSEXT_LEVEL=1.0',
-    `PRETTY_NAME="${pretty}"`,
-    'ANSI_COLOR="38;5;75"',
-    'HOME_URL="https://flatcar.org/"',
-    'BUG_REPORT_URL="https://issues.flatcar.org"',
-    `FLATCAR_BOARD="${BOARD}"`,
-    `CPE_NAME="${cpeName(version)}"`,
-    '',
-  ].join('\n');
+    ['NAME', OS_NAME, true],
+    ['ID', 'flatcar', false],
+    ['ID_LIKE', 'coreos', false],
+    ['VERSION', version, false],
+    ['VERSION_ID', version, false],
+    ['BUILD_ID', buildIdOf(version), false],
+    ['SYSEXT_LEVEL', '1.0', false],
+    ['PRETTY_NAME', prettyNameOf(version), true],
+    ['ANSI_COLOR', '38;5;75', true],
+    ['HOME_URL', quotedFormat ? 'https://flatcar.org' : 'https://flatcar.org/', true],
+    ['BUG_REPORT_URL', 'https://issues.flatcar.org', true],
+    ['FLATCAR_BOARD', BOARD, true],
+    ['CPE_NAME', cpeName(version), true],
+  ];
+}
+
+export function renderOsRelease(version: string): string {
+  const quotedFormat = usesQuotedOsRelease(version);
+  return osReleaseFields(version, quotedFormat)
+    .map(([key, value, quotedInOld]) => (quotedFormat || quotedInOld ? `${key}="${value}"\n` : `${key}=${value}\n`))
+    .join('');
 }
 
 /** /usr/share/flatcar/update.conf: the image defaults; /etc/flatcar/update.conf overrides GROUP. */

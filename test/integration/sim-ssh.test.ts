@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
@@ -10,6 +12,7 @@ import { generateKeyPair } from '../../sim/outputs.ts';
 import { control, ssh } from './sim-ssh-client.ts';
 
 const TIME_SCALE = 0.01;
+const run = promisify(execFile);
 let cluster: SimCluster;
 let dir: string;
 
@@ -136,6 +139,31 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
       const after = await ssh('/dev/null', w1, 'true', onlyExtraKey);
       assert.equal(after.code, 0, after.stderr);
     } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts a passphrase-protected key offered by ssh-agent once it is authorised', async () => {
+    const keyDir = mkdtempSync(join(tmpdir(), 'sim-ssh-agent-'));
+    const socket = join(keyDir, 'agent.sock');
+    let agentPid: number | undefined;
+    try {
+      await run('/usr/bin/ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-C', 'agent-key', '-f', join(keyDir, 'pp')]);
+      const agent = await run('/usr/bin/ssh-agent', ['-s', '-a', socket]);
+      agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1]);
+      writeFileSync(join(keyDir, 'askpass'), "#!/bin/sh\necho 'correct horse'\n", { mode: 0o700 });
+      await run('/usr/bin/ssh-add', [join(keyDir, 'pp')], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket, SSH_ASKPASS: join(keyDir, 'askpass'), SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' },
+      });
+      const viaAgent = ['-o', `IdentityAgent=${socket}`, '-o', 'IdentitiesOnly=no', '-o', `UserKnownHostsFile=${cluster.knownHostsPath}`, '-o', `Port=${cluster.nodes[0]?.port}`, '-l', 'core'];
+      assert.equal((await ssh('/dev/null', w1, 'true', viaAgent)).code, 255, 'not authorised yet');
+      const publicKey = readFileSync(join(keyDir, 'pp.pub'), 'utf8');
+      assert.equal((await control(cluster.controlUrl, 'POST', '/authorized-keys', { key: readFileSync(join(keyDir, 'pp'), 'utf8') })).status, 400, 'a private key is refused');
+      assert.equal((await control(cluster.controlUrl, 'POST', '/authorized-keys', { key: publicKey })).status, 201);
+      const r = await ssh('/dev/null', w1, 'grep VERSION_ID /etc/os-release', viaAgent);
+      assert.deepEqual(r, { stdout: 'VERSION_ID=4459.2.1\n', stderr: '', code: 0 });
+    } finally {
+      if (agentPid) process.kill(agentPid);
       rmSync(keyDir, { recursive: true, force: true });
     }
   });

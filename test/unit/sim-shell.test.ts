@@ -76,6 +76,13 @@ async function run(host: ShellHost, line: string, signal = new AbortController()
   return { stdout, stderr, code };
 }
 
+async function hostWithUpdateEngineRunning(): Promise<FakeHost> {
+  const host = new FakeHost();
+  await run(host, 'sudo systemctl unmask update-engine.service');
+  await run(host, 'sudo systemctl start update-engine.service');
+  return host;
+}
+
 const GLOG = /^[IWEF]\d{8} \d\d:\d\d:\d\d\.\d{6} \d+ update_engine_client\.cc:\d+\] /;
 
 describe('shell word splitting', () => {
@@ -252,9 +259,7 @@ describe('update_engine_client', () => {
   });
 
   it('prints the idle status block on stdout and the query log line on stderr', async () => {
-    const host = new FakeHost();
-    await run(host, 'sudo systemctl unmask update-engine.service');
-    await run(host, 'sudo systemctl start update-engine.service');
+    const host = await hostWithUpdateEngineRunning();
     const r = await run(host, 'update_engine_client --status');
     assert.equal(r.code, 0);
     assert.equal(r.stdout, 'LAST_CHECKED_TIME=0\nPROGRESS=0.000000\nCURRENT_OP=UPDATE_STATUS_IDLE\nNEW_VERSION=0.0.0\nNEW_SIZE=0\n');
@@ -262,9 +267,7 @@ describe('update_engine_client', () => {
   });
 
   it('-check_for_update returns at once; -update waits, polls and reports success', async () => {
-    const host = new FakeHost();
-    await run(host, 'sudo systemctl unmask update-engine.service');
-    await run(host, 'sudo systemctl start update-engine.service');
+    const host = await hostWithUpdateEngineRunning();
     const check = await run(host, 'sudo update_engine_client -check_for_update');
     assert.equal(check.code, 0);
     assert.equal(check.stdout, '');
@@ -284,9 +287,7 @@ describe('update_engine_client', () => {
   });
 
   it('-watch_for_updates streams status blocks on stderr until the channel closes', async () => {
-    const host = new FakeHost();
-    await run(host, 'sudo systemctl unmask update-engine.service');
-    await run(host, 'sudo systemctl start update-engine.service');
+    const host = await hostWithUpdateEngineRunning();
     const channel = new AbortController();
     const watching = run(host, 'update_engine_client -watch_for_updates', channel.signal);
     await new Promise((r) => setTimeout(r, 5));
