@@ -16,6 +16,8 @@ export interface ApiFaultControl {
 }
 
 export class ApiFaults {
+  /** called when a fault that controllers observe (a blocked PDB) changes */
+  onChange: () => void = () => {};
   private errorsLeft = 0;
   private errorCode: 500 | 503 = 503;
   private readonly blocked = new Set<string>();
@@ -35,12 +37,20 @@ export class ApiFaults {
   }
 
   isBlocked = (namespace: string, name: string): boolean => this.blocked.has(`${namespace}/${name}`);
-  block(namespace: string, name: string): void { this.blocked.add(`${namespace}/${name}`); }
-  unblock(namespace: string, name: string): void { this.blocked.delete(`${namespace}/${name}`); }
+  block(namespace: string, name: string): void {
+    this.blocked.add(`${namespace}/${name}`);
+    this.onChange();
+  }
+
+  unblock(namespace: string, name: string): void {
+    this.blocked.delete(`${namespace}/${name}`);
+    this.onChange();
+  }
 
   reset(): void {
     this.errorsLeft = 0;
     this.blocked.clear();
+    this.onChange();
   }
 
   snapshot(): ApiFaultControl['active'] {

@@ -111,6 +111,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     garbageCollector(rest, registry),
   ], scaled(1000, 20));
 
+  faults.onChange = () => manager.schedule();
   const sockets = new Set<Socket>();
   const watches = new Set<() => void>();
   let server: Server;

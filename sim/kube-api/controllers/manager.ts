@@ -32,7 +32,8 @@ export class ControllerManager {
     this.schedule();
   }
 
-  private schedule(): void {
+  /** Requests a pass soon (coalesced with pending ones). */
+  schedule(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;

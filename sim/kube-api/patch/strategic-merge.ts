@@ -52,7 +52,8 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: SmpSchema): J
     } else if (Array.isArray(v) && fieldSchema.list) {
       original[k] = mergeList(Array.isArray(cur) ? cur : [], v, fieldSchema);
     } else {
-      original[k] = Array.isArray(v) ? stripList(v, fieldSchema) : v;
+      // Like Go's mergeMap: a list replacing an existing one is taken as is; a new one loses its null members.
+      original[k] = Array.isArray(v) && cur === undefined ? stripList(v, fieldSchema) : v;
     }
   }
   if (retain) {
