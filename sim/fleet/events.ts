@@ -9,6 +9,7 @@ export type SimEventKind =
   | 'up'
   | 'os-version'
   | 'rollback'
+  | 'boot-marked-good'
   | 'fault'
   | 'machine';
 

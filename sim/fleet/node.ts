@@ -21,6 +21,8 @@ export const LOCKSMITHD_UNIT = 'locksmithd.service';
 
 /** Durations at timeScale 1, in milliseconds. */
 export const REBOOT_TIMINGS = { shutdown: 1500, down: 40_000 } as const;
+/** update_engine runs flatcar-setgoodroot 45 s after it starts (main.cc), marking the booted USR slot good. */
+export const SET_GOOD_ROOT_DELAY = 45_000;
 // Real ms the machine keeps running after `systemctl reboot` at any timeScale, so the exit status of the
 // reboot command still reaches the client before sshd dies.
 const MIN_SHUTDOWN_REAL_MS = 100;
@@ -70,6 +72,8 @@ export class SimNode implements SimNodeView, ShellHost {
 
   private version: string;
   private nextBootVersion: string | null = null;
+  /** the other USR slot's version while the booted one is not yet marked successful */
+  private fallbackVersion: string | null = null;
   private needRebootMarker: { version: string; size: number } | null = null;
   private currentBootId = randomUUID();
   private power: Power = 'down';
@@ -204,6 +208,7 @@ export class SimNode implements SimNodeView, ShellHost {
       bootId: this.currentBootId,
       version: this.version,
       nextBootVersion: this.nextBootVersion,
+      fallbackVersion: this.fallbackVersion,
       channel: this.channel(),
       units: this.units.snapshot(),
       updateEngine: this.daemon?.status() ?? null,
@@ -278,6 +283,11 @@ export class SimNode implements SimNodeView, ShellHost {
     );
     daemon.subscribe((status, previous) => this.onUpdateStatus(status, previous));
     this.daemon = daemon;
+    this.after(SET_GOOD_ROOT_DELAY, () => {
+      if (this.daemon !== daemon || !this.fallbackVersion) return;
+      this.fallbackVersion = null;
+      this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+    });
   }
 
   private onUpdateStatus(status: UpdateEngineStatus, previous: UpdateEngineStatus): void {
@@ -324,14 +334,7 @@ export class SimNode implements SimNodeView, ShellHost {
     const firstBoot = !this.booted;
     const previousVersion = this.version;
     const previousBootId = this.currentBootId;
-    if (this.nextBootVersion && this.nextBootVersion !== this.version) {
-      if (this.fault('rollback')) {
-        this.emit({ kind: 'rollback', from: this.nextBootVersion, to: this.version });
-      } else {
-        this.version = this.nextBootVersion;
-      }
-    }
-    this.nextBootVersion = null;
+    this.chooseBootSlot();
     this.needRebootMarker = null;
     if (!firstBoot) this.currentBootId = randomUUID();
     await this.ssh.listen(this.currentHostKey());
@@ -343,6 +346,24 @@ export class SimNode implements SimNodeView, ShellHost {
     this.emit({ kind: 'up', from: 'down', to: 'up', bootId: this.currentBootId, previousBootId, version: this.version });
     if (previousVersion !== this.version) this.emit({ kind: 'os-version', from: previousVersion, to: this.version });
     for (const cb of [...this.powerListeners]) cb(true);
+  }
+
+  // GRUB's choice between USR-A and USR-B (manual-rollbacks.md): a freshly installed slot boots once; if
+  // update_engine did not mark it successful during that boot, the next boot falls back to the other slot.
+  private chooseBootSlot(): void {
+    if (this.nextBootVersion && this.nextBootVersion !== this.version) {
+      if (this.fault('rollback')) {
+        this.emit({ kind: 'rollback', from: this.nextBootVersion, to: this.version });
+      } else {
+        this.fallbackVersion = this.version;
+        this.version = this.nextBootVersion;
+      }
+    } else if (this.fallbackVersion) {
+      this.emit({ kind: 'rollback', from: this.version, to: this.fallbackVersion, reason: 'slot never marked successful' });
+      this.version = this.fallbackVersion;
+      this.fallbackVersion = null;
+    }
+    this.nextBootVersion = null;
   }
 
   private currentHostKey(): string {

@@ -127,6 +127,7 @@ describe('manual update procedure over OpenSSH', () => {
     );
     assert.ok(mine.some((e) => e.kind === 'unit-file' && e.from === 'masked' && e.to === 'enabled'));
     assert.ok(mine.filter((e) => e.kind === 'download-progress').length >= 5, 'download progress at coarse steps');
+    await waitFor('update_engine to mark the new slot good', async () => (events().some((e) => e.node === 'worker-1' && e.kind === 'boot-marked-good') ? true : undefined));
   });
 
   it('a rollback fault brings the node back on its old version with a new boot_id', async () => {
@@ -168,5 +169,25 @@ describe('manual update procedure over OpenSSH', () => {
     const ops = events().filter((e) => e.node === 'worker-3' && e.kind === 'update-engine').map((e) => e.to);
     assert.ok(ops.includes('UPDATE_STATUS_REPORTING_ERROR_EVENT'), ops.join(','));
     await control(cluster.controlUrl, 'DELETE', '/faults');
+  });
+
+  it('a slot booted with update-engine masked is never marked good: the next reboot falls back', async () => {
+    const host = '127.10.110.3';
+    const beta = DEFAULT_RELEASES.beta.version;
+    assert.equal((await ssh(cluster.sshConfigPath, host, 'sudo update_engine_client -check_for_update')).code, 0);
+    await pollUntilNeedReboot(host);
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'sudo systemctl mask --now update-engine.service'), {
+      stdout: '',
+      stderr: 'Created symlink /etc/systemd/system/update-engine.service → /dev/null.\n',
+      code: 0,
+    });
+    await rebootAndWait(host);
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'grep VERSION_ID /etc/os-release'), { stdout: `VERSION_ID="${beta}"\n`, stderr: '', code: 0 });
+    await new Promise((r) => setTimeout(r, 45_000 * TIME_SCALE * 1.5));
+    await rebootAndWait(host);
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'grep VERSION_ID /etc/os-release'), { stdout: 'VERSION_ID="4628.1.2"\n', stderr: '', code: 0 });
+    const fallback = events().find((e) => e.node === 'worker-3' && e.kind === 'rollback');
+    assert.deepEqual([fallback?.from, fallback?.to], [beta, '4628.1.2']);
+    assert.equal(events().some((e) => e.node === 'worker-3' && e.kind === 'boot-marked-good'), false);
   });
 });
