@@ -106,12 +106,12 @@ describe('MachineDeployment controller', () => {
     dirs.push(dir);
     const requests: ProvisionRequest[] = [];
     const removed: string[] = [];
-    let api: KubeRestClient | undefined;
-    const { server, api: client } = await start(dir, {
+    const late: { api?: KubeRestClient } = {};
+    const { server, api } = await start(dir, {
       provisionNode: async (req) => {
         requests.push(req);
         const name = `fleet-${requests.length}`;
-        await (api as KubeRestClient).call('POST', '/api/v1/nodes', {
+        await late.api?.call('POST', '/api/v1/nodes', {
           apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { conditions: [{ type: 'Ready', status: 'True' }] },
         });
         return { nodeName: name };
@@ -120,18 +120,18 @@ describe('MachineDeployment controller', () => {
         removed.push(name);
       },
     });
-    api = client;
+    late.api = api;
     servers.push(server);
     await api.call('POST', mdPath, machineDeployment(1));
-    await waitFor('machine up', () => rolledOut(client, 1));
+    await waitFor('machine up', () => rolledOut(api, 1));
     assert.equal(requests.length, 1);
     assert.equal(requests[0]?.machineDeployment, 'workers');
     assert.equal(requests[0]?.namespace, 'kube-system');
     const machine = (await api.get<List<{ status?: { nodeRef?: { name: string; kind?: string } } }>>('/apis/cluster.k8s.io/v1alpha1/namespaces/kube-system/machines')).items[0];
-    await waitFor('nodeRef filled in', async () => (await client.get<List<{ status?: { nodeRef?: { kind?: string } } }>>('/apis/cluster.k8s.io/v1alpha1/namespaces/kube-system/machines')).items[0]?.status?.nodeRef?.kind === 'Node');
+    await waitFor('nodeRef filled in', async () => (await api.get<List<{ status?: { nodeRef?: { kind?: string } } }>>('/apis/cluster.k8s.io/v1alpha1/namespaces/kube-system/machines')).items[0]?.status?.nodeRef?.kind === 'Node');
     assert.equal(machine?.status?.nodeRef?.name, 'fleet-1');
     await api.call('PATCH', `${mdPath}/workers`, { spec: { template: { metadata: { annotations: { restart: '1' } } } } }, ContentType.merge);
-    await waitFor('replaced', async () => removed.length === 1 && rolledOut(client, 1), { timeoutMs: 30_000 });
+    await waitFor('replaced', async () => removed.length === 1 && rolledOut(api, 1), { timeoutMs: 30_000 });
     assert.deepEqual(removed, ['fleet-1']);
     assert.deepEqual((await api.get<List<NodeObj>>('/api/v1/nodes')).items.map((n) => n.metadata.name), ['fleet-2']);
   });
