@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
-import type { SimEvent } from '../../sim/fleet/events.ts';
+import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
 import { ssh, waitFor } from './sim-ssh-client.ts';
 
 const run = promisify(execFile);
@@ -78,7 +78,7 @@ describe('MachineDeployment nodes in the simulator', () => {
     assert.deepEqual(await ssh(cluster.sshConfigPath, second, 'systemctl is-active update-engine.service'), { stdout: 'active\n', stderr: '', code: 0 });
     await waitFor('the old node to be removed', async () => (cluster.machines.some((m) => m.name === first) ? undefined : true), 30_000, 200);
     assert.doesNotMatch(readFileSync(cluster.sshConfigPath, 'utf8'), new RegExp(`\\b${first}\\b`));
-    const events = readFileSync(cluster.eventsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SimEvent);
+    const events = readEvents(cluster.eventsPath);
     assert.deepEqual(
       events.filter((e) => e.kind === 'machine').map((e) => [e.node, e.to]),
       [[first, 'provisioned'], [second, 'provisioned'], [first, 'removed']],

@@ -2,12 +2,13 @@
 // client against the simulator: the node ends on the new VERSION_ID with a new boot_id, and events.jsonl
 // records the reboot with timestamps.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import type { SimEvent } from '../../sim/fleet/events.ts';
+import { maxConcurrentReboots, readEvents } from '../../sim/fleet/reboot-intervals.ts';
 import { DEFAULT_RELEASES } from '../../sim/fleet/release-server.ts';
 import { control, ssh, waitFor } from './sim-ssh-client.ts';
 
@@ -19,13 +20,7 @@ function statusField(stdout: string, key: string): string | undefined {
   return new RegExp(`^${key}=(.*)$`, 'm').exec(stdout)?.[1];
 }
 
-function events(): SimEvent[] {
-  return readFileSync(cluster.eventsPath, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as SimEvent);
-}
+const events = (): SimEvent[] => readEvents(cluster.eventsPath);
 
 async function pollUntilNeedReboot(host: string): Promise<{ ops: string[]; progress: number[] }> {
   const ops: string[] = [];
@@ -189,5 +184,6 @@ describe('manual update procedure over OpenSSH', () => {
     const fallback = events().find((e) => e.node === 'worker-3' && e.kind === 'rollback');
     assert.deepEqual([fallback?.from, fallback?.to], [beta, '4628.1.2']);
     assert.equal(events().some((e) => e.node === 'worker-3' && e.kind === 'boot-marked-good'), false);
+    assert.equal(maxConcurrentReboots(events()), 1, 'the tests rebooted one node at a time');
   });
 });
