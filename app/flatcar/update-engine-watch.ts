@@ -51,7 +51,10 @@ export class WatchStreamParser {
 
   #line(line: string, events: WatchEvent[]): void {
     if (line.trim() === '') return;
-    const field = BLOCK_LINE.exec(line);
+    const log = parseGlogLine(line);
+    // A field line is indented; it may carry its own glog prefix (one LOG call per line) or none (one
+    // multi-line LOG message). Both shapes are accepted.
+    const field = BLOCK_LINE.exec(log ? log.message : line);
     if (this.#block && field) {
       this.#field(field[1]!, field[2]!.trim(), line, events);
       return;
@@ -60,7 +63,6 @@ export class WatchStreamParser {
       events.push(malformed('a status update ended before all five fields', line));
       this.#block = null;
     }
-    const log = parseGlogLine(line);
     const message = log ? log.message : line.trim();
     if (message.trimEnd() === BLOCK_START) {
       this.#block = new Map();

@@ -8,17 +8,17 @@ export function defaultIdentityFiles(home: string): string[] {
   return ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((f) => join(home, '.ssh', f));
 }
 
-/** Passphrases the operator typed, for this process's lifetime only; never written anywhere. */
-export class PassphraseCache {
-  readonly #byKeyPath = new Map<string, string>();
-  get(keyPath: string): string | undefined {
+/**
+ * Keys the operator unlocked with a passphrase, kept decrypted in memory for the pool's lifetime (so the
+ * slow bcrypt KDF runs once per key); neither the passphrase nor the key is ever written anywhere.
+ */
+export class UnlockedKeys {
+  readonly #byKeyPath = new Map<string, ParsedKey>();
+  get(keyPath: string): ParsedKey | undefined {
     return this.#byKeyPath.get(keyPath);
   }
-  set(keyPath: string, passphrase: string): void {
-    this.#byKeyPath.set(keyPath, passphrase);
-  }
-  forget(keyPath: string): void {
-    this.#byKeyPath.delete(keyPath);
+  set(keyPath: string, key: ParsedKey): void {
+    this.#byKeyPath.set(keyPath, key);
   }
   clear(): void {
     this.#byKeyPath.clear();
@@ -48,7 +48,7 @@ const NO_MORE_METHODS = false as unknown as AnyAuthMethod;
  * An ssh2 `authHandler` that behaves like OpenSSH: the agent's keys first, then each identity file. An
  * encrypted key's passphrase is asked through the prompter (at most three times) and kept in memory.
  */
-export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, cache: PassphraseCache) {
+export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, unlocked: UnlockedKeys) {
   const outcome: AuthOutcome = { tried: [], passphraseDeclined: [] };
   const attempts: Array<{ label: string; make: () => Promise<AnyAuthMethod | undefined> }> = [];
   if (plan.agentSocket) {
@@ -59,7 +59,7 @@ export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, cache: 
     attempts.push({
       label: `key ${path}`,
       make: async () => {
-        const key = await loadPrivateKey(path, prompter, cache, outcome);
+        const key = await loadPrivateKey(path, prompter, unlocked, outcome);
         return key && { type: 'publickey', username: plan.username, key };
       },
     });
@@ -82,18 +82,14 @@ export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, cache: 
   return { handler, outcome };
 }
 
-async function loadPrivateKey(path: string, prompter: SshPrompter, cache: PassphraseCache, outcome: AuthOutcome): Promise<ParsedKey | undefined> {
+async function loadPrivateKey(path: string, prompter: SshPrompter, unlocked: UnlockedKeys, outcome: AuthOutcome): Promise<ParsedKey | undefined> {
+  const cached = unlocked.get(path);
+  if (cached) return cached;
   const data = await readFile(path).catch(() => undefined);
   if (!data) return undefined;
   const plain = utils.parseKey(data);
   if (!(plain instanceof Error)) return firstKey(plain);
   if (!ENCRYPTED.test(plain.message)) return undefined;
-  const cached = cache.get(path);
-  if (cached !== undefined) {
-    const key = utils.parseKey(data, cached);
-    if (!(key instanceof Error)) return firstKey(key);
-    cache.forget(path);
-  }
   for (let i = 0; i < MAX_PASSPHRASE_TRIES; i++) {
     const passphrase = await prompter.askPassphrase({ keyPath: path });
     if (passphrase === null) {
@@ -101,9 +97,10 @@ async function loadPrivateKey(path: string, prompter: SshPrompter, cache: Passph
       return undefined;
     }
     const key = utils.parseKey(data, passphrase);
-    if (!(key instanceof Error)) {
-      cache.set(path, passphrase);
-      return firstKey(key);
+    const first = key instanceof Error ? undefined : firstKey(key);
+    if (first) {
+      unlocked.set(path, first);
+      return first;
     }
   }
   outcome.passphraseDeclined.push(path);

@@ -1,7 +1,7 @@
 import { connect as tcpConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client } from 'ssh2';
-import { createAuthHandler, type PassphraseCache } from './auth.ts';
+import { createAuthHandler, type UnlockedKeys } from './auth.ts';
 import { SshError, type SshErrorFacts } from './errors.ts';
 import type { HostKeyPolicy, HostKeyVerifier } from './host-key-verifier.ts';
 import type { SshPrompter } from './types.ts';
@@ -19,7 +19,7 @@ export interface Endpoint {
 export interface ConnectDeps {
   verifier: HostKeyVerifier;
   prompter: SshPrompter;
-  passphrases: PassphraseCache;
+  unlockedKeys: UnlockedKeys;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
@@ -71,7 +71,7 @@ export async function connectEndpoint(ep: Endpoint, deps: ConnectDeps, sock?: Du
   const auth = createAuthHandler(
     { username: ep.user, identityFiles: ep.identityFiles, ...(ep.agentSocket ? { agentSocket: ep.agentSocket } : {}) },
     prompter,
-    deps.passphrases,
+    deps.unlockedKeys,
   );
   // Dialled only now, right before ssh2 takes it over and listens for its errors.
   const transport: Duplex | Socket = sock ?? tcpConnect({ host: ep.host, port: ep.port });

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint.ts';
 
 /** One usable line of an OpenSSH known_hosts file. */
-interface KnownHostEntry {
+export interface KnownHostEntry {
   marker: 'revoked' | 'cert-authority' | null;
   hosts: string;      // the raw host field: patterns, or `|1|salt|hash`
   keyType: string;
@@ -126,7 +126,8 @@ export class KnownHosts {
   }
 }
 
-function parseText(text: string, file: string): KnownHostEntry[] {
+/** The usable lines of one known_hosts text (also for listing them in the settings view). */
+export function parseText(text: string, file: string): KnownHostEntry[] {
   return text.split('\n').flatMap((line, i) => parseLine(line, file, i + 1) ?? []);
 }
 

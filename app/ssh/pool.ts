@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
 import { toShellLine, type Command } from '../flatcar/command.ts';
 import { isValidHost } from './address.ts';
-import { PassphraseCache } from './auth.ts';
+import { UnlockedKeys } from './auth.ts';
 import { connectEndpoint, type ConnectDeps } from './connect.ts';
 import { SshError, type SshErrorFacts } from './errors.ts';
 import { HostKeyVerifier } from './host-key-verifier.ts';
@@ -49,7 +49,7 @@ export class SshPool {
   readonly #plan: PlanDefaults;
   readonly #deps: ConnectDeps;
   readonly #jumps: JumpHosts;
-  readonly #passphrases = new PassphraseCache();
+  readonly #unlockedKeys = new UnlockedKeys();
   readonly #connections = new Map<string, Promise<Connection>>();
   readonly #slotWaiters: Array<() => void> = [];
   #connectsMade = 0;
@@ -65,7 +65,7 @@ export class SshPool {
     this.#deps = {
       verifier: new HostKeyVerifier(),
       prompter: opts.prompter,
-      passphrases: this.#passphrases,
+      unlockedKeys: this.#unlockedKeys,
       connectTimeoutMs: opts.connectTimeoutMs ?? 15_000,
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 15_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? 3,
@@ -101,7 +101,7 @@ export class SshPool {
     this.#connections.clear();
     await Promise.all(all.map((p) => p.then((c) => this.#retire(c), () => undefined)));
     this.#jumps.closeAll();
-    this.#passphrases.clear();
+    this.#unlockedKeys.clear();
   }
 
   /** Counters for tests and benchmarks. */

@@ -50,6 +50,11 @@ describe('update_engine_client -watch_for_updates stream', () => {
     }), { numRuns: 500 });
   });
 
+  it('also accepts field lines that carry their own glog prefix', () => {
+    const prefixed = STREAM.split('\n').map((l) => (l.startsWith('  ') ? `I20251016 23:21:40.000002 2584180 update_engine_client.cc:81] ${l}` : l)).join('\n');
+    assert.deepEqual(feed(new WatchStreamParser(), [prefixed]), feed(new WatchStreamParser(), [STREAM]));
+  });
+
   it('reports the D-Bus give-up as a typed error event', () => {
     const events = feed(new WatchStreamParser(), [
       "W1016 23:21:35.021710  2224 update_engine_client.cc:60] Error getting dbus proxy for com.coreos.update1: GError(3): Could not get owner of name 'com.coreos.update1': no such name\n",
