@@ -10,6 +10,9 @@ export interface SubresourceDef {
   verbs: readonly string[];
 }
 
+/** A CRD's additionalPrinterColumns entry. */
+export interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; priority?: number }
+
 export interface ResourceDef {
   group: string;
   version: string;
@@ -30,6 +33,8 @@ export interface ResourceDef {
   /** DELETE answers with the deleted object instead of a Status */
   returnsDeletedObject: boolean;
   builtin: boolean;
+  /** columns `kubectl get` shows for a custom resource */
+  printerColumns?: readonly PrinterColumn[];
 }
 
 export const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;

@@ -170,6 +170,15 @@ export const strategies: Record<string, Strategy> = {
     },
     initialStatus: () => ({ loadBalancer: {} }),
   },
+  CustomResourceDefinition: {
+    validate: (o) => {
+      const group = String(rec(o.spec).group ?? '');
+      const protectedGroup = /(^|\.)(k8s\.io|kubernetes\.io)$/.test(group);
+      return protectedGroup && o.metadata.annotations?.['api-approved.kubernetes.io'] === undefined
+        ? [{ reason: 'FieldValueRequired', message: 'Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111', field: 'metadata.annotations[api-approved.kubernetes.io]' }]
+        : [];
+    },
+  },
   ClusterRole: { nameProblem: pathSegmentProblem },
   ClusterRoleBinding: { nameProblem: pathSegmentProblem },
   Role: { nameProblem: pathSegmentProblem },

@@ -117,7 +117,26 @@ const printers: Record<string, Printer> = {
   },
 };
 
-const customPrinter: Printer = { columns: [nameColumn, ageColumn], cells: (o) => [o.metadata.name, age(o)] };
+function jsonPathValue(o: KubeObject, path: string): unknown {
+  let cur: unknown = o;
+  for (const part of path.replace(/^\./, '').split('.')) {
+    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[part] : undefined;
+  }
+  return cur;
+}
+
+/** A custom resource's table: its CRD's additionalPrinterColumns, or Name and Age. */
+function customPrinter(def: ResourceDef): Printer {
+  const extra = def.printerColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+  return {
+    columns: [nameColumn, ...extra.map((c) => ({ name: c.name, type: c.type, description: c.description ?? '', ...(c.priority ? { priority: c.priority } : {}) }))],
+    cells: (o) => [o.metadata.name, ...extra.map((c) => {
+      const v = jsonPathValue(o, c.jsonPath);
+      if (c.type === 'date') return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? shortHumanDuration(Date.now() - Date.parse(v)) : '<unknown>';
+      return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v as string | number;
+    })],
+  };
+}
 const builtinDefaultPrinter: Printer = {
   columns: [nameColumn, { name: 'Created At', type: 'date', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' }],
   cells: (o) => [o.metadata.name, o.metadata.creationTimestamp],
@@ -127,7 +146,7 @@ export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export function toTable(def: ResourceDef, objects: readonly KubeObject[], listMeta: Record<string, unknown>, include: IncludeObject,
   present: (o: KubeObject) => KubeObject): Record<string, unknown> {
-  const printer = printers[def.builtin ? def.kind : ''] ?? (def.builtin ? builtinDefaultPrinter : customPrinter);
+  const printer = def.builtin ? printers[def.kind] ?? builtinDefaultPrinter : customPrinter(def);
   const rows = objects.map((o) => {
     const row: Record<string, unknown> = { cells: printer.cells(o) };
     if (include === 'Object') row.object = present(o);

@@ -1,5 +1,5 @@
 // CustomResourceDefinitions: serving their resources as soon as they are stored, and their status conditions.
-import type { ResourceDef, ResourceRegistry } from '../resources.ts';
+import type { PrinterColumn, ResourceDef, ResourceRegistry } from '../resources.ts';
 import { allVerbs } from '../resources.ts';
 import type { Rest } from '../rest.ts';
 import type { Store, StoreEvent } from '../store.ts';
@@ -12,7 +12,7 @@ interface CrdSpec {
   group: string;
   scope: string;
   names: { plural: string; singular?: string; kind: string; listKind?: string; shortNames?: string[]; categories?: string[] };
-  versions?: Array<{ name: string; served?: boolean; storage?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
+  versions?: Array<{ name: string; served?: boolean; storage?: boolean; subresources?: { status?: unknown; scale?: unknown }; additionalPrinterColumns?: PrinterColumn[] }>;
 }
 
 export function crdResourceDefs(crd: KubeObject): ResourceDef[] {
@@ -27,6 +27,7 @@ export function crdResourceDefs(crd: KubeObject): ResourceDef[] {
       ...(v.subresources?.scale !== undefined ? [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] }] : []),
     ],
     generation: true, statusSubresource: v.subresources?.status !== undefined, smp: undefined, returnsDeletedObject: true, builtin: false,
+    ...(v.additionalPrinterColumns ? { printerColumns: v.additionalPrinterColumns } : {}),
   }));
 }
 

@@ -31,7 +31,7 @@ interface MachineObject extends KubeObject {
 
 const crd = (plural: string, kind: string, shortNames: string[], scale: boolean) => ({
   apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.${machineGroup}` },
+  metadata: { name: `${plural}.${machineGroup}`, annotations: { 'api-approved.kubernetes.io': 'unapproved, legacy API' } },
   spec: {
     group: machineGroup, scope: 'Namespaced',
     names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List`, shortNames },
@@ -39,6 +39,13 @@ const crd = (plural: string, kind: string, shortNames: string[], scale: boolean)
       name: 'v1alpha1', served: true, storage: true,
       schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
       subresources: scale ? { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } } : { status: {} },
+      ...(kind === 'MachineDeployment' ? { additionalPrinterColumns: [
+        { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+        { name: 'Available', type: 'integer', jsonPath: '.status.availableReplicas' },
+        { name: 'OS', type: 'string', jsonPath: '.spec.template.spec.providerSpec.value.operatingSystem' },
+        { name: 'Kubelet', type: 'string', jsonPath: '.spec.template.spec.versions.kubelet' },
+        { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+      ] } : {}),
     }],
   },
 });
