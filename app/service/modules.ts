@@ -2,6 +2,7 @@ import { activityMethods } from './activity-methods.ts';
 import { clusterMethods } from './cluster-methods.ts';
 import type { MethodModule } from './context.ts';
 import { nodeMethods } from './node-methods.ts';
+import { pipelineMethods } from './pipeline-methods.ts';
 import { promptMethods } from './prompt-methods.ts';
 import { settingsMethods } from './settings-methods.ts';
 import { unavailableMethods } from './unavailable-methods.ts';
@@ -13,6 +14,7 @@ import { unavailableMethods } from './unavailable-methods.ts';
 export const methodModules: readonly MethodModule[] = [
   clusterMethods,
   nodeMethods,
+  pipelineMethods,
   settingsMethods,
   promptMethods,
   activityMethods,

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { removeKnownHost } from '../ssh/known-hosts.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
+import { listKnownHosts } from './known-hosts-list.ts';
 
 function knownHostsFile(ctx: ServiceContext): string {
   return ctx.options.knownHostsPath ?? ctx.settings.get().knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
@@ -14,6 +15,7 @@ export const settingsMethods: MethodModule = (ctx) => ({
     ctx.activity.record('settings-changed', `Settings changed: ${Object.keys(patch).join(', ') || 'nothing'}`);
     return next;
   },
+  'knownHosts.list': async () => listKnownHosts(knownHostsFile(ctx)),
   'knownHosts.remove': async ({ host, port }) => {
     const file = knownHostsFile(ctx);
     const removed = await removeKnownHost(file, host, port);

@@ -222,3 +222,48 @@ describe('createService: prompts, settings and activity', () => {
     }
   });
 });
+
+describe('createService: known hosts', () => {
+  function ed25519Blob(seed: number): Buffer {
+    const string = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    return Buffer.concat([string(Buffer.from('ssh-ed25519')), string(Buffer.alloc(32, seed))]);
+  }
+
+  it('lists plain, bracketed and hashed entries with SHA256 fingerprints, and removes a host', async () => {
+    const dataDir = freshDir();
+    const file = join(root, `known_hosts_${n++}`);
+    const k1 = ed25519Blob(1).toString('base64');
+    const k2 = ed25519Blob(2).toString('base64');
+    writeFileSync(
+      file,
+      [
+        `10.0.0.1,worker-1 ssh-ed25519 ${k1}`,
+        `[10.0.0.2]:2222 ssh-ed25519 ${k2}`,
+        `|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|aGFzaGhhc2hoYXNoaGFzaGhhc2g= ssh-ed25519 ${k1}`,
+        `@revoked * ssh-ed25519 ${k2}`,
+        '# comment',
+        '',
+      ].join('\n'),
+    );
+    const service = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false, knownHostsPath: file });
+    try {
+      const list = await service.call('knownHosts.list', {});
+      assert.deepEqual(
+        list.map((e) => [e.host, e.port, e.hashed]),
+        [
+          ['10.0.0.1', 22, false],
+          ['worker-1', 22, false],
+          ['10.0.0.2', 2222, false],
+          ['|1|c2FsdHNhbHRzYWx0c2FsdHNhbHQ=|aGFzaGhhc2hoYXNoaGFzaGhhc2g=', 22, true],
+        ],
+      );
+      assert.match(list[0]!.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+      assert.equal(list[0]!.fingerprint, list[1]!.fingerprint);
+      assert.notEqual(list[0]!.fingerprint, list[2]!.fingerprint);
+      assert.deepEqual(await service.call('knownHosts.remove', { host: '10.0.0.2', port: 2222 }), { removed: 1 });
+      assert.equal((await service.call('knownHosts.list', {})).some((e) => e.port === 2222), false);
+    } finally {
+      await service.close();
+    }
+  });
+});

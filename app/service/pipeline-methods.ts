@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { ApiError } from '../api/errors.ts';
+import { UpdateOptions } from '../api/pipeline.ts';
+import { summarizeNode, type NodeObject } from '../cluster/node-summary.ts';
+import { PipelineEngine } from '../pipeline/engine.ts';
+import { FileJournal } from '../pipeline/journal.ts';
+import type { Run } from '../pipeline/rollout.ts';
+import type { MethodModule } from './context.ts';
+
+/**
+ * The pipeline behind the API: one engine per cluster (its Lease holder identity is this process), runs
+ * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers.
+ */
+export const pipelineMethods: MethodModule = (ctx) => {
+  const engines = new Map<string, Promise<PipelineEngine>>();
+  const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'));
+
+  const engine = (cluster: string): Promise<PipelineEngine> => {
+    let e = engines.get(cluster);
+    if (!e) {
+      e = (async () => {
+        await ctx.clusters.connect(cluster);
+        const pool = await ctx.ssh.pool(cluster);
+        return new PipelineEngine({
+          clusterId: cluster,
+          kubeConfig: ctx.clusters.connection(cluster).kubeConfig,
+          pool,
+          resolveTarget: (node) => ctx.ssh.target(cluster, summarizeNode(node as NodeObject)),
+          journal,
+          dataDir: join(ctx.options.dataDir, 'pipeline'),
+          lock: ctx.settings.get().lock,
+          emit: (event) => ctx.emit(event),
+        });
+      })();
+      engines.set(cluster, e);
+      e.catch(() => engines.delete(cluster));
+    }
+    return e;
+  };
+
+  const findRun = async (runId: string): Promise<Run> => {
+    for (const e of engines.values()) {
+      const run = (await e).runs.get(runId);
+      if (run) return run;
+    }
+    throw new ApiError('not-found', `No run ${runId} in this session`, { runId });
+  };
+
+  ctx.onClose(async () => {
+    for (const e of engines.values()) {
+      const eng = await e.catch(() => null);
+      for (const run of eng?.runs.values() ?? []) run.control.cancel();
+      await Promise.allSettled([...(eng?.runs.values() ?? [])].map((r) => r.done));
+    }
+  });
+
+  const settingsDefaults = () => {
+    const s = ctx.settings.get();
+    return {
+      drainTimeoutSeconds: s.drain.timeoutSeconds,
+      onDrainTimeout: s.drain.onTimeout,
+      emptyDirPolicy: s.drain.emptyDirPolicy,
+      unmanagedPodPolicy: s.drain.unmanagedPodPolicy,
+      restoreUpdateEngine: s.restoreUpdateEngine,
+      rebootTimeoutSeconds: s.timeouts.rebootSeconds,
+    };
+  };
+
+  return {
+    'nodes.preflight': async ({ cluster, node, options }) => (await engine(cluster)).preflight(node, { ...settingsDefaults(), ...options }),
+    'pipeline.updateNode': async ({ cluster, node, options }) => {
+      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: UpdateOptions.parse({ ...settingsDefaults(), ...options }) });
+      return { runId: run.runId };
+    },
+    'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout(options)).runId }),
+    'rollout.pause': async ({ runId }) => {
+      const run = await findRun(runId);
+      run.control.pause();
+      return run.state();
+    },
+    'rollout.resume': async ({ runId }) => {
+      const run = await findRun(runId);
+      run.control.resume();
+      return run.state();
+    },
+    'rollout.cancel': async ({ runId }) => {
+      const run = await findRun(runId);
+      run.control.cancel();
+      return run.state();
+    },
+    'rollout.list': async ({ cluster }) => [...(await engine(cluster)).runs.values()].map((r) => r.state()),
+    'runs.unfinished': async ({ cluster }) => (await engine(cluster)).unfinished(),
+    'runs.resume': async ({ cluster, runId }) => ({ runId: (await (await engine(cluster)).resume(runId, settingsDefaults())).runId }),
+    'runs.handBack': async ({ cluster, runId }) => ({ handedBack: await (await engine(cluster)).handBack(runId) }),
+  };
+};
