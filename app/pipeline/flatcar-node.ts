@@ -44,7 +44,17 @@ function fromFlatcar(e: FlatcarError, node: string): ApiError {
 }
 
 function fromSsh(e: SshError, node: string): ApiError {
-  return new ApiError(SSH_KIND[e.kind], e.message, { node, host: e.facts.host ?? null, command: e.facts.command ?? null });
+  const f = e.facts;
+  return new ApiError(SSH_KIND[e.kind], e.message, {
+    node,
+    host: f.host ?? null,
+    command: f.command ?? null,
+    // Host-key facts, so the UI can show both fingerprints side by side.
+    ...(f.port !== undefined ? { port: f.port } : {}),
+    ...(f.presentedFingerprint ? { presentedFingerprint: f.presentedFingerprint } : {}),
+    ...(f.knownFingerprints ? { knownFingerprints: f.knownFingerprints.join(', ') } : {}),
+    ...(f.knownHostsFile ? { knownHostsFile: f.knownHostsFile } : {}),
+  });
 }
 
 /** Socket errors that escape the pool while a node reboots are the same fact as an unreachable node. */
