@@ -1,6 +1,6 @@
 import { flatcarError, parseFailure, FlatcarParseError, type FlatcarError } from './errors.ts';
 import { parseGlogLine, type LogLevel } from './glog.ts';
-import { parseInteger, parseOperation, parseProgress, type UpdateEngineStatus } from './update-engine.ts';
+import { statusFromText, type UpdateEngineStatus } from './update-engine.ts';
 
 export type WatchEvent =
   | { type: 'status'; status: UpdateEngineStatus }
@@ -100,13 +100,10 @@ export class WatchStreamParser {
 
 function blockToStatus(block: Map<BlockKey, string>): UpdateEngineStatus {
   const get = (k: BlockKey) => block.get(k)!;
-  return {
-    lastCheckedTime: parseInteger(WHAT, get('last_checked_time')),
-    progress: parseProgress(WHAT, get('progress')),
-    currentOperation: parseOperation(WHAT, get('current_operation')),
-    newVersion: get('new_version'),
-    newSize: parseInteger(WHAT, get('new_size')),
-  };
+  return statusFromText(WHAT, {
+    lastCheckedTime: get('last_checked_time'), progress: get('progress'), currentOp: get('current_operation'),
+    newVersion: get('new_version'), newSize: get('new_size'),
+  });
 }
 
 function malformed(detail: string, text: string): WatchEvent {

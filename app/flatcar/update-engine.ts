@@ -1,23 +1,15 @@
+import { updateOps } from '../api/update-engine.ts';
 import { command, type Command } from './command.ts';
 import { flatcarError, FlatcarParseError, parseFailure } from './errors.ts';
 
-export const UPDATE_OPERATIONS = [
-  'UPDATE_STATUS_IDLE',
-  'UPDATE_STATUS_CHECKING_FOR_UPDATE',
-  'UPDATE_STATUS_UPDATE_AVAILABLE',
-  'UPDATE_STATUS_DOWNLOADING',
-  'UPDATE_STATUS_VERIFYING',
-  'UPDATE_STATUS_FINALIZING',
-  'UPDATE_STATUS_UPDATED_NEED_REBOOT',
-  'UPDATE_STATUS_REPORTING_ERROR_EVENT',
-  'unknown status', // what update_engine prints for a value it has no name for
-] as const;
+/** The UPDATE_STATUS_* names of the API contract, plus what update_engine prints for a value it cannot name. */
+export const UPDATE_OPERATIONS = [...updateOps, 'unknown status'] as const;
 export type UpdateOperation = (typeof UPDATE_OPERATIONS)[number];
 
 export interface UpdateEngineStatus {
   lastCheckedTime: number; // Unix seconds of the last successful check; 0 = none since update_engine started
   progress: number;        // download fraction 0..1
-  currentOperation: UpdateOperation;
+  currentOp: UpdateOperation; // the CURRENT_OP line
   newVersion: string;      // `0.0.0` when no update is known
   newSize: number;         // bytes
 }
@@ -39,18 +31,18 @@ export function isUpdateOperation(value: string): value is UpdateOperation {
 const INTEGER = /^-?\d{1,19}$/;
 const FRACTION = /^\d+(?:\.\d+)?(?:e[+-]?\d+)?$/i;
 
-export function parseInteger(what: string, raw: string): number {
+function parseInteger(what: string, raw: string): number {
   if (!INTEGER.test(raw)) throw parseFailure(what, `"${raw.slice(0, 40)}" is not an integer`);
   return Number(raw);
 }
 
-export function parseProgress(what: string, raw: string): number {
+function parseProgress(what: string, raw: string): number {
   const n = Number(raw);
   if (!FRACTION.test(raw) || !(n >= 0 && n <= 1)) throw parseFailure(what, `progress "${raw.slice(0, 40)}" is not in 0..1`);
   return n;
 }
 
-export function parseOperation(what: string, raw: string): UpdateOperation {
+function parseOperation(what: string, raw: string): UpdateOperation {
   if (!isUpdateOperation(raw)) throw parseFailure(what, `unknown operation "${raw.slice(0, 60)}"`);
   return raw;
 }
@@ -85,11 +77,19 @@ export function parseUpdateEngineStatus(stdout: string): UpdateEngineStatus {
       ),
     );
   }
+  return statusFromText(WHAT, {
+    lastCheckedTime: get('LAST_CHECKED_TIME'), progress: get('PROGRESS'), currentOp: get('CURRENT_OP'),
+    newVersion: get('NEW_VERSION'), newSize: get('NEW_SIZE'),
+  });
+}
+
+/** The five values as printed (by `-status` or `-watch_for_updates`), checked and typed. */
+export function statusFromText(what: string, raw: Record<keyof UpdateEngineStatus, string>): UpdateEngineStatus {
   return {
-    lastCheckedTime: parseInteger(WHAT, get('LAST_CHECKED_TIME')),
-    progress: parseProgress(WHAT, get('PROGRESS')),
-    currentOperation: parseOperation(WHAT, get('CURRENT_OP')),
-    newVersion: get('NEW_VERSION'),
-    newSize: parseInteger(WHAT, get('NEW_SIZE')),
+    lastCheckedTime: parseInteger(what, raw.lastCheckedTime),
+    progress: parseProgress(what, raw.progress),
+    currentOp: parseOperation(what, raw.currentOp),
+    newVersion: raw.newVersion,
+    newSize: parseInteger(what, raw.newSize),
   };
 }

@@ -74,7 +74,8 @@ export async function connectEndpoint(ep: Endpoint, deps: ConnectDeps, sock?: Du
     deps.unlockedKeys,
   );
   // Dialled only now, right before ssh2 takes it over and listens for its errors.
-  const transport: Duplex | Socket = sock ?? tcpConnect({ host: ep.host, port: ep.port });
+  // No Nagle: many small request/response round trips would each wait for a delayed ACK otherwise.
+  const transport: Duplex | Socket = sock ?? tcpConnect({ host: ep.host, port: ep.port, noDelay: true });
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
     const fail = (error: SshError) => {

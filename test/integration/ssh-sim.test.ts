@@ -201,18 +201,18 @@ describe('the pool against the simulated fleet', () => {
         for (const event of parser.push(chunk)) {
           assert.notEqual(event.type, 'malformed', JSON.stringify(event));
           if (event.type === 'status') statuses.push(event.status);
-          if (event.type === 'status' && event.status.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') controller.abort();
+          if (event.type === 'status' && event.status.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') controller.abort();
         }
       },
     }, { signal: controller.signal });
     const check = await pool.exec(t, updateEngineClient.checkForUpdate());
     assert.equal(classifyExecResult(updateEngineClient.checkForUpdate(), check), undefined);
     await assert.rejects(watching, { name: 'AbortError' });
-    const ops = statuses.map((s) => s.currentOperation);
+    const ops = statuses.map((s) => s.currentOp);
     assert.ok(ops.includes('UPDATE_STATUS_DOWNLOADING'), ops.join());
     assert.equal(ops.at(-1), 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     const status = parseUpdateEngineStatus((await pool.exec(t, updateEngineClient.status())).stdout);
-    assert.equal(status.currentOperation, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
+    assert.equal(status.currentOp, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     assert.equal(status.newVersion, statuses.at(-1)!.newVersion);
     await pool.close();
   });

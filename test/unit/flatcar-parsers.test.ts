@@ -118,10 +118,10 @@ describe('os-release', () => {
 describe('update_engine_client -status', () => {
   it('parses the idle, downloading and need-reboot blocks', () => {
     assert.deepEqual(parseUpdateEngineStatus(STATUS_IDLE), {
-      lastCheckedTime: 1653924489, progress: 0, currentOperation: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', newSize: 0,
+      lastCheckedTime: 1653924489, progress: 0, currentOp: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', newSize: 0,
     });
     const dl = parseUpdateEngineStatus(STATUS_DOWNLOADING);
-    assert.equal(dl.currentOperation, 'UPDATE_STATUS_DOWNLOADING');
+    assert.equal(dl.currentOp, 'UPDATE_STATUS_DOWNLOADING');
     assert.equal(dl.progress, 0.160216);
     assert.equal(dl.newSize, 458234665);
     assert.equal(parseUpdateEngineStatus(STATUS_NEED_REBOOT).newVersion, '2079.3.2');
@@ -135,7 +135,7 @@ describe('update_engine_client -status', () => {
 
   it('ignores log lines mixed into the output and rejects incomplete blocks', () => {
     const mixed = 'I20251016 23:21:35.021710 2584180 update_engine_client.cc:241] Querying Update Engine status...\n' + STATUS_IDLE;
-    assert.equal(parseUpdateEngineStatus(mixed).currentOperation, 'UPDATE_STATUS_IDLE');
+    assert.equal(parseUpdateEngineStatus(mixed).currentOp, 'UPDATE_STATUS_IDLE');
     const r = tryParse(() => parseUpdateEngineStatus(STATUS_IDLE.split('\n').slice(0, 3).join('\n')));
     assert.equal(!r.ok && r.error.kind, 'unparseable-output');
     assert.match(!r.ok ? r.error.message : '', /NEW_VERSION, NEW_SIZE/);

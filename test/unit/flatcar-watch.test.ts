@@ -35,8 +35,8 @@ describe('update_engine_client -watch_for_updates stream', () => {
     const events = feed(new WatchStreamParser(), [STREAM]);
     assert.deepEqual(events[0], { type: 'log', level: 'info', message: 'Watching for status updates.' });
     assert.deepEqual(statuses(events), [
-      { lastCheckedTime: 1760656900, progress: 0, currentOperation: 'UPDATE_STATUS_CHECKING_FOR_UPDATE', newVersion: '0.0.0', newSize: 0 },
-      { lastCheckedTime: 1760656900, progress: 0.160216, currentOperation: 'UPDATE_STATUS_DOWNLOADING', newVersion: '4459.2.0', newSize: 458234665 },
+      { lastCheckedTime: 1760656900, progress: 0, currentOp: 'UPDATE_STATUS_CHECKING_FOR_UPDATE', newVersion: '0.0.0', newSize: 0 },
+      { lastCheckedTime: 1760656900, progress: 0.160216, currentOp: 'UPDATE_STATUS_DOWNLOADING', newVersion: '4459.2.0', newSize: 458234665 },
     ]);
     assert.equal(events.length, 3);
   });

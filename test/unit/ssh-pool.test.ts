@@ -176,6 +176,28 @@ describe('host key verification', () => {
     await peer.stop();
   });
 
+  it('never connects unverified, even when ~/.ssh/config says StrictHostKeyChecking no', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const sshConfig = SshConfigFile.parse('Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n');
+    const { pool, asked } = poolFor({ sshConfig }, { hostKey: false });
+    await assert.rejects(pool.exec(target(peer), grepVersionId()), rejectsWith('host-key-unknown-rejected'));
+    assert.equal(asked.hostKeys.length, 1);
+    assert.deepEqual(peer.execLines, []);
+    await pool.close();
+    await peer.stop();
+  });
+
+  it('asks once when many connections race to the same unknown host', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    const file = join(home, 'race_known_hosts');
+    const { pool, asked } = poolFor({ knownHosts: { userKnownHostsFiles: [file], globalKnownHostsFiles: [] } }, { hostKey: true });
+    await Promise.all(['a', 'b', 'c', 'd'].map((n) => pool.exec(target(peer, n), grepVersionId())));
+    assert.equal(asked.hostKeys.length, 1);
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
+    await pool.close();
+    await peer.stop();
+  });
+
   it('the handshake deadline waits while the operator reads the fingerprint', async () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
     const pool = new SshPool({

@@ -62,6 +62,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
     peer.connections++;
     live.add(client);
+    (client as unknown as { _sock: { setNoDelay(on: boolean): void } })._sock.setNoDelay(true); // as sshd does
     client.on('close', () => live.delete(client));
     client.on('error', () => live.delete(client));
     client.on('authentication', (ctx) => {
