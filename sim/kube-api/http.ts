@@ -7,6 +7,7 @@ import { aggregatedDiscovery, aggregatedDiscoveryType, apiGroup, apiGroupList, a
 import type { OpenApiV3 } from './openapi.ts';
 import { isObject } from './patch/json-value.ts';
 import { bindPod, evictPod, type EvictionDeps } from './pods.ts';
+import { decodeProtobuf, protobufType } from './protobuf.ts';
 import type { Attributes, RbacAuthorizer } from './rbac.ts';
 import type { ResourceDef, ResourceRegistry } from './resources.ts';
 import { apiVersionOf, decodeBody, type DeleteOptions, type Rest } from './rest.ts';
@@ -61,7 +62,7 @@ function sendError(res: ServerResponse, e: unknown): void {
   else res.end();
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -74,7 +75,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -175,11 +176,12 @@ export class ApiHttpHandler {
       return send(res, injected.code, injected.toStatus());
     }
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const user = this.ctx.auth.authenticate(req.headers.authorization);
-    if (!user) {
+    const authenticated = this.ctx.auth.authenticate(req.headers.authorization);
+    if (!authenticated) {
       req.resume();
       return send(res, 401, errors.unauthorized().toStatus());
     }
+    const user = this.impersonate(authenticated, req);
     if (!acceptable(req.headers.accept)) {
       req.resume();
       throw errors.notAcceptable();
@@ -205,8 +207,28 @@ export class ApiHttpHandler {
     };
     if (parsed.def.kind === 'Namespace' && parsed.name) attrs.namespace = parsed.name;
     this.ctx.rbac.authorize(attrs);
-    const body = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : (req.resume(), '');
-    return this.resource(req, res, parsed, verb, url.searchParams, body, user);
+    const raw = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? await readBody(req) : (req.resume(), Buffer.alloc(0));
+    return this.resource(req, res, parsed, verb, url.searchParams, raw, user);
+  }
+
+  /** Impersonate-User / Impersonate-Group headers (kubectl --as / --as-group), allowed by the impersonate verb. */
+  private impersonate(user: UserInfo, req: IncomingMessage): UserInfo {
+    const asUser = req.headers['impersonate-user'];
+    const rawGroups = req.headers['impersonate-group'];
+    const asGroups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
+    if (typeof asUser !== 'string' || asUser === '') {
+      if (asGroups.length) throw errors.badRequest('requested [] without impersonating a user');
+      return user;
+    }
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(asUser);
+    const check = (resource: string, name: string, namespace = '') => this.ctx.rbac.authorize({
+      user, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource, subresource: '', name, namespace, path: '',
+    });
+    if (sa) check('serviceaccounts', sa[2] as string, sa[1] as string);
+    else check('users', asUser);
+    for (const g of asGroups) check('groups', g);
+    const implied = sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : [];
+    return { name: asUser, groups: [...new Set([...asGroups, ...implied, 'system:authenticated'])] };
   }
 
   private nonResourceAttributes(user: UserInfo, method: string, path: string): Attributes {
@@ -256,9 +278,14 @@ export class ApiHttpHandler {
   private present = (def: ResourceDef) => (o: KubeObject): KubeObject => this.ctx.rest.present(def, o);
 
   private async resource(req: IncomingMessage, res: ServerResponse, p: ParsedResource, verb: string,
-    query: URLSearchParams, body: string, user: UserInfo): Promise<void> {
+    query: URLSearchParams, raw: Buffer, user: UserInfo): Promise<void> {
     const { rest } = this.ctx;
     const { def, namespace, name, subresource } = p;
+    const contentType = String(req.headers['content-type'] ?? 'application/json');
+    const jsonTypes = ['application/json', 'application/yaml', protobufType];
+    const isProtobuf = contentType.startsWith(protobufType);
+    if (isProtobuf && verb !== 'create' && verb !== 'update') throw errors.unsupportedMediaType(jsonTypes);
+    const body = raw.toString('utf8');
     const accept = req.headers.accept;
     const table = wantsTable(accept);
     const dryRun = query.getAll('dryRun').includes('All');
@@ -312,7 +339,7 @@ export class ApiHttpHandler {
         }, (stop) => this.ctx.trackWatch(stop));
       }
       case 'create': {
-        const decoded = decodeBody(body, String(req.headers['content-type'] ?? 'application/json'));
+        const decoded = isProtobuf ? decodeProtobuf(raw, jsonTypes) : decodeBody(body, contentType);
         if (subresource === 'eviction') return send(res, 201, evictPod(this.ctx.eviction, namespace ?? '', name as string, decoded));
         if (subresource === 'binding') return send(res, 201, bindPod(rest, def, namespace ?? '', name as string, decoded));
         if (name !== undefined) throw errors.methodNotAllowed({ group: def.group, resource: def.resource });
@@ -320,11 +347,11 @@ export class ApiHttpHandler {
         return send(res, 201, rest.present(def, rest.create(def, namespace, decoded, write)));
       }
       case 'update': {
-        const decoded = decodeBody(body, String(req.headers['content-type'] ?? 'application/json'));
+        const decoded = isProtobuf ? decodeProtobuf(raw, jsonTypes) : decodeBody(body, contentType);
         return send(res, 200, rest.present(def, rest.update(def, namespace, name as string, decoded, subresource, write)));
       }
       case 'patch': {
-        const type = String(req.headers['content-type'] ?? '').startsWith('application/apply-patch') ? 'apply' : 'other';
+        const type = contentType.startsWith('application/apply-patch') ? 'apply' : 'other';
         const { object, created } = rest.patch(def, namespace, name as string, String(req.headers['content-type'] ?? ''), body, {
           ...(subresource ? { subresource } : {}), dryRun, force: query.get('force') === 'true',
           fieldManager: type === 'apply' ? query.get('fieldManager') ?? '' : fieldManager,

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startKubeApiServer, type KubeApiServer } from '../../sim/kube-api/server.ts';
 import { KubeRestClient } from '../../sim/kubelet/rest-client.ts';
-import { kubectlPath } from '../support/kubectl.ts';
+import { DEBIAN_KUBECTL, goBuiltKubectl } from '../support/kubectl.ts';
 import { runKubectl, type KubectlResult } from '../support/run-kubectl.ts';
+import { isExecutable } from '../support/cluster-binaries.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 interface PodList { items: Array<{ metadata: { name: string; namespace: string; uid: string }; spec: { nodeName?: string }; status?: { phase?: string } }> }
@@ -51,12 +52,15 @@ const agentDaemonSet = {
   },
 };
 
-describe(`real kubectl (${kubectlPath()}) against the simulated API server`, () => {
+// Every kubectl at hand: the Go-built 1.36 (test/cluster/build) and Debian's.
+const binaries = [...new Set([goBuiltKubectl(), DEBIAN_KUBECTL].filter((b): b is string => b !== null && isExecutable(b)))];
+
+for (const binary of binaries) describe(`real kubectl (${binary}) against the simulated API server`, () => {
   let server: KubeApiServer;
   let dir: string;
   let kubeconfig: string;
   let api: KubeRestClient;
-  const kubectl = (...args: string[]): Promise<KubectlResult> => runKubectl(kubeconfig, args, { timeoutMs: 60_000 });
+  const kubectl = (...args: string[]): Promise<KubectlResult> => runKubectl(kubeconfig, args, { binary, timeoutMs: 60_000 });
   const ok = async (...args: string[]): Promise<string> => {
     const r = await kubectl(...args);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed: ${r.stderr}`);
@@ -157,6 +161,26 @@ describe(`real kubectl (${kubectlPath()}) against the simulated API server`, () 
     await waitFor('replacement web pod running on flatcar-2', async () =>
       (await podsOn('flatcar-2')).filter((p) => p.metadata.name.startsWith('web-') && p.status?.phase === 'Running').length === 2);
     await ok('uncordon', 'flatcar-1');
+  });
+
+  it('RBAC for a non-admin user: Forbidden and auth can-i "no" until a binding grants the verbs', async () => {
+    const bobConfig = join(dir, 'bob.kubeconfig');
+    writeFileSync(bobConfig, server.userKubeconfig('bob', ['flatdeck-operators']), { mode: 0o600 });
+    const bob = (...args: string[]) => runKubectl(bobConfig, args, { binary, timeoutMs: 60_000 });
+    const denied = await bob('get', 'nodes');
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /Error from server \(Forbidden\): nodes is forbidden: User "bob" cannot list resource "nodes" in API group "" at the cluster scope/);
+    const cannot = await bob('auth', 'can-i', 'patch', 'nodes');
+    assert.equal(cannot.stdout.trim(), 'no');
+    await ok('create', 'clusterrole', 'node-operator', '--verb=get,list,patch', '--resource=nodes');
+    await ok('create', 'clusterrolebinding', 'node-operators', '--clusterrole=node-operator', '--group=flatdeck-operators');
+    assert.equal((await bob('auth', 'can-i', 'patch', 'nodes')).stdout.trim(), 'yes');
+    assert.equal((await bob('auth', 'can-i', 'delete', 'nodes')).stdout.trim(), 'no');
+    assert.equal((await kubectl('auth', 'can-i', 'patch', 'nodes', '--as=carol', '--as-group=flatdeck-operators')).stdout.trim(), 'yes', 'impersonation');
+    assert.equal((await kubectl('auth', 'can-i', 'patch', 'nodes', '--as=system:serviceaccount:default:default')).stdout.trim(), 'no');
+    const cordon = await bob('cordon', 'flatcar-2');
+    assert.equal(cordon.code, 0, cordon.stderr);
+    assert.equal((await ok('uncordon', 'flatcar-2')).trim(), 'node/flatcar-2 uncordoned');
   });
 
   it('apply -f of the FLUO bundle, client-side: created, unchanged, then merged with a foreign edit', async () => {
