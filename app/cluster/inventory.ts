@@ -34,6 +34,8 @@ export interface InventoryOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** A watch that ends sooner than this without delivering anything counts as a failure for backoff. */
   minHealthyWatchMs?: number;
+  /** A new node, or one pointing at a Machine, that the ownership index cannot place (yet). */
+  onUnknownMachine?: () => void;
 }
 
 interface Entry {
@@ -160,7 +162,7 @@ export class NodeInventory {
     if (ownership.equals(this.ownership)) return;
     this.ownership = ownership;
     for (const [name, entry] of this.entries) {
-      const md = ownership.resolve(entry.machineRef);
+      const md = ownership.resolve(entry.machineRef, name);
       if (md === entry.summary.machineDeployment) continue;
       entry.summary = { ...entry.summary, machineDeployment: md };
       this.emit({ type: 'upsert', cluster: this.cluster, node: this.entries.get(name)!.summary });
@@ -268,8 +270,10 @@ export class NodeInventory {
     const name = node.metadata?.name;
     if (!name) return false;
     const machineRef = machineRefOf(node.metadata?.labels, node.metadata?.annotations);
-    const summary = summarizeNode(node, this.ownership.resolve(machineRef));
+    const machineDeployment = this.ownership.resolve(machineRef, name);
     const previous = this.entries.get(name);
+    if (machineDeployment === null && (machineRef || !previous)) this.opts.onUnknownMachine?.();
+    const summary = summarizeNode(node, machineDeployment);
     if (previous && sameJson(previous.summary, summary)) {
       previous.machineRef = machineRef;
       return false;

@@ -3,8 +3,9 @@ import type { MachineDeploymentSummary } from '../api/auto-update.ts';
 
 /**
  * Kubermatic machine-controller links a Node to its Machine by the label `machine-controller/owned-by` = Machine
- * UID. The Machine is owned by a MachineSet, which is owned by the MachineDeployment. Older cluster-api v1alpha1
- * controllers annotate the node with `cluster.k8s.io/machine` = "namespace/name" instead.
+ * UID, and records the node in the Machine's `status.nodeRef`. The Machine is owned by a MachineSet, which is
+ * owned by the MachineDeployment. Older cluster-api v1alpha1 controllers annotate the node with
+ * `cluster.k8s.io/machine` = "namespace/name" instead.
  */
 export const NODE_OWNER_LABEL = 'machine-controller/owned-by';
 export const NODE_MACHINE_ANNOTATION = 'cluster.k8s.io/machine';
@@ -33,6 +34,7 @@ const ObjectMeta = z.object({
   ownerReferences: z.array(OwnerReference).default([]),
 });
 const OwnedObject = z.object({ metadata: ObjectMeta });
+const MachineObject = OwnedObject.extend({ status: z.object({ nodeRef: z.object({ name: z.string() }).optional() }).optional() });
 const OwnedList = z.object({ items: z.array(z.unknown()).default([]) });
 
 function controllerOf(meta: z.infer<typeof ObjectMeta>, kind: string): string | null {
@@ -44,6 +46,7 @@ function controllerOf(meta: z.infer<typeof ObjectMeta>, kind: string): string | 
 export class MachineOwnership {
   private readonly byUid = new Map<string, string>();
   private readonly byName = new Map<string, string>();
+  private readonly byNode = new Map<string, string>();
 
   static empty(): MachineOwnership {
     return new MachineOwnership();
@@ -60,7 +63,7 @@ export class MachineOwnership {
       if (md) mdOfSet.set(`${ms.data.metadata.namespace}/${ms.data.metadata.name}`, md);
     }
     for (const raw of machines) {
-      const m = OwnedObject.safeParse(raw);
+      const m = MachineObject.safeParse(raw);
       if (!m.success) continue;
       const meta = m.data.metadata;
       const set = controllerOf(meta, 'MachineSet');
@@ -68,23 +71,32 @@ export class MachineOwnership {
       if (!md) continue;
       if (meta.uid) own.byUid.set(meta.uid, md);
       own.byName.set(`${meta.namespace}/${meta.name}`, md);
+      const node = m.data.status?.nodeRef?.name;
+      if (node) own.byNode.set(node, md);
     }
     return own;
   }
 
-  resolve(ref: MachineRef | null): string | null {
-    if (!ref) return null;
-    return ref.by === 'uid' ? (this.byUid.get(ref.uid) ?? null) : (this.byName.get(`${ref.namespace}/${ref.name}`) ?? null);
+  /** The node's own pointer first, then the Machine's `status.nodeRef`. */
+  resolve(ref: MachineRef | null, nodeName?: string): string | null {
+    const byRef = !ref ? undefined : ref.by === 'uid' ? this.byUid.get(ref.uid) : this.byName.get(`${ref.namespace}/${ref.name}`);
+    return byRef ?? (nodeName === undefined ? undefined : this.byNode.get(nodeName)) ?? null;
   }
 
   get size(): number {
-    return this.byUid.size;
+    return this.byName.size;
   }
 
   equals(other: MachineOwnership): boolean {
-    if (other.byUid.size !== this.byUid.size || other.byName.size !== this.byName.size) return false;
-    for (const [k, v] of this.byUid) if (other.byUid.get(k) !== v) return false;
-    for (const [k, v] of this.byName) if (other.byName.get(k) !== v) return false;
+    const maps = [
+      [this.byUid, other.byUid],
+      [this.byName, other.byName],
+      [this.byNode, other.byNode],
+    ] as const;
+    for (const [mine, theirs] of maps) {
+      if (mine.size !== theirs.size) return false;
+      for (const [k, v] of mine) if (theirs.get(k) !== v) return false;
+    }
     return true;
   }
 }

@@ -21,8 +21,17 @@ interface ClusterRecord {
   connection: ClusterConnection | null;
   inventory: NodeInventory | null;
   connecting: Promise<void> | null;
-  stopOwnership: (() => void) | null;
+  ownership: OwnershipPoller | null;
 }
+
+interface OwnershipPoller {
+  /** Refresh soon (debounced): a node pointed at a Machine the index does not know. */
+  refreshSoon(): void;
+  stop(): void;
+}
+
+/** How long to gather "unknown Machine" hints before re-reading Machines and MachineSets. */
+const OWNERSHIP_DEBOUNCE_MS = 1000;
 
 export interface ClusterRegistryOptions {
   kubeconfigFiles: readonly string[];
@@ -76,7 +85,7 @@ export class ClusterRegistry {
       connection: null,
       inventory: null,
       connecting: null,
-      stopOwnership: null,
+      ownership: null,
     });
   }
 
@@ -142,6 +151,7 @@ export class ClusterRegistry {
       cluster: r.id,
       source: connection.nodeSource(),
       classify: (err, verb) => connection.classify(err, verb, 'nodes'),
+      onUnknownMachine: () => r.ownership?.refreshSoon(),
     });
     r.inventory = inventory;
     inventory.onEvent((payload) => this.opts.emit({ topic: 'nodes', payload }));
@@ -150,7 +160,7 @@ export class ClusterRegistry {
     });
     inventory.start();
     await this.firstOutcome(r, inventory);
-    r.stopOwnership = this.pollOwnership(r, connection, inventory);
+    r.ownership = this.pollOwnership(r, connection, inventory);
   }
 
   /** Resolves when the first list is in; rejects with the error if the inventory goes offline or fails first. */
@@ -172,12 +182,21 @@ export class ClusterRegistry {
     });
   }
 
-  /** Machine → MachineDeployment ownership, refreshed periodically; silently absent without the CRDs. */
-  private pollOwnership(r: ClusterRecord, connection: ClusterConnection, inventory: NodeInventory): () => void {
+  /**
+   * Machine → MachineDeployment ownership: read at connect, then every `ownershipRefreshMs`, and soon after a
+   * node names a Machine the index does not know. Silently absent without the machine-controller CRDs.
+   */
+  private pollOwnership(r: ClusterRecord, connection: ClusterConnection, inventory: NodeInventory): OwnershipPoller {
     let stopped = false;
+    let running = false;
     let timer: NodeJS.Timeout | undefined;
     let reported = false;
+    const schedule = (ms: number) => {
+      clearTimeout(timer);
+      if (!stopped) timer = setTimeout(() => void tick(), ms);
+    };
     const tick = async () => {
+      running = true;
       try {
         inventory.setOwnership(await loadMachineOwnership((path) => connection.getJsonOrNull(path)));
       } catch (err) {
@@ -186,19 +205,29 @@ export class ClusterRegistry {
           this.opts.activity.record('machine-deployments-unreadable', `MachineDeployment ownership unavailable on ${r.id}: ${err.message}`, { cluster: r.id });
         }
       }
-      if (!stopped) timer = setTimeout(tick, this.opts.ownershipRefreshMs ?? 60_000);
+      running = false;
+      schedule(this.opts.ownershipRefreshMs ?? 60_000);
     };
     void tick();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
+    let hinted = 0;
+    return {
+      refreshSoon: () => {
+        // One re-read per debounce window at most, however many new nodes arrive at once.
+        if (running || Date.now() - hinted < OWNERSHIP_DEBOUNCE_MS) return;
+        hinted = Date.now();
+        schedule(OWNERSHIP_DEBOUNCE_MS);
+      },
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
     };
   }
 
   async disconnect(id: string): Promise<ClusterSummary> {
     const r = this.record(id);
-    r.stopOwnership?.();
-    r.stopOwnership = null;
+    r.ownership?.stop();
+    r.ownership = null;
     const inventory = r.inventory;
     r.inventory = null;
     await inventory?.stop();

@@ -53,7 +53,7 @@ export async function readLiveState(pool: SshPool, target: SshTarget): Promise<N
     const status = await run(pool, target, updateEngineClient.status(), (o) => parseUpdateEngineStatus(o.stdout));
     if (!status.ok) errors.push(status.error);
     else {
-      const { currentOperation: op, lastCheckedTime, progress, newVersion, newSize } = status.value;
+      const { currentOp: op, lastCheckedTime, progress, newVersion, newSize } = status.value;
       if (op === 'unknown status') errors.push('update_engine reported an unknown status');
       else updateEngine = { lastCheckedTime, progress, currentOp: op, newVersion, newSize };
     }

@@ -2,7 +2,7 @@
 // changed by the real kubectl.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +104,48 @@ describe('node inventory against the simulated cluster', () => {
     await kubectl('cordon', target);
     await waitFor('a change after the outage', () => upsertsOf(target).find((n) => n.unschedulable), { timeoutMs: 15_000 });
     await kubectl('uncordon', target);
+  });
+
+  it('names the owning MachineDeployment of a node machine-controller created', async () => {
+    const manifest = join(dir, 'md.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: cluster.k8s.io/v1alpha1
+kind: MachineDeployment
+metadata:
+  name: pool-a
+  namespace: kube-system
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      pool: pool-a
+  template:
+    metadata:
+      labels:
+        pool: pool-a
+    spec:
+      providerSpec:
+        value:
+          operatingSystem: flatcar
+          operatingSystemSpec:
+            disableAutoUpdate: true
+`,
+    );
+    await kubectl('apply', '-f', manifest);
+    const node = await waitFor(
+      'a node owned by pool-a',
+      async () => (await service.call('nodes.list', { cluster: clusterId })).find((n) => n.machineDeployment === 'pool-a'),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    // Cross-check with what machine-controller's objects say: the Machine whose nodeRef is this node is pool-a's.
+    const refs = (await kubectl('get', 'machines', '-n', 'kube-system', '-o', 'jsonpath={range .items[*]}{.metadata.labels.machinedeployment}={.status.nodeRef.name}{"\\n"}{end}'))
+      .trim()
+      .split('\n');
+    assert.ok(refs.includes(`pool-a=${node.name}`), refs.join(', '));
+    const others = (await service.call('nodes.list', { cluster: clusterId })).filter((n) => n.name !== node.name);
+    assert.ok(others.every((n) => n.machineDeployment === null));
+    await kubectl('delete', '-f', manifest, '--wait=false');
   });
 
   it('records the connection story in the activity log', async () => {

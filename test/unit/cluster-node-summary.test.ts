@@ -169,6 +169,15 @@ describe('node → MachineDeployment via machine-controller ownership', () => {
     assert.equal(summarizeNode(node, own.resolve(ref)).machineDeployment, 'pool-a');
   });
 
+  it("falls back to the Machine's status.nodeRef when the node carries no pointer", () => {
+    const withRef = MachineOwnership.build(
+      [{ metadata: { name: 'm2', namespace: 'kube-system', uid: 'u2', ownerReferences: [{ kind: 'MachineSet', name: 'pool-a-7d9f' }] }, status: { nodeRef: { name: 'w9' } } }],
+      machineSets,
+    );
+    assert.equal(withRef.resolve(null, 'w9'), 'pool-a');
+    assert.equal(withRef.resolve(null, 'w10'), null);
+  });
+
   it('follows the cluster.k8s.io/machine annotation, and yields null without an owning MD', () => {
     assert.equal(own.resolve(machineRefOf({}, { 'cluster.k8s.io/machine': 'kube-system/pool-a-7d9f-x1' })), 'pool-a');
     assert.equal(own.resolve(machineRefOf({ 'machine-controller/owned-by': 'uid-o' }, {})), null);
