@@ -35,6 +35,12 @@ class FakeSource implements NodeSource {
   /** Failures to throw, in order, from the next watch calls (before opening). */
   watchFailures: unknown[] = [];
 
+  static with(...nodes: NodeObject[]): FakeSource {
+    const src = new FakeSource();
+    for (const n of nodes) src.state.set(n.metadata!.name!, n);
+    return src;
+  }
+
   async list() {
     this.lists++;
     return { items: [...this.state.values()], resourceVersion: String(this.listRv) };
@@ -84,9 +90,7 @@ const refused = Object.assign(new Error('request to https://api failed, reason: 
 
 describe('node inventory event stream', () => {
   it('pushes a snapshot, then an upsert per real change and a delete, never the whole list', async () => {
-    const src = new FakeSource();
-    src.state.set('n1', node('n1', 1));
-    src.state.set('n2', node('n2', 2));
+    const src = FakeSource.with(node('n1', 1), node('n2', 2));
     const { inv, events } = setup(src);
     inv.start();
     await inv.synced();
@@ -117,9 +121,7 @@ describe('node inventory event stream', () => {
   });
 
   it('relists on an in-stream 410 and pushes only the difference', async () => {
-    const src = new FakeSource();
-    src.state.set('n1', node('n1', 1));
-    src.state.set('n2', node('n2', 2));
+    const src = FakeSource.with(node('n1', 1), node('n2', 2));
     const { inv, events } = setup(src);
     inv.start();
     const w = await src.nextWatch();
