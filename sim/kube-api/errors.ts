@@ -22,7 +22,8 @@ export class ApiError extends Error {
 }
 
 export function statusBody(code: number, reason: string, message: string, details?: StatusDetails): Record<string, unknown> {
-  const body: Record<string, unknown> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason };
+  const body: Record<string, unknown> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message };
+  if (reason) body.reason = reason;
   if (details) body.details = details;
   body.code = code;
   return body;

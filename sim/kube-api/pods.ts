@@ -77,7 +77,8 @@ export function evictPod(deps: EvictionDeps, namespace: string, name: string, bo
     .map((o) => o as Pdb)
     .filter((p) => p.spec.selector !== undefined && p.spec.selector !== null && matchesLabelSelector(p.spec.selector, pod.metadata.labels));
   if (pdbs.length > 1) {
-    throw errors.internal('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    // kube-apiserver answers with this Status itself (no reason, no details), not with an InternalError.
+    throw new ApiError(500, '', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   }
   const pdb = pdbs[0];
   if (!pdb) {

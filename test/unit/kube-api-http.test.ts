@@ -87,8 +87,10 @@ describe('simulated kube-apiserver over HTTPS', () => {
       await running('default', 'm1');
       const res = await evict('default', 'm1');
       assert.equal(res.status, 500);
-      assert.equal(res.body.reason, 'InternalError');
-      assert.equal(res.body.message, 'Internal error occurred: This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+      assert.deepEqual(res.body, {
+        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 500,
+        message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      });
       const missing = await evict('default', 'nope');
       assert.equal(missing.status, 404);
       assert.equal(missing.body.message, 'pods "nope" not found');
