@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type NextAuthHandler, type ParsedKey } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type IdentityCallback, type NextAuthHandler, type ParsedKey } from 'ssh2';
 import type { SshPrompter } from './types.ts';
 
 /** OpenSSH's default identity files, tried in this order when ~/.ssh/config names none. */
@@ -29,6 +29,33 @@ export interface AuthPlan {
   username: string;
   agentSocket?: string;          // ssh-agent socket; absent = no agent
   identityFiles: readonly string[];
+  /** IdentitiesOnly: the agent may only offer the identity files' keys (known by their `.pub` files) */
+  identitiesOnly: boolean;
+}
+
+/** An ssh-agent whose offered keys are limited to a set of public keys, as OpenSSH does under IdentitiesOnly. */
+class RestrictedAgent extends ssh2.OpenSSHAgent {
+  readonly #allowed: readonly Buffer[];
+  constructor(socket: string, allowed: readonly Buffer[]) {
+    super(socket);
+    this.#allowed = allowed;
+  }
+  override getIdentities(cb: IdentityCallback<ParsedKey>): void {
+    super.getIdentities((err, keys) => {
+      if (err || !keys) cb(err, keys);
+      else cb(undefined, keys.filter((k) => 'getPublicSSH' in k && this.#allowed.some((a) => a.equals(k.getPublicSSH()))));
+    });
+  }
+}
+
+async function identityPublicKeys(files: readonly string[]): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  for (const file of files) {
+    const text = await readFile(`${file}.pub`, 'utf8').catch(() => undefined);
+    const parsed = text === undefined ? undefined : utils.parseKey(text);
+    if (parsed && !(parsed instanceof Error)) keys.push(firstKey(parsed)!.getPublicSSH());
+  }
+  return keys;
 }
 
 /** What happened during one authentication, for a useful error when every method failed. */
@@ -53,7 +80,14 @@ export function createAuthHandler(plan: AuthPlan, prompter: SshPrompter, unlocke
   const attempts: Array<{ label: string; make: () => Promise<AnyAuthMethod | undefined> }> = [];
   if (plan.agentSocket) {
     const agent = plan.agentSocket;
-    attempts.push({ label: 'ssh-agent', make: async () => ({ type: 'agent', username: plan.username, agent }) });
+    attempts.push({
+      label: 'ssh-agent',
+      make: async () => ({
+        type: 'agent',
+        username: plan.username,
+        agent: plan.identitiesOnly ? new RestrictedAgent(agent, await identityPublicKeys(plan.identityFiles)) : agent,
+      }),
+    });
   }
   for (const path of plan.identityFiles) {
     attempts.push({

@@ -13,6 +13,7 @@ export interface Endpoint {
   user: string;
   identityFiles: readonly string[];
   agentSocket?: string;
+  identitiesOnly: boolean;
   knownHosts: HostKeyPolicy;
 }
 
@@ -69,7 +70,7 @@ export async function connectEndpoint(ep: Endpoint, deps: ConnectDeps, sock?: Du
   };
   const hostKeys = await deps.verifier.session(ep.host, ep.port, ep.knownHosts, prompter);
   const auth = createAuthHandler(
-    { username: ep.user, identityFiles: ep.identityFiles, ...(ep.agentSocket ? { agentSocket: ep.agentSocket } : {}) },
+    { username: ep.user, identityFiles: ep.identityFiles, identitiesOnly: ep.identitiesOnly, ...(ep.agentSocket ? { agentSocket: ep.agentSocket } : {}) },
     prompter,
     deps.unlockedKeys,
   );

@@ -45,7 +45,7 @@ function defaultsFor(d: PlanDefaults) {
 }
 
 function endpointFrom(hc: HostConfig, explicit: { port?: number; user?: string }, d: ReturnType<typeof defaultsFor>): Endpoint {
-  const agent = hc.identitiesOnly || hc.identityAgent === 'none' ? undefined
+  const agent = hc.identityAgent === 'none' ? undefined
     : hc.identityAgent === undefined || hc.identityAgent === 'SSH_AUTH_SOCK' ? d.agentSocket : hc.identityAgent;
   return {
     host: hc.hostName,
@@ -53,6 +53,7 @@ function endpointFrom(hc: HostConfig, explicit: { port?: number; user?: string }
     user: explicit.user ?? hc.user ?? d.user,
     identityFiles: hc.identityFiles.length > 0 ? hc.identityFiles : defaultIdentityFiles(d.home),
     ...(agent ? { agentSocket: agent } : {}),
+    identitiesOnly: hc.identitiesOnly,
     knownHosts: {
       userKnownHostsFiles: hc.userKnownHostsFiles ?? d.knownHosts.userKnownHostsFiles,
       globalKnownHostsFiles: hc.globalKnownHostsFiles ?? d.knownHosts.globalKnownHostsFiles,

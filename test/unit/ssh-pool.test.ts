@@ -5,17 +5,16 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
 import { SshError } from '../../app/ssh/errors.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { updateEngineClient } from '../../app/flatcar/update-engine.ts';
 import { grepVersionId } from '../../app/flatcar/os-release.ts';
-import { scriptedPrompter, startTestPeer, type TestPeer } from './ssh-test-peer.ts';
+import { generateEd25519, scriptedPrompter, startTestPeer, type TestPeer } from './ssh-test-peer.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'flatdeck-ssh-pool-'));
 mkdirSync(join(home, '.ssh'), { mode: 0o700 });
-const clientKey = ssh2.utils.generateKeyPairSync('ed25519');
+const clientKey = generateEd25519();
 writeFileSync(join(home, '.ssh', 'id_ed25519'), clientKey.private, { mode: 0o600 });
 const knownHosts = join(home, '.ssh', 'known_hosts');
 
@@ -160,7 +159,7 @@ describe('host key verification', () => {
 
   it('refuses a changed key and shows both fingerprints, without asking', async () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
-    const old = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const old = generateEd25519().public.split(' ').slice(0, 2).join(' ');
     writeFileSync(knownHosts, `[127.0.0.1]:${peer.port} ${old}\n`, { flag: 'a' });
     const { pool, asked } = poolFor({}, { hostKey: true });
     await assert.rejects(pool.exec(target(peer), grepVersionId()), (e: unknown) => {
