@@ -31,7 +31,7 @@ const upsertsOf = (name: string): NodeSummary[] =>
 
 before(async () => {
   sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.60.1', timeScale: 0.01, workload: false });
-  service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false });
+  service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false, sshConfigPath: sim.sshConfigPath });
   service.subscribe((e) => events.push(e));
 });
 
@@ -67,6 +67,25 @@ describe('node inventory against the simulated cluster', () => {
     }
     const snapshot = events.find((e) => e.topic === 'nodes' && e.payload.type === 'snapshot');
     assert.ok(snapshot, 'a snapshot was pushed on connect');
+  });
+
+  it('reads live state over SSH and pushes it as live events', async () => {
+    const before = events.length;
+    const states = await service.call('nodes.refreshLive', { cluster: clusterId });
+    assert.deepEqual(states.map((s) => s.node).sort(), sim.nodes.map((n) => n.name).sort());
+    for (const machine of sim.machines) {
+      const s = states.find((x) => x.node === machine.name)!;
+      assert.equal(s.versionId, machine.osRelease().versionId, machine.name);
+      assert.equal(s.error, null);
+      const masked = machine.snapshot().units['update-engine.service']?.file === 'masked';
+      assert.equal(s.updateEngineUnit === 'masked', masked);
+      if (!masked) assert.equal(s.updateEngine?.currentOp, machine.snapshot().updateEngine?.currentOperation ?? 'UPDATE_STATUS_IDLE');
+    }
+    const live = events.slice(before).flatMap((e) => (e.topic === 'nodes' && e.payload.type === 'live' ? [e.payload.state.node] : []));
+    assert.deepEqual(live.sort(), sim.nodes.map((n) => n.name).sort());
+    const one = await service.call('nodes.refreshLive', { cluster: clusterId, nodes: [sim.nodes[0]!.name] });
+    assert.equal(one.length, 1);
+    await assert.rejects(service.call('nodes.refreshLive', { cluster: clusterId, nodes: ['no-such-node'] }), /no node named "no-such-node"/);
   });
 
   it('pushes a cordon made with kubectl as an upsert of that node', async () => {
