@@ -215,15 +215,6 @@ export class ClusterConnection {
     });
   }
 
-  /** Checks reachability, TLS, credentials and the right to list nodes in one cheap request. */
-  async probe(): Promise<void> {
-    try {
-      await this.getJson('/api/v1/nodes?limit=1', { timeoutMs: 15_000 });
-    } catch (err) {
-      throw this.classify(err, 'list', 'nodes');
-    }
-  }
-
   /** The node list+watch source the inventory runs on. */
   nodeSource(opts: { pageSize?: number; watchTimeoutSeconds?: number } = {}): NodeSource {
     const pageSize = opts.pageSize ?? 500;

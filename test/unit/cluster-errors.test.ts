@@ -10,7 +10,7 @@ import { ApiError } from '../../app/api/errors.ts';
 import { ClusterConnection } from '../../app/cluster/connection.ts';
 import { classifyKubeError, isTransient, parseForbidden } from '../../app/cluster/errors.ts';
 import { loadKubeconfigs } from '../../app/cluster/kubeconfig.ts';
-import { kubeconfigYaml, makePki, startHttps, statusBody, type FakeApiServer, type Pki } from './cluster-tls-fixture.ts';
+import { kubeconfigYaml, listOneNode, makePki, startHttps, statusBody, type FakeApiServer, type Pki } from './cluster-tls-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-errors-'));
 let pki: Pki;
@@ -37,7 +37,7 @@ function connection(server: string, caPem: string, user: Record<string, unknown>
 
 async function probeError(conn: ClusterConnection): Promise<ApiError> {
   try {
-    await conn.probe();
+    await listOneNode(conn);
   } catch (err) {
     assert.ok(err instanceof ApiError, `expected ApiError, got ${String(err)}`);
     return err;
@@ -74,7 +74,7 @@ after(async () => {
 
 describe('classifying real failures of a cluster connection', () => {
   it('succeeds with good credentials (the fixture is sound)', async () => {
-    await connection(api.url, pki.ca.cert, { token: 'good' }).probe();
+    await listOneNode(connection(api.url, pki.ca.cert, { token: 'good' }));
   });
 
   it('connection refused → cluster-unreachable, transient', async () => {

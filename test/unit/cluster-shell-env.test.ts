@@ -7,7 +7,7 @@ import { ApiError } from '../../app/api/errors.ts';
 import { ClusterConnection } from '../../app/cluster/connection.ts';
 import { loadKubeconfigs } from '../../app/cluster/kubeconfig.ts';
 import { ensureLoginShellPath, loginShellPath, mergePaths } from '../../app/cluster/shell-env.ts';
-import { kubeconfigYaml, makePki, startHttps, type FakeApiServer, type Pki } from './cluster-tls-fixture.ts';
+import { kubeconfigYaml, listOneNode, makePki, startHttps, type FakeApiServer, type Pki } from './cluster-tls-fixture.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-shell-env-'));
 const pluginDir = join(dir, 'opt', 'cloud-sdk', 'bin');
@@ -67,11 +67,11 @@ describe('login-shell PATH for exec credential plugins', () => {
     const savedPath = process.env.PATH;
     process.env.PATH = '/usr/bin:/bin'; // what a desktop app started from a menu gets
     try {
-      const before = await conn().probe().then(() => null, (e: unknown) => e);
+      const before = await listOneNode(conn()).then(() => null, (e: unknown) => e);
       assert.ok(before instanceof ApiError && before.kind === 'credentials-expired' && before.facts.notFound === true, String(before));
       await ensureLoginShellPath({ shell: fakeShell() });
       assert.ok(process.env.PATH?.split(delimiter).includes(pluginDir));
-      await conn().probe();
+      await listOneNode(conn());
     } finally {
       process.env.PATH = savedPath;
     }

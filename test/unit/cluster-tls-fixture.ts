@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
+import type { ClusterConnection } from '../../app/cluster/connection.ts';
 
 export interface Pem {
   cert: string;
@@ -108,4 +109,13 @@ export function kubeconfigYaml(opts: { server: string; caPem: string; user: Reco
     users: [{ name: 'operator', user: opts.user }],
     contexts: [{ name: 'test', context: { cluster: 'test', user: 'operator' } }],
   });
+}
+
+/** The cheapest request that checks reachability, TLS, credentials and the right to list nodes. */
+export async function listOneNode(conn: ClusterConnection): Promise<void> {
+  try {
+    await conn.getJson('/api/v1/nodes?limit=1', { timeoutMs: 15_000 });
+  } catch (err) {
+    throw conn.classify(err, 'list', 'nodes');
+  }
 }
