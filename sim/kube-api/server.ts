@@ -24,6 +24,7 @@ import { bootstrapRbac, RbacAuthorizer } from './rbac.ts';
 import { builtinResources, ResourceRegistry } from './resources.ts';
 import { Rest } from './rest.ts';
 import { Store } from './store.ts';
+import { createServingPki } from './tls.ts';
 
 export type { ApiFaultControl } from './faults.ts';
 export type { ProvisionRequest } from './controllers/machine-deployments.ts';
@@ -66,8 +67,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   const scale = opts.timeScale ?? 1;
   const scaled = (ms: number, min: number) => Math.max(min, Math.round(ms * scale));
   mkdirSync(opts.stateDir, { recursive: true });
-  const { createServingPki } = await import('./tls.ts');
-  const pki = createServingPki([host]);
+  const pki = await createServingPki([host]);
   writeFileSync(join(opts.stateDir, 'kube-api-ca.crt'), pki.caPem);
 
   const store = new Store(opts.historySize ?? 5000);
@@ -109,7 +109,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     disruptionController(rest, defs, faults.isBlocked),
     podGarbageCollector(rest, defs),
     garbageCollector(rest, registry),
-  ], scaled(1000, 20));
+  ], scaled(1000, 200));
 
   faults.onChange = () => manager.schedule();
   const sockets = new Set<Socket>();

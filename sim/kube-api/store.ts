@@ -31,6 +31,8 @@ export class Store {
   private rv = 1;
   private compactedRv = 1;
   private readonly data = new Map<string, Map<string, KubeObject>>();
+  /** sorted keys per resource, rebuilt only after an insert or removal */
+  private readonly order = new Map<string, string[]>();
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<StoreListener>();
   private readonly historySize: number;
@@ -65,7 +67,11 @@ export class Store {
   list(resource: string, namespace?: string): KubeObject[] {
     const b = this.data.get(resource);
     if (!b) return [];
-    const keys = [...b.keys()].sort();
+    let keys = this.order.get(resource);
+    if (!keys) {
+      keys = [...b.keys()].sort();
+      this.order.set(resource, keys);
+    }
     const out: KubeObject[] = [];
     for (const k of keys) {
       const o = b.get(k) as KubeObject;
@@ -78,8 +84,10 @@ export class Store {
     this.rv += 1;
     const stored = deepFreeze({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } });
     const key = objectKey(stored.metadata.namespace, stored.metadata.name);
-    if (type === 'DELETED') this.bucket(resource).delete(key);
-    else this.bucket(resource).set(key, stored);
+    const bucket = this.bucket(resource);
+    if (type === 'DELETED' || !bucket.has(key)) this.order.delete(resource);
+    if (type === 'DELETED') bucket.delete(key);
+    else bucket.set(key, stored);
     const event: StoreEvent = { type, resource, rv: this.rv, object: stored, previous };
     this.history.push(event);
     if (this.history.length > this.historySize) {

@@ -1,12 +1,16 @@
 // A throw-away CA and a serving certificate for the loopback API server, made in-process (no openssl CLI):
 // RSA keys from node:crypto, X.509 encoding and signing with node-forge.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 export interface ServingPki { caPem: string; certPem: string; keyPem: string }
 
-function keyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const generate = promisify(generateKeyPair);
+
+/** RSA keys come from node:crypto on the thread pool (node-forge's pure-JS generation would take seconds). */
+async function keyPair(): Promise<{ privatePem: string; publicPem: string }> {
+  const { privateKey, publicKey } = await generate('rsa', { modulusLength: 2048 });
   return {
     privatePem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -23,8 +27,8 @@ function certificate(subjectCn: string, publicPem: string, days: number): forge.
   return cert;
 }
 
-export function createServingPki(hosts: readonly string[]): ServingPki {
-  const caKeys = keyPair();
+export async function createServingPki(hosts: readonly string[]): Promise<ServingPki> {
+  const [caKeys, servingKeys] = await Promise.all([keyPair(), keyPair()]);
   const caKey = forge.pki.privateKeyFromPem(caKeys.privatePem);
   const ca = certificate('flatdeck-sim-ca', caKeys.publicPem, 3650);
   ca.setIssuer(ca.subject.attributes);
@@ -35,7 +39,6 @@ export function createServingPki(hosts: readonly string[]): ServingPki {
   ]);
   ca.sign(caKey, forge.md.sha256.create());
 
-  const servingKeys = keyPair();
   const serving = certificate('kube-apiserver', servingKeys.publicPem, 365);
   serving.setIssuer(ca.subject.attributes);
   const altNames = [...new Set(['127.0.0.1', 'localhost', 'kubernetes', 'kubernetes.default', ...hosts])].map((h) =>
