@@ -188,6 +188,9 @@ export class NodeInventory {
 
   private async run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
+    // A credential that worked can be rejected once when it rotates (exec plugins hand out short-lived
+    // tokens); one fresh attempt, then the rejection stands.
+    let credentialRetried = false;
     while (!signal.aborted) {
       let verb: 'list' | 'watch' = 'list';
       try {
@@ -199,6 +202,7 @@ export class NodeInventory {
         verb = 'watch';
         const started = Date.now();
         const delivered = await this.watchOnce(signal, () => {
+          credentialRetried = false;
           this.setStatus('connected', null);
         });
         if (!delivered && Date.now() - started < (this.opts.minHealthyWatchMs ?? 1000)) {
@@ -214,6 +218,12 @@ export class NodeInventory {
         }
         const error = this.opts.classify(err, verb);
         if (!isTransient(error)) {
+          const credential = error.kind === 'unauthorized' || error.kind === 'credentials-expired';
+          if (credential && this.listed && !credentialRetried) {
+            credentialRetried = true;
+            await sleep(this.backoffMs(0), signal);
+            continue;
+          }
           this.setStatus('error', error);
           return;
         }

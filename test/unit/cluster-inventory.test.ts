@@ -192,6 +192,23 @@ describe('node inventory event stream', () => {
     await inv.stop();
   });
 
+  it('gives a rejected credential one fresh attempt after it had worked, then stops', async () => {
+    const src = FakeSource.with(node('n1', 1));
+    const { inv, states } = setup(src);
+    const unauthorized = () => Object.assign(new Error('Unauthorized'), { statusCode: 401 });
+    inv.start();
+    const w = await src.nextWatch();
+    w.fail(unauthorized());
+    const w2 = await waitFor('the retried watch', () => (src.active && src.active !== w ? src.active : undefined), { timeoutMs: 5000, intervalMs: 1 });
+    assert.equal(inv.status().state, 'connected', 'the token rotated: the retry worked');
+    assert.ok(!states.includes('error'));
+    src.watchFailures.push(unauthorized()); // rejected again on the retry: it stands
+    w2.fail(unauthorized());
+    await waitFor('error state', () => inv.status().state === 'error', { timeoutMs: 5000, intervalMs: 1 });
+    assert.equal(inv.status().error?.kind, 'unauthorized');
+    await inv.stop();
+  });
+
   it('pushes an upsert for nodes whose MachineDeployment becomes known', async () => {
     const src = new FakeSource();
     src.state.set('n1', node('n1', 1, { labels: { 'machine-controller/owned-by': 'm-uid' } }));

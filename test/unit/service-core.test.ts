@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ApiError, type ApiEvent } from '../../app/api/index.ts';
 import { createService, type MethodModule } from '../../app/service/index.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { makePki, startHttps } from './cluster-tls-fixture.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'flatdeck-service-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -66,29 +68,18 @@ describe('createService: calls', () => {
     }
   });
 
-  it('takes extra method modules through the registration seam and refuses a method provided twice', async () => {
-    const calls: string[] = [];
-    const pipeline: MethodModule = (ctx) => ({
-      'rollout.list': async ({ cluster }) => {
-        calls.push(cluster);
-        ctx.activity.record('test', 'rollout.list was called', { cluster });
-        return [];
-      },
-    });
-    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [pipeline] });
-    assert.deepEqual(await service.call('rollout.list', { cluster: 'c1' }), []);
-    assert.deepEqual(calls, ['c1']);
-    await service.close();
+  it('refuses an extra module that provides a method a built-in module already provides', () => {
     const twice: MethodModule = () => ({ 'clusters.list': async () => [] });
     assert.throws(() => createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [twice] }), /clusters\.list is provided by two/);
   });
 
-  it('refuses a module result that breaks the API contract', async () => {
-    const broken: MethodModule = () => ({ 'rollout.list': async () => [{ runId: 1 }] as never });
-    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false, modules: [broken] });
+  it('refuses a result that breaks the API contract instead of passing it on', async () => {
+    const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false });
     try {
-      const e = await rejection(service.call('rollout.list', { cluster: 'c' }));
-      assert.match(e.message, /outside the API contract/);
+      service.context.activity.record('note', 'an entry with an empty cluster id', { cluster: '' });
+      const e = await rejection(service.call('activity.list', { limit: 5 }));
+      assert.equal(e.kind, 'internal');
+      assert.match(e.message, /activity\.list produced a result outside the API contract/);
     } finally {
       await service.close();
     }
@@ -264,6 +255,62 @@ describe('createService: known hosts', () => {
       assert.equal((await service.call('knownHosts.list', {})).some((e) => e.port === 2222), false);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('createService: several clusters at once', () => {
+  it('keeps one connection per context, each with its own server and credentials', async () => {
+    const pki = makePki();
+    const seen: string[] = [];
+    const serve = (cluster: string, token: string) =>
+      startHttps(pki.server, (req, res) => {
+        if (req.headers.authorization !== `Bearer ${token}`) {
+          res.writeHead(401).end();
+          return;
+        }
+        seen.push(`${cluster} ${req.url?.includes('watch=1') ? 'watch' : 'list'}`);
+        if (req.url?.includes('watch=1')) {
+          res.writeHead(200, { 'content-type': 'application/json' }); // an open watch with nothing to say
+          return;
+        }
+        const node = { metadata: { name: `${cluster}-node`, resourceVersion: '5' }, status: { nodeInfo: { osImage: 'Flatcar Container Linux by Kinvolk 4757.2.0' } } };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'NodeList', items: [node], metadata: { resourceVersion: '5' } }));
+      });
+    const [east, west] = await Promise.all([serve('east', 'east-token'), serve('west', 'west-token')]);
+    const file = join(root, `two-clusters-${n++}.yaml`);
+    const ca = Buffer.from(pki.ca.cert).toString('base64');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        clusters: [
+          { name: 'east', cluster: { server: east.url, 'certificate-authority-data': ca } },
+          { name: 'west', cluster: { server: west.url, 'certificate-authority-data': ca } },
+        ],
+        users: [{ name: 'admin', user: { token: 'east-token' } }, { name: 'admin-west', user: { token: 'west-token' } }],
+        contexts: [
+          { name: 'east', context: { cluster: 'east', user: 'admin' } },
+          { name: 'west', context: { cluster: 'west', user: 'admin-west' } },
+        ],
+      }),
+    );
+    const service = createService({ kubeconfigPaths: [file], dataDir: freshDir(), loginShellPath: false });
+    try {
+      await Promise.all([service.call('clusters.connect', { cluster: 'east' }), service.call('clusters.connect', { cluster: 'west' })]);
+      assert.deepEqual((await service.call('nodes.list', { cluster: 'east' })).map((x) => x.name), ['east-node']);
+      assert.deepEqual((await service.call('nodes.list', { cluster: 'west' })).map((x) => x.name), ['west-node']);
+      assert.deepEqual(
+        (await service.call('clusters.list', {})).map((c) => [c.id, c.state, c.nodeCount]),
+        [
+          ['east', 'connected', 1],
+          ['west', 'connected', 1],
+        ],
+      );
+      await waitFor('both watches open', () => seen.includes('east watch') && seen.includes('west watch'));
+    } finally {
+      await service.close();
+      await east.stop();
+      await west.stop();
     }
   });
 });
