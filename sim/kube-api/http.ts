@@ -11,6 +11,7 @@ import { decodeProtobuf, protobufType } from './protobuf.ts';
 import type { Attributes, RbacAuthorizer } from './rbac.ts';
 import type { ResourceDef, ResourceRegistry } from './resources.ts';
 import { apiVersionOf, decodeBody, type DeleteOptions, type Rest } from './rest.ts';
+import { serveScale } from './scale.ts';
 import { parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { toTable, wantsTable, type IncludeObject } from './table.ts';
 import type { KubeObject } from './types.ts';
@@ -294,6 +295,7 @@ export class ApiHttpHandler {
     if (subresource !== undefined && !def.subresources.some((s) => s.name === subresource)) throw errors.notFoundPath();
     const subVerbs = subresource ? def.subresources.find((s) => s.name === subresource)?.verbs ?? [] : def.verbs;
     if (!subVerbs.includes(verb)) throw errors.methodNotAllowed({ group: def.group, resource: def.resource });
+    if (subresource === 'scale') return send(res, 200, serveScale(rest, def, verb, namespace, name as string, contentType, body, write));
     const include = (query.get('includeObject') ?? 'Metadata') as IncludeObject;
     const tableType = 'application/json;as=Table;v=v1;g=meta.k8s.io';
     switch (verb) {

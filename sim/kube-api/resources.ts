@@ -65,6 +65,7 @@ function builtin(s: BuiltinSpec): ResourceDef {
 }
 
 const noDeleteCollection = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+const scale: SubresourceDef[] = [{ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: statusVerbs }];
 
 export const builtinResources: readonly ResourceDef[] = [
   builtin({ gv: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], status: true, verbs: noDeleteCollection }),
@@ -82,10 +83,10 @@ export const builtinResources: readonly ResourceDef[] = [
   builtin({ gv: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] }),
   builtin({ gv: 'v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] }),
   builtin({ gv: 'v1', resource: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'], status: true }),
-  builtin({ gv: 'apps/v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], status: true, generation: true }),
-  builtin({ gv: 'apps/v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], status: true, generation: true }),
+  builtin({ gv: 'apps/v1', resource: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], status: true, generation: true, extraSub: scale }),
+  builtin({ gv: 'apps/v1', resource: 'replicasets', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], status: true, generation: true, extraSub: scale }),
   builtin({ gv: 'apps/v1', resource: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], status: true, generation: true }),
-  builtin({ gv: 'apps/v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'], status: true, generation: true }),
+  builtin({ gv: 'apps/v1', resource: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'], status: true, generation: true, extraSub: scale }),
   builtin({ gv: 'policy/v1', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], status: true, generation: true }),
   builtin({ gv: 'coordination.k8s.io/v1', resource: 'leases', kind: 'Lease', namespaced: true }),
   builtin({ gv: 'events.k8s.io/v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'] }),

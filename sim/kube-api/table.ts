@@ -106,6 +106,38 @@ const printers: Record<string, Printer> = {
         s.updatedNumberScheduled ?? 0, s.numberAvailable ?? 0, none(sel), age(d)];
     },
   },
+  ReplicaSet: {
+    columns: [nameColumn, col('Desired', 'Number of desired pods.', 0, 'integer'), col('Current', 'Number of actual replicas.', 0, 'integer'),
+      col('Ready', 'Number of ready replicas.', 0, 'integer'), ageColumn],
+    cells: (o) => {
+      const r = o as Workload;
+      const s = (r.status ?? {}) as Record<string, number | undefined>;
+      return [r.metadata.name, r.spec.replicas ?? 0, s.replicas ?? 0, s.readyReplicas ?? 0, age(r)];
+    },
+  },
+  StatefulSet: {
+    columns: [nameColumn, col('Ready', 'Number of the pod with ready state'), ageColumn],
+    cells: (o) => {
+      const r = o as Workload;
+      return [r.metadata.name, `${Number((r.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0)}/${r.spec.replicas ?? 0}`, age(r)];
+    },
+  },
+  Lease: {
+    columns: [nameColumn, col('Holder', 'The holder of the lease'), ageColumn],
+    cells: (o) => [o.metadata.name, String((o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? ''), age(o)],
+  },
+  ServiceAccount: {
+    columns: [nameColumn, col('Secrets', 'Secrets is the list of secrets allowed to be used by pods running using this ServiceAccount', 0, 'integer'), ageColumn],
+    cells: (o) => [o.metadata.name, ((o.secrets as unknown[] | undefined) ?? []).length, age(o)],
+  },
+  ConfigMap: {
+    columns: [nameColumn, col('Data', 'Data contains the configuration data', 0, 'integer'), ageColumn],
+    cells: (o) => [o.metadata.name, Object.keys((o.data as object | undefined) ?? {}).length + Object.keys((o.binaryData as object | undefined) ?? {}).length, age(o)],
+  },
+  Secret: {
+    columns: [nameColumn, col('Type', 'The type of the secret'), col('Data', 'Data contains the secret data', 0, 'integer'), ageColumn],
+    cells: (o) => [o.metadata.name, String(o.type ?? 'Opaque'), Object.keys((o.data as object | undefined) ?? {}).length, age(o)],
+  },
   PodDisruptionBudget: {
     columns: [nameColumn, col('Min Available', 'The minimum number of pods that must be available.'), col('Max Unavailable', 'The maximum number of pods that may be unavailable.'),
       col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time.', 0, 'integer'), ageColumn],
