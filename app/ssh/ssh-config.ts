@@ -50,20 +50,31 @@ export class SshConfigFile {
     this.#home = home;
   }
 
-  static parse(text: string, opts: LoadOptions = {}): SshConfigFile {
-    return new SshConfigFile(neutralise(SSHConfig.parse(text)), opts.home ?? homedir());
+  static parse(text: string, opts: LoadOptions = {}, source = 'ssh config'): SshConfigFile {
+    let parsed: SSHConfig;
+    try {
+      parsed = SSHConfig.parse(text);
+    } catch (e) {
+      throw new SshError('unsupported-config', `${source}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return new SshConfigFile(neutralise(parsed), opts.home ?? homedir());
   }
 
   /** A missing file is an empty config. */
   static async load(path: string, opts: LoadOptions = {}): Promise<SshConfigFile> {
     const home = opts.home ?? homedir();
     const text = await expandIncludes(path, join(home, '.ssh'), home, 0);
-    return new SshConfigFile(neutralise(SSHConfig.parse(text)), home);
+    return SshConfigFile.parse(text, { home }, path);
   }
 
   resolve(host: string): HostConfig {
     const original = host.toLowerCase();
-    const c = this.#config.compute(original, { ignoreCase: true, matchExec: false });
+    let c: Record<string, string | string[]>;
+    try {
+      c = this.#config.compute(original, { ignoreCase: true, matchExec: false });
+    } catch (e) {
+      throw new SshError('unsupported-config', `ssh config for ${host}: ${e instanceof Error ? e.message : String(e)}`, { host });
+    }
     const str = (key: string): string | undefined => {
       const v = c[key];
       return Array.isArray(v) ? v[0] : v;

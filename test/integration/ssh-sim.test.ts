@@ -290,6 +290,30 @@ describe('ProxyJump through a bastion', () => {
     await pool.close();
   });
 
+  it('chains two jump hosts and shares them between nodes', async () => {
+    const inner = await startTestPeer({ host: '127.10.40.202', authorizedKeys: [readFileSync(`${sim.identityPath}.pub`, 'utf8')], forwarding: true });
+    try {
+      const outerBefore = { connections: bastion.connections, forwards: bastion.forwards.length };
+      const hop = (name: string, peer: TestPeer) => [`Host ${name}`, `  HostName ${peer.host}`, `  Port ${peer.port}`,
+        `  IdentityFile ${sim.identityPath}`, `  UserKnownHostsFile ${join(work, 'chain_known_hosts')}`];
+      const config = SshConfigFile.parse([
+        ...hop('outer', bastion), ...hop('inner', inner),
+        `Host ${node(2).address} ${node(3).address}`, '  ProxyJump outer,inner',
+        readFileSync(sim.sshConfigPath, 'utf8'),
+      ].join('\n'));
+      const { pool, asked } = simPool({ sshConfig: config }, { hostKey: true });
+      for (const i of [2, 3]) assert.equal(parseOsRelease((await pool.exec(targetOf(i), grepVersionId())).stdout).versionId, node(i).version);
+      assert.deepEqual(asked.hostKeys.map((q) => q.host), [bastion.host, inner.host]); // each hop verified once
+      assert.deepEqual(bastion.forwards.slice(outerBefore.forwards), [{ host: inner.host, port: inner.port }]);
+      assert.deepEqual(inner.forwards, [2, 3].map((i) => ({ host: node(i).address, port: node(i).port })));
+      assert.equal(bastion.connections - outerBefore.connections, 1);
+      assert.equal(inner.connections, 1);
+      await pool.close();
+    } finally {
+      await inner.stop();
+    }
+  });
+
   it('refuses to continue when the jump host key is rejected', async () => {
     const config = SshConfigFile.parse([
       'Host jump', `  HostName ${bastion.host}`, `  Port ${bastion.port}`, `  IdentityFile ${sim.identityPath}`,

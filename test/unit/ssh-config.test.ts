@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { parseProxyJump, SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { planConnection } from '../../app/ssh/plan.ts';
 import { SshError } from '../../app/ssh/errors.ts';
@@ -122,5 +123,25 @@ describe('~/.ssh/config safety and extras', () => {
     assert.equal(none.node.user, 'core');
     assert.equal(none.node.identityFiles[0], '/home/op/.ssh/id_rsa');
     assert.throws(() => planConnection({ nodeName: 'p', host: 'pc' }, defaults), (e: unknown) => e instanceof SshError && e.kind === 'unsupported-config');
+  });
+});
+
+describe('~/.ssh/config fuzz', () => {
+  it('any text either resolves or fails with an SshError, and never runs anything', () => {
+    const marker = join(dir, 'fuzz-pwned');
+    const line = fc.oneof(
+      fc.constantFrom('Host *', 'Host a !b', 'Match all', 'Match exec "touch ' + marker + '"', 'Match host', 'Match final',
+        'HostName %h.x', 'Port 22', 'Port abc', 'User u', 'ProxyJump a,b:2', 'ProxyJump @@', 'IdentityFile ~/k',
+        'Include /nonexistent/*', 'CanonicalizeHostname yes', 'CanonicalDomains example.org', '"', '=', ''),
+      fc.string(),
+    );
+    fc.assert(fc.property(fc.array(line, { maxLength: 12 }), fc.constantFrom('a', 'b', 'x.y', 'c'), (lines, host) => {
+      try {
+        SshConfigFile.parse(lines.join('\n')).resolve(host);
+      } catch (e) {
+        assert.ok(e instanceof SshError, String(e));
+      }
+    }), { numRuns: 1500 });
+    assert.equal(existsSync(marker), false);
   });
 });

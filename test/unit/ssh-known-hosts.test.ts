@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { appendKnownHost, KnownHosts, removeKnownHost } from '../../app/ssh/known-hosts.ts';
 import { sha256Fingerprint } from '../../app/ssh/fingerprint.ts';
 
@@ -99,5 +100,18 @@ describe('known_hosts', () => {
     writeFileSync(f, `h9 ${ed.line}`);
     const kh = await KnownHosts.load([join(dir, 'missing'), f]);
     assert.equal(kh.check('h9', 22, ed.blob).status, 'known');
+  });
+});
+
+describe('known_hosts fuzz', () => {
+  it('any file content parses without throwing and never matches a key it does not contain', () => {
+    const token = fc.oneof(fc.constantFrom('@revoked', '@cert-authority', '*', '!h1', 'h1', '[h1]:22', '|1|abc|def', 'ssh-ed25519',
+      ed.line.split(' ')[1]!, ecdsa.line, '#', ','), fc.string());
+    const text = fc.array(fc.array(token, { maxLength: 5 }).map((t) => t.join(' ')), { maxLength: 10 }).map((l) => l.join('\n'));
+    fc.assert(fc.property(text, (content) => {
+      const kh = KnownHosts.fromText(content);
+      const check = kh.check('h1', 22, other.blob);
+      assert.notEqual(check.status, 'known'); // `other` never appears in the generated text
+    }), { numRuns: 2000 });
   });
 });

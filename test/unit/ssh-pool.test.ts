@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
@@ -241,6 +241,20 @@ describe('authentication and reachability', () => {
       rejectsWith('unreachable')(e) && /connection refused/.test((e as Error).message));
     await pool.close();
     await peer.stop();
+  });
+
+  it('gives up on a server that accepts TCP but never speaks SSH', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const { pool } = poolFor({ connectTimeoutMs: 200 });
+    const started = Date.now();
+    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port: (silent.address() as { port: number }).port }, grepVersionId()),
+      (e: unknown) => rejectsWith('unreachable')(e) && /did not complete the SSH handshake within 0.2 s/.test((e as Error).message));
+    assert.ok(Date.now() - started < 2000);
+    await pool.close();
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => silent.close(() => r()));
   });
 
   it('keeps at most maxConnections open, closing the least recently used idle one', async () => {
