@@ -298,6 +298,8 @@ export class Rest {
       throw errors.invalid(def.kind, def.group, m.name, [{ reason: 'FieldValueForbidden', message: 'Forbidden: no new finalizers can be added if the object is being deleted', field: 'metadata.finalizers' }]);
     }
     this.validate(def, next);
+    const immutability = subresource ? [] : this.strategy(def).validateUpdate?.(next, current) ?? [];
+    if (immutability.length) throw errors.invalid(def.kind, def.group, m.name, immutability);
     if (deepEqual(withoutVolatile(next), withoutVolatile(current))) return current;
     m.managedFields = managed ?? recordUpdate(current, next, def.smp ?? {}, opts.fieldManager || controllerManager, apiVersionOf(def), subresource);
     if (opts.dryRun) return next;

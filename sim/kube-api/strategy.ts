@@ -11,6 +11,8 @@ export interface Strategy {
   /** status the object starts with on create (undefined: keep what the client sent) */
   initialStatus?(obj: KubeObject): unknown;
   validate?(obj: KubeObject): StatusCause[];
+  /** rules about what an update may change (immutable fields) */
+  validateUpdate?(next: KubeObject, previous: KubeObject): StatusCause[];
   /** problems that make the body undecodable for the Go types (answered 400 like a decode error) */
   decodeProblem?(obj: KubeObject): string | undefined;
 }
@@ -124,6 +126,27 @@ export const strategies: Record<string, Strategy> = {
     },
     initialStatus: () => ({ phase: 'Pending', qosClass: 'BestEffort' }),
     validate: (o) => containersRequired(o.spec as PodSpec | undefined, 'spec'),
+    validateUpdate: (next, previous) => {
+      // Only images, activeDeadlineSeconds, added tolerations and terminationGracePeriodSeconds may change.
+      const mutable = (spec: unknown) => {
+        const s = { ...rec(spec) } as PodSpec & Rec;
+        const images = (list: unknown) => (Array.isArray(list) ? list.map((c) => ({ ...rec(c), image: undefined })) : list);
+        return { ...s, containers: images(s.containers), initContainers: images(s.initContainers), activeDeadlineSeconds: undefined, tolerations: undefined, terminationGracePeriodSeconds: undefined };
+      };
+      const before = (rec(previous.spec).tolerations ?? []) as unknown[];
+      const after = (rec(next.spec).tolerations ?? []) as unknown[];
+      const tolerationsKept = before.every((t, i) => JSON.stringify(t) === JSON.stringify(after[i]));
+      if (JSON.stringify(mutable(next.spec)) === JSON.stringify(mutable(previous.spec)) && tolerationsKept) return [];
+      return [{
+        reason: 'FieldValueForbidden', field: 'spec',
+        message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+      }];
+    },
+  },
+  Secret: {
+    defaults: (o) => {
+      if (o.type === undefined) o.type = 'Opaque';
+    },
   },
   Deployment: workloadStrategy((s) => {
     setDefault(s, 'replicas', 1);
