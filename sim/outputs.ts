@@ -12,15 +12,28 @@ export interface KeyPair {
   public: string;
 }
 
+const ED25519_PUBLIC_BLOB_BYTES = 4 + 'ssh-ed25519'.length + 4 + 32;
+
+function isUsableKeyPair(pair: KeyPair): boolean {
+  const privateKey = ssh2.utils.parseKey(pair.private);
+  const publicKey = ssh2.utils.parseKey(pair.public);
+  return !(privateKey instanceof Error) && !(publicKey instanceof Error) && publicKey.getPublicSSH().length === ED25519_PUBLIC_BLOB_BYTES;
+}
+
 export function generateKeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return { private: pair.private, public: pair.public.trim() };
+  // ssh2 drops a leading zero byte of about 1 in 400 ed25519 keys, leaving a key nothing can parse.
+  for (;;) {
+    const generated = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    const pair = { private: generated.private, public: generated.public.trim() };
+    if (isUsableKeyPair(pair)) return pair;
+  }
 }
 
 /** Reuses the key pair at `path` (+ `.pub`) if present, so a restarted simulator keeps its identities. */
 export function loadOrCreateKeyPair(path: string, comment: string): KeyPair {
   if (existsSync(path) && existsSync(`${path}.pub`)) {
-    return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8').trim() };
+    const existing = { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8').trim() };
+    if (isUsableKeyPair(existing)) return existing;
   }
   const pair = generateKeyPair(comment);
   mkdirSync(dirname(path), { recursive: true });

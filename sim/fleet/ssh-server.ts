@@ -86,6 +86,8 @@ export class NodeSshServer {
       (client as unknown as { _sock?: Socket })._sock?.destroy();
       return;
     }
+    // Small request/response exchanges would otherwise wait on Nagle's algorithm and delayed ACKs.
+    (client as Connection & { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     this.connections.add(client);
     client.on('close', () => this.connections.delete(client));
     client.on('error', () => this.connections.delete(client));

@@ -2,10 +2,12 @@
 // loopback addresses, a release server that offers newer versions only.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import ssh2 from 'ssh2';
 import { composeFleet, nodeAddress } from '../../sim/fleet/composition.ts';
 import { prettyNameOf, renderOsRelease } from '../../sim/fleet/os-release.ts';
 import { DEFAULT_RELEASES, ReleaseServer } from '../../sim/fleet/release-server.ts';
 import { channelOf, compareVersions, usesQuotedOsRelease } from '../../sim/fleet/versions.ts';
+import { generateKeyPair } from '../../sim/outputs.ts';
 
 function parseOsRelease(text: string): Record<string, string> {
   return Object.fromEntries(
@@ -94,5 +96,16 @@ describe('release server', () => {
     releases.publish('stable', { version: '4852.2.0', size: 470_000_000 });
     assert.ok(compareVersions(releases.offer('stable', DEFAULT_RELEASES.stable.version)?.version ?? '0.0.0', DEFAULT_RELEASES.stable.version) > 0);
     assert.throws(() => releases.publish('stable', { version: 'latest', size: 1 }));
+  });
+});
+
+describe('generated keys', () => {
+  it('are always complete ed25519 key pairs (ssh2 truncates some, they are regenerated)', () => {
+    for (let i = 0; i < 1500; i++) {
+      const pair = generateKeyPair(`k${i}`);
+      const parsed = ssh2.utils.parseKey(pair.private);
+      assert.ok(!(parsed instanceof Error), `key ${i}: ${parsed instanceof Error ? parsed.message : ''}`);
+      assert.match(pair.public, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} k\d+$/);
+    }
   });
 });
