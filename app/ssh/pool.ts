@@ -50,7 +50,8 @@ export class SshPool {
   readonly #deps: ConnectDeps;
   readonly #jumps: JumpHosts;
   readonly #unlockedKeys = new UnlockedKeys();
-  readonly #connections = new Map<string, Promise<Connection>>();
+  /** Per node: the dial in progress, and once it succeeded, the connection itself. */
+  readonly #connections = new Map<string, { pending: Promise<Connection>; conn?: Connection }>();
   readonly #slotWaiters: Array<() => void> = [];
   #connectsMade = 0;
   #closed = false;
@@ -90,16 +91,16 @@ export class SshPool {
   /** Forgets a node's connection (it is closed), e.g. after its reboot was requested. */
   drop(target: SshTarget): void {
     const key = this.#keyFor(target);
-    const pending = this.#connections.get(key);
+    const entry = this.#connections.get(key);
     this.#connections.delete(key);
-    void pending?.then((c) => this.#retire(c), () => undefined);
+    void entry?.pending.then((c) => this.#retire(c), () => undefined);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     const all = [...this.#connections.values()];
     this.#connections.clear();
-    await Promise.all(all.map((p) => p.then((c) => this.#retire(c), () => undefined)));
+    await Promise.all(all.map((e) => e.pending.then((c) => this.#retire(c), () => undefined)));
     this.#jumps.closeAll();
     this.#unlockedKeys.clear();
   }
@@ -181,24 +182,25 @@ export class SshPool {
     });
   }
 
-  #keyFor(target: SshTarget): string {
-    const plan = planConnection(target, this.#plan);
+  #keyFor(target: SshTarget, plan = planConnection(target, this.#plan)): string {
     return [target.nodeName, ...plan.jumps.map(endpointKey), endpointKey(plan.node)].join(' > ');
   }
 
   #connection(target: SshTarget): Promise<Connection> {
     if (this.#closed) return Promise.reject(new SshError('disconnected', 'The SSH pool is closed', { node: target.nodeName }));
     const plan = planConnection(target, this.#plan);
-    const key = this.#keyFor(target);
+    const key = this.#keyFor(target, plan);
     const existing = this.#connections.get(key);
-    if (existing) return existing;
-    const pending = this.#dial(key, plan, target.nodeName);
-    this.#connections.set(key, pending);
-    pending.catch(() => {
-      if (this.#connections.get(key) === pending) this.#connections.delete(key);
+    if (existing) return existing.pending;
+    const entry: { pending: Promise<Connection>; conn?: Connection } = { pending: this.#dial(key, plan, target.nodeName) };
+    this.#connections.set(key, entry);
+    entry.pending.then((conn) => {
+      entry.conn = conn;
+    }, () => {
+      if (this.#connections.get(key) === entry) this.#connections.delete(key);
       this.#wakeSlotWaiter();
     });
-    return pending;
+    return entry.pending;
   }
 
   async #dial(key: string, plan: ConnectionPlan, nodeName: string): Promise<Connection> {
@@ -222,12 +224,13 @@ export class SshPool {
     return conn;
   }
 
-  /** Waits until opening one more connection stays within the cap, closing an idle one if there is one. */
+  /** Waits until one more connection stays within the cap, closing the least recently used idle one if needed. */
   async #makeRoom(key: string): Promise<void> {
     for (;;) {
-      const others = await this.#settledConnections(key);
+      const others = [...this.#connections].filter(([k]) => k !== key).map(([, e]) => e);
       if (others.length < this.#opts.maxConnections) return;
-      const idle = others.filter((c) => c.channels === 0 && c.waiting.length === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      const idle = others.flatMap((e) => (e.conn && e.conn.channels === 0 && e.conn.waiting.length === 0 ? [e.conn] : []))
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
       if (idle) {
         this.#forget(idle);
         continue;
@@ -236,18 +239,9 @@ export class SshPool {
     }
   }
 
-  async #settledConnections(exceptKey: string): Promise<Connection[]> {
-    const entries = [...this.#connections.entries()].filter(([k]) => k !== exceptKey);
-    const settled = await Promise.allSettled(entries.map(([, p]) => p));
-    return settled.flatMap((s) => (s.status === 'fulfilled' && !s.value.closed ? [s.value] : []));
-  }
-
+  /** Takes a dead or unwanted connection out of the pool and closes it. */
   #forget(conn: Connection): void {
-    if (this.#connections.has(conn.key)) {
-      void this.#connections.get(conn.key)!.then((c) => {
-        if (c === conn) this.#connections.delete(conn.key);
-      }, () => undefined);
-    }
+    if (this.#connections.get(conn.key)?.conn === conn) this.#connections.delete(conn.key);
     this.#retire(conn);
   }
 
