@@ -1,7 +1,8 @@
 // Starts and stops the real control plane (test/cluster/up, test/cluster/down) for a test file.
 // Tests skip with a clear reason when the binaries are not built, except in CI (CI=true), where they fail.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLUSTER_SCRIPTS_DIR, clusterBinary, missingClusterBinaries } from './cluster-binaries.ts';
@@ -13,6 +14,11 @@ export interface RealCluster {
   dir: string;
   /** Seconds `test/cluster/up` took. */
   upSeconds: number;
+  /**
+   * Kills kube-apiserver and starts it with the same flags, as after a crash: its watch cache is rebuilt from
+   * the current state, so watches from older resourceVersions get 410 Expired.
+   */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,6 +78,7 @@ export async function startRealCluster(opts: { kwokNodes?: number } = {}): Promi
     kubectlPath: clusterBinary('kubectl'),
     dir,
     upSeconds,
+    restartApiServer: () => restartApiServer(join(dir, 'kwok', 'clusters', 'flatdeck')),
     stop() {
       stopped ??= (async () => {
         const down = await run('down', ['--dir', dir]);
@@ -82,4 +89,53 @@ export async function startRealCluster(opts: { kwokNodes?: number } = {}): Promi
       return stopped;
     },
   };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Running (a zombie counts as gone: kwokctl's detached processes may be reparented to an init that never reaps). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`kube-apiserver restart: timed out waiting until ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Stops the kwokctl-started kube-apiserver and starts it again, detached, with the same command line. */
+async function restartApiServer(clusterDir: string): Promise<void> {
+  const pidFile = join(clusterDir, 'pids', 'kube-apiserver.pid');
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const port = Number(argv.find((a) => a.startsWith('--secure-port='))?.split('=')[1]);
+  const [binary, ...args] = argv;
+  if (!binary || !port) throw new Error(`kube-apiserver restart: unexpected command line of pid ${pid}`);
+  // SIGKILL, as a crash would: a graceful kube-apiserver shutdown takes tens of seconds.
+  process.kill(pid, 'SIGKILL');
+  await until('the old process exited', () => !alive(pid), 60_000);
+  await until('its port is free', async () => !(await portOpen(port)), 60_000);
+  const log = openSync(join(clusterDir, 'logs', 'kube-apiserver.log'), 'a');
+  const child = spawn(binary, args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  child.unref();
+  writeFileSync(pidFile, String(child.pid));
+  await until('it listens again', () => portOpen(port), 60_000);
 }

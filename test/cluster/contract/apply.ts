@@ -49,12 +49,14 @@ export const applyCases: ContractCase[] = [
         const conflict = await apply(t, edited, 'someone-else');
         assert.equal(conflict.status, 409);
         assert.equal(conflict.body.reason, 'Conflict');
-        assert.match(conflict.body.message, /^Apply failed with 1 conflict: conflict with "flatdeck"/);
-        assert.match(conflict.body.message, new RegExp(`\\.spec\\.template\\.spec\\.containers\\[name="${container.name}"\\]\\.image`));
-        assert.deepEqual(
-          conflict.body.details?.causes?.map((c) => c.type),
-          ['FieldManagerConflict'],
-        );
+        // Besides the image, atomic structs that the server defaulted (env valueFrom.fieldRef gains apiVersion) also
+        // differ from what a second manager applies, so the count depends on the manifest: at least the image.
+        assert.match(conflict.body.message, /^Apply failed with \d+ conflicts?: conflicts? with "flatdeck"/);
+        const imageField = `.spec.template.spec.containers[name="${container.name}"].image`;
+        assert.ok(conflict.body.message.includes(imageField), conflict.body.message);
+        const causes = conflict.body.details?.causes ?? [];
+        assert.ok(causes.length >= 1 && causes.every((c) => c.reason === 'FieldManagerConflict'), JSON.stringify(causes));
+        assert.ok(causes.some((c) => c.field === imageField), JSON.stringify(causes));
         const forced = await apply(t, edited, 'someone-else', true);
         assert.equal(forced.status, 200);
         assert.equal(forced.body.spec?.template?.spec?.containers?.[0]?.image, container.image);

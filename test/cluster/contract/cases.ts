@@ -9,8 +9,8 @@ import { nodeCases } from './nodes.ts';
 import { podCases } from './pods.ts';
 import { rbacCases } from './rbac.ts';
 
+// Node cases run last: the watch-expiry case waits for the API server to compact its history.
 export const contractCases: readonly ContractCase[] = [
-  ...nodeCases,
   ...cordonCases,
   ...leaseCases,
   ...rbacCases,
@@ -18,4 +18,5 @@ export const contractCases: readonly ContractCase[] = [
   ...applyCases,
   ...podCases,
   ...evictionCases,
+  ...nodeCases,
 ];

@@ -27,7 +27,7 @@ export interface StatusBody {
   message: string;
   reason: string;
   code: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason?: string; message?: string; field?: string; type?: string }>; retryAfterSeconds?: number };
+  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason?: string; message?: string; field?: string }>; retryAfterSeconds?: number };
 }
 
 export async function freshNamespace(t: ContractTarget, prefix: string): Promise<string> {

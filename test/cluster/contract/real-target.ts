@@ -1,6 +1,7 @@
 // The real control plane as a contract target, with the kubelet role running two scripted Flatcar nodes.
 import { startRealEnvironment } from '../../support/real-environment.ts';
 import { ScriptedNode } from '../../support/scripted-node.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import type { ContractTarget } from './target.ts';
 
 const TIME_SCALE = 0.05;
@@ -15,6 +16,10 @@ export async function startRealTarget(): Promise<ContractTarget> {
     nodes,
     timeScale: TIME_SCALE,
     userKubeconfig: (user, groups) => env.userKubeconfig(user, groups),
+    async expireWatchHistory() {
+      await env.cluster.restartApiServer();
+      await waitFor('kube-apiserver ready after the restart', async () => (await env.admin.raw('GET', '/readyz')).status === 200, { timeoutMs: 60_000 });
+    },
     stop: () => env.stop(),
   };
 }

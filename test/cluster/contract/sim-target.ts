@@ -5,15 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeApiServer } from '../../../sim/kube-api/server.ts';
 import { startKubeletRole } from '../../../sim/kubelet/index.ts';
-import { KubeRestClient } from '../../../sim/kubelet/rest-client.ts';
+import { ContentType, KubeRestClient } from '../../../sim/kubelet/rest-client.ts';
 import { ScriptedNode } from '../../support/scripted-node.ts';
 import type { ContractTarget } from './target.ts';
 
 const TIME_SCALE = 0.05;
+// A short watch history, so that expiring it takes a few hundred writes.
+const HISTORY_SIZE = 300;
 
 export async function startSimTarget(): Promise<ContractTarget> {
   const stateDir = mkdtempSync(join(tmpdir(), 'flatdeck-contract-sim-'));
-  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale: TIME_SCALE });
+  const server = await startKubeApiServer({ host: '127.0.0.1', port: 0, stateDir, timeScale: TIME_SCALE, historySize: HISTORY_SIZE });
   try {
     const kubeconfigPath = join(stateDir, 'admin.kubeconfig');
     writeFileSync(kubeconfigPath, server.adminKubeconfig(), { mode: 0o600 });
@@ -30,6 +32,12 @@ export async function startSimTarget(): Promise<ContractTarget> {
         const path = join(stateDir, `${user}.kubeconfig`);
         writeFileSync(path, server.userKubeconfig(user, [...groups]), { mode: 0o600 });
         return path;
+      },
+      async expireWatchHistory() {
+        const path = `/api/v1/nodes/${nodes[0]?.name}`;
+        for (let i = 0; i <= HISTORY_SIZE; i++) {
+          await admin.call('PATCH', path, { metadata: { annotations: { 'contract.flatdeck.dev/churn': String(i) } } }, ContentType.merge);
+        }
       },
       async stop() {
         await kubelet.stop();

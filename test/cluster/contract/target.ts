@@ -13,5 +13,7 @@ export interface ContractTarget {
   readonly timeScale: number;
   /** A kubeconfig for an authenticated user with exactly these groups and no bindings of its own. */
   userKubeconfig(user: string, groups: readonly string[]): Promise<string>;
+  /** Makes the server forget its watch history, as compaction and a kube-apiserver restart do. */
+  expireWatchHistory(): Promise<void>;
   stop(): Promise<void>;
 }
