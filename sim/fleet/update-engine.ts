@@ -171,7 +171,9 @@ export class UpdateEngine {
     this.after(tickMs, () => {
       const faults = this.env.faults();
       if (!faults.downloadStalled) {
-        this.receivedBytes = Math.min(this.current.newSize, this.receivedBytes + (this.env.bytesPerSecond * tickMs) / 1000);
+        // Throughput wobbles, so PROGRESS reads like a real byte count (0.160216), not whole percents.
+        const jitter = 0.85 + 0.3 * this.env.random();
+        this.receivedBytes = Math.min(this.current.newSize, this.receivedBytes + (this.env.bytesPerSecond * tickMs * jitter) / 1000);
       }
       // Accumulated floating-point chunks may land a hair below the full size.
       const progress = Math.min(1, this.receivedBytes / this.current.newSize + 1e-9);

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { generateKeyPair } from '../../sim/outputs.ts';
-import { control, ssh } from './sim-ssh-client.ts';
+import { control, ssh, waitFor } from './sim-ssh-client.ts';
 
 const TIME_SCALE = 0.01;
 const run = promisify(execFile);
@@ -174,5 +174,23 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
     assert.equal((await control(cluster.controlUrl, 'GET', '/nope')).status, 404);
     const state = (await control(cluster.controlUrl, 'GET', '/state')).json as { nodes: { name: string; power: string }[] };
     assert.deepEqual(state.nodes.map((n) => [n.name, n.power]), [['worker-1', 'up'], ['worker-2', 'up'], ['worker-3', 'up']]);
+  });
+
+  it('-watch_for_updates streams status blocks on stderr until a reboot cuts the connection', async () => {
+    const watcher = spawn('/usr/bin/ssh', ['-F', cluster.sshConfigPath, '-o', 'BatchMode=yes', w2, 'update_engine_client -watch_for_updates'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    watcher.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    watcher.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => watcher.on('close', resolve));
+    await waitFor('the watch to start', async () => (stderr.includes('Watching for status updates.') ? true : undefined));
+    assert.equal((await ssh(cluster.sshConfigPath, w2, 'sudo update_engine_client -check_for_update')).code, 0);
+    await waitFor('DOWNLOADING in the watch', async () => (stderr.includes('  current_operation: UPDATE_STATUS_DOWNLOADING') ? true : undefined));
+    assert.match(stderr, /update_engine_client\.cc:80\] Got status update:\n.*update_engine_client\.cc:81\]   last_checked_time: \d+\n.*update_engine_client\.cc:82\]   progress: 0\n.*:83\]   current_operation: UPDATE_STATUS_CHECKING_FOR_UPDATE\n/);
+    assert.equal(watcher.exitCode, null, 'the watch does not exit on its own');
+    assert.equal((await ssh(cluster.sshConfigPath, w2, 'sudo systemctl reboot')).code, 0);
+    assert.equal(await exited, 255);
+    assert.equal(stdout, '');
+    await waitFor('worker-2 back', async () => ((await ssh(cluster.sshConfigPath, w2, 'true')).code === 0 ? true : undefined));
   });
 });

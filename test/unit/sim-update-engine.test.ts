@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ManualClock } from '../../sim/fleet/clock.ts';
+import { createRandom } from '../../sim/fleet/random.ts';
 import {
   UpdateEngine,
   UPDATE_ENGINE_TIMINGS,
@@ -34,14 +35,14 @@ interface World {
   omaha: { response: OmahaResponse };
 }
 
-function world(opts: { timeScale?: number; scheduledChecks?: boolean; bytesPerSecond?: number } = {}): World {
+function world(opts: { timeScale?: number; scheduledChecks?: boolean; bytesPerSecond?: number; seed?: number } = {}): World {
   const clock = new ManualClock();
   const faults = { failAt: null as FailurePhase | null, downloadStalled: false };
   const omaha = { response: { kind: 'update', version: '4757.2.3', size: SIZE } as OmahaResponse };
   const engine = new UpdateEngine({
     clock,
     timeScale: opts.timeScale ?? 1,
-    random: () => 0.5,
+    random: opts.seed === undefined ? () => 0.5 : createRandom(opts.seed).next,
     omahaCheck: () => omaha.response,
     faults: () => faults,
     bytesPerSecond: opts.bytesPerSecond ?? SIZE / 90,
@@ -107,8 +108,8 @@ function apply(w: World, step: Step): void {
 describe('simulated update_engine state machine', () => {
   it('only makes transitions update_attempter.cc makes, whatever the sequence of calls, faults and time', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 60 }), (steps) => {
-        const w = world();
+      fc.property(fc.array(stepArb, { maxLength: 60 }), fc.integer(), (steps, seed) => {
+        const w = world({ seed });
         for (const step of steps) apply(w, step);
         for (const { status, previous } of w.history) {
           assert.ok(LEGAL[previous.currentOperation].includes(status.currentOperation), `${previous.currentOperation} → ${status.currentOperation}`);
@@ -125,8 +126,8 @@ describe('simulated update_engine state machine', () => {
 
   it('progress never decreases within one download and NEED_REBOOT comes only right after FINALIZING', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { maxLength: 60 }), (steps) => {
-        const w = world();
+      fc.property(fc.array(stepArb, { maxLength: 60 }), fc.integer(), (steps, seed) => {
+        const w = world({ seed });
         for (const step of steps) apply(w, step);
         let lastProgress = 0;
         for (const { status, previous } of w.history) {
