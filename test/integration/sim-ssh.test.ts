@@ -186,7 +186,7 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
     await waitFor('the watch to start', async () => (stderr.includes('Watching for status updates.') ? true : undefined));
     assert.equal((await ssh(cluster.sshConfigPath, w2, 'sudo update_engine_client -check_for_update')).code, 0);
     await waitFor('DOWNLOADING in the watch', async () => (stderr.includes('  current_operation: UPDATE_STATUS_DOWNLOADING') ? true : undefined));
-    assert.match(stderr, /update_engine_client\.cc:80\] Got status update:\n.*update_engine_client\.cc:81\]   last_checked_time: \d+\n.*update_engine_client\.cc:82\]   progress: 0\n.*:83\]   current_operation: UPDATE_STATUS_CHECKING_FOR_UPDATE\n/);
+    assert.match(stderr, /update_engine_client\.cc:80\] Got status update:\n.*update_engine_client\.cc:81\] {3}last_checked_time: \d+\n.*update_engine_client\.cc:82\] {3}progress: 0\n.*:83\] {3}current_operation: UPDATE_STATUS_CHECKING_FOR_UPDATE\n/);
     assert.equal(watcher.exitCode, null, 'the watch does not exit on its own');
     assert.equal((await ssh(cluster.sshConfigPath, w2, 'sudo systemctl reboot')).code, 0);
     assert.equal(await exited, 255);
