@@ -54,7 +54,11 @@ describe('node inventory against the simulated cluster', () => {
   });
 
   it('holds every simulated node with its Flatcar version and channel', async () => {
-    const nodes = await service.call('nodes.list', { cluster: clusterId });
+    // The kubelet role registers a node before it posts the first status; wait for all to be Ready.
+    const nodes = await waitFor('every node Ready', async () => {
+      const list = await service.call('nodes.list', { cluster: clusterId });
+      return list.length === sim.nodes.length && list.every((n) => n.ready === 'True') ? list : undefined;
+    });
     assert.deepEqual(nodes.map((n) => n.name).sort(), sim.nodes.map((n) => n.name).sort());
     for (const simNode of sim.nodes) {
       const n = nodes.find((x) => x.name === simNode.name)!;
