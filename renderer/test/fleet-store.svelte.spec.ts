@@ -86,3 +86,33 @@ describe('FleetStore', () => {
     stop();
   });
 });
+
+describe('FleetStore.history', () => {
+  it('hands out a new value after each change, so derived views (terminal, download bar) update', async () => {
+    const c = client();
+    const { schedule, flush } = manualSchedule();
+    const store = new FleetStore(c, 'demo', schedule);
+    let lines = -1;
+    const stop = $effect.root(() => {
+      $effect(() => {
+        lines = store.history('a')?.commands.length ?? 0;
+      });
+    });
+    flushSync();
+    await settle();
+    flush();
+    flushSync();
+    expect(lines).toBe(0);
+    const line = (stream: 'command' | 'exit', data: string) =>
+      c.push({ topic: 'command', payload: { runId: 'r', cluster: 'demo', node: 'a', commandId: '1', command: 'sudo systemctl reboot', stream, data, at: new Date().toISOString() } });
+    line('command', '');
+    flush();
+    flushSync();
+    expect(lines).toBe(1);
+    line('exit', '0');
+    flush();
+    flushSync();
+    expect(lines).toBe(2);
+    stop();
+  });
+});

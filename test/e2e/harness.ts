@@ -13,6 +13,8 @@ export const shotsDir = join(root, 'test-results', 'screenshots');
 
 export interface Served {
   url: string;
+  /** The server's --data-dir (the demo cluster's files live in demo-cluster/). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function serveDemo(env: NodeJS.ProcessEnv = {}): Promise<Served> {
   });
   return {
     url,
+    dataDir,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -81,6 +84,14 @@ export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = '
     locale: 'en-GB',
   });
   await context.grantPermissions(['notifications'], { origin: new URL(url).origin });
+  // Record desktop notifications so tests can see what the app announced.
+  await context.addInitScript(`{
+    const Native = window.Notification;
+    window.__notifications = [];
+    window.Notification = class extends Native {
+      constructor(title, options) { super(title, options); window.__notifications.push({ title, body: options && options.body }); }
+    };
+  }`);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

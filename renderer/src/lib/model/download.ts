@@ -10,7 +10,7 @@ export interface DownloadFigures {
   progress: number;
   bytesDone: number;
   bytesTotal: number;
-  /** Bytes per second over the recent window; null until two readings differ. */
+  /** Bytes per second over the recent window; null until two readings differ or while NEW_SIZE is unknown. */
   rate: number | null;
   etaSeconds: number | null;
 }
@@ -24,10 +24,11 @@ export function downloadFigures(samples: readonly ProgressSample[]): DownloadFig
   const bytesDone = Math.round(last.progress * bytesTotal);
   const recent = samples.filter((s) => last.atMs - s.atMs <= windowMs && s.newSize === last.newSize);
   const first = recent[0];
-  let rate: number | null = null;
+  let perSecond: number | null = null;
   if (first && last.atMs > first.atMs && last.progress > first.progress) {
-    rate = ((last.progress - first.progress) * bytesTotal * 1000) / (last.atMs - first.atMs);
+    perSecond = ((last.progress - first.progress) * 1000) / (last.atMs - first.atMs);
   }
-  const etaSeconds = rate && rate > 0 ? (bytesTotal - bytesDone) / rate : null;
+  const rate = perSecond !== null && bytesTotal > 0 ? perSecond * bytesTotal : null;
+  const etaSeconds = perSecond ? (1 - last.progress) / perSecond : null;
   return { progress: last.progress, bytesDone, bytesTotal, rate, etaSeconds };
 }

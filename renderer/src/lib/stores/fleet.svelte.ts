@@ -105,8 +105,10 @@ export class FleetStore {
     return this.model.rows.get(name);
   }
 
+  /** A copy per change: the model appends in place, and views must see a new value to update. */
   history(name: string): NodeHistory | undefined {
     void this.version;
-    return this.model.histories.get(name);
+    const h = this.model.histories.get(name);
+    return h && { ...h, ops: [...h.ops], samples: [...h.samples], steps: [...h.steps], commands: [...h.commands] };
   }
 }
