@@ -117,13 +117,18 @@ export class SshPool {
     if (!isValidHost(target.host)) {
       throw new SshError('unreachable', `${JSON.stringify(target.host)} is not a valid host name or IP address`, facts);
     }
+    // The time limit covers the whole call: dialling, waiting for a free channel and running.
+    const deadline = opts.timeoutMs === undefined ? undefined : Date.now() + opts.timeoutMs;
+    const timedOut = () => new SshError('timeout',
+      `${facts.node}: ${facts.command} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s`, facts);
     for (let attempt = 0; ; attempt++) {
-      const conn = await this.#connection(target);
-      await this.#acquireChannel(conn, opts.signal);
+      const conn = await bounded(this.#connection(target), deadline, timedOut, opts.signal);
+      await bounded(this.#acquireChannel(conn, opts.signal), deadline, timedOut, opts.signal, () => this.#releaseChannel(conn));
       try {
+        const remaining = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
         // Output listeners must be attached inside the exec callback: ssh2 may deliver the whole reply in
         // the same tick as the channel confirmation.
-        return await openExec(conn.client, line, (channel) => this.#collect(channel, opts, facts));
+        return await openExec(conn.client, line, (channel) => this.#collect(channel, { ...opts, timeoutMs: remaining }, facts));
       } catch (e) {
         if (!(e instanceof ChannelOpenError)) throw e;
         if (attempt === 0 && CONNECTION_GONE.test(e.message)) {
@@ -289,6 +294,38 @@ export class SshPool {
 }
 
 class ChannelOpenError extends Error {}
+
+/**
+ * Waits for `step` but gives up at the deadline or on abort. A step that completes after giving up is
+ * undone with `undo` (a channel slot that was granted too late is handed back).
+ */
+function bounded<T>(step: Promise<T>, deadline: number | undefined, timedOut: () => Error, signal?: AbortSignal, undo?: (value: T) => void): Promise<T> {
+  if (deadline === undefined && !signal) return step;
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const timer = deadline === undefined ? undefined : setTimeout(() => giveUp(timedOut()), Math.max(0, deadline - Date.now()));
+    const onAbort = () => giveUp(signal!.reason);
+    function giveUp(error: unknown) {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    step.then((value) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (done) undo?.(value);
+      else {
+        done = true;
+        resolve(value);
+      }
+    }, (error: unknown) => {
+      clearTimeout(timer);
+      giveUp(error);
+    });
+  });
+}
 
 function openExec<T>(client: Client, line: string, run: (channel: ClientChannel) => Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -88,6 +88,17 @@ describe('SshPool against an ssh2 test server', () => {
     await pool.close();
   });
 
+  it('the time limit also covers waiting for a free channel, and a late slot is not leaked', async () => {
+    const { pool } = poolFor({ maxChannelsPerConnection: 1 });
+    const controller = new AbortController();
+    const hung = pool.exec(target(peer, 'one-channel'), { argv: ['hang'], sudo: false }, { signal: controller.signal });
+    await assert.rejects(pool.exec(target(peer, 'one-channel'), grepVersionId(), { timeoutMs: 100 }), rejectsWith('timeout'));
+    controller.abort();
+    await assert.rejects(hung, { name: 'AbortError' });
+    assert.equal((await pool.exec(target(peer, 'one-channel'), grepVersionId(), { timeoutMs: 2000 })).exitCode, 0);
+    await pool.close();
+  });
+
   it('an AbortSignal ends a stream and closes its channel', async () => {
     const { pool } = poolFor();
     const controller = new AbortController();
@@ -252,6 +263,8 @@ describe('authentication and reachability', () => {
     await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port: (silent.address() as { port: number }).port }, grepVersionId()),
       (e: unknown) => rejectsWith('unreachable')(e) && /did not complete the SSH handshake within 0.2 s/.test((e as Error).message));
     assert.ok(Date.now() - started < 2000);
+    const port = (silent.address() as { port: number }).port;
+    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port }, grepVersionId(), { timeoutMs: 50 }), rejectsWith('timeout'));
     await pool.close();
     sockets.forEach((s) => s.destroy());
     await new Promise<void>((r) => silent.close(() => r()));
