@@ -247,6 +247,8 @@ export class Rest {
       meta.name = meta.generateName + randomSuffix();
     }
     this.checkNamespace(def, meta.namespace, true);
+    obj.apiVersion = apiVersionOf(def);
+    obj.kind = def.kind;
     const strategy = this.strategy(def);
     strategy.defaults?.(obj);
     if (strategy.initialStatus) obj.status = strategy.initialStatus(obj);
