@@ -150,6 +150,9 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
   });
 
   it('with flatdeck-auto-update bound, installs and removes FLUO by server-side apply', async () => {
+    const manifests = readManifests('deploy/fluo/fluo.yaml');
+    const unbound = await operator.raw('PATCH', `${objectPath(manifests[0]!)}?fieldManager=flatdeck`, JSON.stringify(manifests[0]), ContentType.apply);
+    assert.equal(unbound.status, 403, 'flatdeck alone cannot install FLUO');
     await env.admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
@@ -157,7 +160,6 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flatdeck-auto-update' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flatdeck:operators' }],
     });
-    const manifests = readManifests('deploy/fluo/fluo.yaml');
     for (const m of manifests) {
       const res = await operator.raw('PATCH', `${objectPath(m)}?fieldManager=flatdeck`, JSON.stringify(m), ContentType.apply);
       assert.ok(res.status === 200 || res.status === 201, `apply ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
