@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { NodeRow } from '../../main/cli/commands/nodes.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import { kubectlPath } from '../support/kubectl.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const BIN = new URL('../../bin/flatdeck.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-nodes-'));
@@ -37,6 +39,11 @@ const clusterArgs = () => ['--kubeconfig', sim.kubeconfigPath, '--ssh-config', s
 
 before(async () => {
   sim = await startSimCluster({ nodes: 20, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.61.1', timeScale: 0.01, workload: false });
+  // Every node registered with its osImage before the CLI lists them.
+  await waitFor('20 registered nodes', async () => {
+    const { stdout } = await promisify(execFile)(kubectlPath(), ['--kubeconfig', sim.kubeconfigPath, 'get', 'nodes', '-o', 'jsonpath={.items[*].status.nodeInfo.osImage}']);
+    return (stdout.match(/Flatcar/g) ?? []).length === 20;
+  });
 });
 
 after(async () => {
