@@ -87,6 +87,8 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
   const service = createService({
     dataDir: args['data-dir'] ?? defaultUserDataDir(io.env),
     env: io.env,
+    // Started from a shell, the CLI already has the login PATH its exec credential plugins need.
+    loginShellPath: false,
     ...(sim ? { kubeconfigPaths: [], demo: { kubeconfigPath: sim.kubeconfigPath, sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath } } : {}),
     ...(args.kubeconfig ? { kubeconfigPaths: args.kubeconfig } : {}),
     ...(args['ssh-config'] ? { sshConfigPath: args['ssh-config'] } : {}),
