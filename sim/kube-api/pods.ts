@@ -9,9 +9,14 @@ import { matchesLabelSelector } from './selectors.ts';
 import type { Store } from './store.ts';
 import type { KubeObject, Pdb, Pod } from './types.ts';
 
-/** A node is run by a kubelet when the kubelet's heartbeat Lease exists in kube-node-lease. */
+/**
+ * A node is run by a kubelet when the kubelet registered it (kubelets annotate their Node with
+ * volumes.kubernetes.io/controller-managed-attach-detach) or its heartbeat Lease exists in kube-node-lease.
+ */
 export function nodeHasKubelet(store: Store, nodeName: string): boolean {
-  return store.get('leases.coordination.k8s.io', 'kube-node-lease', nodeName) !== undefined;
+  if (store.get('leases.coordination.k8s.io', 'kube-node-lease', nodeName)) return true;
+  const node = store.get('nodes', undefined, nodeName);
+  return node?.metadata.annotations?.['volumes.kubernetes.io/controller-managed-attach-detach'] !== undefined;
 }
 
 export function isPodReady(p: Pod): boolean {
