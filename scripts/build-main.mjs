@@ -3,27 +3,40 @@
 // optional native parts must not go through a bundler.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const root = new URL('..', import.meta.url).pathname;
+export const root = fileURLToPath(new URL('..', import.meta.url));
 export const mainBundle = join(root, 'dist', 'electron', 'main.mjs');
 
+/** Writes esbuild's output by rename, so a test packaging or launching the app never reads a half-written bundle. */
+function writeAtomically(outputFiles) {
+  for (const file of outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+}
+
 export async function buildMain() {
-  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root };
-  await build({
+  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root, write: false };
+  const main = await build({
     ...common,
     entryPoints: ['main/electron/main.ts'],
     outfile: mainBundle,
     format: 'esm',
     packages: 'external',
   });
-  await build({
+  const preload = await build({
     ...common,
     entryPoints: ['main/electron/preload.ts'],
     outfile: join(root, 'dist', 'electron', 'preload.cjs'),
     format: 'cjs',
     external: ['electron'],
   });
+  writeAtomically([...main.outputFiles, ...preload.outputFiles]);
 }
 
 /** vite build of renderer/ into renderer/dist; output goes to stderr so callers keep stdout clean. */
@@ -36,7 +49,7 @@ export function buildRenderer() {
   if (r.status !== 0) throw new Error('the renderer build failed (see the vite output above); fix it and run `npm run build`');
 }
 
-if (process.argv[1] === new URL(import.meta.url).pathname) {
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildMain();
   process.stderr.write(`built ${mainBundle} and preload.cjs\n`);
 }

@@ -3,8 +3,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const electronDir = new URL('../node_modules/electron/', import.meta.url).pathname;
+const electronDir = fileURLToPath(new URL('../node_modules/electron/', import.meta.url));
 
 /** Absolute path of the Electron executable, or null when it is not installed. */
 export function electronBinaryPath() {

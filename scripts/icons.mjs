@@ -2,8 +2,9 @@
 // Windows .ico are derived by electron-builder from the 1024 and 256 PNGs). Needs ImageMagick.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const dir = new URL('../build/icons/', import.meta.url).pathname;
+const dir = fileURLToPath(new URL('../build/icons/', import.meta.url));
 const sizes = [16, 32, 48, 64, 128, 256, 512, 1024];
 
 function findConvert() {
