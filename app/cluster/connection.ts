@@ -31,7 +31,6 @@ class TimeoutError extends Error {
 interface PreparedRequest {
   agent: http.Agent | undefined;
   headers: Record<string, string>;
-  credential: CredentialFacts;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -92,7 +91,7 @@ export class ClusterConnection {
     const bearer = /^Bearer (.+)$/.exec(headers.Authorization ?? '')?.[1];
     const cert = opts.cert ? String(opts.cert) : undefined;
     this.lastCredential = { ...(bearer ? { token: bearer } : {}), ...(cert ? { clientCertificatePem: cert } : {}) };
-    return { agent: opts.agent === false ? undefined : (opts.agent as http.Agent | undefined), headers, credential: this.lastCredential };
+    return { agent: opts.agent === false ? undefined : (opts.agent as http.Agent | undefined), headers };
   }
 
   private credentialFailure(err: unknown): ApiError {

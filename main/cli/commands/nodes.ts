@@ -107,7 +107,7 @@ ${exitCodeHelp}`,
       throw cliErrorFrom(err);
     }
     try {
-      const nodes = (await open.service.call('nodes.list', { cluster: open.cluster })).sort((a, b) => a.name.localeCompare(b.name));
+      const nodes = (await open.service.call('nodes.list', { cluster: open.cluster })).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
       const live = new Map<string, NodeLiveState>();
       if (args.ssh) {
         for (const s of await open.service.call('nodes.refreshLive', { cluster: open.cluster })) live.set(s.node, s);
