@@ -19,3 +19,4 @@ export {
 export { readUpdateConf, parseUpdateConf, effectiveUpdateConf, UPDATE_CONF_PATHS, type UpdateConf, type UpdateConfLocation } from './update-conf.ts';
 export { readBootId, parseBootId } from './boot-id.ts';
 export { sudoCheck } from './sudo-check.ts';
+export { healthCheck } from './health-check.ts';

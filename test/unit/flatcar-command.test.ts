@@ -9,6 +9,7 @@ import { FLATCAR_UNITS, systemctl } from '../../app/flatcar/systemctl.ts';
 import { readUpdateConf } from '../../app/flatcar/update-conf.ts';
 import { readBootId } from '../../app/flatcar/boot-id.ts';
 import { sudoCheck } from '../../app/flatcar/sudo-check.ts';
+import { healthCheck } from '../../app/flatcar/health-check.ts';
 
 /**
  * A POSIX sh word splitter for the subset a quoted line may use: blanks between words, '…', "…", and
@@ -127,5 +128,17 @@ describe('command builders', () => {
   it('returns frozen commands that callers cannot extend', () => {
     const cmd = systemctl.start('update-engine.service');
     assert.throws(() => (cmd.argv as string[]).push('; reboot'), TypeError);
+  });
+});
+
+describe('health check builder', () => {
+  it('passes the operator script as one sh -c argument, exactly', () => {
+    const script = 'test -e /run/ok && echo "fine; $(hostname)"';
+    const cmd = healthCheck(script);
+    assert.deepEqual(cmd.argv, ['sh', '-c', script]);
+    const r = spawnSync('/bin/sh', ['-c', toShellLine(command(['printf', '%s\\0', ...cmd.argv.slice(2)]))], { encoding: 'utf8' });
+    assert.equal(r.stdout, `${script}\0`);
+    assert.throws(() => healthCheck('  '), RangeError);
+    assert.throws(() => healthCheck('x'.repeat(5000)), RangeError);
   });
 });
