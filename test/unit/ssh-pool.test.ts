@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
@@ -127,6 +127,31 @@ describe('SshPool against an ssh2 test server', () => {
     assert.equal(r.stdout, 'VERSION_ID=3033.2.0\n');
     assert.equal(peer.connections - before, 2);
     await pool.close();
+  });
+
+  it('keepalive notices a peer that went silent and the next command dials again', async () => {
+    let blackhole = false;
+    const relay = createServer((client) => {
+      const upstream = tcpConnect({ host: peer.host, port: peer.port });
+      client.on('data', (d) => { if (!blackhole) upstream.write(d); });
+      upstream.on('data', (d) => { if (!blackhole) client.write(d); });
+      const end = () => { client.destroy(); upstream.destroy(); };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
+    const relayPort = (relay.address() as { port: number }).port;
+    writeFileSync(knownHosts, `[127.0.0.1]:${relayPort} ${peer.hostKeyPublic}\n`, { flag: 'a' });
+    const { pool } = poolFor({ keepaliveIntervalMs: 100, keepaliveCountMax: 2 });
+    const t = { nodeName: 'quiet', host: '127.0.0.1', port: relayPort };
+    await pool.exec(t, grepVersionId());
+    blackhole = true; // like a node that lost power: no FIN, no RST, just silence
+    await waitFor(() => pool.stats().openConnections === 0, 3000);
+    blackhole = false;
+    assert.equal((await pool.exec(t, grepVersionId())).exitCode, 0);
+    assert.equal(pool.stats().connectsMade, 2);
+    await pool.close();
+    await new Promise<void>((r) => relay.close(() => r()));
   });
 
   it('refuses hosts that are not host names or IPs, without dialing', async () => {
