@@ -13,8 +13,13 @@ export class TokenAuthenticator {
     return token;
   }
 
+  /**
+   * The user a request acts as: its token's user; system:anonymous when it carries no credentials (anonymous auth
+   * is on, as by default); undefined for an unknown token (401).
+   */
   authenticate(authorization: string | undefined): UserInfo | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (authorization === undefined || authorization === '') return { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     return m ? this.tokens.get(m[1] as string) : undefined;
   }
 }

@@ -114,12 +114,12 @@ export function bootstrapRbac(): Array<{ resource: string; object: Record<string
     resource: clusterRoles,
     object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels, annotations }, rules },
   });
-  const binding = (name: string, roleName: string, group: string) => ({
+  const binding = (name: string, roleName: string, ...groups: string[]) => ({
     resource: clusterRoleBindings,
     object: {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name, labels, annotations },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+      subjects: groups.map((g) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: g })),
     },
   });
   return [
@@ -127,6 +127,8 @@ export function bootstrapRbac(): Array<{ resource: string; object: Record<string
     binding('cluster-admin', 'cluster-admin', 'system:masters'),
     role('system:discovery', [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'] }]),
     binding('system:discovery', 'system:discovery', 'system:authenticated'),
+    role('system:public-info-viewer', [{ verbs: ['get'], nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'] }]),
+    binding('system:public-info-viewer', 'system:public-info-viewer', 'system:authenticated', 'system:unauthenticated'),
     role('system:basic-user', [{ verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] }]),
     binding('system:basic-user', 'system:basic-user', 'system:authenticated'),
   ];

@@ -217,9 +217,10 @@ describe('simulated kube-apiserver over HTTPS', () => {
       assert.equal(list.body.message, 'nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
     });
 
-    it('401 without a token, 415 for an unknown patch type, 409 for a stale node update, 422 for a failed JSON-patch test', async () => {
-      const anonymous = await fetchStatus(server, '/api/v1/nodes');
-      assert.equal(anonymous, 401);
+    it('anonymous 403 / bad token 401, 415 for an unknown patch type, 409 for a stale node update, 422 for a failed JSON-patch test', async () => {
+      assert.equal(await fetchStatus(server, '/version'), 200, 'public info is open to system:anonymous');
+      assert.equal(await fetchStatus(server, '/api/v1/nodes'), 403);
+      assert.equal(await fetchStatus(server, '/api/v1/nodes', 'Bearer not-a-token'), 401);
       const wrongType = await admin.raw<Status>('PATCH', '/api/v1/nodes/n1', { spec: {} }, 'application/json');
       assert.equal(wrongType.status, 415);
       assert.equal(wrongType.body.reason, 'UnsupportedMediaType');
@@ -296,10 +297,10 @@ async function get(server: KubeApiServer, path: string, headers: Record<string, 
   });
 }
 
-async function fetchStatus(server: KubeApiServer, path: string): Promise<number> {
+async function fetchStatus(server: KubeApiServer, path: string, authorization?: string): Promise<number> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(new URL(path, server.url), { ca: server.caPem }, (res) => {
+    const req = request(new URL(path, server.url), { ca: server.caPem, headers: authorization ? { Authorization: authorization } : {} }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
