@@ -7,6 +7,7 @@ import { grepVersionId, parseOsRelease } from '../flatcar/os-release.ts';
 import { parseIsEnabled, systemctl, type UnitFileState } from '../flatcar/systemctl.ts';
 import { parseUpdateEngineStatus, updateEngineClient } from '../flatcar/update-engine.ts';
 import type { SshTarget } from '../ssh/types.ts';
+import { SshError } from '../ssh/errors.ts';
 import type { SshPool } from '../ssh/pool.ts';
 
 const COMMAND_TIMEOUT_MS = 45_000;
@@ -18,14 +19,15 @@ function unitWord(state: UnitFileState): NonNullable<NodeLiveState['updateEngine
   return 'unknown';
 }
 
-type Step<T> = { ok: true; value: T } | { ok: false; error: string };
+/** `ssh` marks a failure to reach or log in to the node (as opposed to a command that failed there). */
+type Step<T> = { ok: true; value: T } | { ok: false; error: string; ssh?: boolean };
 
 async function run<T>(pool: SshPool, target: SshTarget, cmd: Command, parse: (out: { stdout: string; stderr: string; exitCode: number | null }) => T, opts: { acceptExit?: boolean } = {}): Promise<Step<T>> {
   let out;
   try {
     out = await pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS });
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: (err as Error).message, ssh: err instanceof SshError };
   }
   // `systemctl is-enabled` exits non-zero for disabled/masked units; its parser checks the code itself.
   const failure: FlatcarError | undefined = opts.acceptExit ? undefined : classifyExecResult(cmd, out, target.nodeName);
@@ -47,9 +49,15 @@ export async function readLiveState(pool: SshPool, target: SshTarget): Promise<N
   const unitState = unit.ok ? unitWord(unit.value.state) : null;
   let updateEngine: UpdateEngineStatus | null = null;
   const errors: string[] = [];
-  if (!version.ok) errors.push(version.error);
-  if (!unit.ok) errors.push(unit.error);
-  if (unitState !== 'masked') {
+  // Not reaching the node (refused host key, login, network) is one error, and -status is not tried: it would
+  // only ask the operator the same question again.
+  const sshFailure = version.ok ? (unit.ok || !unit.ssh ? null : unit) : version.ssh ? version : null;
+  if (sshFailure) errors.push(sshFailure.error);
+  else {
+    if (!version.ok) errors.push(version.error);
+    if (!unit.ok) errors.push(unit.error);
+  }
+  if (!sshFailure && unitState !== 'masked') {
     const status = await run(pool, target, updateEngineClient.status(), (o) => parseUpdateEngineStatus(o.stdout));
     if (!status.ok) errors.push(status.error);
     else {
