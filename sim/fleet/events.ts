@@ -11,7 +11,8 @@ export type SimEventKind =
   | 'rollback'
   | 'boot-marked-good'
   | 'fault'
-  | 'machine';
+  | 'machine'
+  | 'sshd';
 
 export interface SimEvent {
   ts: string;

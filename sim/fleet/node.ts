@@ -2,7 +2,7 @@
 // sshd. Reboots close SSH, refuse connections while down and come back with a new boot_id and, if an
 // update was applied, the new /etc/os-release.
 import { randomUUID } from 'node:crypto';
-import type { FaultRegistry } from '../faults.ts';
+import type { FaultRegistry, FaultSpec, NodeFault } from '../faults.ts';
 import type { AuthorizedKeys } from './authorized-keys.ts';
 import type { Clock } from './clock.ts';
 import type { FileLookup, ShellHost } from './commands/process.ts';
@@ -169,7 +169,7 @@ export class SimNode implements SimNodeView, ShellHost {
     if (this.power !== 'up' || this.stopped) return;
     this.power = 'shutting-down';
     this.emit({ kind: 'reboot-start', from: 'up', to: 'shutting-down', bootId: this.currentBootId, version: this.version });
-    this.after(Math.max(REBOOT_TIMINGS.shutdown, MIN_SHUTDOWN_REAL_MS / this.timeScale), () => void this.powerOff());
+    this.after(Math.max(REBOOT_TIMINGS.shutdown, MIN_SHUTDOWN_REAL_MS / this.timeScale), () => this.background(this.powerOff()));
   }
 
   nextPid(): number {
@@ -240,7 +240,7 @@ export class SimNode implements SimNodeView, ShellHost {
     }
   }
 
-  private fault<K extends Parameters<FaultRegistry['forNode']>[0]>(kind: K) {
+  private fault<K extends NodeFault['kind']>(kind: K) {
     return this.deps.faults.forNode(kind, this);
   }
 
@@ -321,7 +321,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.power = 'down';
     this.emit({ kind: 'down', from: 'shutting-down', to: 'down', bootId: this.currentBootId });
     for (const cb of [...this.powerListeners]) cb(false);
-    this.after(REBOOT_TIMINGS.down, () => void this.bootUnlessHeld());
+    this.after(REBOOT_TIMINGS.down, () => this.background(this.bootUnlessHeld()));
   }
 
   private async bootUnlessHeld(): Promise<void> {
@@ -370,14 +370,20 @@ export class SimNode implements SimNodeView, ShellHost {
     return this.fault('host-key-changed') ? this.deps.hostKey.replacement() : this.deps.hostKey.original;
   }
 
-  private onFaultChange(spec: Parameters<FaultRegistry['add']>[0], added: boolean): void {
+  private onFaultChange(spec: FaultSpec, added: boolean): void {
     if ('node' in spec && spec.node !== undefined && spec.node !== this.name && spec.node !== this.address) return;
     if (spec.kind === 'ssh-drop' && added) this.ssh.dropConnections();
-    if (spec.kind === 'host-key-changed' && this.power === 'up') void this.restartSshd();
+    if (spec.kind === 'host-key-changed' && this.power === 'up') this.background(this.restartSshd());
     if (spec.kind === 'never-returns' && !added && this.heldDown) {
       this.heldDown = false;
-      void this.boot();
+      this.background(this.boot());
     }
+  }
+
+  // Power and sshd transitions run detached from the request that caused them; a failure (e.g. the address
+  // taken by another process) leaves the node unreachable and is recorded instead of crashing the simulator.
+  private background(task: Promise<void>): void {
+    task.catch((err: unknown) => this.emit({ kind: 'sshd', from: null, to: 'failed', error: (err as Error).message }));
   }
 
   private async restartSshd(): Promise<void> {

@@ -32,6 +32,7 @@ export class NodeSshServer {
   private server: InstanceType<typeof ssh2.Server> | null = null;
   private readonly connections = new Set<Connection>();
   private boundPort: number;
+  private pending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: NodeSshServerOptions) {
     this.boundPort = opts.port;
@@ -46,28 +47,39 @@ export class NodeSshServer {
   }
 
   /** Starts listening with the given host key; the first start with port 0 picks a port that later starts reuse. */
-  async listen(hostKey: string): Promise<number> {
-    if (this.server) return this.boundPort;
-    const server = new ssh2.Server({ hostKeys: [hostKey], ident: SERVER_IDENT }, (client) => this.onConnection(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.boundPort, this.opts.address, () => {
-        server.off('error', reject);
-        resolve();
+  listen(hostKey: string): Promise<number> {
+    return this.serialized(async () => {
+      if (this.server) return this.boundPort;
+      const server = new ssh2.Server({ hostKeys: [hostKey], ident: SERVER_IDENT }, (client) => this.onConnection(client));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.boundPort, this.opts.address, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
+      const address = server.address();
+      if (address && typeof address === 'object') this.boundPort = address.port;
+      this.server = server;
+      return this.boundPort;
     });
-    const address = server.address();
-    if (address && typeof address === 'object') this.boundPort = address.port;
-    this.server = server;
-    return this.boundPort;
   }
 
   /** Stops accepting connections and closes the open ones (what a shutdown does to sshd). */
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    this.dropConnections();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  close(): Promise<void> {
+    return this.serialized(async () => {
+      const server = this.server;
+      this.server = null;
+      this.dropConnections();
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+  }
+
+  // Reboots, host key changes and shutdown may overlap; listener changes happen one after the other.
+  private serialized<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.pending.then(op);
+    this.pending = result.catch(() => undefined);
+    return result;
   }
 
   /** Cuts every open connection at the TCP level, as a dying sshd does ("closed by remote host"). */
