@@ -249,7 +249,8 @@ describe('host key verification', () => {
 describe('authentication and reachability', () => {
   it('asks for a key passphrase, retries a wrong one, and keeps it for the next connection', async () => {
     const keyPath = join(mkdtempSync(join(home, 'enc-')), 'id_enc');
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'sesame', '-f', keyPath]);
+    // -a 2: few KDF rounds keep ssh2's pure-JS bcrypt quick; the key format is the same as with the default 16
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-a', '2', '-N', 'sesame', '-f', keyPath]);
     const pub = readFileSync(`${keyPath}.pub`, 'utf8');
     const peers = [await startTestPeer({ authorizedKeys: [pub] }), await startTestPeer({ authorizedKeys: [pub] })];
     peers.forEach(trust);
