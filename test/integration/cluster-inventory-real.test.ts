@@ -70,6 +70,14 @@ describe('node inventory on the real control plane', { skip }, () => {
     assert.equal(nodes.filter((n) => n.name.startsWith('kwok-node-')).length, KWOK_NODES);
   });
 
+  it('lists in pages (limit + continue) from the real API server', async () => {
+    const source = service.context.clusters.connection(cluster).nodeSource({ pageSize: 50 });
+    const { items } = await source.list(new AbortController().signal);
+    const names = new Set(items.map((i) => (i as { metadata: { name: string } }).metadata.name));
+    assert.equal(items.length, KWOK_NODES + sim.nodes.length);
+    assert.equal(names.size, items.length);
+  });
+
   it('sees a cordon by the Go-built kubectl as an upsert, and keeps taints as the API server has them', async () => {
     const target = sim.nodes[0]!.name;
     const kubectl = async (...args: string[]) => (await run(real.kubectlPath, ['--kubeconfig', real.kubeconfigPath, ...args])).stdout;

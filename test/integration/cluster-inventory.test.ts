@@ -73,6 +73,15 @@ describe('node inventory against the simulated cluster', () => {
     assert.ok(snapshot, 'a snapshot was pushed on connect');
   });
 
+  it('lists in pages (limit + continue) and gets every node once', async () => {
+    const source = service.context.clusters.connection(clusterId).nodeSource({ pageSize: 1 });
+    const { items, resourceVersion } = await source.list(new AbortController().signal);
+    const names = items.map((i) => (i as { metadata: { name: string } }).metadata.name);
+    assert.deepEqual([...new Set(names)].sort(), sim.nodes.map((n) => n.name).sort());
+    assert.equal(names.length, sim.nodes.length);
+    assert.match(resourceVersion, /^\d+$/);
+  });
+
   it('reads live state over SSH and pushes it as live events', async () => {
     const before = events.length;
     const states = await service.call('nodes.refreshLive', { cluster: clusterId });
