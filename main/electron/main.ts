@@ -13,7 +13,8 @@ import { appEntryUrl, appScheme, hardenSession, hardenWebContents, isAllowedExte
 // (the same layout inside app.asar).
 const rendererDir = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
 const preloadPath = fileURLToPath(new URL('./preload.cjs', import.meta.url));
-const demo = process.argv.includes('--demo');
+// `npm run demo` always adds the simulated cluster; `npm start` adds it only when there is no kubeconfig.
+const demo = process.argv.includes('--demo') ? 'always' : 'without-kubeconfig';
 
 let mainWindow: BrowserWindow | null = null;
 let core: RunningCore | null = null;

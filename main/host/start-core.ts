@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ApiHandler } from '../../app/api/index.ts';
+import { kubeconfigFiles } from '../../app/cluster/kubeconfig.ts';
 import { createService } from '../../app/service/index.ts';
 import { startSimCluster } from '../../sim/cluster.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
@@ -18,8 +19,11 @@ const DemoTimeScale = z.coerce.number().positive().max(10);
 export interface CoreOptions {
   /** settings.json, activity log and pipeline journal live here. */
   dataDir: string;
-  /** Start the built-in simulated Flatcar cluster and offer it as the "demo" cluster. */
-  demo: boolean;
+  /**
+   * Start the built-in simulated Flatcar cluster and offer it as the "demo" cluster: always, never, or only
+   * when there is no kubeconfig to read (so a first `npm start` shows something).
+   */
+  demo: 'always' | 'never' | 'without-kubeconfig';
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,12 +41,17 @@ export function demoTimeScale(env: NodeJS.ProcessEnv): number {
   return parsed.data;
 }
 
-/** What every host (Electron main, browser mode) runs: the core, and for --demo the simulator it talks to. */
+function wantsDemo(mode: CoreOptions['demo'], env: NodeJS.ProcessEnv): boolean {
+  if (mode !== 'without-kubeconfig') return mode === 'always';
+  return !kubeconfigFiles({ env }).files.some((file) => existsSync(file));
+}
+
+/** What every host (Electron main, browser mode) runs: the core, and for the demo the simulator it talks to. */
 export async function startCore(opts: CoreOptions): Promise<RunningCore> {
   const env = opts.env ?? process.env;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   let sim: SimCluster | null = null;
-  if (opts.demo) {
+  if (wantsDemo(opts.demo, env)) {
     sim = await startSimCluster({ nodes: demoNodes, stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0 });
   }
   try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const serveUsage = `usage: npm run serve [-- --demo] [--port P] [--data-dir DIR]
 
-  --demo          run against the built-in simulated Flatcar cluster
+  --demo          add the built-in simulated Flatcar cluster (also added when no kubeconfig exists)
   --port P        TCP port on 127.0.0.1 (default 0: a free port)
   --data-dir DIR  settings, activity log and journal (default: the desktop app's folder)
   --help          show this text`;

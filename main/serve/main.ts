@@ -4,9 +4,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultUserDataDir } from '../host/user-data-dir.ts';
-import { startCore } from '../host/start-core.ts';
 import { UsageError, parseServeArgs, serveUsage } from './args.ts';
-import { startBrowserServer } from './server.ts';
 
 const rendererDir = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
 
@@ -31,7 +29,10 @@ async function main(): Promise<void> {
     return;
   }
   await ensureRendererBuild();
-  const core = await startCore({ dataDir: args.dataDir ?? defaultUserDataDir(), demo: args.demo });
+  // Loaded only now, so argument errors and --help answer without loading the whole core.
+  const { startCore } = await import('../host/start-core.ts');
+  const { startBrowserServer } = await import('./server.ts');
+  const core = await startCore({ dataDir: args.dataDir ?? defaultUserDataDir(), demo: args.demo ? 'always' : 'without-kubeconfig' });
   const server = await startBrowserServer({ handler: core.handler, staticDir: rendererDir, port: args.port }).catch(async (err: unknown) => {
     await core.stop();
     throw err;

@@ -20,7 +20,7 @@ describe('browser mode in Chromium, on the demo cluster', () => {
     }
     if (!existsSync(join(rendererDir, 'index.html'))) buildRenderer();
     const dataDir = mkdtempSync(join(tmpdir(), 'flatdeck-serve-chromium-'));
-    const core = await startCore({ dataDir, demo: true, env: { ...process.env, KUBECONFIG: join(dataDir, 'no-kubeconfig'), FLATDECK_DEMO_TIME_SCALE: '0.05' } });
+    const core = await startCore({ dataDir, demo: 'always', env: { ...process.env, KUBECONFIG: join(dataDir, 'no-kubeconfig'), FLATDECK_DEMO_TIME_SCALE: '0.05' } });
     const server = await startBrowserServer({ handler: core.handler, staticDir: rendererDir });
     const browser = await chromium.launch({ executablePath: chromiumPath });
     try {

@@ -1,0 +1,355 @@
+import { createInterface } from 'node:readline/promises';
+import { z } from 'zod';
+import type { ApiEvent } from '../../../app/api/events.ts';
+import type { PreflightReport, RolloutOptions, RolloutState, UpdateOptions } from '../../../app/api/pipeline.ts';
+import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
+import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
+import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster, type OpenCluster } from '../cluster-options.ts';
+
+/** `90`, `30s`, `10m`, `1h30m` → seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(text.trim());
+  if (!m || text.trim() === '' || (m[1] ?? m[2] ?? m[3]) === undefined) throw new Error(`"${text}" is not a duration like 90s, 10m or 1h30m`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+const duration = (flag: string) =>
+  z.string().transform((s, c) => {
+    try {
+      return parseDuration(s);
+    } catch (e) {
+      c.addIssue({ code: 'custom', message: `${flag}: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
+const pipelineOptions = {
+  yes: { type: 'boolean', short: 'y' },
+  'drain-timeout': { type: 'string' },
+  'on-drain-timeout': { type: 'string' },
+  settle: { type: 'string' },
+  'delete-emptydir-data': { type: 'boolean' },
+  'delete-unmanaged': { type: 'boolean' },
+  'reboot-timeout': { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'restore-after-boot': { type: 'string' },
+  'keep-update-engine': { type: 'boolean' },
+} as const;
+
+const pipelineOptionsHelp = `update options:
+  -y, --yes                 do not ask for confirmation after the pre-flight
+  --drain-timeout D         give up draining a node after D (default 10m); e.g. 90s, 10m, 1h
+  --on-drain-timeout P      stop (keep cordoned, needs attention; default) | skip (uncordon, next node)
+                            | force (delete the remaining pods: your explicit consent)
+  --settle D                wait D after a node before the next one (default 30s)
+  --delete-emptydir-data    allow evicting pods with emptyDir volumes (their data is lost)
+  --delete-unmanaged        allow deleting pods without a controller (they do not come back)
+  --reboot-timeout D        a node must be back, Ready, on the new version within D (default 15m)
+  --lease-duration D        the cluster lock's lease duration (default 15s)
+  --restore-after-boot D    re-mask update-engine only D after the node is back (default 60s)
+  --keep-update-engine      leave update-engine enabled afterwards instead of restoring it`;
+
+const PipelineFlags = z.object({
+  yes: z.boolean().default(false),
+  'drain-timeout': duration('--drain-timeout').optional(),
+  'on-drain-timeout': z.enum(['stop', 'skip', 'force'], { message: '--on-drain-timeout must be stop, skip or force' }).optional(),
+  settle: duration('--settle').optional(),
+  'delete-emptydir-data': z.boolean().default(false),
+  'delete-unmanaged': z.boolean().default(false),
+  'reboot-timeout': duration('--reboot-timeout').optional(),
+  'lease-duration': duration('--lease-duration').optional(),
+  'restore-after-boot': duration('--restore-after-boot').optional(),
+  'keep-update-engine': z.boolean().default(false),
+});
+type PipelineFlags = z.infer<typeof PipelineFlags>;
+
+function updateOptions(f: PipelineFlags): Partial<UpdateOptions> {
+  return {
+    ...(f['drain-timeout'] !== undefined ? { drainTimeoutSeconds: f['drain-timeout'] } : {}),
+    ...(f['on-drain-timeout'] ? { onDrainTimeout: f['on-drain-timeout'] } : {}),
+    ...(f.settle !== undefined ? { settleSeconds: f.settle } : {}),
+    ...(f['delete-emptydir-data'] ? { emptyDirPolicy: 'delete' as const } : {}),
+    ...(f['delete-unmanaged'] ? { unmanagedPodPolicy: 'delete' as const } : {}),
+    ...(f['reboot-timeout'] !== undefined ? { rebootTimeoutSeconds: f['reboot-timeout'] } : {}),
+    ...(f['lease-duration'] !== undefined ? { leaseDurationSeconds: f['lease-duration'] } : {}),
+    ...(f['restore-after-boot'] !== undefined ? { restoreAfterBootSeconds: f['restore-after-boot'] } : {}),
+    ...(f['keep-update-engine'] ? { restoreUpdateEngine: 'leave-enabled' as const } : {}),
+  };
+}
+
+function eventLine(e: ApiEvent): string | null {
+  if (e.topic === 'step') {
+    const p = e.payload;
+    const progress = typeof p.detail.progress === 'number' && p.detail.op === 'UPDATE_STATUS_DOWNLOADING' ? p.detail.progress : null;
+    if (progress !== null && Math.round(progress * 100) % 10 !== 0) return null;
+    const took = p.durationMs !== null && p.status !== 'progress' ? ` (${(p.durationMs / 1000).toFixed(1)} s)` : '';
+    return `${p.at.slice(11, 19)} ${p.node.padEnd(14)} ${p.step.padEnd(11)} ${p.status.padEnd(9)} ${p.message}${took}`;
+  }
+  if (e.topic === 'rollout' && e.payload.waitingFor) return `${new Date().toISOString().slice(11, 19)} waiting for ${e.payload.waitingFor}`;
+  return null;
+}
+
+function preflightText(r: PreflightReport): string {
+  const lines = [`${r.node}: Flatcar ${r.versionId ?? '?'}, update-engine ${r.updateEngineUnit ?? '?'}, locksmithd ${r.locksmithdUnit ?? '?'}`];
+  for (const p of r.pods) lines.push(`  ${p.action.padEnd(16)} ${p.namespace}/${p.name}  ${p.reason}`);
+  for (const b of r.blockers) lines.push(`  ${b.severity === 'warning' ? 'warning' : 'BLOCKER'}: ${b.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function confirm(io: CliIo, question: string): Promise<boolean> {
+  if (!io.stdin.isTTY) throw new CliError('Refusing to change nodes without confirmation; pass --yes (stdin is not a terminal).', EXIT.usage);
+  const rl = createInterface({ input: io.stdin, output: io.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Follows a run's events until it ends; prints lines (or JSON) and maps the end state to an exit code. */
+async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => Promise<{ runId: string }>): Promise<number> {
+  let runId: string | null = null;
+  const early: ApiEvent[] = [];
+  let lastWaiting: string | null = null;
+  let resolveEnd: (s: RolloutState) => void = () => undefined;
+  const ended = new Promise<RolloutState>((r) => (resolveEnd = r));
+  const terminal = new Set(['succeeded', 'failed', 'cancelled']);
+  const handle = (e: ApiEvent) => {
+    const id = e.topic === 'step' || e.topic === 'rollout' ? e.payload.runId : e.topic === 'command' ? e.payload.runId : null;
+    if (id !== runId) return;
+    if (json) io.stdout.write(`${JSON.stringify(e)}\n`);
+    else if (e.topic !== 'command' && !(e.topic === 'rollout' && e.payload.waitingFor === lastWaiting)) {
+      const line = eventLine(e);
+      if (line) io.stdout.write(`${line}\n`);
+    }
+    if (e.topic === 'rollout') {
+      lastWaiting = e.payload.waitingFor;
+      if (terminal.has(e.payload.status)) resolveEnd(e.payload);
+    }
+  };
+  const unsubscribe = open.service.subscribe((e) => (runId === null ? early.push(e) : handle(e)));
+  const onInterrupt = () => {
+    if (runId) void open.service.call('rollout.cancel', { runId }).catch(() => undefined);
+  };
+  io.signal.addEventListener('abort', onInterrupt, { once: true });
+  try {
+    runId = (await start()).runId;
+    for (const e of early.splice(0)) handle(e);
+    if (io.signal.aborted) onInterrupt();
+    const state = await ended;
+    if (!json) {
+      const summary = state.nodes.map((n) => `${n.node}: ${n.phase}${n.toVersion ? ` (${n.fromVersion} → ${n.toVersion})` : ''}`).join(', ');
+      io.stdout.write(`run ${state.runId} ${state.status}: ${summary}\n`);
+    }
+    if (state.status === 'succeeded') return EXIT.ok;
+    if (state.status === 'cancelled') {
+      io.stderr.write(`flatdeck: run ${state.runId} cancelled; no node is left cordoned by flatdeck unless marked needs-attention\n`);
+      return io.signal.aborted ? EXIT.interrupted : EXIT.failed;
+    }
+    const err = state.error;
+    const facts = err ? Object.entries(err.facts).filter(([, v]) => v !== null && v !== '').map(([k, v]) => `${k}=${v}`).join(' ') : '';
+    io.stderr.write(`flatdeck: ${err?.message ?? 'the run failed'}${facts ? ` [${facts}]` : ''}\n`);
+    return EXIT.failed;
+  } finally {
+    io.signal.removeEventListener('abort', onInterrupt);
+    unsubscribe();
+  }
+}
+
+async function withCluster(args: ClusterArgs, io: CliIo, body: (open: OpenCluster) => Promise<number>): Promise<number> {
+  const open = await openCluster(args, io).catch((err: unknown) => {
+    throw cliErrorFrom(err);
+  });
+  try {
+    return await body(open);
+  } catch (err) {
+    throw cliErrorFrom(err);
+  } finally {
+    await open.close();
+  }
+}
+
+const UpdateArgs = z
+  .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).length(1, 'update takes exactly one NODE') })
+  .transform(({ values, positionals }) => ({ ...values, node: positionals[0] as string }))
+  .pipe(ClusterArgs.and(PipelineFlags).and(z.object({ node: z.string().min(1) })));
+
+export const updateCommand = defineCommand({
+  name: 'update',
+  summary: 'update one node: pre-flight, download, lock, cordon, drain, reboot, verify, uncordon',
+  help: `usage: flatdeck update NODE [options]
+
+Runs the Flatcar update of one node inside the serialized pipeline: pre-flight checks (listed before
+anything changes), update-engine download, the cluster-wide lock, cordon, drain through the Eviction
+API, reboot, and the check that the node is back on the new version and Ready; then uncordon.
+
+${pipelineOptionsHelp}
+
+${clusterOptionsHelp}
+
+examples:
+  flatdeck update worker-3 --context prod
+  flatdeck update worker-3 --yes --drain-timeout 5m --on-drain-timeout skip --json
+
+${exitCodeHelp}`,
+  options: { ...clusterOptions, ...pipelineOptions },
+  allowPositionals: true,
+  args: UpdateArgs,
+  run: (args, io) =>
+    withCluster(args, io, async (open) => {
+      const options = updateOptions(args);
+      if (!args.yes) {
+        const report = await open.service.call('nodes.preflight', { cluster: open.cluster, node: args.node, options });
+        io.stderr.write(preflightText(report));
+        if (!report.ok) throw new CliError(`Pre-flight failed for ${args.node}: ${report.blockers.find((b) => b.severity !== 'warning')?.message ?? report.errors[0]?.message}`, EXIT.failed);
+        if (!(await confirm(io, `Update ${args.node} (cordon, drain, reboot)?`))) return EXIT.failed;
+      }
+      return follow(open, io, args.json, () => open.service.call('pipeline.updateNode', { cluster: open.cluster, node: args.node, options }));
+    }),
+});
+
+const RolloutArgs = z
+  .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).max(0, 'rollout takes no positional arguments') })
+  .transform(({ values }) => values)
+  .pipe(
+    ClusterArgs.and(PipelineFlags).and(
+      z.object({
+        nodes: z.string().optional(),
+        all: z.boolean().default(false),
+        'machine-deployment': z.string().optional(),
+        window: z.string().optional(),
+        parallel: z.string().regex(/^\d+$/, '--parallel must be a number').transform(Number).optional(),
+        order: z.enum(['as-given', 'name', 'oldest-version-first']).optional(),
+        'health-command': z.string().min(1).optional(),
+        'keep-going': z.boolean().default(false),
+      }),
+    ),
+  )
+  .refine((a) => [a.nodes !== undefined, a.all, a['machine-deployment'] !== undefined].filter(Boolean).length === 1, {
+    message: 'choose exactly one of --nodes a,b | --all | --machine-deployment MD',
+  });
+
+export const rolloutCommand = defineCommand({
+  name: 'rollout',
+  summary: 'update many nodes: downloads in parallel, drain/reboot one node at a time',
+  help: `usage: flatdeck rollout (--nodes a,b | --all | --machine-deployment MD) [options]
+
+Pre-flight on every selected node first, then update-engine downloads in parallel (--parallel, default 3)
+while lock → cordon → drain → reboot → verify → uncordon runs strictly one node at a time across the
+cluster (also against other flatdeck instances and FLUO). Stops at the first failure unless --keep-going.
+
+  --nodes a,b               these nodes, in this order
+  --all                     every Flatcar node
+  --machine-deployment MD   the nodes of one MachineDeployment
+  --window SPEC             reboot only inside the window, e.g. "Mon,Tue 22:00+3h@Europe/Berlin"
+  --parallel N              downloads at once (default 3)
+  --order O                 as-given | name | oldest-version-first
+  --health-command CMD      after each node, run CMD over SSH on it; non-zero stops the rollout
+  --keep-going              continue with the next node after a failure
+
+${pipelineOptionsHelp}
+
+${clusterOptionsHelp}
+
+${exitCodeHelp}`,
+  options: {
+    ...clusterOptions,
+    ...pipelineOptions,
+    nodes: { type: 'string' },
+    all: { type: 'boolean' },
+    'machine-deployment': { type: 'string' },
+    window: { type: 'string' },
+    parallel: { type: 'string' },
+    order: { type: 'string' },
+    'health-command': { type: 'string' },
+    'keep-going': { type: 'boolean' },
+  },
+  args: RolloutArgs,
+  run: (args, io) =>
+    withCluster(args, io, async (open) => {
+      let rebootWindow = null;
+      if (args.window) {
+        try {
+          rebootWindow = parseWindowSpec(args.window);
+        } catch (e) {
+          throw new CliError(`--window: ${(e as Error).message}`, EXIT.usage);
+        }
+      }
+      const selection: RolloutOptions['selection'] = args.nodes !== undefined
+        ? { kind: 'nodes', nodes: args.nodes.split(',').map((s) => s.trim()).filter(Boolean) }
+        : args.all ? { kind: 'all-flatcar' } : { kind: 'machine-deployment', name: args['machine-deployment'] as string };
+      const options = {
+        ...updateOptions(args),
+        selection,
+        rebootWindow,
+        stopOnFailure: !args['keep-going'],
+        ...(args.parallel !== undefined ? { maxParallelDownloads: args.parallel } : {}),
+        ...(args.order ? { order: args.order } : {}),
+        ...(args['health-command'] ? { healthGate: { kind: 'ssh' as const, command: args['health-command'], timeoutSeconds: 60 } } : {}),
+      };
+      if (!args.yes) {
+        const names = selection.kind === 'nodes' ? selection.nodes : (await open.service.call('nodes.list', { cluster: open.cluster })).filter((n) => n.distribution === 'flatcar').map((n) => n.name);
+        let ok = true;
+        for (const node of names) {
+          const report = await open.service.call('nodes.preflight', { cluster: open.cluster, node, options: updateOptions(args) });
+          io.stderr.write(preflightText(report));
+          ok &&= report.ok;
+        }
+        if (!ok) throw new CliError('Pre-flight found blockers (listed above); nothing was changed.', EXIT.failed);
+        if (!(await confirm(io, `Roll out to ${names.length} node(s)?`))) return EXIT.failed;
+      }
+      return follow(open, io, args.json, () => open.service.call('rollout.start', { cluster: open.cluster, options }));
+    }),
+});
+
+const ResumeArgs = z
+  .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).max(1, 'resume takes at most one RUN_ID') })
+  .transform(({ values, positionals }) => ({ ...values, ...(positionals[0] ? { run: positionals[0] } : {}) }))
+  .pipe(ClusterArgs.and(PipelineFlags).and(z.object({ run: z.string().optional(), 'hand-back': z.boolean().default(false), list: z.boolean().default(false) })));
+
+export const resumeCommand = defineCommand({
+  name: 'resume',
+  summary: 'find runs a crash left unfinished; resume one or hand it back cleanly',
+  help: `usage: flatdeck resume [RUN_ID] [--list] [--hand-back] [options]
+
+Finds unfinished runs (this machine's journal, and other instances' marks on the nodes whose lease
+expired). Without RUN_ID it takes the only one. Resume continues where the run stopped (waiting for the
+old lock to expire); --hand-back instead uncordons what the run cordoned, restores update-engine and
+FLUO's reboot-paused, and releases the lock.
+
+  --list         only list unfinished runs
+  --hand-back    give the nodes back instead of finishing the update
+
+${pipelineOptionsHelp}
+
+${clusterOptionsHelp}
+
+${exitCodeHelp}`,
+  options: { ...clusterOptions, ...pipelineOptions, 'hand-back': { type: 'boolean' }, list: { type: 'boolean' } },
+  allowPositionals: true,
+  args: ResumeArgs,
+  run: (args, io) =>
+    withCluster(args, io, async (open) => {
+      const runs = await open.service.call('runs.unfinished', { cluster: open.cluster });
+      if (args.list || runs.length === 0) {
+        if (args.json) io.stdout.write(`${JSON.stringify(runs)}\n`);
+        else if (runs.length === 0) io.stdout.write('no unfinished runs\n');
+        else for (const r of runs) io.stdout.write(`${r.runId} ${r.node} step=${r.step} since=${r.since} by=${r.instance}${r.cordonedByUs ? ' cordoned-by-it' : ''}${r.ours ? '' : ' (other instance)'}${r.leaseExpired ? '' : ' (its lease is live)'}\n`);
+        return EXIT.ok;
+      }
+      const ids = [...new Set(runs.map((r) => r.runId))];
+      const runId = args.run ?? (ids.length === 1 ? ids[0] : undefined);
+      if (!runId) throw new CliError(`Several unfinished runs (${ids.join(', ')}); name one.`, EXIT.usage);
+      if (!ids.includes(runId)) throw new CliError(`No unfinished run ${runId}.`, EXIT.failed);
+      const live = runs.filter((r) => r.runId === runId && !r.leaseExpired);
+      if (live.length) throw new CliError(`Run ${runId} belongs to ${live[0]?.instance}, whose lease is still renewed; it is not abandoned.`, EXIT.failed);
+      if (args['hand-back']) {
+        const { handedBack } = await open.service.call('runs.handBack', { cluster: open.cluster, runId });
+        io.stdout.write(args.json ? `${JSON.stringify({ runId, handedBack })}\n` : `handed back ${handedBack.join(', ') || 'nothing'}\n`);
+        return EXIT.ok;
+      }
+      return follow(open, io, args.json, () => open.service.call('runs.resume', { cluster: open.cluster, runId }));
+    }),
+});
+
+export const commands = [updateCommand, rolloutCommand, resumeCommand];
