@@ -1,0 +1,58 @@
+// `npm run sim` as a process: one JSON line on stdout describing the outputs, nodes reachable with the real
+// OpenSSH client, and a clean shutdown on SIGTERM (listeners closed, exit 0).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ssh } from './sim-ssh-client.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+
+describe('sim CLI', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one JSON line, serves SSH, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '2', '--state-dir', dir, '--api', 'none', '--ssh-port', '0', '--address-base', '127.10.140.1', '--time-scale', '0.01', '--fault', 'sudo-password:worker-2'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let stdout = '';
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')));
+      });
+      child.on('close', (code) => reject(new Error(`sim exited early with ${code}`)));
+    });
+    const info = JSON.parse(firstLine) as Record<string, unknown> & { nodes: { name: string; address: string; port: number; version: string; channel: string }[] };
+    assert.deepEqual(Object.keys(info), ['kubeconfig', 'sshConfig', 'knownHosts', 'identity', 'events', 'control', 'apiServer', 'nodes']);
+    assert.equal(info.sshConfig, join(dir, 'ssh_config'));
+    assert.match(String(info.control), /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.deepEqual(info.nodes.map((n) => [n.name, n.address, n.version, n.channel]), [
+      ['worker-1', '127.10.140.1', '4459.2.1', 'stable'],
+      ['worker-2', '127.10.140.2', '4757.2.0', 'stable'],
+    ]);
+    assert.ok(existsSync(join(dir, 'id_ed25519')) && existsSync(join(dir, 'known_hosts')));
+
+    assert.deepEqual(await ssh(join(dir, 'ssh_config'), 'worker-1', 'sudo -n true'), { stdout: '', stderr: '', code: 0 });
+    assert.equal((await ssh(join(dir, 'ssh_config'), 'worker-2', 'sudo -n true')).stderr, 'sudo: a password is required\n', 'the --fault flag applied');
+
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    const gone = await ssh(join(dir, 'ssh_config'), 'worker-1', 'true');
+    assert.equal(gone.code, 255);
+    assert.match(gone.stderr, /Connection refused/);
+  });
+
+  it('rejects invalid arguments with a usage message and exit 2', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', 'zero', '--state-dir', dir], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 2);
+    assert.match(stderr, /usage: npm run sim -- --nodes N --state-dir DIR/);
+  });
+});
