@@ -1,5 +1,3 @@
-import { toShellLine, type Command } from './command.ts';
-
 export type FlatcarErrorKind =
   | 'unparseable-output'      // output did not have the documented shape
   | 'status-unavailable'      // update_engine_client printed the `(null)` block: GetStatus failed
@@ -63,11 +61,6 @@ export function tryParse<T>(parse: () => T): ParseResult<T> {
     if (e instanceof FlatcarParseError) return { ok: false, error: e.error };
     throw e;
   }
-}
-
-/** Adds who/what facts to a parse error produced without them. */
-export function withCommandFacts(error: FlatcarError, cmd: Command, node?: string): FlatcarError {
-  return { ...error, facts: { ...error.facts, command: toShellLine(cmd), ...(node === undefined ? {} : { node }) } };
 }
 
 const TAIL_CHARS = 800;
