@@ -176,6 +176,19 @@ describe('host keys against the simulated fleet', () => {
 });
 
 describe('the pool against the simulated fleet', () => {
+  it('reads every node\'s /etc/os-release in both formats, in parallel', async () => {
+    const { pool } = simPool();
+    const releases = await Promise.all(sim.nodes.map((n, i) => pool.exec(targetOf(i), readOsRelease()).then((r) => ({ n, r }))));
+    for (const { n, r } of releases) {
+      const os = parseOsRelease(r.stdout);
+      assert.equal(os.versionId, n.version);
+      assert.equal(os.id, 'flatcar');
+    }
+    const quoted = releases.filter(({ r }) => /^VERSION_ID="/m.test(r.stdout)).length;
+    assert.ok(quoted > 0 && quoted < releases.length, `old and new os-release formats both present (${quoted} quoted)`);
+    await pool.close();
+  });
+
   it('runs 200 commands over one TCP connection', async () => {
     const proxy = await countingProxy('127.10.40.201', node(0).address, node(0).port);
     try {
