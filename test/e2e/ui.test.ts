@@ -181,7 +181,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     assert.deepEqual(moving, [...moving].sort((a, b) => a - b));
 
     const terminal = (await page.getByRole('log', { name: 'SSH commands' }).textContent()) ?? '';
-    for (const cmd of ['$ grep VERSION_ID /etc/os-release', '$ sudo systemctl unmask update-engine.service', 'update_engine_client', '$ sudo systemctl reboot']) {
+    for (const cmd of ['$ grep VERSION_ID /etc/os-release', 'systemctl unmask update-engine.service', 'update_engine_client -check_for_update', 'systemctl reboot']) {
       assert.ok(terminal.includes(cmd), `terminal shows ${cmd}`);
     }
     const target = /Back on (\d+\.\d+\.\d+)/.exec((await page.locator('[data-stage="verify"]').textContent()) ?? '')?.[1];
@@ -239,9 +239,15 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
       250,
     );
     assert.equal(final, 'succeeded', (await run.textContent()) ?? '');
+    // A node whose channel has nothing newer ends "current" (already up to date) without a reboot.
     const phases = await run.locator('tr[data-node]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-phase')));
-    assert.deepEqual(phases, ['done', 'done', 'done']);
-    assert.equal(seenActive.size, 3, 'each node went through cordon/drain/reboot on its own');
+    assert.ok(
+      phases.every((p) => p === 'done' || p === 'current'),
+      phases.join(', '),
+    );
+    const updated = phases.filter((p) => p === 'done').length;
+    assert.ok(updated >= 2, `at least two nodes were updated: ${phases.join(', ')}`);
+    assert.equal(seenActive.size, updated, 'each updated node went through cordon/drain/reboot on its own');
     await shot(page, 'rollout-done-light');
     const notes = (await page.evaluate('window.__notifications')) as Array<{ title: string }>;
     assert.ok(
@@ -250,9 +256,12 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     );
   });
 
-  test('the whole UI switches to German', async () => {
+  test('the whole UI switches to German', async (t) => {
+    t.after(async () => {
+      if (await page.getByRole('combobox', { name: 'Sprache' }).count()) await page.getByRole('combobox', { name: 'Sprache' }).selectOption('en');
+    });
     await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
-    await page.getByRole('heading', { name: 'Rollout' }).waitFor();
+    await page.getByRole('heading', { name: 'Rollout', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Alle aktualisieren …' }).waitFor();
     await page.getByText('Erfolgreich').first().waitFor();
     await shot(page, 'rollout-de');

@@ -10,6 +10,7 @@ export const stateColors: Record<UpdateStateKey, string> = {
   'in-pipeline': 'var(--info)',
   error: 'var(--chart-5)',
   'engine-off': 'var(--muted)',
+  unreachable: 'var(--warn)',
   unknown: 'var(--chart-7)',
   'not-flatcar': 'var(--border)',
 };

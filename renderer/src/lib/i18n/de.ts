@@ -75,6 +75,7 @@ export const de: Record<MessageKey, string> = {
   'state.in-pipeline': 'Cordon/Drain/Neustart',
   'state.error': 'Fehlgeschlagen',
   'state.engine-off': 'update-engine aus',
+  'state.unreachable': 'Nicht erreichbar',
   'state.unknown': 'Noch nicht gelesen',
   'state.not-flatcar': 'Kein Flatcar',
 
@@ -177,6 +178,7 @@ export const de: Record<MessageKey, string> = {
   'stage.drain': 'Drain (Knoten entleeren)',
   'stage.reboot': 'Neustart',
   'stage.verify': 'Wieder da mit {version}',
+  'stage.verifyUnknown': 'Wieder da mit der neuen Version',
   'stage.uncordon': 'Uncordon (wieder freigeben)',
   'stageHint.UPDATE_STATUS_IDLE': 'update_engine wartet.',
   'stageHint.UPDATE_STATUS_CHECKING_FOR_UPDATE': 'Fragt den Update-Server nach einer neuen Version.',

@@ -70,6 +70,7 @@ export const en = {
   'state.in-pipeline': 'Cordon/drain/reboot',
   'state.error': 'Failed',
   'state.engine-off': 'update-engine off',
+  'state.unreachable': 'Not reachable',
   'state.unknown': 'Not read yet',
   'state.not-flatcar': 'Not Flatcar',
 
@@ -172,6 +173,7 @@ export const en = {
   'stage.drain': 'Drain',
   'stage.reboot': 'Reboot',
   'stage.verify': 'Back on {version}',
+  'stage.verifyUnknown': 'Back on the new version',
   'stage.uncordon': 'Uncordon',
   'stageHint.UPDATE_STATUS_IDLE': 'update_engine is waiting.',
   'stageHint.UPDATE_STATUS_CHECKING_FOR_UPDATE': 'Asking the update server for a new version.',

@@ -20,6 +20,7 @@ export type UpdateStateKey =
   | 'need-reboot'
   | 'in-pipeline'
   | 'error'
+  | 'unreachable'
   | 'engine-off'
   | 'unknown'
   | 'not-flatcar';
@@ -33,6 +34,7 @@ export const updateStateKeys: readonly UpdateStateKey[] = [
   'need-reboot',
   'in-pipeline',
   'error',
+  'unreachable',
   'engine-off',
   'unknown',
   'not-flatcar',
@@ -88,6 +90,7 @@ export function updateState(row: NodeRow): UpdateStateKey {
   if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
   const op = row.live?.updateEngine?.currentOp;
   if (op) return opState[op];
+  if (row.live?.error) return 'unreachable';
   // Masked or stopped update-engine (the seed's nodes): flatdeck starts it only for an update.
   if (row.live && !row.live.error && row.live.updateEngineUnit && row.live.updateEngineUnit !== 'enabled') return 'engine-off';
   return 'unknown';

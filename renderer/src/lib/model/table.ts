@@ -58,6 +58,7 @@ export function downloadProgress(row: NodeRow): number | null {
 const stateOrder: Record<UpdateStateKey, number> = {
   error: 0,
   'engine-off': 8,
+  unreachable: 1,
   'in-pipeline': 1,
   'need-reboot': 2,
   finalizing: 3,
