@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { buildMain, buildRenderer, root } from '../../scripts/build-main.mjs';
+import { assertReleaseFuses, readFuses, writeFakeElectron } from './shell-fuse-wire.ts';
 
 // The real electron-builder with electron-builder.yml and the afterPack fuses hook, packaging for Linux into
 // an unpacked directory. Instead of a downloaded Electron it gets a small stand-in binary that carries the
@@ -14,9 +14,6 @@ import { buildMain, buildRenderer, root } from '../../scripts/build-main.mjs';
 
 const require = createRequire(import.meta.url);
 const asar = require('@electron/asar') as { listPackage(archive: string, options: object): string[]; extractFile(archive: string, file: string): Buffer };
-const sentinel = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-const on = '1'.charCodeAt(0);
-const off = '0'.charCodeAt(0);
 
 describe('electron-builder packaging (Linux, unpacked)', () => {
   let work: string;
@@ -30,9 +27,7 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
     work = mkdtempSync(join(tmpdir(), 'flatdeck-packaging-'));
     const electronDist = join(work, 'electron-dist');
     mkdirSync(join(electronDist, 'resources'), { recursive: true });
-    const wire = Buffer.from([1, 8, ...Array<number>(8).fill(on)]);
-    writeFileSync(join(electronDist, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\n'), Buffer.from(sentinel), wire, Buffer.from('\n')]));
-    chmodSync(join(electronDist, 'electron'), 0o755);
+    writeFakeElectron(join(electronDist, 'electron'));
     writeFileSync(join(electronDist, 'version'), 'stand-in');
     writeFileSync(join(electronDist, 'LICENSE'), 'stand-in');
     build = spawnSync(
@@ -53,13 +48,7 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
   });
 
   it('flips the release fuses on the packaged binary', async () => {
-    const fuses = (await getCurrentFuseWire(join(unpacked, 'flatdeck'))) as unknown as Record<number, number>;
-    assert.equal(fuses[FuseV1Options.RunAsNode], off);
-    assert.equal(fuses[FuseV1Options.EnableCookieEncryption], on);
-    assert.equal(fuses[FuseV1Options.EnableNodeOptionsEnvironmentVariable], off);
-    assert.equal(fuses[FuseV1Options.EnableNodeCliInspectArguments], off);
-    assert.equal(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], on);
-    assert.equal(fuses[FuseV1Options.OnlyLoadAppFromAsar], on);
+    assertReleaseFuses(await readFuses(join(unpacked, 'flatdeck')));
   });
 
   it('puts the bundles, the renderer build and the runtime dependencies into app.asar, with main pointing at the bundle', () => {
