@@ -42,6 +42,8 @@ export interface ClusterRegistryOptions {
   emit(event: ApiEvent): void;
   activity: ActivityLog;
   ownershipRefreshMs?: number;
+  /** How long connect keeps retrying an unreachable cluster before it gives up (the inventory keeps trying). */
+  connectPatienceMs?: number;
 }
 
 /**
@@ -163,21 +165,28 @@ export class ClusterRegistry {
     r.ownership = this.pollOwnership(r, connection, inventory);
   }
 
-  /** Resolves when the first list is in; rejects with the error if the inventory goes offline or fails first. */
+  /**
+   * Resolves when the first list is in. Rejects at once on a permanent failure (credentials, RBAC, TLS), and
+   * with the last error when the cluster stays unreachable for `connectPatienceMs` (retrying meanwhile), so a
+   * single 503 or dropped connection does not fail a connect.
+   */
   private firstOutcome(r: ClusterRecord, inventory: NodeInventory): Promise<void> {
     return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const failure = () => inventory.status().error ?? new ApiError('cluster-unreachable', `Cluster ${r.id} is ${inventory.status().state}.`, { cluster: r.id });
+      const finish = (err: ApiError | null) => {
+        off();
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
       const settle = () => {
-        const s = inventory.status();
-        if (s.state === 'error' || s.state === 'offline' || s.state === 'disconnected') {
-          off();
-          reject(s.error ?? new ApiError('cluster-unreachable', `Cluster ${r.id} is ${s.state}.`, { cluster: r.id }));
-        }
+        const { state } = inventory.status();
+        if (state === 'error' || state === 'disconnected') finish(failure());
+        else if (state === 'offline') timer ??= setTimeout(() => finish(failure()), this.opts.connectPatienceMs ?? 15_000);
       };
       const off = inventory.onStatus(settle);
-      inventory.synced().then(() => {
-        off();
-        resolve();
-      });
+      void inventory.synced().then(() => finish(null));
       settle();
     });
   }

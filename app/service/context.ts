@@ -26,6 +26,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Resolve the login-shell PATH for exec credential plugins before the first connection (default true). */
   loginShellPath?: boolean;
+  /** How long clusters.connect retries an unreachable API server before it reports it (default 15 s). */
+  connectPatienceMs?: number;
   /** Extra method modules (tests, hosts); merged after the built-in ones. */
   modules?: readonly MethodModule[];
 }

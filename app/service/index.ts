@@ -48,6 +48,7 @@ export function createService(opts: CreateServiceOptions): ApiHandler & { readon
     filesRequired: files.origin === 'flag',
     ...(opts.demo ? { demoKubeconfig: opts.demo.kubeconfigPath } : {}),
     loginShellPath: opts.loginShellPath ?? true,
+    ...(opts.connectPatienceMs === undefined ? {} : { connectPatienceMs: opts.connectPatienceMs }),
     emit,
     activity,
   });

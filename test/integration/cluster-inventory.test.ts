@@ -192,4 +192,14 @@ spec:
     assert.equal(s.state, 'disconnected');
     assert.equal(clusterStates().at(-1), 'disconnected');
   });
+
+  it('connects through a short outage instead of failing at the first refused connection', async () => {
+    const before = clusterStates().length;
+    sim.faults.add({ kind: 'api-unavailable', durationMs: 1500 });
+    await new Promise((r) => setTimeout(r, 100)); // the listener is closed now
+    const s = await service.call('clusters.connect', { cluster: clusterId });
+    assert.equal(s.state, 'connected');
+    assert.equal(s.nodeCount, (await service.call('nodes.list', { cluster: clusterId })).length);
+    assert.deepEqual(clusterStates().slice(before), ['connecting', 'offline', 'connected']);
+  });
 });

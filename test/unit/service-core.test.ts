@@ -126,7 +126,7 @@ describe('createService: clusters from kubeconfig and demo', () => {
 
   it('reports an unreachable cluster with a cluster event and a cluster-unreachable error', async () => {
     const file = kubeconfig('unreachable', [{ name: 'gone', cluster: 'a', user: 'u' }]);
-    const service = createService({ kubeconfigPaths: [file], dataDir: freshDir(), loginShellPath: false });
+    const service = createService({ kubeconfigPaths: [file], dataDir: freshDir(), loginShellPath: false, connectPatienceMs: 200 });
     const events: ApiEvent[] = [];
     service.subscribe((e) => events.push(e));
     try {
