@@ -21,12 +21,21 @@ export function forwardThrough(jumpHost: Client, via: Endpoint, to: Endpoint): P
 
 interface SharedJumpHost {
   client: Client;
-  users: number;
+  users: number;                  // node connections and later hops riding on it
+  previous: SharedJumpHost | undefined;
+  closed: boolean;
+}
+
+/** A socket to a node through its jump hosts; `release` when the node connection is gone. */
+export interface JumpLease {
+  socket: Duplex;
+  release(): void;
 }
 
 /**
  * Logged-in jump hosts shared by every node behind them. Each hop is verified and authenticated on its
- * own, then carries the next hop's connection inside a forwarded channel.
+ * own, then carries the next hop's connection inside a forwarded channel. A hop stays open while anything
+ * rides on it.
  */
 export class JumpHosts {
   readonly #open = new Map<string, Promise<SharedJumpHost>>();
@@ -36,27 +45,21 @@ export class JumpHosts {
     this.#deps = deps;
   }
 
-  /** The socket to reach `target` through `chain`; the caller must `release(chain)` when done with it. */
-  async socketTo(chain: readonly Endpoint[], target: Endpoint): Promise<Duplex> {
-    const last = await this.#acquire(chain, chain.length - 1);
+  async socketTo(chain: readonly Endpoint[], target: Endpoint): Promise<JumpLease> {
+    const last = await this.#use(chain, chain.length - 1);
     try {
-      return await forwardThrough(last.client, chain.at(-1)!, target);
+      const socket = await forwardThrough(last.client, chain.at(-1)!, target);
+      let released = false;
+      return {
+        socket,
+        release: () => {
+          if (!released) this.#unuse(last);
+          released = true;
+        },
+      };
     } catch (e) {
-      this.release(chain);
+      this.#unuse(last);
       throw e;
-    }
-  }
-
-  /** Called once per successful `socketTo`; closes jump hosts nobody uses any more. */
-  release(chain: readonly Endpoint[]): void {
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const key = chainKey(chain, i);
-      void this.#open.get(key)?.then((shared) => {
-        if (--shared.users === 0) {
-          this.#open.delete(key);
-          shared.client.end();
-        }
-      }, () => undefined);
     }
   }
 
@@ -65,50 +68,45 @@ export class JumpHosts {
     this.#open.clear();
   }
 
-  /** Takes one use of every hop up to `index` (each hop holds the one before it open). */
-  async #acquire(chain: readonly Endpoint[], index: number): Promise<SharedJumpHost> {
-    const key = chainKey(chain, index);
-    let pending = this.#open.get(key);
-    if (!pending) {
-      pending = this.#connect(chain, index);
-      this.#open.set(key, pending);
-      pending.catch(() => this.#open.delete(key));
-    } else if (index > 0) {
-      await this.#acquire(chain, index - 1);
+  async #use(chain: readonly Endpoint[], index: number): Promise<SharedJumpHost> {
+    const key = chain.slice(0, index + 1).map(endpointKey).join(' > ');
+    for (;;) {
+      let pending = this.#open.get(key);
+      if (!pending) {
+        const dialling = this.#connect(chain, index);
+        pending = dialling;
+        this.#open.set(key, dialling);
+        dialling.catch(() => {
+          if (this.#open.get(key) === dialling) this.#open.delete(key);
+        });
+      }
+      const shared = await pending;
+      if (!shared.closed) {
+        shared.users++;
+        return shared;
+      }
+      if (this.#open.get(key) === pending) this.#open.delete(key); // it died meanwhile: dial a new one
     }
-    const shared = await pending;
-    shared.users++;
-    return shared;
+  }
+
+  #unuse(shared: SharedJumpHost): void {
+    if (--shared.users <= 0 && !shared.closed) shared.client.end();
   }
 
   async #connect(chain: readonly Endpoint[], index: number): Promise<SharedJumpHost> {
-    const ep = chain[index]!;
-    let sock: Duplex | undefined;
-    if (index > 0) {
-      const previous = await this.#acquire(chain, index - 1);
-      try {
-        sock = await forwardThrough(previous.client, chain[index - 1]!, ep);
-      } catch (e) {
-        this.release(chain.slice(0, index));
-        throw e;
-      }
-    }
-    let client: Client;
+    const previous = index > 0 ? await this.#use(chain, index - 1) : undefined;
     try {
-      client = await connectEndpoint(ep, this.#deps, sock);
+      const sock = previous ? await forwardThrough(previous.client, chain[index - 1]!, chain[index]!) : undefined;
+      const client = await connectEndpoint(chain[index]!, this.#deps, sock);
+      const shared: SharedJumpHost = { client, users: 0, previous, closed: false };
+      client.on('close', () => {
+        shared.closed = true;
+        if (previous) this.#unuse(previous);
+      });
+      return shared;
     } catch (e) {
-      if (index > 0) this.release(chain.slice(0, index));
+      if (previous) this.#unuse(previous);
       throw e;
     }
-    const key = chainKey(chain, index);
-    const shared: SharedJumpHost = { client, users: 0 };
-    client.on('close', () => {
-      if (this.#open.get(key) !== undefined) this.#open.delete(key);
-    });
-    return shared;
   }
-}
-
-function chainKey(chain: readonly Endpoint[], index: number): string {
-  return chain.slice(0, index + 1).map(endpointKey).join(' > ');
 }

@@ -6,7 +6,7 @@ import { UnlockedKeys } from './auth.ts';
 import { connectEndpoint, type ConnectDeps } from './connect.ts';
 import { SshError, type SshErrorFacts } from './errors.ts';
 import { HostKeyVerifier } from './host-key-verifier.ts';
-import { JumpHosts } from './jump.ts';
+import { JumpHosts, type JumpLease } from './jump.ts';
 import { endpointKey, planConnection, type ConnectionPlan, type PlanDefaults } from './plan.ts';
 import type { ExecResult, SshPrompter, SshTarget } from './types.ts';
 
@@ -23,7 +23,7 @@ export interface SshPoolOptions extends PlanDefaults {
 interface Connection {
   key: string;
   client: Client;
-  plan: ConnectionPlan;
+  jumpLease: JumpLease | undefined;
   channels: number;
   waiting: Array<() => void>;
   lastUsed: number;
@@ -212,18 +212,19 @@ export class SshPool {
     await this.#makeRoom(key);
     this.#connectsMade++;
     let client: Client;
+    let jumpLease: JumpLease | undefined;
     try {
-      const sock = plan.jumps.length > 0 ? await this.#jumps.socketTo(plan.jumps, plan.node) : undefined;
+      jumpLease = plan.jumps.length > 0 ? await this.#jumps.socketTo(plan.jumps, plan.node) : undefined;
       try {
-        client = await connectEndpoint(plan.node, this.#deps, sock);
+        client = await connectEndpoint(plan.node, this.#deps, jumpLease?.socket);
       } catch (e) {
-        if (sock) this.#jumps.release(plan.jumps);
+        jumpLease?.release();
         throw e;
       }
     } catch (e) {
       throw e instanceof SshError ? e.withFacts({ node: nodeName }) : e;
     }
-    const conn: Connection = { key, client, plan, channels: 0, waiting: [], lastUsed: Date.now(), closed: false };
+    const conn: Connection = { key, client, jumpLease, channels: 0, waiting: [], lastUsed: Date.now(), closed: false };
     client.on('close', () => this.#forget(conn));
     client.on('error', () => this.#forget(conn)); // keepalive failures and resets end up in 'close' as well
     return conn;
@@ -254,7 +255,7 @@ export class SshPool {
     if (conn.closed) return;
     conn.closed = true;
     conn.client.end();
-    if (conn.plan.jumps.length > 0) this.#jumps.release(conn.plan.jumps);
+    conn.jumpLease?.release();
     for (const wake of conn.waiting.splice(0)) wake();
     this.#wakeSlotWaiter();
   }

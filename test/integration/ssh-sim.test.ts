@@ -301,7 +301,18 @@ describe('ProxyJump through a bastion', () => {
     assert.match(readFileSync(bastionKnownHosts, 'utf8'), new RegExp(`^\\[${bastion.host.replaceAll('.', '\\.')}\\]:${bastion.port} ssh-ed25519 `));
     await pool.exec(targetOf(2), grepVersionId());
     assert.equal(bastion.connections, 1);
+
+    // The jump host stays only while a node connection rides on it, and a dead one is dialled again.
+    pool.drop(targetOf(2));
+    await waitFor(() => bastion.openConnections() === 0);
+    await pool.exec(targetOf(2), grepVersionId());
+    assert.equal(bastion.connections, 2);
+    bastion.dropAll();
+    await waitFor(() => pool.stats().openConnections === 0);
+    await pool.exec(targetOf(2), grepVersionId());
+    assert.equal(bastion.connections, 3);
     await pool.close();
+    await waitFor(() => bastion.openConnections() === 0);
   });
 
   it('chains two jump hosts and shares them between nodes', async () => {

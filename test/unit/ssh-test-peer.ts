@@ -31,6 +31,7 @@ export interface TestPeer {
   forwards: Array<{ host: string; port: number }>;
   maxConcurrentExecs: number;
   closedChannels: number;
+  openConnections(): number;
   dropAll(): void;
   stop(): Promise<void>;
 }
@@ -62,6 +63,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
     forwards: [],
     maxConcurrentExecs: 0,
     closedChannels: 0,
+    openConnections: () => live.size,
     dropAll: () => {
       for (const c of live) (c as unknown as { _sock: { destroy(): void } })._sock.destroy();
     },
