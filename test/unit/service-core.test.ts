@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -192,6 +192,20 @@ describe('createService: prompts, settings and activity', () => {
       assert.equal(s.ssh.addressType, 'ExternalIP');
     } finally {
       await again.close();
+    }
+  });
+
+  it('loads an activity log whose last line was torn by a crash', async () => {
+    const dataDir = freshDir();
+    mkdirSync(dataDir, { recursive: true });
+    const good = { at: '2026-11-26T10:00:00.000Z', cluster: 'c', node: 'w1', kind: 'step', message: 'cordoned' };
+    writeFileSync(join(dataDir, 'activity.jsonl'), `${JSON.stringify(good)}\n{"at":"2026-11-26T10:00:01.000Z","clus`);
+    const service = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    try {
+      const list = await service.call('activity.list', { limit: 10 });
+      assert.deepEqual(list.filter((e) => e.kind === 'step'), [good]);
+    } finally {
+      await service.close();
     }
   });
 
