@@ -12,6 +12,8 @@ const LOAD_TAIL_BYTES = 8 * 1024 * 1024;
 export class ActivityLog {
   private readonly entries: ActivityEntry[] = [];
   private readonly listeners = new Set<(e: ActivityEntry) => void>();
+  /** The file ends in a torn line (a crash mid-write): the next entry starts on a new line. */
+  private tornTail = false;
 
   constructor(private readonly file: string | null) {
     if (file && existsSync(file)) this.load(file);
@@ -19,6 +21,7 @@ export class ActivityLog {
 
   private load(file: string): void {
     const text = readFileSync(file, 'utf8');
+    this.tornTail = text !== '' && !text.endsWith('\n');
     const tail = text.length > LOAD_TAIL_BYTES ? text.slice(text.indexOf('\n', text.length - LOAD_TAIL_BYTES) + 1) : text;
     for (const line of tail.split('\n')) {
       if (!line.trim()) continue;
@@ -47,7 +50,8 @@ export class ActivityLog {
     this.trim();
     if (this.file) {
       mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, `${JSON.stringify(entry)}\n`);
+      appendFileSync(this.file, `${this.tornTail ? '\n' : ''}${JSON.stringify(entry)}\n`);
+      this.tornTail = false;
     }
     for (const l of this.listeners) l(entry);
     return entry;

@@ -204,8 +204,16 @@ describe('createService: prompts, settings and activity', () => {
     try {
       const list = await service.call('activity.list', { limit: 10 });
       assert.deepEqual(list.filter((e) => e.kind === 'step'), [good]);
+      service.context.activity.record('step', 'uncordoned', { cluster: 'c', node: 'w1' });
     } finally {
       await service.close();
+    }
+    const again = createService({ kubeconfigPaths: [], dataDir, loginShellPath: false });
+    try {
+      const steps = (await again.call('activity.list', { limit: 10 })).filter((e) => e.kind === 'step').map((e) => e.message);
+      assert.deepEqual(steps, ['cordoned', 'uncordoned'], 'the entry after the torn line is not glued to it');
+    } finally {
+      await again.close();
     }
   });
 
