@@ -150,9 +150,10 @@ export function disruptionBlockers(pod: V1Pod, pdbs: readonly V1PodDisruptionBud
   const [pdb] = matching;
   if (!pdb) return out;
   if ((pdb.status?.disruptionsAllowed ?? 0) <= 0) {
+    // Often transient (a replacement pod still starting): listed, and the drain waits for it with backoff.
     out.push({
       kind: 'pdb-zero',
-      severity: 'error',
+      severity: 'warning',
       message: `PodDisruptionBudget ${pdbRef(pdb)} allows 0 disruptions; pod ${ref} cannot be evicted now`,
       pod: ref,
       pdb: pdbRef(pdb),

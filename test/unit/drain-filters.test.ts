@@ -79,6 +79,7 @@ describe('drain plan blockers', () => {
       ['pdb-zero', 'shop/web-1', 'shop/web'],
       ['multi-pdb', 'shop/db-0', 'shop/db,shop/data'],
     ]);
+    assert.deepEqual(plan.blockers.map((b) => b.severity), ['warning', 'error'], 'a PDB at 0 may be transient; two PDBs never work');
     assert.equal(hasErrors(plan.blockers), true);
   });
 

@@ -44,11 +44,12 @@ describe('one node through the pipeline', () => {
 
   it('cordons nothing and changes nothing when pre-flight finds a blocker', async () => {
     const w = world({ 'worker-1': {} });
-    w.cluster.pdbs = [{ metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } } }, status: { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }];
+    const budget = (name: string) => ({ metadata: { name, namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'web' } } }, status: { disruptionsAllowed: 1, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } });
+    w.cluster.pdbs = [budget('web'), budget('web-extra')];
     const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions() }).done;
     assert.equal(state.status, 'failed');
-    assert.match(state.error?.message ?? '', /PodDisruptionBudget shop\/web allows 0 disruptions/);
-    assert.equal(state.error?.facts.pdb, 'shop/web');
+    assert.match(state.error?.message ?? '', /shop\/worker-1-web is matched by 2 PodDisruptionBudgets/);
+    assert.equal(state.error?.facts.pdb, 'shop/web,shop/web-extra');
     assert.deepEqual(steps(w.events, 'worker-1', 'started'), ['preflight']);
     assert.equal(w.cluster.patches.length, 0, 'not a single patch to the node');
     assert.equal(w.nodes.get('worker-1')!.log.some((l) => l.startsWith('systemctl')), false, 'update-engine untouched');
@@ -133,13 +134,15 @@ describe('one node through the pipeline', () => {
     const other = w.cluster.nodesByName.get('other')!;
     other.metadata!.annotations![fluoKeys.rebootInProgress] = 'true';
     const start = w.clock.t;
-    setTimeout(() => (other.metadata!.annotations![fluoKeys.rebootInProgress] = 'false'), 30);
-    const run = new Run(w.deps, { kind: 'single', nodes: ['a'], options: testOptions() });
     let sawWaiting = '';
     w.deps.emit = (e) => {
       w.events.push(e);
-      if (e.topic === 'rollout' && e.payload.waitingFor) sawWaiting = e.payload.waitingFor;
+      if (e.topic === 'rollout' && e.payload.waitingFor) {
+        sawWaiting = e.payload.waitingFor;
+        other.metadata!.annotations![fluoKeys.rebootInProgress] = 'false'; // FLUO's agent finishes its reboot
+      }
     };
+    const run = new Run(w.deps, { kind: 'single', nodes: ['a'], options: testOptions() });
     const state = await run.done;
     assert.equal(state.status, 'succeeded');
     assert.match(sawWaiting, /FLUO is rebooting node other \(reboot-in-progress\)/);

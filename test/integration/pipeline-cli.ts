@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { SimCluster } from '../../sim/cluster.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export interface CliRun {
+  child: ChildProcess;
+  lines: string[];
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: string | null }>;
+}
+
+/** Runs `flatdeck …` as its own process against the simulator, so it can be killed like a real one. */
+export function flatdeck(sim: SimCluster, dataDir: string, args: string[]): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'main/cli/main.ts'), ...args, '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--known-hosts', sim.knownHostsPath, '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (partial + d).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { child, lines, stderr: () => err, exit };
+}
+
+/** Waits for the process; after `ms` kills it and fails with what it printed last (a hang must not stall the suite). */
+export async function finished(run: CliRun, ms = 240_000): Promise<{ code: number | null; signal: string | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      reject(new Error(`flatdeck did not finish within ${ms / 1000} s; last output:\n${run.lines.slice(-20).join('\n')}\n${run.stderr().slice(-2000)}`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([run.exit, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const fastFlags = ['--yes', '--delete-emptydir-data', '--delete-unmanaged', '--settle', '0s', '--restore-after-boot', '1s', '--lease-duration', '3s', '--reboot-timeout', '2m', '--drain-timeout', '90s'];
+
+/** Makes every channel's server offer a newer release, so the whole fleet has an update again. */
+export function publishNewReleases(sim: SimCluster): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const channel of new Set(sim.nodes.map((n) => n.channel))) {
+    const latest = sim.releases.latest(channel);
+    if (!latest) continue;
+    const [a, b, c] = latest.version.split('.').map(Number) as [number, number, number];
+    const version = `${a}.${b}.${c + 1}`;
+    sim.releases.publish(channel, { version, size: latest.size });
+    out[channel] = version;
+  }
+  return out;
+}

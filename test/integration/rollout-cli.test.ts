@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
+
+async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
+  const core = w.kc.makeApiClient(CoreV1Api);
+  for (const m of w.sim.machines) {
+    assert.equal(m.osRelease().versionId, wanted[m.channel()], `${m.name} on the new version`);
+    const node = await core.readNode({ name: m.name });
+    assert.notEqual(node.spec?.unschedulable, true, `${m.name} not cordoned`);
+    assert.deepEqual(Object.keys(node.metadata?.annotations ?? {}).filter((k) => k.startsWith('flatdeck.io/')), [], `${m.name} has no flatdeck marks left`);
+  }
+  const events = readSimEvents(w.sim.eventsPath);
+  assert.ok(events.some((e) => e.kind === 'reboot-start'));
+  assert.ok(maxConcurrentReboots(events) <= 1, 'never two nodes rebooting at once');
+}
+
+describe('rollouts through the CLI on the simulator', () => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ nodes: 5, addressBase: '127.10.81.1' });
+  });
+  after(async () => w?.stop());
+
+  it('a 5-node rollout ends with every node on the new version, none cordoned, one reboot at a time', async () => {
+    const wanted = publishNewReleases(w.sim);
+    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['rollout', '--all', '--parallel', '3', ...fastFlags]);
+    const { code } = await finished(run);
+    assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
+    assert.match(run.lines.at(-1) ?? '', /succeeded/);
+    await assertFleetUpdated(w, wanted);
+  });
+
+  it('two flatdeck processes rolling out the same cluster at once: one reboot at a time, both finish', async () => {
+    const wanted = publishNewReleases(w.sim);
+    const a = flatdeck(w.sim, mkdtempSync(join(w.dir, 'a-')), ['rollout', '--all', '--json', ...fastFlags]);
+    const b = flatdeck(w.sim, mkdtempSync(join(w.dir, 'b-')), ['rollout', '--all', '--json', ...fastFlags]);
+    const [ea, eb] = await Promise.all([finished(a), finished(b)]);
+    const tail = (r: typeof a) => r.lines.filter((l) => /"topic":"step"/.test(l) && !/"status":"progress"/.test(l)).slice(-8).map((l) => l.slice(0, 300)).join('\n');
+    assert.equal(ea.code, 0, `${a.stderr()}\n${tail(a)}`);
+    assert.equal(eb.code, 0, `${b.stderr()}\n${tail(b)}`);
+    const rebootedBy = (r: typeof a) => r.lines.filter((l) => /"step":"reboot","status":"succeeded"/.test(l)).length;
+    assert.equal(rebootedBy(a) + rebootedBy(b), w.sim.nodes.length, 'each node rebooted exactly once between the two');
+    const waited = [...a.lines, ...b.lines].some((l) => /"waitingFor":"the cluster update lock/.test(l));
+    assert.ok(waited, 'one of them waited for the other\'s lock');
+    await assertFleetUpdated(w, wanted);
+  });
+});
