@@ -96,7 +96,8 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   const manager = new ControllerManager(store, [
     namespaceController(rest, defs, registry, scaled(5000, 1000)),
     crdStatusController(rest, defs),
-    nodeLifecycleController(rest, defs, store, scaled(40_000, 200)),
+    // The floor keeps event-loop stalls at tiny time scales from reading as missed heartbeats.
+    nodeLifecycleController(rest, defs, store, scaled(40_000, 3000)),
     machineController(rest, defs, registry, eviction, hooks, {
       osImage: opts.nodeOsImage ?? 'Flatcar Container Linux by Kinvolk 4230.2.3 (Oklo)', kubeletVersion: 'v1.36.3', retryMs: scaled(5000, 20),
     }),

@@ -23,13 +23,18 @@ function termMatches(term: NodeSelectorTerm, node: Node): boolean {
   return exprOk && fieldsOk;
 }
 
-export function nodeFits(pod: Pod, node: Node): string | undefined {
+/**
+ * Why the pod cannot be placed on (or, with `running`, keep running on) the node; undefined when it fits.
+ * A running pod only needs its NoExecute taints tolerated; NoSchedule taints and readiness concern new pods.
+ */
+export function nodeFits(pod: Pod, node: Node, opts: { ignoreReady?: boolean; running?: boolean } = {}): string | undefined {
   if (node.metadata.deletionTimestamp) return 'node is being deleted';
-  if (!nodeReady(node)) return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+  if (!opts.ignoreReady && !opts.running && !nodeReady(node)) return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
   const unschedulable = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
-  if (node.spec?.unschedulable && !tolerates(pod.spec.tolerations, unschedulable)) return 'node(s) were unschedulable';
+  if (!opts.running && node.spec?.unschedulable && !tolerates(pod.spec.tolerations, unschedulable)) return 'node(s) were unschedulable';
   for (const t of node.spec?.taints ?? []) {
-    if ((t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerates(pod.spec.tolerations, t)) {
+    const blocks = t.effect === 'NoExecute' || (t.effect === 'NoSchedule' && !opts.running);
+    if (blocks && !tolerates(pod.spec.tolerations, t)) {
       return `node(s) had untolerated taint {${t.key}: ${t.value ?? ''}}`;
     }
   }

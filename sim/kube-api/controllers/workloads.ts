@@ -145,10 +145,10 @@ function daemonPodTemplate(ds: Workload): PodTemplate {
   return t;
 }
 
-function daemonEligible(ds: Workload, node: Node): boolean {
+/** Whether the DaemonSet places a pod on the node (`running`: whether an existing pod may stay there). */
+function daemonEligible(ds: Workload, node: Node, running: boolean): boolean {
   const probe = { metadata: { name: '', uid: '', resourceVersion: '', creationTimestamp: '' }, spec: daemonPodTemplate(ds).spec } as Pod;
-  const why = nodeFits(probe, { ...node, status: { ...node.status, conditions: [{ type: 'Ready', status: 'True' }] } } as Node);
-  return why === undefined && !node.metadata.deletionTimestamp;
+  return nodeFits(probe, node, { ignoreReady: true, running }) === undefined;
 }
 
 export function daemonSetController(rest: Rest, defs: Defs): Controller {
@@ -162,7 +162,8 @@ export function daemonSetController(rest: Rest, defs: Defs): Controller {
         if (ds.metadata.deletionTimestamp) continue;
         const mine = ownedPods(pods, ds);
         const hash = shortHash(ds.spec.template);
-        const eligible = nodes.filter((n) => daemonEligible(ds, n));
+        const eligible = nodes.filter((n) => daemonEligible(ds, n, false));
+        const keep = nodes.filter((n) => daemonEligible(ds, n, true));
         for (const node of eligible) {
           if (mine.some((p) => p.spec.nodeName === node.metadata.name)) continue;
           const pod = podFromTemplate(daemonPodTemplate(ds), ds, { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) });
@@ -173,7 +174,7 @@ export function daemonSetController(rest: Rest, defs: Defs): Controller {
           rest.create(defs.pods, ds.metadata.namespace, pod);
         }
         for (const p of mine) {
-          if (!p.metadata.deletionTimestamp && !eligible.some((n) => n.metadata.name === p.spec.nodeName)) {
+          if (!p.metadata.deletionTimestamp && !keep.some((n) => n.metadata.name === p.spec.nodeName)) {
             rest.delete(defs.pods, p.metadata.namespace, p.metadata.name, {});
           }
         }
