@@ -1,7 +1,7 @@
 // A small JSON REST client for the Kubernetes API built on node:https, configured from a kubeconfig.
 // The kubelet role (and the contract suite) need exact control over content types, status codes and raw
 // Status bodies, identically against the simulator's API server and a real kube-apiserver.
-import { request, type RequestOptions } from 'node:https';
+import { Agent, request, type RequestOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeResponse<T = unknown> {
@@ -49,6 +49,8 @@ export interface WatchHandle {
 export class KubeRestClient {
   readonly server: URL;
   private readonly tls: RequestOptions;
+  // Reused connections for ordinary requests; each watch gets a connection of its own.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
   private constructor(server: URL, tls: RequestOptions) {
     this.server = server;
@@ -69,7 +71,7 @@ export class KubeRestClient {
     return new KubeRestClient(new URL(cluster.server), tls);
   }
 
-  private options(method: string, path: string, headers: Record<string, string>): RequestOptions {
+  private options(method: string, path: string, headers: Record<string, string>, agent: Agent | false = this.agent): RequestOptions {
     return {
       ...this.tls,
       method,
@@ -78,7 +80,7 @@ export class KubeRestClient {
       port: this.server.port,
       path,
       headers: { ...(this.tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
-      agent: false,
+      agent,
     };
   }
 
@@ -127,7 +129,7 @@ export class KubeRestClient {
   watch<T>(path: string, onEvent: (event: WatchEvent<T>) => void): WatchHandle {
     let abort = (): void => {};
     const done = new Promise<void>((resolve, reject) => {
-      const req = request(this.options('GET', path, {}), (res) => {
+      const req = request(this.options('GET', path, {}, false), (res) => {
         if (res.statusCode !== 200) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
