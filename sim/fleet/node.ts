@@ -18,6 +18,9 @@ import { channelOf, kernelVersionOf } from './versions.ts';
 
 export const UPDATE_ENGINE_UNIT = 'update-engine.service';
 export const LOCKSMITHD_UNIT = 'locksmithd.service';
+/** What an operator's health check typically asks about on a Kubernetes worker. */
+const NODE_SERVICES = ['containerd.service', 'kubelet.service'];
+const BOOT_UNITS = [UPDATE_ENGINE_UNIT, LOCKSMITHD_UNIT, ...NODE_SERVICES];
 
 /** Durations at timeScale 1, in milliseconds. */
 export const REBOOT_TIMINGS = { shutdown: 1500, down: 40_000 } as const;
@@ -102,6 +105,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.units = new Units({
       [UPDATE_ENGINE_UNIT]: { masked, enabled: true, active: false },
       [LOCKSMITHD_UNIT]: { masked: true, enabled: true, active: false },
+      ...Object.fromEntries(NODE_SERVICES.map((unit) => [unit, { masked: false, enabled: true, active: false }])),
     });
     this.units.onChange((change) => {
       this.emit({ kind: change.property === 'file' ? 'unit-file' : 'unit-active', unit: change.unit, from: change.from, to: change.to });
@@ -315,7 +319,7 @@ export class SimNode implements SimNodeView, ShellHost {
   private async powerOff(): Promise<void> {
     this.daemon?.shutdown();
     this.daemon = null;
-    for (const unit of [UPDATE_ENGINE_UNIT, LOCKSMITHD_UNIT]) this.units.setActive(unit, false);
+    for (const unit of BOOT_UNITS) this.units.setActive(unit, false);
     await this.ssh.close();
     if (this.stopped) return;
     this.power = 'down';
@@ -340,7 +344,7 @@ export class SimNode implements SimNodeView, ShellHost {
     await this.ssh.listen(this.currentHostKey());
     if (this.stopped) return this.ssh.close();
     this.power = 'up';
-    for (const unit of [UPDATE_ENGINE_UNIT, LOCKSMITHD_UNIT]) if (this.units.bootActive(unit)) this.units.setActive(unit, true);
+    for (const unit of BOOT_UNITS) if (this.units.bootActive(unit)) this.units.setActive(unit, true);
     this.booted = true;
     if (firstBoot) return;
     this.emit({ kind: 'up', from: 'down', to: 'up', bootId: this.currentBootId, previousBootId, version: this.version });

@@ -13,6 +13,7 @@ const PROGRAMS: Record<string, SimCommand> = {
   update_engine_client: updateEngineClient,
   true: () => 0,
   sudo,
+  sh,
 };
 
 const PROGRAM_DIRS = ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'];
@@ -58,11 +59,22 @@ async function sudo(inv: Invocation): Promise<number> {
   return program({ ...inv, argv: args, root: true });
 }
 
-/** Runs one exec command line as user core; resolves with the exit status. */
-export async function runCommandLine(line: string, host: ShellHost, io: ProcessIO): Promise<number> {
+// `sh -c SCRIPT` (flatdeck's operator health check): the script is one simple command, read like any
+// other command line. Flatcar's sh is bash, which names itself sh in its messages.
+function sh(inv: Invocation): Promise<number> | number {
+  const [flag, script] = inv.argv.slice(1);
+  if (flag !== '-c' || script === undefined) {
+    inv.io.stderr(flag === '-c' ? 'sh: -c: option requires an argument\n' : `sh: ${flag ?? ''}: No such file or directory\n`);
+    return flag === '-c' ? 2 : 127;
+  }
+  return runCommandLine(script, inv.host, inv.io, 'sh', inv.root);
+}
+
+/** Runs one exec command line (as user core unless `root`); resolves with the exit status. */
+export async function runCommandLine(line: string, host: ShellHost, io: ProcessIO, shellName = 'bash', root = false): Promise<number> {
   const split = splitShellWords(line);
   if (!split.ok) {
-    io.stderr(`bash: -c: line 1: unexpected EOF while looking for matching \`${split.unterminated}'\n`);
+    io.stderr(`${shellName}: -c: line 1: unexpected EOF while looking for matching \`${split.unterminated}'\n`);
     return 2;
   }
   const words = split.words;
@@ -71,12 +83,12 @@ export async function runCommandLine(line: string, host: ShellHost, io: ProcessI
   if (name === undefined) return 0;
   const program = resolveProgram(name);
   if (program === 'no-such-file') {
-    io.stderr(`bash: line 1: ${name}: No such file or directory\n`);
+    io.stderr(`${shellName}: line 1: ${name}: No such file or directory\n`);
     return 127;
   }
   if (!program) {
-    io.stderr(`bash: line 1: ${name}: command not found\n`);
+    io.stderr(`${shellName}: line 1: ${name}: command not found\n`);
     return 127;
   }
-  return program({ argv: words, host, io, root: false });
+  return program({ argv: words, host, io, root });
 }

@@ -156,6 +156,15 @@ describe('command interpreter', () => {
     );
   });
 
+  it('runs an operator health check given as sh -c SCRIPT through the same interpreter', async () => {
+    const host = new FakeHost();
+    assert.deepEqual(await run(host, `sh -c 'grep VERSION_ID /etc/os-release'`), { stdout: 'VERSION_ID=4459.2.1\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, `'sh' '-c' 'curl -fsS localhost:10248/healthz'`), { stdout: '', stderr: 'sh: line 1: curl: command not found\n', code: 127 });
+    assert.deepEqual(await run(host, `sh -c 'true; sudo systemctl reboot'`), { stdout: '', stderr: 'sh: line 1: true;: command not found\n', code: 127 });
+    assert.equal(host.reboots, 0);
+    assert.deepEqual(await run(host, 'sh script.sh'), { stdout: '', stderr: 'sh: script.sh: No such file or directory\n', code: 127 });
+  });
+
   it('reports bash syntax errors for unterminated quotes', async () => {
     assert.deepEqual(await run(new FakeHost(), `grep 'VERSION_ID /etc/os-release`), {
       stdout: '',
