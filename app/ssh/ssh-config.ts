@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { homedir, hostname as localHostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import SSHConfig, { LineType, type Line } from 'ssh-config';
+import SSHConfig, { LineType, type Directive, type Line } from 'ssh-config';
 import { SshError } from './errors.ts';
 
 export interface JumpHost {
@@ -68,10 +68,10 @@ export class SshConfigFile {
   }
 
   resolve(host: string): HostConfig {
-    const original = host.toLowerCase();
+    // Patterns see the host as typed (case-sensitive, like OpenSSH); the name dialled is lowercased.
     let c: Record<string, string | string[]>;
     try {
-      c = this.#config.compute(original, { ignoreCase: true, matchExec: false });
+      c = withHostPatternsDecided(this.#config, host, () => this.#config.compute(host, { ignoreCase: true, matchExec: false }));
     } catch (e) {
       throw new SshError('unsupported-config', `ssh config for ${host}: ${e instanceof Error ? e.message : String(e)}`, { host });
     }
@@ -84,7 +84,8 @@ export class SshConfigFile {
       if (v === undefined) return undefined;
       return (Array.isArray(v) ? v : v.split(/\s+/)).filter((s) => s !== '');
     };
-    const hostName = (str('hostname') ?? host).replaceAll('%h', host).replaceAll('%%', '%');
+    const lower = host.toLowerCase();
+    const hostName = (str('hostname') ?? lower).replaceAll('%h', lower).replaceAll('%%', '%');
     const user = str('user');
     const port = optionalInt(str('port'), 'Port', host);
     const tokens = { host: hostName, original: host, port: port ?? 22, user: user ?? '', home: this.#home };
@@ -112,6 +113,40 @@ export class SshConfigFile {
     const aliveCount = optionalInt(str('serveralivecountmax'), 'ServerAliveCountMax', host);
     if (aliveCount !== undefined) result.serverAliveCountMax = aliveCount;
     return result;
+  }
+}
+
+const NEVER_MATCHES = '\u0000'; // no host name contains NUL
+
+/** ssh_config(5) PATTERNS: `*` any run, `?` exactly one character, a matching `!pattern` vetoes the line. */
+function hostPatternsMatch(patterns: readonly string[], host: string): boolean {
+  let matched = false;
+  for (const raw of patterns) {
+    const negated = raw.startsWith('!');
+    const body = (negated ? raw.slice(1) : raw).replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    if (!new RegExp(`^${body}$`).test(host)) continue;
+    if (negated) return false;
+    matched = true;
+  }
+  return matched;
+}
+
+/**
+ * Runs `compute` with every Host line decided by OpenSSH's pattern rules (the library's own matcher lets `?`
+ * match zero characters): each Host value is swapped for `*` or a never-matching pattern, then restored.
+ */
+function withHostPatternsDecided<T>(config: SSHConfig, host: string, compute: () => T): T {
+  const swapped: Array<{ line: Line & { value: Directive['value'] }; value: Directive['value'] }> = [];
+  for (const line of config) {
+    if (line.type !== LineType.DIRECTIVE || !/^host$/i.test(line.param)) continue;
+    const patterns = Array.isArray(line.value) ? line.value.map((v) => v.val) : line.value.split(/[\s,]+/);
+    swapped.push({ line, value: line.value });
+    line.value = hostPatternsMatch(patterns.flatMap((p) => p.split(',')).filter((p) => p !== ''), host) ? '*' : NEVER_MATCHES;
+  }
+  try {
+    return compute();
+  } finally {
+    for (const { line, value } of swapped) line.value = value;
   }
 }
 

@@ -45,6 +45,10 @@ Host worker-*
 
 Include ${included}
 
+Host node-? Edge-*
+  User single
+  Port 2202
+
 Host *
   User core
 `;
@@ -53,7 +57,7 @@ writeFileSync(configPath, CONFIG);
 
 describe('~/.ssh/config agrees with OpenSSH (ssh -G)', () => {
   const ours = SshConfigFile.parse(CONFIG, { home: homedir() });
-  for (const host of ['web1.prod.example', 'db.prod.example', 'worker-3', 'bastion', 'a.inc.example', 'plain']) {
+  for (const host of ['web1.prod.example', 'db.prod.example', 'worker-3', 'bastion', 'a.inc.example', 'plain', 'node-1', 'node-', 'node-12', 'edge-1']) {
     it(host, () => {
       const ssh = openssh(configPath, host);
       const r = ours.resolve(host);
