@@ -1,5 +1,6 @@
 // Electron main process: hosts the core (app/service) and one hardened window that reaches it only through
 // the preload bridge. `--demo` adds the built-in simulated Flatcar cluster.
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, ipcMain, protocol, session, shell } from 'electron';
 import type { RunningCore } from '../host/start-core.ts';
@@ -19,6 +20,10 @@ const demo = process.argv.includes('--demo') ? 'always' : 'without-kubeconfig';
 let mainWindow: BrowserWindow | null = null;
 let core: RunningCore | null = null;
 
+// `electron dist/electron/main.mjs` (npm start) has no package.json next to it; name the app and its data
+// folder explicitly so development and packaged builds, and browser mode, share one place.
+app.setName('flatdeck');
+app.setPath('userData', join(app.getPath('appData'), 'flatdeck'));
 // Every renderer sandboxed, whatever a window's options say.
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
