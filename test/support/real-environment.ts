@@ -25,6 +25,8 @@ export async function installMachineDeploymentCrd(admin: KubeRestClient): Promis
       return got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     });
   }
+  // Established is not yet servable: until its watch cache is filled the server answers 429 "storage is (re)initializing".
+  await waitFor('MachineDeployments servable', async () => (await admin.raw('GET', '/apis/cluster.k8s.io/v1alpha1/machinedeployments')).status === 200);
 }
 
 export async function startRealEnvironment(opts: { nodes: SimNodeView[]; timeScale: number; workload: boolean; kwokNodes?: number }): Promise<RealEnvironment> {
