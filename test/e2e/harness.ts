@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,9 +18,23 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Builds the renderer once, so the server serves this tree's UI rather than a stale build. */
-export function buildRenderer(): void {
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' });
+function newestMtime(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+    const p = join(dir, e.name);
+    return Math.max(max, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }, 0);
+}
+
+/**
+ * Builds the renderer into `outDir`. For renderer/dist (what `npm run serve` serves) only when the build is
+ * older than the sources: `npm test` has just built it, and test files run in parallel.
+ */
+export function buildRenderer(outDir = join(root, 'renderer', 'dist')): void {
+  const index = join(outDir, 'index.html');
+  const isDefault = outDir === join(root, 'renderer', 'dist');
+  if (isDefault && existsSync(index) && statSync(index).mtimeMs > newestMtime(join(root, 'renderer', 'src'))) return;
+  const args = ['build', '--config', 'renderer/vite.config.ts', '--logLevel', 'error', '--outDir', outDir, '--emptyOutDir'];
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'vite'), args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('vite build failed');
 }
 
@@ -73,7 +87,7 @@ export interface Browser {
 }
 
 /** Debian's Chromium, headless, with a fresh profile; collects page errors and CSP violations. */
-export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Browser> {
+export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = 'light', initScript?: string): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'flatdeck-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -92,6 +106,7 @@ export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = '
       constructor(title, options) { super(title, options); window.__notifications.push({ title, body: options && options.body }); }
     };
   }`);
+  if (initScript) await context.addInitScript(initScript);
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));

@@ -158,8 +158,9 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
         const active = now.find((s) => s.status === 'active')?.key;
         if (active && seenActive.at(-1) !== active) seenActive.push(active);
         const bar = page.getByRole('progressbar', { name: 'Download progress' });
-        if (await bar.count()) {
-          const value = Number(await bar.getAttribute('aria-valuenow'));
+        const raw = (await bar.count()) ? await bar.getAttribute('aria-valuenow', { timeout: 500 }).catch(() => null) : null;
+        if (raw !== null) {
+          const value = Number(raw);
           if (progress.at(-1) !== value) progress.push(value);
           if (!shotDownloading && value > 30) {
             shotDownloading = true;
