@@ -139,6 +139,23 @@ describe('manual update procedure over OpenSSH', () => {
     await control(cluster.controlUrl, 'DELETE', '/faults');
   });
 
+  it('an unmasked, running locksmithd reboots the node by itself once the update is applied', async () => {
+    const host = '127.10.110.2';
+    for (const step of ['sudo systemctl unmask locksmithd.service', 'sudo systemctl start locksmithd.service', 'sudo update_engine_client -check_for_update']) {
+      assert.equal((await ssh(cluster.sshConfigPath, host, step)).code, 0, step);
+    }
+    const up = await waitFor('worker-2 to reboot into the update on its own', async () =>
+      events().find((e) => e.node === 'worker-2' && e.kind === 'up' && e.version === DEFAULT_RELEASES.stable.version),
+    );
+    assert.ok(up);
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'grep VERSION_ID /etc/os-release'), { stdout: `VERSION_ID="${DEFAULT_RELEASES.stable.version}"\n`, stderr: '', code: 0 });
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'sudo systemctl mask --now locksmithd.service'), {
+      stdout: '',
+      stderr: 'Created symlink /etc/systemd/system/locksmithd.service → /dev/null.\n',
+      code: 0,
+    });
+  });
+
   it('never-returns keeps the node down until the fault is cleared', async () => {
     const host = '127.10.110.3';
     await control(cluster.controlUrl, 'POST', '/faults', { kind: 'never-returns', node: host });
