@@ -37,6 +37,11 @@ export interface EngineOptions {
   cluster?: ClusterPort;
 }
 
+function pickUpdateOptions(saved: Record<string, unknown>): Partial<UpdateOptions> {
+  const keys = Object.keys(UpdateOptions.shape);
+  return Object.fromEntries(Object.entries(saved).filter(([k]) => keys.includes(k))) as Partial<UpdateOptions>;
+}
+
 export function defaultHolder(): string {
   return `${userInfo().username}@${hostname()}#${randomUUID().slice(0, 8)}`;
 }
@@ -171,7 +176,8 @@ export class PipelineEngine {
     const found = (await findUnfinished(this.deps)).get(runId);
     if (!found) throw new ApiError('not-found', `No unfinished run ${runId}`, { runId });
     const saved = this.deps.journal.entries(runId).find((e) => e.type === 'run-start')?.options ?? {};
-    const parsed = UpdateOptions.parse({ ...saved, ...options });
+    // the interrupted run's own choices (drain policy, timeouts) win over today's defaults
+    const parsed = UpdateOptions.parse({ ...options, ...pickUpdateOptions(saved) });
     const nodes = [...found.records.keys()];
     return this.start({ kind: nodes.length > 1 ? 'rollout' : 'single', nodes, options: { ...(saved as Partial<RunSpec['options']>), ...parsed }, inherited: found.records, runId });
   }

@@ -1,7 +1,7 @@
 import { ApiError, toErrorInfo } from '../api/errors.ts';
 import type { HealthGate } from '../api/pipeline.ts';
 import { uncordonIfOurs } from '../cluster/cordon.ts';
-import { writeMark } from '../cluster/node-annotations.ts';
+import { readMark, writeMark } from '../cluster/node-annotations.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
 import { restoreNode } from './restore.ts';
@@ -36,6 +36,10 @@ export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
 /** Step 2 on a node that passed pre-flight. "current" nodes are restored and finished here. */
 export async function prepareNode(ctx: NodeCtx, facts: PreflightFacts): Promise<'need-reboot' | 'current'> {
   ctx.rec.phase = 'downloading';
+  if (await waitForOtherRun(ctx)) {
+    await finishNode(ctx, 'current', null);
+    return 'current';
+  }
   const r = await updateStep(ctx, facts.updateEngine ?? { file: 'unknown', active: true });
   if (r.kind === 'current') {
     await finishNode(ctx, 'current', null);
@@ -44,6 +48,26 @@ export async function prepareNode(ctx: NodeCtx, facts: PreflightFacts): Promise<
   ctx.rec.phase = 'ready-to-reboot';
   journalRecord(ctx);
   return 'need-reboot';
+}
+
+/**
+ * Another flatdeck instance is updating this very node: let it finish, then see whether it is current.
+ * Returns true when the node's version changed meanwhile (no update left for us).
+ */
+async function waitForOtherRun(ctx: NodeCtx): Promise<boolean> {
+  let waited = false;
+  for (;;) {
+    const mark = readMark(await ctx.deps.cluster.nodes.getNode(ctx.node));
+    if (!mark || mark.run === ctx.runId || mark.attention) break;
+    waited = true;
+    ctx.control.setWaiting(`node ${ctx.node} is being updated by ${mark.instance} (run ${mark.run}, step ${mark.step})`);
+    await ctx.deps.clock.sleep(1000, ctx.control.signal);
+  }
+  if (!waited) return false;
+  ctx.control.setWaiting(null);
+  ctx.ops.reconnect();
+  const version = await ctx.ops.versionId();
+  return version !== ctx.rec.fromVersion;
 }
 
 async function healthGateStep(ctx: NodeCtx, gate: HealthGate): Promise<void> {

@@ -63,7 +63,7 @@ export async function preflight(
 
   const mark = readMark(node);
   if (mark && mark.run !== runId && !mark.attention) {
-    block('flatdeck-busy', `Node ${nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); resume or hand that run back first`);
+    block('flatdeck-busy', `Node ${nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); waiting for it (resume or hand that run back if it was abandoned)`, 'warning');
   }
   const fluo = fluoBusyReason(node);
   if (fluo) block('fluo-busy', `FLUO is working on node ${nodeName} (${fluo}); flatdeck will wait for it`, 'warning');

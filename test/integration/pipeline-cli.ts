@@ -28,7 +28,7 @@ export function flatdeck(sim: SimCluster, dataDir: string, args: string[]): CliR
 }
 
 /** Waits for the process; after `ms` kills it and fails with what it printed last (a hang must not stall the suite). */
-export async function finished(run: CliRun, ms = 240_000): Promise<{ code: number | null; signal: string | null }> {
+export async function finished(run: CliRun, ms = 420_000): Promise<{ code: number | null; signal: string | null }> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
