@@ -8,11 +8,6 @@ export function timeNow(now = Date.now()): string {
   return new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** metav1.MicroTime: exactly six fractional digits. */
-export function microTimeNow(now = Date.now()): string {
-  return new Date(now).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 export function randomSuffix(n = 5): string {
   let s = '';
