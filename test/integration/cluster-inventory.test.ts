@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { ApiEvent, ClusterSummary, NodeSummary } from '../../app/api/index.ts';
+import { listMachineDeployments } from '../../app/cluster/machine-deployments.ts';
 import { createService } from '../../app/service/index.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
@@ -177,6 +178,18 @@ spec:
     assert.ok(refs.includes(`pool-a=${node.name}`), refs.join(', '));
     const others = (await service.call('nodes.list', { cluster: clusterId })).filter((n) => n.name !== node.name);
     assert.ok(others.every((n) => n.machineDeployment === null));
+
+    // The MachineDeployment reading the auto-update work builds on: spec, status and the inventory's nodes.
+    const connection = service.context.clusters.connection(clusterId);
+    const inventory = await service.context.clusters.inventory(clusterId);
+    const nodesOf = (md: string) => inventory.nodes().filter((n) => n.machineDeployment === md).map((n) => n.name);
+    const mds = await waitFor('pool-a ready', async () => {
+      const list = await listMachineDeployments((path) => connection.getJsonOrNull(path), nodesOf);
+      return list[0]?.readyReplicas === 1 ? list : undefined;
+    });
+    assert.deepEqual(mds, [
+      { name: 'pool-a', namespace: 'kube-system', operatingSystem: 'flatcar', disableAutoUpdate: true, replicas: 1, updatedReplicas: 1, readyReplicas: 1, nodes: [node.name] },
+    ]);
     await kubectl('delete', '-f', manifest, '--wait=false');
   });
 
