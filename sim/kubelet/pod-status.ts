@@ -26,7 +26,7 @@ export interface PodLike {
   };
 }
 
-export function isRunningAndReady(pod: PodLike): boolean {
+export function isRunningAndReady(pod: { status?: { phase?: string; conditions?: ReadonlyArray<{ type: string; status: string }> } }): boolean {
   return pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
@@ -37,6 +37,17 @@ function imageId(image: string): string {
 
 function condition(type: string, status: boolean, now: string) {
   return { type, status: status ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now };
+}
+
+/** The kubelet's pod conditions: scheduled and initialized either way; sandbox and containers as `running`. */
+function podConditions(running: boolean, t: string) {
+  return [
+    condition('PodReadyToStartContainers', running, t),
+    condition('Initialized', true, t),
+    condition('Ready', running, t),
+    condition('ContainersReady', running, t),
+    condition('PodScheduled', true, t),
+  ];
 }
 
 /** Status after the kubelet (re)started every container: Running and Ready. */
@@ -53,13 +64,7 @@ export function runningStatus(pod: PodLike, hostIP: string, podIP: string, now: 
       podIP: ip,
       podIPs: [{ ip }],
       startTime: pod.status?.startTime ?? t,
-      conditions: [
-        condition('PodReadyToStartContainers', true, t),
-        condition('Initialized', true, t),
-        condition('Ready', true, t),
-        condition('ContainersReady', true, t),
-        condition('PodScheduled', true, t),
-      ],
+      conditions: podConditions(true, t),
       containerStatuses: pod.spec.containers.map((c) => ({
         name: c.name,
         image: c.image,
@@ -79,13 +84,7 @@ export function notReadyStatus(now: Date) {
   const t = kubeTime(now);
   return {
     status: {
-      conditions: [
-        condition('PodReadyToStartContainers', false, t),
-        condition('Initialized', true, t),
-        condition('Ready', false, t),
-        condition('ContainersReady', false, t),
-        condition('PodScheduled', true, t),
-      ],
+      conditions: podConditions(false, t),
     },
   };
 }

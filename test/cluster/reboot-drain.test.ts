@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
+import { isRunningAndReady } from '../../sim/kubelet/pod-status.ts';
 import { ContentType, KubeRestClient, type WatchEvent } from '../../sim/kubelet/rest-client.ts';
 import { realClusterSkip, startRealCluster, type RealCluster } from '../support/real-cluster.ts';
 import { runKubectl } from '../support/run-kubectl.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { deployment, pdb } from './contract/helpers.ts';
 
 const skip = realClusterSkip();
 const run = promisify(execFile);
@@ -32,7 +34,6 @@ interface Node {
 // Older Flatcar releases write os-release values unquoted, newer ones quoted.
 const versionLine = (v: string) => new RegExp(`^VERSION_ID="?${v.replace(/\./g, '\\.')}"?$`);
 const readyOf = (n: Node) => n.status.conditions.find((c) => c.type === 'Ready')?.status;
-const podReady = (p: Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 describe('real control plane: simulated Flatcar node drained with kubectl and rebooted over OpenSSH', { skip }, () => {
   let cluster: RealCluster;
@@ -73,32 +74,15 @@ describe('real control plane: simulated Flatcar node drained with kubectl and re
     // Every PDB-guarded replica starts on the target: create them while the spare node is cordoned.
     assert.equal((await runKubectl(cluster.kubeconfigPath, ['cordon', spare])).code, 0);
     await admin.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'guarded' } });
-    await admin.call('POST', '/apis/apps/v1/namespaces/guarded/deployments', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'checkout', namespace: 'guarded' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'checkout' } },
-        template: {
-          metadata: { labels: { app: 'checkout' } },
-          spec: { terminationGracePeriodSeconds: 20, containers: [{ name: 'checkout', image: 'ghcr.io/example/checkout:1.8.2' }] },
-        },
-      },
-    });
-    await admin.call('POST', '/apis/policy/v1/namespaces/guarded/poddisruptionbudgets', {
-      apiVersion: 'policy/v1',
-      kind: 'PodDisruptionBudget',
-      metadata: { name: 'checkout', namespace: 'guarded' },
-      spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'checkout' } } },
-    });
+    await admin.call('POST', '/apis/apps/v1/namespaces/guarded/deployments', deployment('guarded', 'checkout', 2));
+    await admin.call('POST', '/apis/policy/v1/namespaces/guarded/poddisruptionbudgets', pdb('guarded', 'checkout', 'checkout', { maxUnavailable: 0 }));
     await waitFor('checkout pods ready on the target node', async () => {
       const pods = (await podsOn(target)).filter((p) => p.metadata.name.startsWith('checkout-'));
-      return pods.length === 2 && pods.every(podReady);
+      return pods.length === 2 && pods.every(isRunningAndReady);
     }, { timeoutMs: 120_000 });
     await waitFor('the demo workload running', async () => {
       const pods = await admin.get<{ items: Pod[] }>('/api/v1/namespaces/shop/pods');
-      return pods.items.length >= 8 && pods.items.every(podReady);
+      return pods.items.length >= 8 && pods.items.every(isRunningAndReady);
     }, { timeoutMs: 120_000 });
     assert.equal((await runKubectl(cluster.kubeconfigPath, ['uncordon', spare])).code, 0);
   });
@@ -135,7 +119,7 @@ describe('real control plane: simulated Flatcar node drained with kubectl and re
     const left = await podsOn(target);
     assert.ok(left.length > 0 && left.every((p) => p.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')), 'only DaemonSet pods remain');
     const checkout = await waitFor('two ready checkout pods on the spare node', async () => {
-      const pods = (await podsOn(spare)).filter((p) => p.metadata.name.startsWith('checkout-') && podReady(p));
+      const pods = (await podsOn(spare)).filter((p) => p.metadata.name.startsWith('checkout-') && isRunningAndReady(p));
       return pods.length === 2 ? pods : undefined;
     }, { timeoutMs: 60_000 });
     assert.equal(checkout.length, 2);
@@ -187,7 +171,7 @@ describe('real control plane: simulated Flatcar node drained with kubectl and re
     }
     await waitFor('DaemonSet pods ready again after the reboot', async () => {
       const pods = await podsOn(target);
-      return pods.length > 0 && pods.every((p) => podReady(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
+      return pods.length > 0 && pods.every((p) => isRunningAndReady(p) && (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
     }, { timeoutMs: 60_000 });
     assert.equal((await runKubectl(cluster.kubeconfigPath, ['uncordon', target])).code, 0);
   });

@@ -1,6 +1,7 @@
 // Building blocks shared by the contract cases: isolated namespaces, small workloads, and waits on the
 // controllers (ReplicaSet, StatefulSet, disruption) and on the kubelet role.
 import { randomBytes } from 'node:crypto';
+import { isRunningAndReady } from '../../../sim/kubelet/pod-status.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import type { ContractTarget } from './target.ts';
 
@@ -75,7 +76,7 @@ export function pdb(ns: string, name: string, app: string, budget: { minAvailabl
   };
 }
 
-const isReady = (p: Pod) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+const isReady = (p: Pod) => isRunningAndReady(p);
 
 export async function readyPods(t: ContractTarget, ns: string, app: string, count: number): Promise<Pod[]> {
   return waitFor(
