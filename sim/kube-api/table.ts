@@ -138,6 +138,23 @@ const printers: Record<string, Printer> = {
     columns: [nameColumn, col('Type', 'The type of the secret'), col('Data', 'Data contains the secret data', 0, 'integer'), ageColumn],
     cells: (o) => [o.metadata.name, String(o.type ?? 'Opaque'), Object.keys((o.data as object | undefined) ?? {}).length, age(o)],
   },
+  Event: {
+    columns: [col('Last Seen', 'The last time the event was seen'), col('Type', 'The type of the event'), col('Reason', 'The reason of the event'),
+      col('Object', 'The object the event is about'), col('Subobject', 'The subobject the event is about', 1), col('Source', 'The source of the event', 1),
+      col('Message', 'A human-readable description of the event'), col('First Seen', 'The first time the event was seen', 1),
+      col('Count', 'The number of times the event has occurred', 1, 'integer'), { ...nameColumn, priority: 1 }],
+    cells: (o) => {
+      const e = o as KubeObject & Record<string, unknown>;
+      const target = (e.involvedObject ?? e.regarding ?? {}) as { kind?: string; name?: string; fieldPath?: string };
+      const source = (e.source ?? {}) as { component?: string; host?: string };
+      const last = String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp);
+      const first = String(e.firstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp);
+      const since = (t: string) => (Number.isNaN(Date.parse(t)) ? '<unknown>' : shortHumanDuration(Date.now() - Date.parse(t)));
+      return [since(last), String(e.type ?? ''), String(e.reason ?? ''), `${(target.kind ?? '').toLowerCase()}/${target.name ?? ''}`,
+        target.fieldPath ?? '', [source.component ?? e.reportingController ?? '', source.host].filter(Boolean).join(', '),
+        String(e.message ?? e.note ?? ''), since(first), Number(e.count ?? 1), e.metadata.name];
+    },
+  },
   PodDisruptionBudget: {
     columns: [nameColumn, col('Min Available', 'The minimum number of pods that must be available.'), col('Max Unavailable', 'The maximum number of pods that may be unavailable.'),
       col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time.', 0, 'integer'), ageColumn],
