@@ -33,7 +33,7 @@ const FLATCAR_KIND: Partial<Record<FlatcarError['kind'], ErrorKind>> = {
   timeout: 'ssh-timeout',
 };
 
-function fromFlatcar(e: FlatcarError, node: string): ApiError {
+export function fromFlatcar(e: FlatcarError, node: string): ApiError {
   const f = e.facts;
   return new ApiError(FLATCAR_KIND[e.kind] ?? 'command-failed', e.message, {
     node,
@@ -43,7 +43,7 @@ function fromFlatcar(e: FlatcarError, node: string): ApiError {
   });
 }
 
-function fromSsh(e: SshError, node: string): ApiError {
+export function fromSsh(e: SshError, node: string): ApiError {
   const f = e.facts;
   return new ApiError(SSH_KIND[e.kind], e.message, {
     node,

@@ -23,10 +23,11 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
     async () => {
       await lock.acquire(ctx.node, ctx.runId, ctx.control);
       await mark(ctx, 'lock');
+      // another instance may have rebooted this node onto the new version while we waited
+      const version = await ctx.ops.versionId();
+      if (version !== ctx.rec.fromVersion) return 'current' as const;
       const status = await ctx.ops.status();
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
-      const version = await ctx.ops.versionId();
-      if (version !== ctx.rec.fromVersion && version === ctx.rec.toVersion) return 'current' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
     },
     (r) => ({ message: r === 'proceed' ? `Holding the cluster update lock for ${ctx.node}` : `${ctx.node} was updated meanwhile by someone else` }),

@@ -120,7 +120,7 @@ describe('fault matrix on the simulator', () => {
     const node = w.sim.nodes[1]!.name;
     const machine = w.sim.machines[1]!;
     const before = machine.bootId();
-    const s = await update(node, { kind: 'pdb-never-allows' });
+    const s = await update(node, { kind: 'pdb-never-allows', namespace: 'shop', name: 'web' });
     if (s.status === 'succeeded') return; // no PDB-guarded pod landed on this node; the other cases cover drain
     assert.equal(s.error?.kind, 'drain-timeout');
     assert.match(s.error?.message ?? '', /still there: \S+\/\S+/);

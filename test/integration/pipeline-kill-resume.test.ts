@@ -12,7 +12,7 @@ const KILL_AT = ['update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncor
 describe('SIGKILL at every step, then flatdeck resume', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 1, addressBase: '127.10.82.1' });
+    w = await startWorld({ nodes: 3, addressBase: '127.10.82.1' });
   });
   after(async () => w?.stop());
 
@@ -46,7 +46,7 @@ describe('SIGKILL at every step, then flatdeck resume', () => {
       const resume = flatdeck(w.sim, dataDir, ['resume', ...fastFlags]);
       const { code } = await finished(resume);
       assert.equal(code, 0, `${resume.lines.slice(-12).join('\n')}\n${resume.stderr()}`);
-      const machine = w.sim.machines[0]!;
+      const machine = w.sim.machines.find((m) => m.name === node)!;
       assert.equal(machine.osRelease().versionId, wanted[machine.channel()]);
       const n = await w.kc.makeApiClient(CoreV1Api).readNode({ name: node });
       assert.notEqual(n.spec?.unschedulable, true, 'not left cordoned');
