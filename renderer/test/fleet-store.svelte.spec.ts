@@ -116,3 +116,46 @@ describe('FleetStore.history', () => {
     stop();
   });
 });
+
+describe('AppState settings', () => {
+  it('changes the language without resetting the other settings', async () => {
+    const { AppState } = await import('../src/lib/stores/app.svelte.ts');
+    const { Settings } = await import('../../app/api/index.ts');
+    let stored = Settings.parse({ ssh: { user: 'ops' } });
+    const c = new FakeClient()
+      .on('settings.get', () => stored)
+      .on('settings.set', (p) => (stored = Settings.partial().parse(p) as typeof stored));
+    await new AppState(c).setLanguage('de');
+    expect(stored.language).toBe('de');
+    expect(stored.ssh.user).toBe('ops');
+  });
+});
+
+describe('FleetStore after a node finishes', () => {
+  it('reads that node over SSH once more, and only once', async () => {
+    const c = client();
+    const { schedule, flush } = manualSchedule();
+    const store = new FleetStore(c, 'demo', schedule);
+    const stop = $effect.root(() => {
+      $effect(() => {
+        void store.version;
+      });
+    });
+    flushSync();
+    await settle();
+    flush();
+    const base = {
+      runId: 'r1', cluster: 'demo', kind: 'single' as const, startedAt: new Date().toISOString(), finishedAt: null, etaSeconds: null, error: null, waitingFor: null,
+    };
+    const nodeState = (phase: 'active' | 'done') => ({
+      node: 'a', phase, step: null, fromVersion: '1', toVersion: '2', downloadProgress: null, startedAt: null, finishedAt: null, etaSeconds: null, error: null,
+    });
+    c.push({ topic: 'rollout', payload: { ...base, status: 'running', nodes: [nodeState('active')] } });
+    c.push({ topic: 'rollout', payload: { ...base, status: 'running', nodes: [nodeState('done')] } });
+    c.push({ topic: 'rollout', payload: { ...base, status: 'succeeded', nodes: [nodeState('done')] } });
+    await settle();
+    const reads = c.calls.filter((x) => x.method === 'nodes.refreshLive');
+    expect(reads.map((x) => x.params)).toEqual([{ cluster: 'demo' }, { cluster: 'demo', nodes: ['a'] }]);
+    stop();
+  });
+});

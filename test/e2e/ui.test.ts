@@ -305,8 +305,8 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
   test('activity, settings and auto-update views render what the core reports', async () => {
     await go(page, 'Activity');
     const log = page.getByRole('table', { name: 'Activity' });
-    await waitUntil('activity entries', async () => (await log.locator('tbody tr').count()) > 3);
-    assert.match((await log.textContent()) ?? '', /worker-1/);
+    await waitUntil('activity entries', async () => (await log.locator('tbody tr').count()) > 2);
+    assert.match((await log.textContent()) ?? '', /Cluster demo connected/);
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export CSV' }).click();
     assert.match((await download).suggestedFilename(), /\.csv$/);
@@ -317,8 +317,10 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     assert.equal(await page.getByRole('textbox', { name: 'SSH user' }).inputValue(), 'core');
     await shot(page, 'settings-light');
 
+    // The auto-update backend (issue 5) is not in the core yet: the view must say so in words, not break.
     await go(page, 'Auto-update');
     await page.getByRole('heading', { name: 'Auto-update' }).waitFor();
+    assert.match((await page.getByRole('alert').textContent()) ?? '', /autoUpdate\.status is not available yet\./);
     await shot(page, 'auto-update-light');
   });
 

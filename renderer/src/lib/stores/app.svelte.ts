@@ -72,11 +72,24 @@ export class AppState {
 
   async setLanguage(lang: Settings['language']): Promise<void> {
     i18n.lang = lang;
-    await this.client.call('settings.set', { language: lang }).catch(() => undefined);
+    await this.#patchSettings({ language: lang });
   }
 
   async setTheme(theme: Theme): Promise<void> {
     this.theme = theme;
-    await this.client.call('settings.set', { theme }).catch(() => undefined);
+    await this.#patchSettings({ theme });
+  }
+
+  /**
+   * Sends the whole settings object with one field changed: `settings.set` fills every omitted field with its
+   * default (its params are `Settings.partial()`), so sending one field alone would reset the others.
+   */
+  async #patchSettings(change: Partial<Settings>): Promise<void> {
+    try {
+      const current = await this.client.call('settings.get', {});
+      await this.client.call('settings.set', { ...current, ...change });
+    } catch {
+      // The choice still applies to this window; it is just not remembered.
+    }
   }
 }

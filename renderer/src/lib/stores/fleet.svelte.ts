@@ -1,5 +1,5 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { ApiEvent } from '../../../../app/api/index.ts';
+import type { ApiEvent, RolloutState } from '../../../../app/api/index.ts';
 import { VersionHistory, versionBreakdown } from '../model/breakdown.ts';
 import { FleetModel } from '../model/fleet.ts';
 import type { NodeHistory, NodeRow } from '../model/fleet.ts';
@@ -53,10 +53,20 @@ export class FleetStore {
       case 'command':
         return this.model.applyCommand(ev.payload);
       case 'rollout':
+        this.#rereadFinished(ev.payload);
         return this.model.applyRollout(ev.payload);
       default:
         return false;
     }
+  }
+
+  /**
+   * A node that just finished its update rebooted into a new update_engine: read its state once more, so the
+   * table does not keep showing the pre-reboot UPDATED_NEED_REBOOT.
+   */
+  #rereadFinished(run: RolloutState): void {
+    const finished = run.nodes.filter((n) => (n.phase === 'done' || n.phase === 'current') && this.model.rows.get(n.node)?.run?.phase !== n.phase);
+    if (run.cluster === this.cluster && finished.length) void this.refreshLive(finished.map((n) => n.node)).catch(() => undefined);
   }
 
   /** The snapshot a (re)connected view starts from; later changes arrive as events. */

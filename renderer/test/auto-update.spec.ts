@@ -1,0 +1,97 @@
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AutoUpdateStatus, MachineDeploymentSummary } from '../../app/api/index.ts';
+import { AppState } from '../src/lib/stores/app.svelte.ts';
+import AutoUpdateView from '../src/views/AutoUpdateView.svelte';
+import { FakeClient } from './fake-client.ts';
+
+beforeAll(() => {
+  // jsdom has no modal dialogs; the real ones are exercised in Chromium by the e2e tests.
+  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+    this.setAttribute('open', '');
+  };
+  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
+    this.removeAttribute('open');
+  };
+});
+afterEach(() => cleanup());
+
+const md = (over: Partial<MachineDeploymentSummary>): MachineDeploymentSummary => ({
+  name: 'workers',
+  namespace: 'kube-system',
+  operatingSystem: 'flatcar',
+  disableAutoUpdate: true,
+  replicas: 4,
+  updatedReplicas: 4,
+  readyReplicas: 4,
+  nodes: [],
+  ...over,
+});
+
+function status(enabled: AutoUpdateStatus['enabled']): AutoUpdateStatus {
+  return {
+    cluster: 'demo',
+    enabled,
+    fluo: { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: 0 },
+    nodes: [{ node: 'worker-1', updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', group: 'stable', server: null, reachable: true, error: null }],
+    machineDeployments: [md({}), md({ name: 'legacy', operatingSystem: 'ubuntu', replicas: 3 })],
+    warnings: ['worker-2 has update-engine enabled while auto-update is off'],
+  };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('AutoUpdateView', () => {
+  it('shows the plan before applying, then the per-node results', async () => {
+    const client = new FakeClient()
+      .on('autoUpdate.status', () => status('off'))
+      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [{ target: 'FLUO', node: null, action: 'install FLUO v0.10.0-rc2' }], notes: ['FLUO reboots without a window'] }))
+      .on('autoUpdate.apply', () => ({ planId: 'p1', results: [{ target: 'update-engine', node: 'worker-1', ok: true, error: null }], unreachable: [] }));
+    render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
+    await tick();
+    expect(screen.getByText('worker-2 has update-engine enabled while auto-update is off')).toBeTruthy();
+    const toggle = screen.getByRole('switch', { name: /Automatic updates/ });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+    await fireEvent.click(toggle);
+    await tick();
+    const plan = screen.getByRole('dialog', { name: 'Plan: turn automatic updates on' });
+    expect(within(plan).getByText('install FLUO v0.10.0-rc2')).toBeTruthy();
+    expect(client.calls.map((c) => c.method)).not.toContain('autoUpdate.apply');
+    await fireEvent.click(within(plan).getByRole('button', { name: 'Apply' }));
+    await tick();
+    expect(client.calls.find((c) => c.method === 'autoUpdate.apply')?.params).toEqual({ cluster: 'demo', planId: 'p1' });
+    expect(screen.getByRole('heading', { name: 'Results' })).toBeTruthy();
+  });
+
+  it('asks "replaces N nodes" before switching a MachineDeployment, and sends that N', async () => {
+    const client = new FakeClient()
+      .on('autoUpdate.status', () => status('mixed'))
+      .on('md.setAutoUpdate', (p) => md({ disableAutoUpdate: !p.enabled, updatedReplicas: 0 }))
+      .on('md.migrateFlatcar', () => md({ name: 'legacy', operatingSystem: 'flatcar', replicas: 3, updatedReplicas: 0 }));
+    render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
+    await tick();
+    await fireEvent.click(screen.getByRole('switch', { name: 'Auto-update for workers' }));
+    const confirm = screen.getByRole('dialog', { name: 'This replaces 4 nodes' });
+    await fireEvent.click(within(confirm).getByRole('button', { name: 'Replace 4 nodes' }));
+    await tick();
+    expect(client.calls.find((c) => c.method === 'md.setAutoUpdate')?.params).toEqual({
+      cluster: 'demo',
+      namespace: 'kube-system',
+      name: 'workers',
+      confirmReplacesNodes: 4,
+      enabled: true,
+    });
+    await fireEvent.click(screen.getByRole('button', { name: /Migrate to Flatcar/ }));
+    expect(screen.getByRole('dialog', { name: 'This replaces 3 nodes' }).textContent).toContain('3 Ubuntu nodes');
+  });
+
+  it('shows the API error in words when the backend does not offer auto-update', async () => {
+    const client = new FakeClient();
+    client.on('autoUpdate.status', () => {
+      throw Object.assign(new Error('autoUpdate.status is not available yet.'), { kind: 'internal' });
+    });
+    render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
+    await tick();
+    expect(screen.getByRole('alert').textContent).toContain('autoUpdate.status is not available yet.');
+  });
+});
