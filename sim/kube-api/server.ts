@@ -3,7 +3,7 @@
 // machine-controller).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { TokenAuthenticator } from './auth.ts';
 import { crdStatusController, watchCrds } from './controllers/crd.ts';
@@ -130,7 +130,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
 
   const listen = () => new Promise<void>((resolve, reject) => {
     server = createServer({ cert: pki.certPem, key: pki.keyPem }, handler.handle);
-    server.on('secureConnection', (s: Socket) => {
+    server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });
@@ -140,11 +140,27 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       resolve();
     });
   });
-  const dropEverything = () => new Promise<void>((resolve) => {
+  const closeServer = () => new Promise<void>((resolve) => {
     for (const stop of watches) stop();
     watches.clear();
     server.close(() => resolve());
     for (const s of sockets) s.destroy();
+  });
+  // While "unavailable", a bare TCP listener keeps the port (no other process may take it) and resets every
+  // connection, as a host whose apiserver process is down but whose load balancer still accepts does.
+  let portHolder: NetServer | undefined;
+  const dropEverything = async () => {
+    await closeServer();
+    portHolder = await new Promise<NetServer>((resolve, reject) => {
+      const holder = createNetServer((s) => s.resetAndDestroy());
+      holder.once('error', reject);
+      holder.listen(port, host, () => resolve(holder));
+    });
+  };
+  const releasePort = () => new Promise<void>((resolve) => {
+    if (!portHolder) return resolve();
+    portHolder.close(() => resolve());
+    portHolder = undefined;
   });
 
   await listen();
@@ -184,6 +200,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     await down;
     down = undefined;
     faults.unavailableUntil = undefined;
+    await releasePort();
     await listen();
   }
 
@@ -200,8 +217,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       if (reopenTimer) clearTimeout(reopenTimer);
       manager.stop();
       stopCrdWatch();
-      if (!down) await dropEverything();
+      if (!down) await closeServer();
       else await down;
+      await releasePort();
     },
   };
 }
