@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
-import { NodeName } from './nodes.ts';
+import { FluoNodeState, NodeName } from './nodes.ts';
 
 export const FluoInstall = z.object({
   present: z.boolean(),
@@ -21,6 +21,9 @@ export const NodeAutoUpdateState = z.object({
   server: z.string().nullable(),
   reachable: z.boolean(),
   error: z.string().nullable(),
+  locksmithdActive: z.boolean().nullable().default(null),
+  /** FLUO's annotations on the node (status, new-version, last-checked-time, reboot-needed, reboot-paused, …). */
+  fluo: FluoNodeState.nullable().default(null),
 });
 
 export const MachineDeploymentSummary = z.object({

@@ -59,3 +59,13 @@ export function effectiveUpdateConf(layers: readonly UpdateConf[]): UpdateConf {
   for (const layer of [...layers].reverse()) Object.assign(merged, layer.fields);
   return fromFields(merged);
 }
+
+/**
+ * `SERVER=disabled` in /etc/flatcar/update.conf (Flatcar's documented way to stop updates; other keys kept).
+ * A fixed script: the file may not exist yet, which `sed -i` alone cannot handle; no cluster data goes into it.
+ */
+export const disableUpdateServer = (): Command =>
+  command(['sh', '-c', `touch ${UPDATE_CONF_PATHS.etc} && sed -i '/^SERVER=/d' ${UPDATE_CONF_PATHS.etc} && echo SERVER=disabled >> ${UPDATE_CONF_PATHS.etc}`], true);
+
+/** Undoes disableUpdateServer: only a `SERVER=disabled` line is removed, an operator's own server stays. */
+export const enableUpdateServer = (): Command => command(['sed', '-i', '/^SERVER=disabled$/d', UPDATE_CONF_PATHS.etc], true);

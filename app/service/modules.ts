@@ -1,11 +1,11 @@
 import { activityMethods } from './activity-methods.ts';
+import { autoUpdateMethods } from './auto-update-methods.ts';
 import { clusterMethods } from './cluster-methods.ts';
 import type { MethodModule } from './context.ts';
 import { nodeMethods } from './node-methods.ts';
 import { pipelineMethods } from './pipeline-methods.ts';
 import { promptMethods } from './prompt-methods.ts';
 import { settingsMethods } from './settings-methods.ts';
-import { unavailableMethods } from './unavailable-methods.ts';
 
 /**
  * Every domain's method module. A new domain (e.g. `pipelineMethods` from ./pipeline-methods.ts) is one import
@@ -18,5 +18,5 @@ export const methodModules: readonly MethodModule[] = [
   settingsMethods,
   promptMethods,
   activityMethods,
-  unavailableMethods,
+  autoUpdateMethods,
 ];

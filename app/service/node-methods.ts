@@ -2,22 +2,10 @@ import { ApiError } from '../api/errors.ts';
 import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
 import { readLiveState } from './live-state.ts';
+import { mapLimited } from './map-limited.ts';
 
 /** How many nodes are asked over SSH at once; the pool caps connections and channels on its own too. */
 const LIVE_CONCURRENCY = 16;
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly string[] | undefined): Promise<NodeLiveState[]> {
   const inventory = await ctx.clusters.inventory(cluster);

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { AppsV1Api, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubeConfig, type KubernetesObject, type V1DaemonSet } from '@kubernetes/client-node';
+import type { z } from 'zod';
+import type { FluoInstall } from '../api/auto-update.ts';
+import { isNotFound } from './kube-status.ts';
+
+export type FluoInstallState = z.infer<typeof FluoInstall>;
+
+export const FIELD_MANAGER = 'flatdeck';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const FLATDECK_NAMESPACE_FOR_FLUO = 'reboot-coordinator';
+const AGENT_NAME = 'flatcar-linux-update-agent';
+const OPERATOR_NAME = 'flatcar-linux-update-operator';
+const OPERATOR_IMAGE = /flatcar-linux-update-operator:([^@\s]+)/;
+
+const MANIFEST_URL = new URL('../../deploy/fluo/fluo.yaml', import.meta.url);
+
+export interface RebootWindow {
+  /** FLUO's `--reboot-window-start`, e.g. "Thu 04:00" or "04:00". */
+  start: string;
+  /** A Go duration, e.g. "1h30m". */
+  length: string;
+}
+
+const WINDOW_START = /^((Sun|Mon|Tue|Wed|Thu|Fri|Sat) )?([01]\d|2[0-3]):[0-5]\d$/i;
+const GO_DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
+
+/** FLUO rejects a bad window at start-up and crash-loops; reject it here instead, with the expected form. */
+export function validateRebootWindow(w: RebootWindow): string | null {
+  if (!WINDOW_START.test(w.start)) return `reboot window start "${w.start}" must be "HH:MM" or "Ddd HH:MM" (e.g. "Thu 04:00")`;
+  if (w.length === '' || !GO_DURATION.test(w.length)) return `reboot window length "${w.length}" must be a duration like 1h30m`;
+  return null;
+}
+
+/** The shipped manifests (deploy/fluo/fluo.yaml), with the reboot window set on the operator when given. */
+export function flatdeckFluoObjects(window: RebootWindow | null = null): KubernetesObject[] {
+  const objects = loadAllYaml(readFileSync(MANIFEST_URL, 'utf8')) as KubernetesObject[];
+  if (!window) return objects;
+  const operator = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === OPERATOR_NAME) as
+    | { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }
+    | undefined;
+  const container = operator?.spec.template.spec.containers[0];
+  if (!container) throw new Error('deploy/fluo/fluo.yaml has no operator Deployment container');
+  container.env = [
+    ...(container.env ?? []),
+    { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_START', value: window.start },
+    { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_LENGTH', value: window.length },
+  ];
+  return objects;
+}
+
+export const describeObject = (o: KubernetesObject): string =>
+  `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? '?'}`;
+
+function versionOf(ds: V1DaemonSet): string | null {
+  for (const c of ds.spec?.template.spec?.containers ?? []) {
+    const tag = OPERATOR_IMAGE.exec(c.image ?? '')?.[1];
+    if (tag) return tag;
+  }
+  return null;
+}
+
+function isFluoAgent(ds: V1DaemonSet): boolean {
+  return ds.metadata?.name === AGENT_NAME || versionOf(ds) !== null;
+}
+
+/**
+ * Kubermatic's user-cluster controller runs FLUO in kube-system (flatcar.md §4); flatdeck labels its own copy.
+ * Anything else was installed by hand or another tool: flatdeck reports it and leaves it alone.
+ */
+function managerOf(ds: V1DaemonSet): FluoInstallState['managedBy'] {
+  const labels = ds.metadata?.labels ?? {};
+  if (labels[MANAGED_BY_LABEL] === FIELD_MANAGER) return 'flatdeck';
+  if (ds.metadata?.namespace === 'kube-system' || Object.keys(labels).some((k) => k.includes('kubermatic'))) return 'kubermatic';
+  return 'other';
+}
+
+/** FLUO is found by its agent DaemonSet in any namespace; `flatcarNodes` is how many agents should run. */
+export async function detectFluo(kc: KubeConfig, flatcarNodes: number): Promise<FluoInstallState> {
+  const list = await kc.makeApiClient(AppsV1Api).listDaemonSetForAllNamespaces();
+  const agents = list.items.filter(isFluoAgent);
+  // A Kubermatic copy decides what flatdeck may do, so it wins over a second copy elsewhere.
+  const ds = agents.find((a) => managerOf(a) === 'kubermatic') ?? agents.find((a) => managerOf(a) === 'flatdeck') ?? agents[0];
+  if (!ds) return { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: flatcarNodes };
+  return {
+    present: true,
+    namespace: ds.metadata?.namespace ?? null,
+    version: versionOf(ds),
+    managedBy: managerOf(ds),
+    agentReady: ds.status?.numberReady ?? 0,
+    agentDesired: Math.max(flatcarNodes, ds.status?.desiredNumberScheduled ?? 0),
+  };
+}
+
+export interface ObjectOutcome {
+  object: string;
+  action: 'applied' | 'deleted' | 'absent' | 'kept-not-ours';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readOrNull(api: KubernetesObjectApi, o: KubernetesObject): Promise<KubernetesObject | null> {
+  try {
+    return await api.read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}) } });
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** A namespace being deleted refuses new objects; after an "off" the next "on" waits for it to be gone. */
+async function waitNamespaceGone(api: KubernetesObjectApi, ns: KubernetesObject, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const current = await readOrNull(api, ns);
+    if (!current?.metadata?.deletionTimestamp) return;
+    if (Date.now() > deadline) throw new Error(`namespace ${ns.metadata?.name} is still terminating after ${Math.round(timeoutMs / 1000)} s`);
+    await sleep(250);
+  }
+}
+
+/**
+ * Server-side apply of every shipped object with field manager `flatdeck`. `force` takes over fields another
+ * manager set on flatdeck's own objects (e.g. someone `kubectl edit`ed the window); never used on foreign ones.
+ */
+export async function applyFluo(kc: KubeConfig, window: RebootWindow | null, opts: { namespaceTimeoutMs?: number } = {}): Promise<ObjectOutcome[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const objects = flatdeckFluoObjects(window);
+  const ns = objects.find((o) => o.kind === 'Namespace');
+  if (ns) await waitNamespaceGone(api, ns, opts.namespaceTimeoutMs ?? 120_000);
+  const outcomes: ObjectOutcome[] = [];
+  for (const o of objects) {
+    await api.patch(o, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    outcomes.push({ object: describeObject(o), action: 'applied' });
+  }
+  return outcomes;
+}
+
+/**
+ * Deletes exactly the shipped objects that carry flatdeck's managed-by label (a same-named object someone else
+ * made is kept and reported), cluster-scoped ones first, then waits for the namespace to be gone.
+ */
+export async function removeFluo(kc: KubeConfig, opts: { namespaceTimeoutMs?: number } = {}): Promise<ObjectOutcome[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const objects = flatdeckFluoObjects().reverse();
+  const outcomes: ObjectOutcome[] = [];
+  for (const o of objects) {
+    const current = await readOrNull(api, o);
+    if (!current) {
+      outcomes.push({ object: describeObject(o), action: 'absent' });
+      continue;
+    }
+    if (current.metadata?.labels?.[MANAGED_BY_LABEL] !== FIELD_MANAGER) {
+      outcomes.push({ object: describeObject(o), action: 'kept-not-ours' });
+      continue;
+    }
+    try {
+      await api.delete(o, undefined, undefined, undefined, undefined, 'Background');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    outcomes.push({ object: describeObject(o), action: 'deleted' });
+  }
+  const ns = objects.find((o) => o.kind === 'Namespace');
+  if (ns && outcomes.some((x) => x.object === describeObject(ns) && x.action === 'deleted')) {
+    await waitNamespaceGone(api, ns, opts.namespaceTimeoutMs ?? 120_000);
+  }
+  return outcomes;
+}

@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import type { NodeAutoUpdateState } from '../../api/auto-update.ts';
+import { classifyExecResult } from '../../flatcar/classify.ts';
+import type { Command } from '../../flatcar/command.ts';
+import { readOsRelease } from '../../flatcar/os-release.ts';
+import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFileState } from '../../flatcar/systemctl.ts';
+import { disableUpdateServer, effectiveUpdateConf, enableUpdateServer, parseUpdateConf, readUpdateConf, type UpdateConf } from '../../flatcar/update-conf.ts';
+import { fromFlatcar } from '../../pipeline/flatcar-node.ts';
+import type { SshPool } from '../../ssh/pool.ts';
+import type { SshTarget } from '../../ssh/types.ts';
+
+type UnitWord = z.infer<typeof NodeAutoUpdateState>['updateEngine'];
+
+const COMMAND_TIMEOUT_MS = 30_000;
+
+/** The auto-update relevant facts of one node, read over SSH. */
+export interface NodeUnits {
+  updateEngine: UnitWord;
+  updateEngineActive: boolean;
+  locksmithd: UnitWord;
+  locksmithdActive: boolean;
+  group: string | null;
+  server: string | null;
+  /** `SERVER=disabled` is set in /etc/flatcar/update.conf (what flatdeck's server-disabled mode writes). */
+  serverDisabledInEtc: boolean;
+  /** os-release values in double quotes (current Flatcar): FLUO v0.9.0's agent crash-loops on these. */
+  quotedOsRelease: boolean;
+}
+
+function unitWord(state: UnitFileState): UnitWord {
+  if (state === 'enabled' || state === 'enabled-runtime') return 'enabled';
+  if (state === 'masked' || state === 'masked-runtime') return 'masked';
+  if (state === 'disabled' || state === 'static') return state;
+  return 'unknown';
+}
+
+async function exec(pool: SshPool, target: SshTarget, cmd: Command) {
+  return pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS });
+}
+
+/** `cat` of a file that may be missing: a missing file is an empty layer, any other failure is an error. */
+async function readConfLayer(pool: SshPool, target: SshTarget, where: 'etc' | 'usr'): Promise<UpdateConf> {
+  const out = await exec(pool, target, readUpdateConf(where));
+  if (out.exitCode !== 0 && /No such file or directory/.test(out.stderr)) return parseUpdateConf('');
+  const failure = classifyExecResult(readUpdateConf(where), out, target.nodeName);
+  if (failure) throw fromFlatcar(failure, target.nodeName);
+  return parseUpdateConf(out.stdout);
+}
+
+async function unitState(pool: SshPool, target: SshTarget, unit: FlatcarUnit): Promise<[UnitWord, boolean]> {
+  const enabled = parseIsEnabled(await exec(pool, target, systemctl.isEnabled(unit)));
+  const active = parseIsActive(await exec(pool, target, systemctl.isActive(unit)));
+  return [unitWord(enabled.state), active.running];
+}
+
+/** Reads one node (sequentially: one SSH channel at a time per node is plenty). Throws SshError/FlatcarError. */
+export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<NodeUnits> {
+  const [updateEngine, updateEngineActive] = await unitState(pool, target, 'update-engine.service');
+  const [locksmithd, locksmithdActive] = await unitState(pool, target, 'locksmithd.service');
+  const etc = await readConfLayer(pool, target, 'etc');
+  const usr = await readConfLayer(pool, target, 'usr');
+  const conf = effectiveUpdateConf([etc, usr]);
+  const osRelease = await exec(pool, target, readOsRelease());
+  return {
+    updateEngine,
+    updateEngineActive,
+    locksmithd,
+    locksmithdActive,
+    group: conf.group ?? null,
+    server: conf.server ?? null,
+    serverDisabledInEtc: etc.server === 'disabled',
+    quotedOsRelease: /^(ID|VERSION|VERSION_ID)="/m.test(osRelease.stdout),
+  };
+}
+
+export type DisableMode = 'mask' | 'server-disabled';
+
+export const NODE_ACTIONS = {
+  'unmask update-engine': systemctl.unmask('update-engine.service'),
+  'enable update-engine': systemctl.enable('update-engine.service'),
+  'start update-engine': systemctl.start('update-engine.service'),
+  'stop update-engine': systemctl.stop('update-engine.service'),
+  'mask update-engine': systemctl.mask('update-engine.service'),
+  'stop locksmithd': systemctl.stop('locksmithd.service'),
+  'mask locksmithd': systemctl.mask('locksmithd.service'),
+  'set SERVER=disabled': disableUpdateServer(),
+  'remove SERVER=disabled': enableUpdateServer(),
+} as const satisfies Record<string, Command>;
+export type NodeAction = keyof typeof NODE_ACTIONS;
+
+/**
+ * What must run on a node to reach the wanted state, in order; empty when it is already there (idempotent).
+ * On: update-engine unmasked, enabled and running, locksmithd stopped and masked (FLUO reboots, not locksmithd),
+ * no SERVER=disabled. Off (mask): update-engine stopped and masked. Off (server-disabled): SERVER=disabled, and
+ * update-engine left running so it still marks booted slots good.
+ */
+export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode): NodeAction[] {
+  const actions: NodeAction[] = [];
+  if (enable) {
+    if (units.serverDisabledInEtc) actions.push('remove SERVER=disabled');
+    if (units.updateEngine === 'masked') actions.push('unmask update-engine');
+    if (units.updateEngine !== 'enabled' && units.updateEngine !== 'static') actions.push('enable update-engine');
+    if (!units.updateEngineActive) actions.push('start update-engine');
+    if (units.locksmithdActive) actions.push('stop locksmithd');
+    if (units.locksmithd !== 'masked') actions.push('mask locksmithd');
+    return actions;
+  }
+  if (mode === 'mask') {
+    if (units.updateEngineActive) actions.push('stop update-engine');
+    if (units.updateEngine !== 'masked') actions.push('mask update-engine');
+  } else if (!units.serverDisabledInEtc) {
+    actions.push('set SERVER=disabled');
+  }
+  return actions;
+}
+
+/** Runs one action; a non-zero exit becomes the classified FlatcarError (sudo password, masked unit, …). */
+export async function runNodeAction(pool: SshPool, target: SshTarget, action: NodeAction): Promise<void> {
+  const cmd = NODE_ACTIONS[action];
+  const out = await exec(pool, target, cmd);
+  const failure = classifyExecResult(cmd, out, target.nodeName);
+  if (failure) throw fromFlatcar(failure, target.nodeName);
+}

@@ -1,0 +1,124 @@
+import type { AutoUpdateStatus, MachineDeploymentSummary } from '../../api/auto-update.ts';
+import type { NodeSummary } from '../../api/nodes.ts';
+import type { FluoInstallState, RebootWindow } from '../../cluster/fluo-install.ts';
+import { nodeActions, type DisableMode, type NodeAction, type NodeUnits } from './node-units.ts';
+
+/** One Flatcar node as read for a plan or a status: its units over SSH, or why they could not be read. */
+export interface NodeReading {
+  node: NodeSummary;
+  units: NodeUnits | null;
+  error: string | null;
+}
+
+export type ToggleStep =
+  | { kind: 'fluo-apply'; window: RebootWindow | null }
+  | { kind: 'fluo-remove' }
+  | { kind: 'reboot-paused'; node: string; paused: boolean }
+  | { kind: 'node-action'; node: string; action: NodeAction }
+  | { kind: 'node-unreachable'; node: string; error: string };
+
+export interface ToggleInput {
+  enable: boolean;
+  mode: DisableMode;
+  window: RebootWindow | null;
+  fluo: FluoInstallState;
+  readings: readonly NodeReading[];
+}
+
+export const FLATDECK_FLUO_VERSION = 'v0.10.0-rc2';
+
+const foreignFluo = (fluo: FluoInstallState) => fluo.present && fluo.managedBy !== 'flatdeck';
+
+/**
+ * What a toggle does, in order: the cluster part first (FLUO), then every Flatcar node. A FLUO that flatdeck did
+ * not install is never touched: with Kubermatic's, "off" pauses reboots per node instead. Nodes that could not
+ * be read are listed as steps too, so they are retried (read and converged) when the plan is applied.
+ */
+export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: string[] } {
+  const { enable, fluo } = input;
+  const steps: ToggleStep[] = [];
+  const notes: string[] = [];
+  const where = `${fluo.namespace ?? '?'}${fluo.version ? `, ${fluo.version}` : ''}`;
+  if (enable) {
+    if (foreignFluo(fluo)) {
+      notes.push(`FLUO is already installed by ${fluo.managedBy} (${where}); flatdeck installs nothing and only prepares the nodes.`);
+    } else {
+      steps.push({ kind: 'fluo-apply', window: input.window });
+    }
+  } else if (fluo.managedBy === 'flatdeck') {
+    steps.push({ kind: 'fluo-remove' });
+  } else if (foreignFluo(fluo)) {
+    notes.push(`FLUO is managed by ${fluo.managedBy} (${where}) and is not removed; flatdeck pauses its reboots with reboot-paused on every node instead.`);
+  }
+  for (const r of input.readings) {
+    const paused = r.node.fluo?.rebootPaused ?? false;
+    if (foreignFluo(fluo) && enable === paused) steps.push({ kind: 'reboot-paused', node: r.node.name, paused: !enable });
+    if (!r.units) {
+      steps.push({ kind: 'node-unreachable', node: r.node.name, error: r.error ?? 'not read' });
+      continue;
+    }
+    for (const action of nodeActions(r.units, enable, input.mode)) steps.push({ kind: 'node-action', node: r.node.name, action });
+  }
+  const unreachable = input.readings.filter((r) => !r.units).map((r) => r.node.name);
+  if (unreachable.length > 0) notes.push(`Not reachable over SSH now: ${unreachable.join(', ')}; they are tried again when the plan is applied and on the next toggle.`);
+  if (steps.length === 0) notes.push(`Auto-update is already ${enable ? 'on' : 'off'}: nothing to change.`);
+  return { steps, notes };
+}
+
+export function describeStep(step: ToggleStep): { target: string; node: string | null; action: string } {
+  switch (step.kind) {
+    case 'fluo-apply': {
+      const window = step.window ? ` with reboot window ${step.window.start} for ${step.window.length}` : '';
+      return { target: 'cluster', node: null, action: `apply FLUO ${FLATDECK_FLUO_VERSION} (server-side apply, field manager flatdeck)${window}` };
+    }
+    case 'fluo-remove':
+      return { target: 'cluster', node: null, action: 'remove the FLUO objects flatdeck installed (namespace reboot-coordinator, RBAC)' };
+    case 'reboot-paused':
+      return { target: 'node', node: step.node, action: step.paused ? 'annotate reboot-paused=true' : 'remove annotation reboot-paused' };
+    case 'node-action':
+      return { target: 'node', node: step.node, action: step.action };
+    case 'node-unreachable':
+      return { target: 'node', node: step.node, action: `retry: unreachable now (${step.error})` };
+  }
+}
+
+const isOn = (u: NodeUnits) => u.updateEngine !== 'masked' && u.updateEngineActive && u.locksmithd === 'masked' && !u.serverDisabledInEtc;
+const isOff = (u: NodeUnits) => u.updateEngine === 'masked' || u.serverDisabledInEtc;
+
+/** "on" = FLUO runs (unpaused) and every readable node is ready for it; "off" = no FLUO reboots and no updates. */
+export function overallState(fluo: FluoInstallState, readings: readonly NodeReading[]): AutoUpdateStatus['enabled'] {
+  const units = readings.flatMap((r) => (r.units ? [r.units] : []));
+  const paused = readings.length > 0 && readings.every((r) => r.node.fluo?.rebootPaused);
+  if (fluo.present && !paused && units.every(isOn)) return 'on';
+  if ((!fluo.present || (foreignFluo(fluo) && paused)) && units.every(isOff)) return 'off';
+  return 'mixed';
+}
+
+const list = (names: readonly string[]) => names.join(', ');
+
+/** Contradictions and risks worth an operator's attention, one sentence each. */
+export function statusWarnings(fluo: FluoInstallState, readings: readonly NodeReading[], mds: readonly MachineDeploymentSummary[], ubuntuNodes: readonly string[]): string[] {
+  const warnings: string[] = [];
+  const names = (pred: (u: NodeUnits) => boolean) => readings.filter((r) => r.units && pred(r.units)).map((r) => r.node.name);
+  if (fluo.present) {
+    const masked = names((u) => u.updateEngine === 'masked');
+    if (masked.length) warnings.push(`FLUO is installed but update-engine is masked on ${list(masked)}: those nodes never get updates.`);
+    const locksmith = names((u) => u.locksmithdActive || u.locksmithd !== 'masked');
+    if (locksmith.length) warnings.push(`locksmithd and FLUO are both active on ${list(locksmith)}: either may reboot the node (mask locksmithd).`);
+    if (fluo.agentReady < fluo.agentDesired) warnings.push(`The FLUO agent is ready on ${fluo.agentReady} of ${fluo.agentDesired} Flatcar nodes.`);
+    if (fluo.version?.startsWith('v0.9.')) {
+      const quoted = names((u) => u.quotedOsRelease);
+      if (quoted.length) warnings.push(`FLUO ${fluo.version} (${fluo.managedBy ?? 'unknown'}) crash-loops on nodes with a quoted /etc/os-release: ${list(quoted)}; ${FLATDECK_FLUO_VERSION} fixes it.`);
+    }
+  }
+  const unread = readings.filter((r) => !r.units);
+  for (const r of unread) warnings.push(`${r.node.name} could not be read over SSH: ${r.error ?? 'unknown error'}`);
+  for (const md of mds) {
+    if (md.operatingSystem === 'ubuntu') {
+      warnings.push(`MachineDeployment ${md.namespace}/${md.name} runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its ${md.replicas} node(s)).`);
+    }
+  }
+  const ubuntuOutsideMds = ubuntuNodes.filter((n) => !mds.some((md) => md.nodes.includes(n)));
+  if (ubuntuOutsideMds.length) warnings.push(`Ubuntu worker nodes are no longer supported: ${list(ubuntuOutsideMds)}.`);
+  return warnings;
+}
