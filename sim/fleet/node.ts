@@ -216,6 +216,7 @@ export class SimNode implements SimNodeView, ShellHost {
       channel: this.channel(),
       units: this.units.snapshot(),
       updateEngine: this.daemon?.status() ?? null,
+      runningCommands: this.ssh.runningCommands,
     };
   }
 

@@ -1,6 +1,7 @@
 // One node's sshd: ssh2 Server on the node's own loopback address, public-key auth for user core,
 // exec requests answered by the simulated shell, an optional interactive shell with the Flatcar MOTD.
 import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ServerChannel, Session } from 'ssh2';
 import type { AuthorizedKeys } from './authorized-keys.ts';
@@ -28,11 +29,24 @@ export interface NodeSshServerOptions {
 
 const wait = (ms: number) => new Promise<void>((resolve) => (ms > 0 ? setTimeout(resolve, ms) : resolve()));
 
+/** The channel's input as text once the client sends EOF or the channel closes. */
+function readToEnd(channel: ServerChannel): Promise<string> {
+  const decoder = new StringDecoder('utf8');
+  let text = '';
+  return new Promise((resolve) => {
+    const done = () => resolve(text + decoder.end());
+    channel.on('data', (chunk: Buffer) => (text += decoder.write(chunk)));
+    channel.once('end', done);
+    channel.once('close', done);
+  });
+}
+
 export class NodeSshServer {
   private server: InstanceType<typeof ssh2.Server> | null = null;
   private readonly connections = new Set<Connection>();
   private boundPort: number;
   private pending: Promise<unknown> = Promise.resolve();
+  private running = 0;
 
   constructor(private readonly opts: NodeSshServerOptions) {
     this.boundPort = opts.port;
@@ -131,7 +145,7 @@ export class NodeSshServer {
     session.on('shell', (accept) => this.runShell(accept(), pty));
   }
 
-  private channelIO(channel: ServerChannel, newline: string): { io: ProcessIO; closed: AbortSignal } {
+  private channelIO(channel: ServerChannel, newline: string, stdin: () => Promise<string>): { io: ProcessIO; closed: AbortSignal } {
     const controller = new AbortController();
     channel.on('close', () => controller.abort());
     const fix = (text: string) => (newline === '\n' ? text : text.replace(/\n/g, newline));
@@ -142,24 +156,39 @@ export class NodeSshServer {
       stderr: (text) => {
         if (!controller.signal.aborted) channel.stderr.write(fix(text));
       },
+      stdin,
       signal: controller.signal,
     };
     return { io, closed: controller.signal };
   }
 
+  /** Commands running from exec requests right now (a client that hangs up ends its command). */
+  get runningCommands(): number {
+    return this.running;
+  }
+
   private async runExec(channel: ServerChannel, command: string): Promise<void> {
-    const { io, closed } = this.channelIO(channel, '\n');
-    await wait(this.opts.behaviour.delayMs());
-    const code = await this.opts.runCommand(command, io);
-    if (closed.aborted) return;
-    channel.exit(code);
-    channel.end();
+    // ssh2 reports the client's channel close only after the channel's input has been read to its end, so the
+    // input is always consumed (and kept for the command) even when the command never asks for it.
+    const input = readToEnd(channel);
+    const { io, closed } = this.channelIO(channel, '\n', () => input);
+    this.running++;
+    try {
+      await wait(this.opts.behaviour.delayMs());
+      const code = await this.opts.runCommand(command, io);
+      if (closed.aborted) return;
+      channel.exit(code);
+      channel.end();
+    } finally {
+      this.running--;
+    }
   }
 
   // A minimal login shell: prints the MOTD, echoes input when a pty was requested, runs each line.
   private runShell(channel: ServerChannel, pty: boolean): void {
     const newline = pty ? '\r\n' : '\n';
-    const { io, closed } = this.channelIO(channel, newline);
+    // The channel's input is the shell's own (command lines); a command started from it reads nothing.
+    const { io, closed } = this.channelIO(channel, newline, () => Promise.resolve(''));
     let buffer = '';
     let busy = Promise.resolve();
     const prompt = () => io.stdout(this.opts.prompt());

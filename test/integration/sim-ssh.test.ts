@@ -193,4 +193,31 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
     assert.equal(stdout, '');
     await waitFor('worker-2 back', async () => ((await ssh(cluster.sshConfigPath, w2, 'true')).code === 0 ? true : undefined));
   });
+  it('passes the client\'s input to the command (grep without a file reads it)', async () => {
+    const child = spawn('/usr/bin/ssh', ['-F', cluster.sshConfigPath, '-o', 'BatchMode=yes', w1, 'grep VERSION_ID'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.end('NAME="Flatcar Container Linux by Kinvolk"\nVERSION_ID=9.9.9\n');
+    assert.equal(await exited, 0);
+    assert.equal(stdout, 'VERSION_ID=9.9.9\n');
+  });
+
+  it('ends a command when its client hangs up without sending EOF (the watch stops on the node)', async () => {
+    const w3 = '127.10.100.3';
+    for (const step of ['sudo systemctl unmask update-engine.service', 'sudo systemctl start update-engine.service']) {
+      assert.equal((await ssh(cluster.sshConfigPath, w3, step)).code, 0, step);
+    }
+    const node = cluster.machines.find((m) => m.address === w3);
+    assert.ok(node);
+    const watcher = spawn('/usr/bin/ssh', ['-F', cluster.sshConfigPath, '-o', 'BatchMode=yes', w3, 'update_engine_client -watch_for_updates'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    watcher.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => watcher.on('close', () => resolve()));
+    await waitFor('the watch to start', async () => (stderr.includes('Watching for status updates.') ? true : undefined));
+    assert.equal(node.snapshot().runningCommands, 1);
+    watcher.kill('SIGTERM');
+    await exited;
+    await waitFor('the watch to end on worker-3', async () => (node.snapshot().runningCommands === 0 ? true : undefined));
+  });
 });

@@ -256,6 +256,9 @@ describe('the pool against the simulated fleet', () => {
     const status = parseUpdateEngineStatus((await pool.exec(t, updateEngineClient.status())).stdout);
     assert.equal(status.currentOp, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     assert.equal(status.newVersion, statuses.at(-1)!.newVersion);
+    // The pool keeps the connection: only the aborted channel's close tells the node to end the watch.
+    const machine = sim.machines.find((m) => m.name === node(1).name)!;
+    await waitFor(async () => machine.snapshot().runningCommands === 0, 10_000);
     await pool.close();
   });
 

@@ -69,10 +69,10 @@ class FakeHost implements ShellHost {
   }
 }
 
-async function run(host: ShellHost, line: string, signal = new AbortController().signal) {
+async function run(host: ShellHost, line: string, signal = new AbortController().signal, input = '') {
   let stdout = '';
   let stderr = '';
-  const code = await runCommandLine(line, host, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), signal });
+  const code = await runCommandLine(line, host, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), stdin: () => Promise.resolve(input), signal });
   return { stdout, stderr, code };
 }
 
@@ -106,6 +106,14 @@ describe('shell word splitting', () => {
 describe('command interpreter', () => {
   it('answers grep VERSION_ID /etc/os-release with the unquoted old format', async () => {
     assert.deepEqual(await run(new FakeHost(), 'grep VERSION_ID /etc/os-release'), { stdout: 'VERSION_ID=4459.2.1\n', stderr: '', code: 0 });
+  });
+
+  it('reads standard input in cat and grep when no file (or -) is named', async () => {
+    const input = 'NAME="Flatcar"\nVERSION_ID=1.2.3\n';
+    assert.deepEqual(await run(new FakeHost(), 'cat', undefined, input), { stdout: input, stderr: '', code: 0 });
+    assert.deepEqual(await run(new FakeHost(), 'cat -', undefined, input), { stdout: input, stderr: '', code: 0 });
+    assert.deepEqual(await run(new FakeHost(), 'grep VERSION_ID', undefined, input), { stdout: 'VERSION_ID=1.2.3\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(new FakeHost(), 'grep VERSION_ID'), { stdout: '', stderr: '', code: 1 });
   });
 
   it('accepts POSIX-quoted words as flatdeck sends them', async () => {

@@ -1,10 +1,16 @@
 // cat and grep over the machine's few readable files, with GNU coreutils/grep messages and exit codes.
-import type { Invocation } from './process.ts';
+import type { FileLookup, Invocation } from './process.ts';
 
-export function cat(inv: Invocation): number {
+/** `-` (and no file at all) is standard input, as in GNU cat and grep. */
+async function contentOf(inv: Invocation, path: string): Promise<FileLookup> {
+  return path === '-' ? { kind: 'file', content: await inv.io.stdin() } : inv.host.readFile(path);
+}
+
+export async function cat(inv: Invocation): Promise<number> {
+  const paths = inv.argv.length > 1 ? inv.argv.slice(1) : ['-'];
   let code = 0;
-  for (const path of inv.argv.slice(1)) {
-    const file = inv.host.readFile(path);
+  for (const path of paths) {
+    const file = await contentOf(inv, path);
     if (file?.kind === 'file') {
       inv.io.stdout(file.content);
     } else {
@@ -25,7 +31,7 @@ function basicRegExp(pattern: string): RegExp {
   }
 }
 
-export function grep(inv: Invocation): number {
+export async function grep(inv: Invocation): Promise<number> {
   const args = inv.argv.slice(1);
   const option = args.find((a) => a.startsWith('-') && a !== '-');
   if (option !== undefined) {
@@ -37,13 +43,11 @@ export function grep(inv: Invocation): number {
     inv.io.stderr("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n");
     return 2;
   }
-  // Standard input of an SSH exec without input is empty.
-  if (files.length === 0) return 1;
   const re = basicRegExp(pattern);
   let matched = false;
   let failed = false;
-  for (const path of files) {
-    const file = inv.host.readFile(path);
+  for (const path of files.length > 0 ? files : ['-']) {
+    const file = await contentOf(inv, path);
     if (file?.kind === 'directory') {
       inv.io.stderr(`grep: ${path}: Is a directory\n`);
       failed = true;
@@ -54,7 +58,7 @@ export function grep(inv: Invocation): number {
       failed = true;
       continue;
     }
-    const lines = file.content.endsWith('\n') ? file.content.slice(0, -1).split('\n') : file.content.split('\n');
+    const lines = file.content === '' ? [] : file.content.replace(/\n$/, '').split('\n');
     for (const line of lines) {
       if (!re.test(line)) continue;
       matched = true;

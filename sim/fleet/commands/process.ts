@@ -6,6 +6,8 @@ import type { Units } from '../units.ts';
 export interface ProcessIO {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** everything the client sends on the channel up to its EOF (a command run from the interactive shell gets '') */
+  stdin(): Promise<string>;
   /** aborted when the SSH channel closes (the process gets SIGHUP) */
   signal: AbortSignal;
 }
