@@ -38,13 +38,14 @@ export interface Journal {
   runIds(): string[];
 }
 
-const terminalPhases = new Set(['done', 'current', 'failed', 'needs-attention', 'skipped']);
+/** needs-attention is not terminal: the node is still cordoned and waits for a resume or a hand-back. */
+const terminalPhases = new Set(['done', 'current', 'failed', 'skipped']);
 
 /** Nodes of a run whose last record is not terminal: a crash (or kill) interrupted them. */
 export function unfinishedNodes(entries: readonly JournalEntry[]): NodeRecord[] {
   const last = new Map<string, NodeRecord>();
   for (const e of entries) if (e.type === 'node' && e.record) last.set(e.record.node, e.record);
-  return [...last.values()].filter((r) => !terminalPhases.has(r.phase) && r.step !== null);
+  return [...last.values()].filter((r) => !terminalPhases.has(r.phase) && (r.step !== null || r.phase === 'needs-attention'));
 }
 
 /**

@@ -136,6 +136,12 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
 
 /** Ends a node that needs no reboot (already current, or skipped): restore what we changed. */
 async function finishNode(ctx: NodeCtx, phase: 'current' | 'skipped', backAtMs: number | null): Promise<void> {
+  // a resumed run may find the node already current but still cordoned by its earlier self
+  if (ctx.rec.cordonedByUs) {
+    await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true);
+    ctx.rec.cordonedByUs = false;
+    emitStep(ctx, 'uncordon', 'succeeded', `${ctx.node} uncordoned (cordoned by the interrupted run)`);
+  }
   await restoreNode(ctx, { backAtMs });
   ctx.rec.phase = phase;
   ctx.rec.step = null;

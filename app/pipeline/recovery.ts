@@ -51,7 +51,7 @@ export async function findUnfinished(deps: PipelineDeps): Promise<Map<string, Fo
   const marks = new Map<string, NodeMark>();
   for (const n of nodes) {
     const m = readMark(n);
-    if (m && !m.attention) marks.set(n.metadata?.name ?? '', m);
+    if (m) marks.set(n.metadata?.name ?? '', m);
   }
   const lease = await deps.cluster.leaseStore.read();
   const leaseHolder = lease?.spec?.holderIdentity ?? '';
@@ -67,7 +67,9 @@ export async function findUnfinished(deps: PipelineDeps): Promise<Map<string, Fo
   };
   for (const runId of deps.journal.runIds()) {
     const entries = deps.journal.entries(runId);
-    if (entries.some((e) => e.type === 'run-end') || entries[0]?.cluster !== deps.clusterId) continue;
+    if (entries[0]?.cluster !== deps.clusterId) continue;
+    const ended = entries.some((e) => e.type === 'run-end' && e.status === 'handed-back');
+    if (ended) continue;
     const holder = entries[0]?.holder ?? '';
     for (const rec of unfinishedNodes(entries)) {
       const mark = marks.get(rec.node);

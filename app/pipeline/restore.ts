@@ -24,8 +24,8 @@ export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null;
         if (wantMasked) await ctx.ops.setUnit('update-engine.service', 'mask');
         emitStep(ctx, 'release', 'progress', `update-engine on ${ctx.node} restored to ${original}`);
       } catch (err) {
-        emitStep(ctx, 'release', 'progress', `Could not restore update-engine on ${ctx.node} to ${original}: ${toErrorInfo(err).message}`);
-        return;
+        // reported, not fatal: the marks must still go, or the node would look busy to every later run
+        emitStep(ctx, 'release', 'progress', `Could not restore update-engine on ${ctx.node} to ${original} (do it by hand: systemctl mask update-engine): ${toErrorInfo(err).message}`);
       }
     }
   }

@@ -197,7 +197,8 @@ export class Run {
     const lock = new ClusterLock(this.deps, o.leaseDurationSeconds);
     let failed = false;
     const resuming = (n: string) => this.spec.inherited?.get(n);
-    const afterReboot = (n: string) => ['reboot', 'verify'].includes(resuming(n)?.step ?? '');
+    // the boot ID is journaled before `systemctl reboot` goes out: without it the reboot was never sent
+    const afterReboot = (n: string) => ['reboot', 'verify'].includes(resuming(n)?.step ?? '') && resuming(n)?.bootIdBefore !== null;
 
     // 1. Pre-flight everywhere first: blockers are listed before any node changes.
     const facts = new Map<string, PreflightFacts>();
