@@ -91,8 +91,8 @@ export type NodeAction = keyof typeof NODE_ACTIONS;
 /**
  * What must run on a node to reach the wanted state, in order; empty when it is already there (idempotent).
  * On: update-engine unmasked, enabled and running, locksmithd stopped and masked (FLUO reboots, not locksmithd),
- * no SERVER=disabled. Off (mask): update-engine stopped and masked. Off (server-disabled): SERVER=disabled, and
- * update-engine left running so it still marks booted slots good.
+ * no SERVER=disabled. Off (mask): update-engine stopped and masked. Off (server-disabled): SERVER=disabled with
+ * update-engine running, so it still marks booted slots good (Flatcar's documented way).
  */
 export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode): NodeAction[] {
   const actions: NodeAction[] = [];
@@ -108,9 +108,12 @@ export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode
   if (mode === 'mask') {
     if (units.updateEngineActive) actions.push('stop update-engine');
     if (units.updateEngine !== 'masked') actions.push('mask update-engine');
-  } else if (!units.serverDisabledInEtc) {
-    actions.push('set SERVER=disabled');
+    return actions;
   }
+  if (!units.serverDisabledInEtc) actions.push('set SERVER=disabled');
+  if (units.updateEngine === 'masked') actions.push('unmask update-engine');
+  if (units.updateEngine !== 'enabled' && units.updateEngine !== 'static') actions.push('enable update-engine');
+  if (!units.updateEngineActive) actions.push('start update-engine');
   return actions;
 }
 

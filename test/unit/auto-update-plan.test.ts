@@ -1,0 +1,158 @@
+// The auto-update decisions without a cluster: which commands a node needs, what a toggle plans with each kind
+// of FLUO installation, which contradictions become warnings, and the MachineDeployment patches.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MachineDeploymentSummary } from '../../app/api/auto-update.ts';
+import type { NodeSummary } from '../../app/api/nodes.ts';
+import { fluoKeys } from '../../app/cluster/fluo.ts';
+import { flatdeckFluoObjects, MANAGED_BY_LABEL, validateRebootWindow, type FluoInstallState } from '../../app/cluster/fluo-install.ts';
+import { summarizeNode } from '../../app/cluster/node-summary.ts';
+import { templatePatch } from '../../app/cluster/machine-deployment-edit.ts';
+import { toShellLine } from '../../app/flatcar/command.ts';
+import { disableUpdateServer, enableUpdateServer } from '../../app/flatcar/update-conf.ts';
+import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/service/auto-update/node-units.ts';
+import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/service/auto-update/plan.ts';
+
+const masked: NodeUnits = { updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', locksmithdActive: false, group: 'stable', server: null, serverDisabledInEtc: false, quotedOsRelease: true };
+const fluoReady: NodeUnits = { ...masked, updateEngine: 'enabled', updateEngineActive: true };
+const locksmithRunning: NodeUnits = { ...fluoReady, locksmithd: 'enabled', locksmithdActive: true };
+
+function flatcarNode(name: string, annotations: Record<string, string> = {}): NodeSummary {
+  return summarizeNode({
+    metadata: { name, annotations, labels: {} },
+    status: { nodeInfo: { osImage: 'Flatcar Container Linux by Kinvolk 4757.2.0 (Oklo)' }, addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
+  } as never);
+}
+
+const reading = (name: string, units: NodeUnits | null, annotations: Record<string, string> = {}): NodeReading => ({
+  node: flatcarNode(name, annotations),
+  units,
+  error: units ? null : 'connect ECONNREFUSED',
+});
+
+const noFluo: FluoInstallState = { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: 2 };
+const ourFluo: FluoInstallState = { present: true, namespace: 'reboot-coordinator', version: 'v0.10.0-rc2', managedBy: 'flatdeck', agentReady: 2, agentDesired: 2 };
+const kkpFluo: FluoInstallState = { present: true, namespace: 'kube-system', version: 'v0.9.0', managedBy: 'kubermatic', agentReady: 0, agentDesired: 2 };
+
+describe('node actions', () => {
+  it('on: unmask, enable and start update-engine, stop and mask locksmithd, in that order', () => {
+    assert.deepEqual(nodeActions(masked, true, 'mask'), ['unmask update-engine', 'enable update-engine', 'start update-engine']);
+    assert.deepEqual(nodeActions(locksmithRunning, true, 'mask'), ['stop locksmithd', 'mask locksmithd']);
+    assert.deepEqual(nodeActions({ ...masked, serverDisabledInEtc: true }, true, 'mask')[0], 'remove SERVER=disabled');
+  });
+  it('off: stop + mask by default; SERVER=disabled keeps update-engine running', () => {
+    assert.deepEqual(nodeActions(fluoReady, false, 'mask'), ['stop update-engine', 'mask update-engine']);
+    assert.deepEqual(nodeActions(masked, false, 'server-disabled'), ['set SERVER=disabled', 'unmask update-engine', 'enable update-engine', 'start update-engine']);
+  });
+  it('is idempotent: a node already in the wanted state needs nothing', () => {
+    assert.deepEqual(nodeActions(fluoReady, true, 'mask'), []);
+    assert.deepEqual(nodeActions(masked, false, 'mask'), []);
+    assert.deepEqual(nodeActions({ ...fluoReady, serverDisabledInEtc: true }, false, 'server-disabled'), []);
+  });
+  it('every action is a sudo command built from fixed words', () => {
+    assert.equal(toShellLine(NODE_ACTIONS['mask locksmithd']), 'sudo -n systemctl mask locksmithd.service');
+    assert.equal(toShellLine(enableUpdateServer()), "sudo -n sed -i '/^SERVER=disabled$/d' /etc/flatcar/update.conf");
+    assert.equal(disableUpdateServer().sudo, true);
+    assert.deepEqual(disableUpdateServer().argv.slice(0, 2), ['sh', '-c']);
+    assert.match(disableUpdateServer().argv[2]!, /echo SERVER=disabled >> \/etc\/flatcar\/update\.conf$/);
+  });
+});
+
+describe('planToggle', () => {
+  it('on without FLUO: apply it, then every node; unreachable nodes are listed as retries', () => {
+    const { steps, notes } = planToggle({ enable: true, mode: 'mask', window: { start: 'Thu 04:00', length: '1h' }, fluo: noFluo, readings: [reading('a', masked), reading('b', null)] });
+    assert.deepEqual(steps.map((s) => describeStep(s).action), [
+      'apply FLUO v0.10.0-rc2 (server-side apply, field manager flatdeck) with reboot window Thu 04:00 for 1h',
+      'unmask update-engine',
+      'enable update-engine',
+      'start update-engine',
+      'retry: unreachable now (connect ECONNREFUSED)',
+    ]);
+    assert.match(notes.join('\n'), /Not reachable over SSH now: b/);
+  });
+  it('with Kubermatic FLUO: installs and removes nothing, pauses reboots on off and unpauses on on', () => {
+    const off = planToggle({ enable: false, mode: 'mask', window: null, fluo: kkpFluo, readings: [reading('a', fluoReady)] });
+    assert.equal(off.steps.some((s) => s.kind === 'fluo-remove' || s.kind === 'fluo-apply'), false);
+    assert.deepEqual(off.steps[0], { kind: 'reboot-paused', node: 'a', paused: true });
+    assert.match(off.notes[0]!, /managed by kubermatic \(kube-system, v0\.9\.0\) and is not removed/);
+    const on = planToggle({ enable: true, mode: 'mask', window: null, fluo: kkpFluo, readings: [reading('a', masked, { [fluoKeys.rebootPaused]: 'true' })] });
+    assert.equal(on.steps.some((s) => s.kind === 'fluo-apply'), false);
+    assert.deepEqual(on.steps[0], { kind: 'reboot-paused', node: 'a', paused: false });
+    assert.match(on.notes[0]!, /flatdeck installs nothing/);
+  });
+  it('off with flatdeck FLUO removes it first; a second off plans nothing', () => {
+    const off = planToggle({ enable: false, mode: 'mask', window: null, fluo: ourFluo, readings: [reading('a', fluoReady)] });
+    assert.deepEqual(off.steps.map((s) => s.kind), ['fluo-remove', 'node-action', 'node-action']);
+    const again = planToggle({ enable: false, mode: 'mask', window: null, fluo: noFluo, readings: [reading('a', masked)] });
+    assert.deepEqual(again.steps, []);
+    assert.match(again.notes.join(), /already off/);
+  });
+});
+
+describe('status', () => {
+  it('warns about contradictions: FLUO with masked update-engine, locksmithd next to FLUO, v0.9.0 on quoted os-release', () => {
+    const w = statusWarnings(kkpFluo, [reading('a', masked), reading('b', locksmithRunning)], [], []);
+    assert.ok(w.some((x) => x === 'FLUO is installed but update-engine is masked on a: those nodes never get updates.'), w.join('\n'));
+    assert.ok(w.some((x) => /^locksmithd and FLUO are both active on b:/.test(x)), w.join('\n'));
+    assert.ok(w.some((x) => /^FLUO v0\.9\.0 \(kubermatic\) crash-loops on nodes with a quoted \/etc\/os-release: a, b;/.test(x)), w.join('\n'));
+    assert.ok(w.some((x) => x === 'The FLUO agent is ready on 0 of 2 Flatcar nodes.'));
+    assert.deepEqual(statusWarnings(ourFluo, [reading('a', fluoReady)], [], []), []);
+  });
+  it('flags Ubuntu MachineDeployments and nodes as unsupported', () => {
+    const md: MachineDeploymentSummary = { name: 'old', namespace: 'kube-system', operatingSystem: 'ubuntu', disableAutoUpdate: false, replicas: 2, updatedReplicas: 2, readyReplicas: 2, nodes: ['u1', 'u2'] };
+    const w = statusWarnings(noFluo, [], [md], ['u1', 'u2', 'u3']);
+    assert.deepEqual(w, [
+      'MachineDeployment kube-system/old runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its 2 node(s)).',
+      'Ubuntu worker nodes are no longer supported: u3.',
+    ]);
+  });
+  it('on / off / mixed', () => {
+    assert.equal(overallState(ourFluo, [reading('a', fluoReady)]), 'on');
+    assert.equal(overallState(ourFluo, [reading('a', masked)]), 'mixed');
+    assert.equal(overallState(noFluo, [reading('a', masked)]), 'off');
+    assert.equal(overallState(kkpFluo, [reading('a', masked, { [fluoKeys.rebootPaused]: 'true' })]), 'off');
+  });
+});
+
+describe('FLUO manifests', () => {
+  it('every shipped object is labelled managed-by flatdeck and pinned to v0.10.0-rc2; the window goes into the operator env', () => {
+    const objects = flatdeckFluoObjects({ start: 'Sat 02:00', length: '4h' });
+    assert.equal(objects.length, 11);
+    for (const o of objects) assert.equal(o.metadata?.labels?.[MANAGED_BY_LABEL], 'flatdeck', `${o.kind}/${o.metadata?.name}`);
+    const text = JSON.stringify(objects);
+    assert.doesNotMatch(text, /v0\.9\.0/);
+    const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { image: string; env: { name: string; value?: string }[] }[] } } } };
+    const c = deployment.spec.template.spec.containers[0]!;
+    assert.equal(c.image, 'ghcr.io/flatcar/flatcar-linux-update-operator:v0.10.0-rc2');
+    assert.deepEqual(c.env.filter((e) => e.value), [
+      { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_START', value: 'Sat 02:00' },
+      { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_LENGTH', value: '4h' },
+    ]);
+  });
+  it('rejects windows FLUO would crash on', () => {
+    assert.equal(validateRebootWindow({ start: 'Thu 04:00', length: '1h30m' }), null);
+    assert.equal(validateRebootWindow({ start: '23:59', length: '45m' }), null);
+    assert.match(validateRebootWindow({ start: 'Thursday 4am', length: '1h' })!, /must be "HH:MM" or "Ddd HH:MM"/);
+    assert.match(validateRebootWindow({ start: '04:00', length: '90' })!, /duration like 1h30m/);
+  });
+});
+
+describe('MachineDeployment template patches', () => {
+  const md = (operatingSystem: string, operatingSystemSpec: Record<string, unknown>) => ({
+    metadata: { name: 'pool', namespace: 'kube-system' },
+    spec: { replicas: 3, template: { spec: { providerSpec: { value: { operatingSystem, operatingSystemSpec } } } } },
+  });
+  it('toggles disableAutoUpdate only when it differs', () => {
+    assert.deepEqual(templatePatch(md('flatcar', { disableAutoUpdate: true }), { kind: 'auto-update', enabled: true }), {
+      spec: { template: { spec: { providerSpec: { value: { operatingSystemSpec: { disableAutoUpdate: false } } } } } },
+    });
+    assert.equal(templatePatch(md('flatcar', {}), { kind: 'auto-update', enabled: true }), null);
+    assert.throws(() => templatePatch(md('ubuntu', {}), { kind: 'auto-update', enabled: false }), /auto-update applies to Flatcar only/);
+  });
+  it('migrates Ubuntu to Flatcar with auto-update on and ignition, clearing the Ubuntu keys', () => {
+    assert.deepEqual(templatePatch(md('ubuntu', { distUpgradeOnBoot: false }), { kind: 'migrate-flatcar' }), {
+      spec: { template: { spec: { providerSpec: { value: { operatingSystem: 'flatcar', operatingSystemSpec: { distUpgradeOnBoot: null, disableAutoUpdate: false, provisioningUtility: 'ignition' } } } } } },
+    });
+    assert.equal(templatePatch(md('flatcar', {}), { kind: 'migrate-flatcar' }), null);
+  });
+});
