@@ -33,7 +33,7 @@ function status(enabled: AutoUpdateStatus['enabled']): AutoUpdateStatus {
     cluster: 'demo',
     enabled,
     fluo: { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: 0 },
-    nodes: [{ node: 'worker-1', updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', group: 'stable', server: null, reachable: true, error: null }],
+    nodes: [{ node: 'worker-1', updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', group: 'stable', server: null, reachable: true, error: null, locksmithdActive: false, fluo: null }],
     machineDeployments: [md({}), md({ name: 'legacy', operatingSystem: 'ubuntu', replicas: 3 })],
     warnings: ['worker-2 has update-engine enabled while auto-update is off'],
   };

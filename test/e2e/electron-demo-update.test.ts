@@ -60,7 +60,7 @@ describe('flatdeck desktop app (Electron)', () => {
       timeout: 120_000,
     });
     try {
-      const page = await app.firstWindow();
+      const page = await app.firstWindow({ timeout: 120_000 });
       await page.getByRole('button', { name: 'Open demo' }).waitFor({ timeout: 120_000 });
 
       // One window, served from app://, user data in the isolated HOME.

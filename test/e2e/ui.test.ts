@@ -317,11 +317,22 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     assert.equal(await page.getByRole('textbox', { name: 'SSH user' }).inputValue(), 'core');
     await shot(page, 'settings-light');
 
-    // The auto-update backend (issue 5) is not in the core yet: the view must say so in words, not break.
     await go(page, 'Auto-update');
-    await page.getByRole('heading', { name: 'Auto-update' }).waitFor();
-    assert.match((await page.getByRole('alert').textContent()) ?? '', /autoUpdate\.status is not available yet\./);
+    const toggle = page.getByRole('switch', { name: /Automatic updates/ });
+    await toggle.waitFor();
+    assert.equal(await toggle.getAttribute('aria-checked'), 'false', 'the demo starts with auto-update off, as the seed has it');
     await shot(page, 'auto-update-light');
+    await toggle.click();
+    const plan = page.getByRole('dialog', { name: 'Plan: turn automatic updates on' });
+    await plan.waitFor();
+    assert.ok((await plan.locator('tbody tr').count()) > 0, 'the plan lists its changes before anything changes');
+    await shot(page, 'dialog-auto-update-plan-light');
+    await plan.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('heading', { name: 'Results' }).waitFor({ timeout: 120_000 });
+    const results = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Result' }) });
+    assert.ok((await results.locator('tbody tr').count()) > 0);
+    await waitUntil('the cluster-wide state to follow', async () => (await toggle.getAttribute('aria-checked')) !== 'false', 60_000);
+    await shot(page, 'auto-update-applied-light');
   });
 
   test('the theme follows the OS preference and can be overridden', async () => {
