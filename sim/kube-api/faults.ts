@@ -5,7 +5,7 @@ import { ApiError } from './errors.ts';
 export interface ApiFaultControl {
   /** The next `count` requests are answered with a 5xx Status (503 ServiceUnavailable unless `code` says 500). */
   serverErrors(count: number, code?: 500 | 503): void;
-  /** Drop every open connection and reset new ones (ECONNRESET) for `ms` milliseconds; the port stays reserved. */
+  /** Stop listening and drop every open connection for `ms` milliseconds: new connections are refused meanwhile. */
   unavailable(ms: number): Promise<void>;
   /** Make the PodDisruptionBudget allow no disruption, whatever its pods' health, until `allowPdb` / `clear`. */
   pdbNeverAllows(namespace: string, name: string): void;

@@ -342,7 +342,7 @@ export class ApiHttpHandler {
       }
       case 'create': {
         const decoded = isProtobuf ? decodeProtobuf(raw, jsonTypes) : decodeBody(body, contentType);
-        if (subresource === 'eviction') return send(res, 201, evictPod(this.ctx.eviction, namespace ?? '', name as string, decoded));
+        if (subresource === 'eviction') return send(res, 201, evictPod(this.ctx.eviction, namespace ?? '', name as string, decoded, dryRun));
         if (subresource === 'binding') return send(res, 201, bindPod(rest, def, namespace ?? '', name as string, decoded));
         if (name !== undefined) throw errors.methodNotAllowed({ group: def.group, resource: def.resource });
         if (def.kind === 'SelfSubjectAccessReview') return send(res, 201, this.accessReview(decoded, user));

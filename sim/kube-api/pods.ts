@@ -65,13 +65,15 @@ function evictionOptions(body: unknown): DeleteOptions {
 }
 
 /** POST pods/<name>/eviction. Returns the 201 Status body on success; throws the real failures. */
-export function evictPod(deps: EvictionDeps, namespace: string, name: string, body: unknown): Record<string, unknown> {
+/** `queryDryRun`: ?dryRun=All on the request, which kube-apiserver merges into the eviction's delete options. */
+export function evictPod(deps: EvictionDeps, namespace: string, name: string, body: unknown, queryDryRun = false): Record<string, unknown> {
   if (!isObject(body)) throw errors.badRequest('Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal non-object into Go value of type policy.Eviction');
   const bodyName = isObject(body.metadata) ? body.metadata.name : undefined;
   if (typeof bodyName === 'string' && bodyName !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const { rest } = deps;
   const pod = rest.get(deps.podsDef, namespace, name) as Pod;
   const options = evictionOptions(body);
+  if (queryDryRun) options.dryRun = ['All'];
   const success = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
   const bypass = isTerminal(pod) || pod.status?.phase === 'Pending' || pod.metadata.deletionTimestamp !== undefined;
   if (bypass) {

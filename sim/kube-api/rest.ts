@@ -199,7 +199,9 @@ export class Rest {
     const last = items[items.length - 1] as KubeObject;
     const start = `${last.metadata.namespace ?? ''}/${last.metadata.name}`;
     const continueToken = Buffer.from(JSON.stringify({ rv: this.store.currentRv(), start })).toString('base64url');
-    return { items, resourceVersion: rv, continueToken, remainingItemCount: all.length - limit };
+    // kube-apiserver cannot count what a selector would leave, so it reports remainingItemCount only without one.
+    const selected = Boolean(opts.labelSelector || opts.fieldSelector);
+    return { items, resourceVersion: rv, continueToken, ...(selected ? {} : { remainingItemCount: all.length - limit }) };
   }
 
   private checkNamespace(def: ResourceDef, namespace: string | undefined, forCreate: boolean): void {

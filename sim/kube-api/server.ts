@@ -3,7 +3,7 @@
 // machine-controller).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { TokenAuthenticator } from './auth.ts';
 import { crdStatusController, watchCrds } from './controllers/crd.ts';
@@ -146,22 +146,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     server.close(() => resolve());
     for (const s of sockets) s.destroy();
   });
-  // While "unavailable", a bare TCP listener keeps the port (no other process may take it) and resets every
-  // connection, as a host whose apiserver process is down but whose load balancer still accepts does.
-  let portHolder: NetServer | undefined;
-  const dropEverything = async () => {
-    await closeServer();
-    portHolder = await new Promise<NetServer>((resolve, reject) => {
-      const holder = createNetServer((s) => s.resetAndDestroy());
-      holder.once('error', reject);
-      holder.listen(port, host, () => resolve(holder));
-    });
-  };
-  const releasePort = () => new Promise<void>((resolve) => {
-    if (!portHolder) return resolve();
-    portHolder.close(() => resolve());
-    portHolder = undefined;
-  });
+  const dropEverything = closeServer;
 
   await listen();
   manager.start();
@@ -200,7 +185,6 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
     await down;
     down = undefined;
     faults.unavailableUntil = undefined;
-    await releasePort();
     await listen();
   }
 
@@ -219,7 +203,6 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
       stopCrdWatch();
       if (!down) await closeServer();
       else await down;
-      await releasePort();
     },
   };
 }
