@@ -74,6 +74,27 @@ export const evictionCases: ContractCase[] = [
     },
   },
   {
+    name: 'eviction: dryRun=All answers as a real eviction would (201, then 429 at the budget) and deletes nothing',
+    async run(t) {
+      await inNamespace(t, 'ct-evictdry', async (ns) => {
+        await t.admin.call('POST', `/apis/apps/v1/namespaces/${ns}/deployments`, deployment(ns, 'shop', 2));
+        await t.admin.call('POST', `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets`, pdb(ns, 'shop', 'shop', { maxUnavailable: 1 }));
+        const pods = await readyPods(t, ns, 'shop', 2);
+        await pdbAllows(t, ns, 'shop', 1);
+        for (const pod of pods) {
+          const res = await t.admin.raw<StatusBody>('POST', `${evictionPath(ns, pod.metadata.name)}?dryRun=All`, eviction(ns, pod.metadata.name));
+          assert.equal(res.status, 201, JSON.stringify(res.body));
+        }
+        await t.admin.call('PATCH', `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets/shop`, { spec: { maxUnavailable: 0 } }, 'application/merge-patch+json');
+        await pdbAllows(t, ns, 'shop', 0);
+        const blocked = await t.admin.raw<StatusBody>('POST', `${evictionPath(ns, pods[0]!.metadata.name)}?dryRun=All`, eviction(ns, pods[0]!.metadata.name));
+        assert.equal(blocked.status, 429);
+        const after = await readyPods(t, ns, 'shop', 2);
+        assert.deepEqual(after.map((p) => p.metadata.uid).sort(), pods.map((p) => p.metadata.uid).sort(), 'dry runs evicted nothing');
+      });
+    },
+  },
+  {
     name: 'eviction: a missing pod → 404 NotFound',
     async run(t) {
       await inNamespace(t, 'ct-evict404', async (ns) => {

@@ -77,8 +77,9 @@ export const nodeCases: ContractCase[] = [
       const node = firstNode(t);
       const key = 'contract.flatdeck.dev/watch';
       const path = `/api/v1/nodes/${node.name}`;
-      const start = (await t.admin.get<Node>(path)).metadata.resourceVersion;
       const selector = `fieldSelector=${encodeURIComponent(`metadata.name=${node.name}`)}`;
+      // The list's resourceVersion is current; the node's own may be older than the server's watch window.
+      const start = (await t.admin.get<KubeList<Node>>(`/api/v1/nodes?${selector}`)).metadata.resourceVersion;
       const firstWatch = collectWatch<Node>(t, `/api/v1/nodes?watch=1&${selector}&resourceVersion=${start}`, (evs) => evs.some((e) => labelOf(e, key) === 'one'));
       await new Promise((r) => setTimeout(r, 300));
       await t.admin.call('PATCH', path, { metadata: { labels: { [key]: 'one' } } }, ContentType.merge);
