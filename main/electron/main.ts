@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, ipcMain, protocol, session, shell } from 'electron';
 import type { RunningCore } from '../host/start-core.ts';
+import { deferredHandler } from '../host/deferred-handler.ts';
 import { startCore } from '../host/start-core.ts';
 import { registerAppProtocol } from './app-protocol.ts';
 import { eventChannel } from './channels.ts';
@@ -18,7 +19,7 @@ const preloadPath = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 const demo = process.argv.includes('--demo') ? 'always' : 'without-kubeconfig';
 
 let mainWindow: BrowserWindow | null = null;
-let core: RunningCore | null = null;
+let core: Promise<RunningCore> | null = null;
 
 // `electron dist/electron/main.mjs` (npm start) has no package.json next to it; name the app and its data
 // folder explicitly so development and packaged builds, and browser mode, share one place.
@@ -54,7 +55,7 @@ if (!app.requestSingleInstanceLock()) {
     const running = core;
     core = null;
     void running
-      .stop()
+      .then((started) => started.stop())
       .catch((err: unknown) => console.error('flatdeck: shutdown failed', err))
       .finally(() => app.quit());
   });
@@ -71,8 +72,10 @@ if (!app.requestSingleInstanceLock()) {
 async function start(): Promise<void> {
   hardenSession(session.defaultSession);
   registerAppProtocol(protocol, rendererDir);
-  core = await startCore({ dataDir: app.getPath('userData'), demo });
-  const handler = core.handler;
+  // The window opens at once; calls wait until the core (and the demo simulator) are up.
+  core = startCore({ dataDir: app.getPath('userData'), demo });
+  core.catch((err: unknown) => console.error('flatdeck: the core could not start', err));
+  const handler = deferredHandler(core.then((started) => started.handler));
 
   const window = new BrowserWindow({
     width: 1280,
