@@ -105,6 +105,7 @@ describe('fault matrix on the simulator', () => {
       },
     });
     assert.ok(dropped, 'the fault was injected');
+    w.sim.faults.remove((dropped as { id: string }).id);
     // documented outcome: SSH going away mid-update fails the node before anything disruptive happened
     if (s.status !== 'succeeded') {
       assert.match(s.error?.kind ?? '', /^ssh-/);
