@@ -50,6 +50,10 @@ describe('fault matrix on the simulator', () => {
     const engine = w.engine();
     const found = await engine.unfinished();
     assert.ok(found.some((u) => u.runId === runId && u.node === node), 'the needs-attention node is listed for hand-back');
+    assert.deepEqual(await engine.handBack(runId, { leaseDurationSeconds: 3 }), [node]);
+    assert.equal(await cordoned(node), false, 'hand-back uncordons what the run cordoned');
+    const n = await core().readNode({ name: node });
+    assert.deepEqual(Object.keys(n.metadata?.annotations ?? {}).filter((k) => k.startsWith('flatdeck.io/')), []);
   }
 
   const n1 = () => w.sim.nodes[0]!.name;
@@ -146,6 +150,7 @@ describe('fault matrix on the simulator', () => {
     assert.equal(s.error?.kind, 'rollback-detected');
     assert.equal(s.nodes[0]?.phase, 'needs-attention');
     assert.equal(await cordoned(node), true);
+    await handBack(s.runId, node);
   });
 
   it('never-returns: reboot times out, node kept cordoned and needs attention', async () => {
