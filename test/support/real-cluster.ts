@@ -64,12 +64,14 @@ export async function startRealCluster(opts: { kwokNodes?: number } = {}): Promi
   const up = await run('up', ['--kubeconfig', kubeconfigPath, '--dir', dir, '--kwok-nodes', String(opts.kwokNodes ?? 0)]);
   const upSeconds = (performance.now() - started) / 1000;
   // kwokctl detaches its processes (setsid): if this test process dies, tear them down on the way out.
-  const emergencyStop = () => spawnSync(join(CLUSTER_SCRIPTS_DIR, 'down'), ['--dir', dir]);
+  const emergencyStop = () => {
+    spawnSync(join(CLUSTER_SCRIPTS_DIR, 'down'), ['--dir', dir]);
+    rmSync(root, { recursive: true, force: true });
+  };
   process.on('exit', emergencyStop);
   if (up.code !== 0) {
     emergencyStop();
     process.off('exit', emergencyStop);
-    rmSync(root, { recursive: true, force: true });
     throw new Error(`test/cluster/up failed (exit ${up.code}):\n${up.stderr}`);
   }
   let stopped: Promise<void> | undefined;
