@@ -10,10 +10,40 @@ const root = new URL('..', import.meta.url).pathname;
 const tiers = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const onlyFiles = process.argv.includes('--no-checks');
 
+// Wall time of each phase, printed in the summary (CI has a fixed time budget).
+const phases = [];
+function timed(label, fn) {
+  const started = Date.now();
+  try {
+    return fn();
+  } finally {
+    phases.push([label, Date.now() - started]);
+  }
+}
+
 function run(label, cmd, args, opts = {}) {
   process.stdout.write(`\n== ${label}: ${[cmd, ...args].join(' ')}\n`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  const r = timed(label, () => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts }));
   return r.status === 0;
+}
+
+/** Failed tests from node's TAP output (leaves only, not the suites that failed because of them) with their file. */
+function failuresIn(tap) {
+  const out = [];
+  const lines = tap.split('\n');
+  lines.forEach((line, i) => {
+    const m = /^\s*not ok \d+ - (.*)$/.exec(line);
+    if (!m) return;
+    let file = '?';
+    let leaf = true;
+    for (let j = i + 1; j < lines.length && !/^\s*\.\.\.$/.test(lines[j]); j++) {
+      const location = /^\s*location: '(.*?):\d+:\d+'$/.exec(lines[j]);
+      if (location) file = relative(root, location[1]);
+      if (/^\s*failureType: 'subtestsFailed'$/.test(lines[j])) leaf = false;
+    }
+    if (leaf) out.push({ file, name: m[1] });
+  });
+  return out;
 }
 
 function findTests(dir) {
@@ -45,7 +75,7 @@ const dirs = tiers.length ? tiers.map((t) => join(testRoot, t)) : [testRoot];
 const files = dirs.flatMap(findTests).map((f) => relative(root, f));
 const tapFile = join(mkdtempSync(join(tmpdir(), 'flatdeck-test-')), 'results.tap');
 process.stdout.write(`\n== tests: ${files.length} files\n`);
-spawnSync(
+timed('tests', () => spawnSync(
   process.execPath,
   [
     '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000',
@@ -54,7 +84,7 @@ spawnSync(
     ...files,
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, FLATDECK_TEST: '1' } },
-);
+));
 
 // Svelte component and store tests need the Svelte compiler and a DOM, so they run under vitest.
 const vitest = { pass: 0, fail: 0 };
@@ -70,7 +100,10 @@ if (existsSync(vitestConfig) && (!tiers.length || tiers.includes('unit') || tier
 const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
 const count = (key) => Number((tap.match(new RegExp(`^# ${key} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
 const failedChecks = checks.filter(([, ok]) => !ok);
+process.stdout.write(`\n== summary\n${phases.map(([label, ms]) => `${label}: ${(ms / 1000).toFixed(0)} s`).join(', ')}\n`);
 for (const [name] of failedChecks) process.stdout.write(`check failed: ${name}\n`);
+for (const { file, name } of failuresIn(tap)) process.stdout.write(`test failed: ${file}: ${name}\n`);
+if (vitest.fail > 0) process.stdout.write(`component tests failed: ${vitest.fail} (see the vitest output above)\n`);
 const passed = count('pass') + vitest.pass + checks.length - failedChecks.length;
 const failed = count('fail') + count('cancelled') + vitest.fail + failedChecks.length;
 const skipped = count('skipped') + count('todo');
