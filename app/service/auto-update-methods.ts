@@ -6,7 +6,7 @@ import type { NodeSummary } from '../api/nodes.ts';
 import { fluoKeys } from '../cluster/fluo.ts';
 import { applyFluo, detectFluo, removeFluo, validateRebootWindow, type RebootWindow } from '../cluster/fluo-install.ts';
 import { editMachineDeployment, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
-import { listMachineDeployments } from '../cluster/machine-deployments.ts';
+import { listMachineDeployments, loadMachineOwnership } from '../cluster/machine-deployments.ts';
 import { kubeNodeApi } from '../cluster/node-api.ts';
 import { fromSsh } from '../pipeline/flatcar-node.ts';
 import { SshError } from '../ssh/errors.ts';
@@ -59,10 +59,11 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
   const mdList = async (cluster: string): Promise<MachineDeploymentSummary[]> => {
     const { inventory, connection } = await connected(cluster);
     const nodes = inventory.nodes();
-    return listMachineDeployments(
-      (path) => connection.getJsonOrNull(path),
-      (md) => nodes.filter((n) => n.machineDeployment === md).map((n) => n.name),
-    );
+    const getJson = (path: string) => connection.getJsonOrNull(path);
+    // Read fresh: the inventory's ownership index refreshes on a timer and lags behind a rollout.
+    const ownership = await loadMachineOwnership(getJson);
+    const mdOf = (n: NodeSummary) => ownership.resolve(null, n.name) ?? n.machineDeployment;
+    return listMachineDeployments(getJson, (md) => nodes.filter((n) => mdOf(n) === md).map((n) => n.name));
   };
 
   const gather = async (cluster: string) => {

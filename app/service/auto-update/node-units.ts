@@ -53,14 +53,16 @@ async function unitState(pool: SshPool, target: SshTarget, unit: FlatcarUnit): P
   return [unitWord(enabled.state), active.running];
 }
 
-/** Reads one node (sequentially: one SSH channel at a time per node is plenty). Throws SshError/FlatcarError. */
+/** Reads one node; the commands share its one connection (the pool caps channels). Throws SshError/ApiError. */
 export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<NodeUnits> {
-  const [updateEngine, updateEngineActive] = await unitState(pool, target, 'update-engine.service');
-  const [locksmithd, locksmithdActive] = await unitState(pool, target, 'locksmithd.service');
-  const etc = await readConfLayer(pool, target, 'etc');
-  const usr = await readConfLayer(pool, target, 'usr');
+  const [[updateEngine, updateEngineActive], [locksmithd, locksmithdActive], etc, usr, osRelease] = await Promise.all([
+    unitState(pool, target, 'update-engine.service'),
+    unitState(pool, target, 'locksmithd.service'),
+    readConfLayer(pool, target, 'etc'),
+    readConfLayer(pool, target, 'usr'),
+    exec(pool, target, readOsRelease()),
+  ]);
   const conf = effectiveUpdateConf([etc, usr]);
-  const osRelease = await exec(pool, target, readOsRelease());
   return {
     updateEngine,
     updateEngineActive,
