@@ -309,7 +309,11 @@ describe('update_engine_client', () => {
     const watching = run(host, 'update_engine_client -watch_for_updates', channel.signal);
     await new Promise((r) => setTimeout(r, 5));
     host.daemon?.attemptUpdate();
-    await new Promise((r) => setTimeout(r, 150));
+    // Event-driven rather than a fixed sleep: close the channel once the download has made progress.
+    const downloading = () => host.daemon?.status().currentOperation === 'UPDATE_STATUS_DOWNLOADING' && host.daemon.status().progress > 0;
+    for (const deadline = Date.now() + 30_000; !downloading(); await new Promise((r) => setTimeout(r, 5))) {
+      assert.ok(Date.now() < deadline, 'the download made progress within 30 s');
+    }
     channel.abort();
     const r = await watching;
     assert.equal(r.stdout, '');
