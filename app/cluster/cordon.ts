@@ -27,9 +27,9 @@ export async function cordon(api: NodeApi, node: string, annotations: Record<str
   }
 }
 
-/** Uncordons only what flatdeck cordoned; the same patch records that it is no longer ours to uncordon. */
+/** Uncordons only what flatdeck cordoned; the same patch records that it is no longer ours to uncordon (unless `annotations` clears the marks). */
 export async function uncordonIfOurs(api: NodeApi, node: string, cordonedByUs: boolean, annotations: Record<string, string | null> = {}): Promise<boolean> {
-  const meta = { annotations: { ...annotations, [markKeys.cordonedByUs]: 'false' } };
+  const meta = { annotations: { [markKeys.cordonedByUs]: 'false', ...annotations } };
   await api.mergePatchNode(node, cordonedByUs ? { spec: { unschedulable: null }, metadata: meta } : { metadata: meta });
   return cordonedByUs;
 }
