@@ -9,7 +9,7 @@ export interface SshRun {
 
 export function ssh(sshConfigPath: string, host: string, command: string, extraOptions: string[] = []): Promise<SshRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/ssh', ['-F', sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', ...extraOptions, host, command], {
+    const child = spawn('/usr/bin/ssh', ['-F', sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', ...extraOptions, host, command], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

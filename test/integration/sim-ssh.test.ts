@@ -85,15 +85,17 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
   it('host-key-changed makes OpenSSH refuse; clearing the fault restores the original key', async () => {
     const added = await control(cluster.controlUrl, 'POST', '/faults', { kind: 'host-key-changed', node: 'worker-2' });
     assert.equal(added.status, 201);
-    await new Promise((r) => setTimeout(r, 100));
-    const refused = await ssh(cluster.sshConfigPath, w2, 'true');
+    // The node's sshd restarts with the other key in the background: wait until it listens again.
+    const refused = await waitFor('worker-2 sshd listening again', async () => {
+      const r = await ssh(cluster.sshConfigPath, w2, 'true');
+      return /Connection refused/.test(r.stderr) ? undefined : r;
+    });
     assert.equal(refused.code, 255);
     assert.match(refused.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
     const other = await ssh(cluster.sshConfigPath, w1, 'true');
     assert.equal(other.code, 0, 'other nodes keep their key');
     assert.equal((await control(cluster.controlUrl, 'DELETE', '/faults')).status, 200);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await ssh(cluster.sshConfigPath, w2, 'true')).code, 0);
+    await waitFor('worker-2 back on its original key', async () => ((await ssh(cluster.sshConfigPath, w2, 'true')).code === 0 ? true : undefined));
   });
 
   it('ssh-auth-rejected gives "Permission denied (publickey)"', async () => {
