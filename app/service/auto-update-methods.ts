@@ -6,7 +6,7 @@ import type { NodeSummary } from '../api/nodes.ts';
 import { fluoKeys } from '../cluster/fluo.ts';
 import { applyFluo, detectFluo, removeFluo, validateRebootWindow, type RebootWindow } from '../cluster/fluo-install.ts';
 import { editMachineDeployment, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
-import { listMachineDeployments, loadMachineOwnership } from '../cluster/machine-deployments.ts';
+import { listMachineDeployments, loadMachineOwnership, MachineOwnership } from '../cluster/machine-deployments.ts';
 import { kubeNodeApi } from '../cluster/node-api.ts';
 import { fromSsh } from '../pipeline/flatcar-node.ts';
 import { SshError } from '../ssh/errors.ts';
@@ -61,7 +61,8 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
     const nodes = inventory.nodes();
     const getJson = (path: string) => connection.getJsonOrNull(path);
     // Read fresh: the inventory's ownership index refreshes on a timer and lags behind a rollout.
-    const ownership = await loadMachineOwnership(getJson);
+    // Without permission to read Machines the inventory's own index (possibly empty) is all there is.
+    const ownership = await loadMachineOwnership(getJson).catch(() => MachineOwnership.empty());
     const mdOf = (n: NodeSummary) => ownership.resolve(null, n.name) ?? n.machineDeployment;
     return listMachineDeployments(getJson, (md) => nodes.filter((n) => mdOf(n) === md).map((n) => n.name));
   };
