@@ -54,13 +54,13 @@ describe('createService: calls', () => {
     }
   });
 
-  it('says "not available yet" only for the auto-update and MachineDeployment methods', async () => {
+  it('answers the auto-update and MachineDeployment methods (an unknown cluster is not-found)', async () => {
     const service = createService({ kubeconfigPaths: [], dataDir: freshDir(), loginShellPath: false });
     try {
       for (const method of ['autoUpdate.status', 'md.list'] as const) {
         const e = await rejection(service.call(method, { cluster: 'c' }));
-        assert.equal(e.kind, 'internal');
-        assert.match(e.message, /not available yet/);
+        assert.equal(e.kind, 'not-found');
+        assert.match(e.message, /No cluster named "c"/);
       }
       assert.deepEqual(await service.call('clusters.list', {}), []);
     } finally {
