@@ -1,36 +1,9 @@
-import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import type { AutoUpdatePlan, AutoUpdateStatus, MachineDeploymentSummary } from '../../../app/api/auto-update.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
-import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster, type OpenCluster } from '../cluster-options.ts';
+import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
+import { confirm, withCluster } from '../session.ts';
 import { formatTable } from '../table.ts';
-
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  if (!io.stdin.isTTY) throw new CliError('Refusing to change the cluster without confirmation; pass --yes (stdin is not a terminal).', EXIT.usage);
-  const rl = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
-/** Opens the cluster, runs `body`, maps API errors to exit codes and always closes. */
-async function withCluster(args: ClusterArgs, io: CliIo, body: (open: OpenCluster) => Promise<number>): Promise<number> {
-  let open;
-  try {
-    open = await openCluster(args, io);
-  } catch (err) {
-    throw cliErrorFrom(err);
-  }
-  try {
-    return await body(open);
-  } catch (err) {
-    throw cliErrorFrom(err);
-  } finally {
-    await open.close();
-  }
-}
 
 const yesNo = (b: boolean | null) => (b === null ? '-' : b ? 'yes' : 'no');
 

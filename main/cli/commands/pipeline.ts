@@ -1,10 +1,10 @@
-import { createInterface } from 'node:readline/promises';
 import { z } from 'zod';
 import type { ApiEvent } from '../../../app/api/events.ts';
 import type { PreflightReport, RolloutOptions, RolloutState, UpdateOptions } from '../../../app/api/pipeline.ts';
 import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
-import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster, type OpenCluster } from '../cluster-options.ts';
+import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
+import { confirm, withCluster } from '../session.ts';
 
 /** `90`, `30s`, `10m`, `1h30m` → seconds. */
 export function parseDuration(text: string): number {
@@ -96,16 +96,6 @@ function preflightText(r: PreflightReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function confirm(io: CliIo, question: string): Promise<boolean> {
-  if (!io.stdin.isTTY) throw new CliError('Refusing to change nodes without confirmation; pass --yes (stdin is not a terminal).', EXIT.usage);
-  const rl = createInterface({ input: io.stdin, output: io.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 /** Follows a run's events until it ends; prints lines (or JSON) and maps the end state to an exit code. */
 async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => Promise<{ runId: string }>): Promise<number> {
   let runId: string | null = null;
@@ -153,19 +143,6 @@ async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => 
   } finally {
     io.signal.removeEventListener('abort', onInterrupt);
     unsubscribe();
-  }
-}
-
-async function withCluster(args: ClusterArgs, io: CliIo, body: (open: OpenCluster) => Promise<number>): Promise<number> {
-  const open = await openCluster(args, io).catch((err: unknown) => {
-    throw cliErrorFrom(err);
-  });
-  try {
-    return await body(open);
-  } catch (err) {
-    throw cliErrorFrom(err);
-  } finally {
-    await open.close();
   }
 }
 
