@@ -128,6 +128,12 @@ test('download figures: bytes of NEW_SIZE, rate over the recent window, ETA', ()
   assert.equal(f?.rate, 100_000);
   assert.equal(f?.etaSeconds, 5);
   assert.equal(downloadFigures([{ atMs: 0, progress: 0.2, newSize: 10 }])?.rate, null);
+  const unsized = downloadFigures([
+    { atMs: 0, progress: 0.2, newSize: 0 },
+    { atMs: 1000, progress: 0.3, newSize: 0 },
+  ]);
+  assert.equal(unsized?.rate, null, 'no byte rate without NEW_SIZE');
+  assert.ok(Math.abs((unsized?.etaSeconds ?? 0) - 7) < 1e-9, 'the ETA still follows the progress');
   assert.equal(downloadFigures([]), null);
 });
 
