@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, StepEvent, UpdateOptions } from '../api/pipeline.ts';
 import type { StepDurations } from './eta.ts';
@@ -25,6 +26,11 @@ export class RunControl {
   private wake: Array<() => void> = [];
   waitingFor: string | null = null;
   onChange: () => void = () => undefined;
+
+  constructor() {
+    // every node's download and wait listens on the one cancel signal of its run
+    setMaxListeners(0, this.abort.signal);
+  }
 
   get signal(): AbortSignal {
     return this.abort.signal;
