@@ -40,6 +40,17 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/**
+ * A change to some top-level settings. Unlike `Settings.partial()`, a field left out stays as it is: the
+ * defaults of `Settings` must not fill it in and so overwrite what the operator set before.
+ */
+export const SettingsPatch = z.object(
+  Object.fromEntries(
+    Object.entries(Settings.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]),
+  ) as unknown as { [K in keyof typeof Settings.shape]: z.ZodOptional<z.ZodType<z.output<(typeof Settings.shape)[K]>>> },
+);
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
 export const KnownHostEntry = z.object({
   host: z.string(),
   port: z.number().int(),
@@ -50,7 +61,7 @@ export const KnownHostEntry = z.object({
 
 export const settingsMethods = {
   'settings.get': { params: z.object({}).default({}), result: Settings },
-  'settings.set': { params: Settings.partial(), result: Settings },
+  'settings.set': { params: SettingsPatch, result: Settings },
   'knownHosts.list': { params: z.object({}).default({}), result: z.array(KnownHostEntry) },
   'knownHosts.remove': { params: z.object({ host: z.string(), port: z.number().int().default(22) }), result: z.object({ removed: z.number().int() }) },
 } as const;

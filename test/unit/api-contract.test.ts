@@ -42,3 +42,14 @@ describe('the API contract', () => {
     assert.equal(bad.success, false);
   });
 });
+
+describe('settings changes', () => {
+  it('leave out what they do not name instead of resetting it to the default', () => {
+    const { params } = parseRequest('settings.set', { language: 'de' });
+    assert.deepEqual(params, { language: 'de' });
+  });
+
+  it('still validate what they name', () => {
+    assert.throws(() => parseRequest('settings.set', { language: 'fr' }), (e: unknown) => e instanceof ApiError && /language/.test(e.message));
+  });
+});
