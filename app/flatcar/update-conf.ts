@@ -60,12 +60,16 @@ export function effectiveUpdateConf(layers: readonly UpdateConf[]): UpdateConf {
   return fromFields(merged);
 }
 
-/**
- * `SERVER=disabled` in /etc/flatcar/update.conf (Flatcar's documented way to stop updates; other keys kept).
- * A fixed script: the file may not exist yet, which `sed -i` alone cannot handle; no cluster data goes into it.
- */
-export const disableUpdateServer = (): Command =>
-  command(['sh', '-c', `touch ${UPDATE_CONF_PATHS.etc} && sed -i '/^SERVER=/d' ${UPDATE_CONF_PATHS.etc} && echo SERVER=disabled >> ${UPDATE_CONF_PATHS.etc}`], true);
+/** Replaces /etc/flatcar/update.conf with the content sent on standard input (no cluster data in the command). */
+export const writeUpdateConf = (): Command => command(['tee', UPDATE_CONF_PATHS.etc], true);
 
-/** Undoes disableUpdateServer: only a `SERVER=disabled` line is removed, an operator's own server stays. */
-export const enableUpdateServer = (): Command => command(['sed', '-i', '/^SERVER=disabled$/d', UPDATE_CONF_PATHS.etc], true);
+/**
+ * The file's text with `SERVER=disabled` (Flatcar's documented way to stop updates) or without it; every other
+ * line, comments included, stays as it was. A SERVER the operator set to a real URL is kept when enabling.
+ */
+export function withServerDisabled(text: string | null, disabled: boolean): string {
+  const lines = (text ?? '').split('\n').filter((l, i, all) => !(i === all.length - 1 && l === ''));
+  const kept = lines.filter((l) => (disabled ? !/^\s*SERVER\s*=/.test(l) : !/^\s*SERVER\s*=\s*["']?disabled["']?\s*$/.test(l)));
+  if (disabled) kept.push('SERVER=disabled');
+  return kept.length ? `${kept.join('\n')}\n` : '';
+}

@@ -113,7 +113,7 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
       case 'node-action': {
         const node = inventory.get(step.node);
         if (!node) throw new ApiError('not-found', `Node ${step.node} is gone from cluster ${cluster}.`, { cluster, node: step.node });
-        await runNodeAction(await ctx.ssh.pool(cluster), ctx.ssh.target(cluster, node), step.action);
+        await runNodeAction(await ctx.ssh.pool(cluster), ctx.ssh.target(cluster, node), step.action, step.units);
         return;
       }
       case 'node-unreachable':

@@ -33,6 +33,8 @@ interface Connection {
 interface RunOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Sent as the command's standard input, then EOF (e.g. file content for `tee`). */
+  stdin?: string;
   on?: { stdout?(s: string): void; stderr?(s: string): void };
 }
 
@@ -74,7 +76,7 @@ export class SshPool {
     this.#jumps = new JumpHosts(this.#deps);
   }
 
-  exec(target: SshTarget, cmd: Command, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  exec(target: SshTarget, cmd: Command, opts: { timeoutMs?: number; signal?: AbortSignal; stdin?: string } = {}): Promise<ExecResult> {
     return this.#run(target, cmd, opts);
   }
 
@@ -184,6 +186,7 @@ export class SshPool {
         exit = { code: typeof code === 'number' ? code : null, signal: signal?.replace(/^SIG/, '') ?? null };
       });
       channel.on('close', () => finish());
+      if (opts.stdin !== undefined) channel.end(opts.stdin);
     });
   }
 

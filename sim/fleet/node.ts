@@ -161,6 +161,12 @@ export class SimNode implements SimNodeView, ShellHost {
     return content === null ? null : { kind: 'file', content };
   }
 
+  writeFile(path: string, content: string): 'written' | 'read-only' {
+    if (path !== '/etc/flatcar/update.conf') return 'read-only';
+    this.spec.updateConf = content;
+    return 'written';
+  }
+
   updateEngine(): UpdateEngine | null {
     return this.daemon;
   }

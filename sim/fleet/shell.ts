@@ -1,6 +1,6 @@
 // The command interpreter behind every SSH exec request: tokenises like bash, then dispatches to the
 // few simulated programs. It never runs anything real; unknown programs get bash's "command not found".
-import { cat, grep } from './commands/files.ts';
+import { cat, grep, tee } from './commands/files.ts';
 import type { Invocation, ProcessIO, ShellHost, SimCommand } from './commands/process.ts';
 import { systemctl } from './commands/systemctl.ts';
 import { updateEngineClient } from './commands/update-engine-client.ts';
@@ -9,6 +9,7 @@ import { splitShellWords } from './shell-words.ts';
 const PROGRAMS: Record<string, SimCommand> = {
   cat,
   grep,
+  tee,
   systemctl,
   update_engine_client: updateEngineClient,
   true: () => 0,

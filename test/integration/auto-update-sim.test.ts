@@ -128,6 +128,28 @@ describe('flatdeck auto-update on the simulator', () => {
   });
 });
 
+describe('flatdeck auto-update --disable-mode server-disabled on the simulator', () => {
+  it('writes SERVER=disabled through sudo tee keeping the other lines, keeps update-engine running; on removes it again', async () => {
+    const off = await flatdeck('auto-update', 'off', '--disable-mode', 'server-disabled', '--yes');
+    assert.equal(off.code, 0, off.stderr + off.stdout);
+    assert.match(off.stdout, /worker-1: set SERVER=disabled/);
+    const conf = async (node: string) => (await ssh(sim.sshConfigPath, node, 'cat /etc/flatcar/update.conf')).stdout;
+    assert.equal(await conf('worker-3'), 'GROUP=beta\nSERVER=disabled\n');
+    for (const node of WORKERS) {
+      assert.match(await conf(node), /^SERVER=disabled$/m, node);
+      assert.equal((await units(node)).ueActive, 'active', `${node}: update-engine keeps running to mark booted slots good`);
+    }
+    const status = JSON.parse((await flatdeck('auto-update', 'status', '--json')).stdout) as AutoUpdateStatus;
+    assert.deepEqual([status.enabled, ...status.nodes.map((n) => n.server)], ['off', 'disabled', 'disabled', 'disabled']);
+
+    const on = await flatdeck('auto-update', 'on', '--yes');
+    assert.equal(on.code, 0, on.stderr + on.stdout);
+    assert.equal(await conf('worker-3'), 'GROUP=beta\n');
+    for (const node of WORKERS) assert.doesNotMatch(await conf(node), /SERVER/, node);
+    assert.equal((await flatdeck('auto-update', 'off', '--yes')).code, 0);
+  });
+});
+
 const machineDeployment = (name: string, os: string, spec: string, replicas: number) => `apiVersion: cluster.k8s.io/v1alpha1
 kind: MachineDeployment
 metadata:

@@ -9,11 +9,11 @@ import { flatdeckFluoObjects, MANAGED_BY_LABEL, validateRebootWindow, type FluoI
 import { summarizeNode } from '../../app/cluster/node-summary.ts';
 import { templatePatch } from '../../app/cluster/machine-deployment-edit.ts';
 import { toShellLine } from '../../app/flatcar/command.ts';
-import { disableUpdateServer, enableUpdateServer } from '../../app/flatcar/update-conf.ts';
+import { withServerDisabled, writeUpdateConf } from '../../app/flatcar/update-conf.ts';
 import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/service/auto-update/node-units.ts';
 import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/service/auto-update/plan.ts';
 
-const masked: NodeUnits = { updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', locksmithdActive: false, group: 'stable', server: null, serverDisabledInEtc: false, quotedOsRelease: true };
+const masked: NodeUnits = { updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', locksmithdActive: false, group: 'stable', server: null, serverDisabledInEtc: false, etcUpdateConf: 'GROUP=stable\n', quotedOsRelease: true };
 const fluoReady: NodeUnits = { ...masked, updateEngine: 'enabled', updateEngineActive: true };
 const locksmithRunning: NodeUnits = { ...fluoReady, locksmithd: 'enabled', locksmithdActive: true };
 
@@ -49,12 +49,14 @@ describe('node actions', () => {
     assert.deepEqual(nodeActions(masked, false, 'mask'), []);
     assert.deepEqual(nodeActions({ ...fluoReady, serverDisabledInEtc: true }, false, 'server-disabled'), []);
   });
-  it('every action is a sudo command built from fixed words', () => {
+  it('every action is a sudo command built from fixed words; update.conf is rewritten through tee with only SERVER changed', () => {
     assert.equal(toShellLine(NODE_ACTIONS['mask locksmithd']), 'sudo -n systemctl mask locksmithd.service');
-    assert.equal(toShellLine(enableUpdateServer()), "sudo -n sed -i '/^SERVER=disabled$/d' /etc/flatcar/update.conf");
-    assert.equal(disableUpdateServer().sudo, true);
-    assert.deepEqual(disableUpdateServer().argv.slice(0, 2), ['sh', '-c']);
-    assert.match(disableUpdateServer().argv[2]!, /echo SERVER=disabled >> \/etc\/flatcar\/update\.conf$/);
+    assert.equal(toShellLine(writeUpdateConf()), 'sudo -n tee /etc/flatcar/update.conf');
+    assert.equal(withServerDisabled(null, true), 'SERVER=disabled\n');
+    assert.equal(withServerDisabled('# mine\nGROUP=beta\nSERVER=https://updates.example/\n', true), '# mine\nGROUP=beta\nSERVER=disabled\n');
+    assert.equal(withServerDisabled('GROUP=beta\nSERVER="disabled"\n', false), 'GROUP=beta\n');
+    assert.equal(withServerDisabled('SERVER=https://updates.example/\n', false), 'SERVER=https://updates.example/\n', "an operator's own server stays");
+    assert.equal(withServerDisabled('SERVER=disabled\n', false), '');
   });
 });
 

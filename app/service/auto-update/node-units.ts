@@ -4,7 +4,7 @@ import { classifyExecResult } from '../../flatcar/classify.ts';
 import type { Command } from '../../flatcar/command.ts';
 import { readOsRelease } from '../../flatcar/os-release.ts';
 import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFileState } from '../../flatcar/systemctl.ts';
-import { disableUpdateServer, effectiveUpdateConf, enableUpdateServer, parseUpdateConf, readUpdateConf, type UpdateConf } from '../../flatcar/update-conf.ts';
+import { effectiveUpdateConf, parseUpdateConf, readUpdateConf, withServerDisabled, writeUpdateConf } from '../../flatcar/update-conf.ts';
 import { fromFlatcar } from '../../pipeline/flatcar-node.ts';
 import type { SshPool } from '../../ssh/pool.ts';
 import type { SshTarget } from '../../ssh/types.ts';
@@ -23,6 +23,8 @@ export interface NodeUnits {
   server: string | null;
   /** `SERVER=disabled` is set in /etc/flatcar/update.conf (what flatdeck's server-disabled mode writes). */
   serverDisabledInEtc: boolean;
+  /** The text of /etc/flatcar/update.conf, null when it does not exist (rewritten with only SERVER changed). */
+  etcUpdateConf: string | null;
   /** os-release values in double quotes (current Flatcar): FLUO v0.9.0's agent crash-loops on these. */
   quotedOsRelease: boolean;
 }
@@ -38,13 +40,13 @@ async function exec(pool: SshPool, target: SshTarget, cmd: Command) {
   return pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS });
 }
 
-/** `cat` of a file that may be missing: a missing file is an empty layer, any other failure is an error. */
-async function readConfLayer(pool: SshPool, target: SshTarget, where: 'etc' | 'usr'): Promise<UpdateConf> {
+/** `cat` of a file that may be missing: null then; any other failure is an error. */
+async function readConfText(pool: SshPool, target: SshTarget, where: 'etc' | 'usr'): Promise<string | null> {
   const out = await exec(pool, target, readUpdateConf(where));
-  if (out.exitCode !== 0 && /No such file or directory/.test(out.stderr)) return parseUpdateConf('');
+  if (out.exitCode !== 0 && /No such file or directory/.test(out.stderr)) return null;
   const failure = classifyExecResult(readUpdateConf(where), out, target.nodeName);
   if (failure) throw fromFlatcar(failure, target.nodeName);
-  return parseUpdateConf(out.stdout);
+  return out.stdout;
 }
 
 async function unitState(pool: SshPool, target: SshTarget, unit: FlatcarUnit): Promise<[UnitWord, boolean]> {
@@ -58,11 +60,12 @@ export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<N
   const [[updateEngine, updateEngineActive], [locksmithd, locksmithdActive], etc, usr, osRelease] = await Promise.all([
     unitState(pool, target, 'update-engine.service'),
     unitState(pool, target, 'locksmithd.service'),
-    readConfLayer(pool, target, 'etc'),
-    readConfLayer(pool, target, 'usr'),
+    readConfText(pool, target, 'etc'),
+    readConfText(pool, target, 'usr'),
     exec(pool, target, readOsRelease()),
   ]);
-  const conf = effectiveUpdateConf([etc, usr]);
+  const etcConf = parseUpdateConf(etc ?? '');
+  const conf = effectiveUpdateConf([etcConf, parseUpdateConf(usr ?? '')]);
   return {
     updateEngine,
     updateEngineActive,
@@ -70,7 +73,8 @@ export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<N
     locksmithdActive,
     group: conf.group ?? null,
     server: conf.server ?? null,
-    serverDisabledInEtc: etc.server === 'disabled',
+    serverDisabledInEtc: etcConf.server === 'disabled',
+    etcUpdateConf: etc,
     quotedOsRelease: /^(ID|VERSION|VERSION_ID)="/m.test(osRelease.stdout),
   };
 }
@@ -85,10 +89,10 @@ export const NODE_ACTIONS = {
   'mask update-engine': systemctl.mask('update-engine.service'),
   'stop locksmithd': systemctl.stop('locksmithd.service'),
   'mask locksmithd': systemctl.mask('locksmithd.service'),
-  'set SERVER=disabled': disableUpdateServer(),
-  'remove SERVER=disabled': enableUpdateServer(),
 } as const satisfies Record<string, Command>;
-export type NodeAction = keyof typeof NODE_ACTIONS;
+/** update.conf edits: the whole file is written back through `tee` with only the SERVER line changed. */
+const CONF_ACTIONS = { 'set SERVER=disabled': true, 'remove SERVER=disabled': false } as const;
+export type NodeAction = keyof typeof NODE_ACTIONS | keyof typeof CONF_ACTIONS;
 
 /**
  * What must run on a node to reach the wanted state, in order; empty when it is already there (idempotent).
@@ -119,10 +123,11 @@ export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode
   return actions;
 }
 
-/** Runs one action; a non-zero exit becomes the classified FlatcarError (sudo password, masked unit, …). */
-export async function runNodeAction(pool: SshPool, target: SshTarget, action: NodeAction): Promise<void> {
-  const cmd = NODE_ACTIONS[action];
-  const out = await exec(pool, target, cmd);
+/** Runs one action; a non-zero exit becomes the classified error (sudo password, masked unit, …). */
+export async function runNodeAction(pool: SshPool, target: SshTarget, action: NodeAction, units: NodeUnits): Promise<void> {
+  const conf = action in CONF_ACTIONS ? withServerDisabled(units.etcUpdateConf, CONF_ACTIONS[action as keyof typeof CONF_ACTIONS]) : null;
+  const cmd = conf === null ? NODE_ACTIONS[action as keyof typeof NODE_ACTIONS] : writeUpdateConf();
+  const out = await pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS, ...(conf === null ? {} : { stdin: conf }) });
   const failure = classifyExecResult(cmd, out, target.nodeName);
   if (failure) throw fromFlatcar(failure, target.nodeName);
 }

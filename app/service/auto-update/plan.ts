@@ -14,7 +14,7 @@ export type ToggleStep =
   | { kind: 'fluo-apply'; window: RebootWindow | null }
   | { kind: 'fluo-remove' }
   | { kind: 'reboot-paused'; node: string; paused: boolean }
-  | { kind: 'node-action'; node: string; action: NodeAction }
+  | { kind: 'node-action'; node: string; action: NodeAction; units: NodeUnits }
   | { kind: 'node-unreachable'; node: string; error: string };
 
 export interface ToggleInput {
@@ -57,7 +57,7 @@ export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: st
       steps.push({ kind: 'node-unreachable', node: r.node.name, error: r.error ?? 'not read' });
       continue;
     }
-    for (const action of nodeActions(r.units, enable, input.mode)) steps.push({ kind: 'node-action', node: r.node.name, action });
+    for (const action of nodeActions(r.units, enable, input.mode)) steps.push({ kind: 'node-action', node: r.node.name, action, units: r.units });
   }
   const unreachable = input.readings.filter((r) => !r.units).map((r) => r.node.name);
   if (unreachable.length > 0) notes.push(`Not reachable over SSH now: ${unreachable.join(', ')}; they are tried again when the plan is applied and on the next toggle.`);

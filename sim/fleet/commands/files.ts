@@ -68,3 +68,25 @@ export async function grep(inv: Invocation): Promise<number> {
   if (failed) return 2;
   return matched ? 0 : 1;
 }
+
+/** `tee FILE…`: standard input to stdout and into each file (root only under /etc, like the real one). */
+export async function tee(inv: Invocation): Promise<number> {
+  const files = inv.argv.slice(1);
+  const option = files.find((a) => a.startsWith('-'));
+  if (option !== undefined) {
+    inv.io.stderr(`tee: invalid option -- '${option.slice(1, 2)}'\nTry 'tee --help' for more information.\n`);
+    return 1;
+  }
+  const content = await inv.io.stdin();
+  inv.io.stdout(content);
+  let code = 0;
+  for (const path of files) {
+    const denied = !inv.root && path.startsWith('/etc/');
+    const result = denied ? 'denied' : (inv.host.writeFile?.(path, content) ?? 'read-only');
+    if (result !== 'written') {
+      inv.io.stderr(`tee: ${path}: ${result === 'denied' ? 'Permission denied' : 'Read-only file system'}\n`);
+      code = 1;
+    }
+  }
+  return code;
+}

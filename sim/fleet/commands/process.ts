@@ -19,6 +19,8 @@ export interface ShellHost {
   readonly timeScale: number;
   readonly units: Units;
   readFile(path: string): FileLookup;
+  /** Replaces a file's content; only /etc/flatcar/update.conf is writable (by root), the rest is read-only. */
+  writeFile?(path: string, content: string): 'written' | 'read-only';
   /** the running update_engine daemon, or null when com.coreos.update1 has no owner on the bus */
   updateEngine(): UpdateEngine | null;
   sudoRequiresPassword(): boolean;
