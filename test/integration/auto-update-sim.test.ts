@@ -12,31 +12,15 @@ import type { AutoUpdatePlan, AutoUpdateStatus, MachineDeploymentSummary } from 
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
+import { runFlatdeck, type CliRun } from '../support/run-flatdeck.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { control, ssh } from './sim-ssh-client.ts';
 
-const BIN = new URL('../../bin/flatdeck.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-auto-update-'));
 let sim: SimCluster;
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function flatdeck(...args: string[]): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args, '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(dir, 'data')], {
-      env: { ...process.env, KUBECONFIG: '', HOME: dir, SSH_AUTH_SOCK: '' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const flatdeck = (...args: string[]): Promise<CliRun> =>
+  runFlatdeck(dir, [...args, '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(dir, 'data')]);
 
 const kubectl = async (...args: string[]) => (await promisify(execFile)(kubectlPath(), ['--kubeconfig', sim.kubeconfigPath, ...args])).stdout;
 

@@ -10,30 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import type { NodeRow } from '../../main/cli/commands/nodes.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
+import { runFlatdeck, type CliRun } from '../support/run-flatdeck.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const BIN = new URL('../../bin/flatdeck.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-nodes-'));
 let sim: SimCluster;
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function flatdeck(...args: string[]): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      env: { ...process.env, KUBECONFIG: '', HOME: dir, SSH_AUTH_SOCK: '' },
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const flatdeck = (...args: string[]): Promise<CliRun> => runFlatdeck(dir, args);
 
 const simEvents = (): Array<{ node: string; kind: string; to: unknown }> =>
   readFileSync(sim.eventsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
