@@ -64,7 +64,7 @@ function asSshError(err: unknown, node: string): unknown {
   return new SshError(code === 'ETIMEDOUT' ? 'timeout' : code === 'ECONNRESET' || code === 'EPIPE' ? 'disconnected' : 'unreachable', `${node}: ${(err as Error).message}`, { node });
 }
 
-const toUe = (s: UpdateEngineStatus): UeStatus => ({ op: s.currentOp, progress: s.progress, newVersion: s.newVersion, lastCheckedTime: s.lastCheckedTime });
+const toUe = (s: UpdateEngineStatus): UeStatus => ({ op: s.currentOp, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize, lastCheckedTime: s.lastCheckedTime });
 
 const COMMAND_TIMEOUT_MS = 60_000;
 const RETRYABLE = new Set<SshErrorKind>(['disconnected', 'timeout']);

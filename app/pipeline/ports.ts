@@ -8,6 +8,8 @@ export interface UeStatus {
   op: string;
   progress: number;
   newVersion: string;
+  /** NEW_SIZE in bytes (0 while no update is known): with progress it gives the bytes downloaded. */
+  newSize: number;
   lastCheckedTime: number;
 }
 

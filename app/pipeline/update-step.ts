@@ -42,7 +42,7 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
       lastOp = s.op;
       lastProgress = s.progress;
       emitStep(ctx, 'update', 'progress', s.op === 'UPDATE_STATUS_DOWNLOADING' ? `Downloading ${s.newVersion}: ${Math.round(s.progress * 100)} %` : s.op, {
-        detail: { op: s.op, progress: s.progress, newVersion: s.newVersion },
+        detail: { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize },
       });
       ctx.onRecord(ctx.rec, s.op === 'UPDATE_STATUS_DOWNLOADING' ? s.progress : undefined);
     }

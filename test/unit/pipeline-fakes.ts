@@ -138,6 +138,9 @@ export interface FakeNodeScript {
   updateFails?: boolean;
 }
 
+/** NEW_SIZE the fake update_engine reports while it knows of an update. */
+export const FAKE_PAYLOAD_BYTES = 458_234_665;
+
 /** A scripted Flatcar node: update_engine walks CHECKING → DOWNLOADING → NEED_REBOOT over a few polls. */
 export class FakeFlatcar implements FlatcarNode {
   bootIdNow: string;
@@ -183,7 +186,8 @@ export class FakeFlatcar implements FlatcarNode {
         this.progress = 0;
       }
     } else if (this.op === 'UPDATE_STATUS_REPORTING_ERROR_EVENT' && this.polls++ > 0) this.op = 'UPDATE_STATUS_IDLE';
-    return { op: this.op, progress: this.progress, newVersion: this.op === 'UPDATE_STATUS_IDLE' ? '0.0.0' : (this.s.offered ?? '0.0.0'), lastCheckedTime: this.lastChecked };
+    const known = this.op !== 'UPDATE_STATUS_IDLE' && this.s.offered !== null;
+    return { op: this.op, progress: this.progress, newVersion: known ? this.s.offered! : '0.0.0', newSize: known ? FAKE_PAYLOAD_BYTES : 0, lastCheckedTime: this.lastChecked };
   }
   async checkForUpdate() {
     this.log.push('update_engine_client -check_for_update');

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { StepEvent } from '../../app/api/pipeline.ts';
 import { fluoKeys, markKeys } from '../../app/cluster/node-annotations.ts';
 import { Run } from '../../app/pipeline/rollout.ts';
-import { FakeCluster, FakeFlatcar, fakeDeps, testOptions, virtualClock, type FakeNodeScript } from './pipeline-fakes.ts';
+import { FAKE_PAYLOAD_BYTES, FakeCluster, FakeFlatcar, fakeDeps, testOptions, virtualClock, type FakeNodeScript } from './pipeline-fakes.ts';
 
 function world(scripts: Record<string, Partial<FakeNodeScript>>) {
   const clock = virtualClock();
@@ -40,6 +40,20 @@ describe('one node through the pipeline', () => {
     assert.equal(JSON.parse(w.cluster.lease ?? '{}').spec.holderIdentity, '', 'lock released');
     const durations = w.events.flatMap((e) => (e.topic === 'step' && e.payload.status === 'succeeded' ? [e.payload.durationMs] : []));
     assert.ok(durations.every((d) => typeof d === 'number' && d >= 0));
+  });
+
+  it('reports each update_engine reading with PROGRESS, NEW_VERSION and NEW_SIZE for the download bar', async () => {
+    const w = world({ 'worker-1': {} });
+    await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions() }).done;
+    const downloading = w.events.flatMap((e) =>
+      e.topic === 'step' && e.payload.step === 'update' && e.payload.status === 'progress' && e.payload.detail.op === 'UPDATE_STATUS_DOWNLOADING' ? [e.payload.detail] : [],
+    );
+    assert.ok(downloading.length > 0, 'the download was reported');
+    for (const d of downloading) {
+      assert.equal(d.newVersion, '4459.2.1');
+      assert.equal(d.newSize, FAKE_PAYLOAD_BYTES);
+      assert.equal(typeof d.progress, 'number');
+    }
   });
 
   it('cordons nothing and changes nothing when pre-flight finds a blocker', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { downloadFigures } from '../../renderer/src/lib/model/download.ts';
 import { FleetModel } from '../../renderer/src/lib/model/fleet.ts';
 import { progression } from '../../renderer/src/lib/model/progression.ts';
 import { live, node, step } from './renderer-fixtures.ts';
@@ -142,4 +143,18 @@ test('update step progress events drive the stepper and the table when no live r
   assert.equal(s.UPDATE_STATUS_CHECKING_FOR_UPDATE, 'done');
   assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'active');
   assert.deepEqual(m.history('a').samples.map((x) => x.progress), [0.25, 0.5]);
+});
+
+test('update step progress events carrying NEW_SIZE give the download bar bytes, rate and ETA', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  const size = 458_000_000;
+  m.applyStep(step('a', 'update', 'progress', at(0), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.1, newVersion: '4152.2.1', newSize: size } }));
+  m.applyStep(step('a', 'update', 'progress', at(4), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.3, newVersion: '4152.2.1', newSize: size } }));
+  assert.equal(m.rows.get('a')?.live?.updateEngine?.newSize, size);
+  const f = downloadFigures(m.history('a').samples);
+  assert.equal(f?.bytesTotal, size);
+  assert.equal(f?.bytesDone, 137_400_000);
+  assert.ok(Math.abs((f?.rate ?? 0) - 22_900_000) < 1e-3, `rate ${f?.rate}`);
+  assert.ok(Math.abs((f?.etaSeconds ?? 0) - 14) < 1e-9, `eta ${f?.etaSeconds}`);
 });
