@@ -6,14 +6,17 @@ import { PipelineEngine } from '../pipeline/engine.ts';
 import { FileJournal } from '../pipeline/journal.ts';
 import type { Run } from '../pipeline/rollout.ts';
 import type { MethodModule } from './context.ts';
+import { pipelineActivity } from './pipeline-activity.ts';
 
 /**
  * The pipeline behind the API: one engine per cluster (its Lease holder identity is this process), runs
- * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers.
+ * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers and its transitions
+ * recorded in the Activity log.
  */
 export const pipelineMethods: MethodModule = (ctx) => {
   const engines = new Map<string, Promise<PipelineEngine>>();
   const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'));
+  const recordActivity = pipelineActivity(ctx.activity);
 
   const engine = (cluster: string): Promise<PipelineEngine> => {
     let e = engines.get(cluster);
@@ -29,7 +32,10 @@ export const pipelineMethods: MethodModule = (ctx) => {
           journal,
           dataDir: join(ctx.options.dataDir, 'pipeline'),
           lock: ctx.settings.get().lock,
-          emit: (event) => ctx.emit(event),
+          emit: (event) => {
+            recordActivity(event);
+            ctx.emit(event);
+          },
         });
       })();
       engines.set(cluster, e);
