@@ -146,7 +146,7 @@ export class PipelineEngine {
       };
       const own = await loadMachineOwnership(get);
       picked = nodes.filter((n) => {
-        const md = own.resolve(machineRefOf(n.metadata?.labels, n.metadata?.annotations));
+        const md = own.resolve(machineRefOf(n.metadata?.labels, n.metadata?.annotations), n.metadata?.name);
         return md !== null && (md === sel.name || md.endsWith(`/${sel.name}`));
       });
       if (picked.length === 0) throw new ApiError('not-found', `MachineDeployment ${sel.name} has no nodes`, { machineDeployment: sel.name });
