@@ -26,6 +26,8 @@ describe('one node on the simulator', () => {
     const state = await run.done;
     const steps = w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
     assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps.join('\n')}`);
+    const sizes = w.events.flatMap((e) => (e.topic === 'step' && e.payload.detail.op === 'UPDATE_STATUS_DOWNLOADING' ? [e.payload.detail.newSize] : []));
+    assert.ok(sizes.length > 0 && sizes.every((b) => typeof b === 'number' && b > 0), `download progress carries NEW_SIZE from -status: ${sizes.join()}`);
     const core = w.kc.makeApiClient(CoreV1Api);
     const n = await core.readNode({ name: node.name });
     assert.notEqual(n.spec?.unschedulable, true);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -28,11 +28,18 @@ describe('rollouts through the CLI on the simulator', () => {
 
   it('a 5-node rollout ends with every node on the new version, none cordoned, one reboot at a time', async () => {
     const wanted = publishNewReleases(w.sim);
-    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['rollout', '--all', '--parallel', '3', ...fastFlags]);
+    const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const run = flatdeck(w.sim, dataDir, ['rollout', '--all', '--parallel', '3', ...fastFlags]);
     const { code } = await finished(run);
     assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
     assert.match(run.lines.at(-1) ?? '', /succeeded/);
     await assertFleetUpdated(w, wanted);
+    const activity = readFileSync(join(dataDir, 'activity.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; node: string | null; message: string });
+    assert.deepEqual(activity.filter((e) => e.kind.startsWith('run-')).map((e) => e.kind), ['run-started', 'run-succeeded']);
+    for (const m of w.sim.machines) {
+      const uncordoned = activity.some((e) => e.kind === 'step-succeeded' && e.node === m.name && e.message.startsWith(`${m.name}: uncordon succeeded`));
+      assert.ok(uncordoned, `Activity lists ${m.name}'s progression through uncordon`);
+    }
   });
 
   it('two flatdeck processes rolling out the same cluster at once: one reboot at a time, both finish', async () => {
