@@ -33,7 +33,11 @@ export const pipelineMethods: MethodModule = (ctx) => {
           dataDir: join(ctx.options.dataDir, 'pipeline'),
           lock: ctx.settings.get().lock,
           emit: (event) => {
-            recordActivity(event);
+            try {
+              recordActivity(event);
+            } catch {
+              // an Activity file that cannot be written (disk full) must not stop a node mid-update
+            }
             ctx.emit(event);
           },
         });
