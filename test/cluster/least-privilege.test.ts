@@ -74,7 +74,12 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
     await operator.call('PATCH', path, { spec: { unschedulable: true } }, ContentType.strategic);
     const node = await operator.get<{ spec: { unschedulable?: boolean } }>(path);
     assert.equal(node.spec.unschedulable, true);
-    await operator.call('PUT', path, { ...node, spec: { ...node.spec, unschedulable: false } });
+    // Heartbeats change the node between a read and a full update; like any client, re-read after a 409.
+    await waitFor('an uncordon by update (PUT) as the operator', async () => {
+      const current = await operator.get<{ spec: { unschedulable?: boolean } }>(path);
+      await operator.call('PUT', path, { ...current, spec: { ...current.spec, unschedulable: false } });
+      return true;
+    });
     await operator.call('POST', '/api/v1/namespaces/default/events', {
       apiVersion: 'v1',
       kind: 'Event',
@@ -160,6 +165,10 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flatdeck-auto-update' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flatdeck:operators' }],
     });
+    const namespace = manifests[0]!;
+    await waitFor('the binding to take effect', async () =>
+      (await operator.raw('PATCH', `${objectPath(namespace)}?fieldManager=flatdeck&dryRun=All`, JSON.stringify(namespace), ContentType.apply)).status !== 403,
+    );
     for (const m of manifests) {
       const res = await operator.raw('PATCH', `${objectPath(m)}?fieldManager=flatdeck`, JSON.stringify(m), ContentType.apply);
       assert.ok(res.status === 200 || res.status === 201, `apply ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
