@@ -1,14 +1,15 @@
 // Bundles the Electron main process (ESM) and the sandboxed preload (one self-contained CJS file) into
-// dist/electron/. npm packages stay external: electron-builder ships them from node_modules, and ssh2's
-// optional native parts must not go through a bundler.
+// dist/electron/, and the CLI into dist/cli/. npm packages stay external: electron-builder ships them from
+// node_modules, and ssh2's optional native parts must not go through a bundler.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const mainBundle = join(root, 'dist', 'electron', 'main.mjs');
+export const cliBundle = join(root, 'dist', 'cli', 'flatdeck.mjs');
 
 /** Writes esbuild's output by rename, so a test packaging or launching the app never reads a half-written bundle. */
 function writeAtomically(outputFiles) {
@@ -18,6 +19,13 @@ function writeAtomically(outputFiles) {
     writeFileSync(temporary, file.contents);
     renameSync(temporary, file.path);
   }
+}
+
+/** Chunk names carry a content hash; the ones an earlier build left behind would otherwise ship in app.asar. */
+function removeStaleChunks(outputFiles) {
+  const current = new Set(outputFiles.map((file) => file.path));
+  const chunks = join(root, 'dist', 'cli', 'chunks');
+  for (const name of readdirSync(chunks)) if (!current.has(join(chunks, name))) rmSync(join(chunks, name), { force: true });
 }
 
 export async function buildMain() {
@@ -36,7 +44,21 @@ export async function buildMain() {
     format: 'cjs',
     external: ['electron'],
   });
-  writeAtomically([...main.outputFiles, ...preload.outputFiles]);
+  // The CLI (and browser mode, `flatdeck serve`) in chunks: what only some commands need, like the demo's
+  // simulator, is loaded by dynamic import() when asked for, so `flatdeck --help` stays fast.
+  const cli = await build({
+    ...common,
+    entryPoints: { flatdeck: 'main/cli/main.ts' },
+    outdir: join(root, 'dist', 'cli'),
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    splitting: true,
+    packages: 'external',
+  });
+  writeAtomically([...main.outputFiles, ...preload.outputFiles, ...cli.outputFiles]);
+  removeStaleChunks(cli.outputFiles);
 }
 
 /** vite build of renderer/ into renderer/dist; output goes to stderr so callers keep stdout clean. */
@@ -51,5 +73,5 @@ export function buildRenderer() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await buildMain();
-  process.stderr.write(`built ${mainBundle} and preload.cjs\n`);
+  process.stderr.write(`built ${mainBundle}, preload.cjs and ${cliBundle}\n`);
 }

@@ -45,8 +45,8 @@ export class CliError extends Error {
 }
 
 /**
- * One subcommand. Files in main/cli/commands/ export `commands: CliCommand[]`; main.ts loads them all, so a new
- * command is a new file. `args` validates what node:util parseArgs produced (values + positionals).
+ * One subcommand. Files in main/cli/commands/ export `commands: CliCommand[]`, listed in commands/index.ts.
+ * `args` validates what node:util parseArgs produced (values + positionals).
  */
 export interface CliCommand<A = unknown> {
   name: string;

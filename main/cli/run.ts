@@ -1,22 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliError, EXIT, exitCodeHelp, type CliCommand, type CliIo } from './command.ts';
-
-const COMMANDS_DIR = new URL('./commands/', import.meta.url);
-
-/** Every `commands: CliCommand[]` exported by a file in main/cli/commands/ (a new command is a new file). */
-export async function loadCommands(dir: URL = COMMANDS_DIR): Promise<Map<string, CliCommand>> {
-  const found = new Map<string, CliCommand>();
-  const files = readdirSync(dir).filter((f) => /\.ts$/.test(f) && !/\.(test|d)\.ts$/.test(f)).sort();
-  for (const file of files) {
-    const mod = (await import(new URL(file, dir).href)) as { commands?: readonly CliCommand[] };
-    for (const command of mod.commands ?? []) {
-      if (found.has(command.name)) throw new Error(`CLI command "${command.name}" is defined twice (second time in ${file})`);
-      found.set(command.name, command);
-    }
-  }
-  return found;
-}
+import { builtinCommands } from './commands/index.ts';
 
 export function overview(commands: ReadonlyMap<string, CliCommand>): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));
@@ -36,7 +20,7 @@ ${exitCodeHelp}
 
 /** Parses and runs one command line; returns the exit code. Never throws for operator errors. */
 export async function runCli(argv: readonly string[], io: CliIo, commands?: ReadonlyMap<string, CliCommand>): Promise<number> {
-  const registry = commands ?? (await loadCommands());
+  const registry = commands ?? builtinCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;

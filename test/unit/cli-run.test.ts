@@ -5,7 +5,8 @@ import { z } from 'zod';
 import type { NodeSummary } from '../../app/api/nodes.ts';
 import { defineCommand, EXIT, type CliCommand, type CliIo } from '../../main/cli/command.ts';
 import { nodeRow, nodesCommand, nodesTable } from '../../main/cli/commands/nodes.ts';
-import { loadCommands, runCli } from '../../main/cli/run.ts';
+import { builtinCommands } from '../../main/cli/commands/index.ts';
+import { runCli } from '../../main/cli/run.ts';
 
 function io(): CliIo & { out(): string; err(): string } {
   const stdout = new PassThrough();
@@ -67,13 +68,13 @@ describe('the CLI host', () => {
     assert.equal(b.out(), 'usage: flatdeck echo --times N WORD\n');
   });
 
-  it('finds commands by the files in main/cli/commands', async () => {
-    const commands = await loadCommands();
+  it('knows the built-in commands by name', () => {
+    const commands = builtinCommands();
     assert.equal(commands.get('nodes'), nodesCommand);
   });
 
   it('validates the nodes flags before touching any cluster', async () => {
-    const commands = await loadCommands();
+    const commands = builtinCommands();
     const t = io();
     assert.equal(await runCli(['nodes', '--demo-nodes', '0', '--demo'], t, commands), EXIT.usage);
     assert.match(t.err(), /--demo-nodes must be 1 to 250/);

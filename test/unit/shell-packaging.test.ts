@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { NodeRow } from '../../main/cli/commands/nodes.ts';
 import { buildMain, buildRenderer, root } from '../../scripts/build-main.mjs';
+import { startSimCluster } from '../../sim/cluster.ts';
+import { kubectlPath } from '../support/kubectl.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { assertReleaseFuses, readFuses, writeFakeElectron } from './shell-fuse-wire.ts';
 
 // The real electron-builder with electron-builder.yml and the afterPack fuses hook, packaging for Linux into
@@ -13,7 +19,11 @@ import { assertReleaseFuses, readFuses, writeFakeElectron } from './shell-fuse-w
 // fuse wire, so what is checked here is ours: the files that go into app.asar and the fuses that get flipped.
 
 const require = createRequire(import.meta.url);
-const asar = require('@electron/asar') as { listPackage(archive: string, options: object): string[]; extractFile(archive: string, file: string): Buffer };
+const asar = require('@electron/asar') as {
+  listPackage(archive: string, options: object): string[];
+  extractFile(archive: string, file: string): Buffer;
+  extractAll(archive: string, dest: string): void;
+};
 
 describe('electron-builder packaging (Linux, unpacked)', () => {
   let work: string;
@@ -67,9 +77,36 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
       /^\/(main|app|sim|test|scripts|renderer\/src|build)\//.test(f) ||
       /\.map$/.test(f) ||
       /^\/node_modules\/(electron|electron-builder|tsx|esbuild|@esbuild|cpu-features|nan|playwright-core|vite|svelte|typescript|@types)\//.test(f) ||
-      f.startsWith('/node_modules/ssh2/lib/protocol/crypto/'),
+      /^\/node_modules\/ssh2\/lib\/protocol\/crypto\/(src\/|binding\.gyp)/.test(f),
     );
     assert.deepEqual(unwanted.slice(0, 20), [], `${unwanted.length} unwanted files in app.asar`);
     assert.ok(!existsSync(join(unpacked, 'resources', 'app.asar.unpacked')), 'nothing needs unpacking (no native modules)');
+  });
+
+  // The Electron binary cannot be downloaded here, so the packed code runs under plain Node: the bundled CLI
+  // from the extracted app.asar, resolving packages only from the archive's own node_modules (nothing above
+  // the temporary folder has any), lists the nodes of a simulated cluster and reads each node over SSH.
+  it('opens SSH sessions and lists nodes with nothing but the files inside app.asar', async () => {
+    const extracted = join(work, 'extracted');
+    asar.extractAll(join(unpacked, 'resources', 'app.asar'), extracted);
+    const sim = await startSimCluster({ nodes: 2, stateDir: join(work, 'sim'), sshPort: 0, addressBase: loopbackBlock().base, timeScale: 0.01, workload: false });
+    try {
+      await waitFor('both nodes registered', async () => {
+        const { stdout } = await promisify(execFile)(kubectlPath(), ['--kubeconfig', sim.kubeconfigPath, 'get', 'nodes', '-o', 'name']);
+        return stdout.trim().split('\n').length === 2;
+      });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(extracted, 'dist', 'cli', 'flatdeck.mjs'), 'nodes', '--ssh', '--json', '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(work, 'data')],
+        { cwd: extracted, env: { PATH: process.env.PATH, HOME: work, KUBECONFIG: '', SSH_AUTH_SOCK: '' } },
+      );
+      const rows = JSON.parse(stdout) as NodeRow[];
+      assert.deepEqual(
+        rows.map((r) => [r.name, r.versionSource, r.version, r.error]),
+        sim.machines.map((m) => [m.name, 'ssh', m.osRelease().versionId, null]),
+      );
+    } finally {
+      await sim.stop();
+    }
   });
 });
