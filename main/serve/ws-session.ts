@@ -25,6 +25,9 @@ export function attachApiSession(socket: WebSocket, handler: ApiHandler): void {
   };
   const unsubscribe = handler.subscribe((event: ApiEvent) => send({ type: 'event', event }));
   socket.on('close', unsubscribe);
+  // A frame over maxPayload or text that is not UTF-8: ws has already closed this socket with 1009/1007. Heard
+  // here, the error ends this session only; unheard, it would end the process and every other session with it.
+  socket.on('error', () => socket.terminate());
 
   socket.on('message', (data, isBinary) => {
     if (isBinary) {

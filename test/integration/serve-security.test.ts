@@ -261,6 +261,33 @@ describe('browser-mode server', () => {
     }
   });
 
+  // ws reports these as 'error' events on the server's socket; unheard, one would end the whole process (the core,
+  // the demo and any rollout with its node cordoned and its Lease held).
+  for (const [what, frame, expectedCode] of [
+    ['a frame over 1 MiB', JSON.stringify({ type: 'request', id: 1, method: 'clusters.list', params: { pad: 'x'.repeat(1024 * 1024) } }), 1009],
+    ['a text frame that is not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 1007],
+  ] as const) {
+    it(`WebSocket: ${what} closes that socket only (${expectedCode}); the server and other sessions go on`, async () => {
+      const protocols = ['flatdeck.v1', `flatdeck.token.${server.token}`];
+      const bystander = await connect(wsUrl, protocols, { origin: server.origin });
+      const offender = await connect(wsUrl, protocols, { origin: server.origin });
+      assert.ok(bystander.kind === 'open' && offender.kind === 'open');
+      try {
+        const code = closed(offender.socket);
+        offender.socket.send(frame, { binary: false });
+        assert.equal(await code, expectedCode);
+        bystander.socket.send(JSON.stringify({ type: 'request', id: 1, method: 'clusters.list', params: {} }));
+        assert.deepEqual(await nextMessage(bystander.socket), { type: 'response', id: 1, error: null, result: [demoCluster] });
+        const later = await connect(wsUrl, protocols, { origin: server.origin });
+        assert.equal(later.kind, 'open', 'the server still accepts sessions');
+        if (later.kind === 'open') later.socket.terminate();
+      } finally {
+        bystander.socket.terminate();
+        offender.socket.terminate();
+      }
+    });
+  }
+
   it('WebSocket: a non-browser client may send the token as a header; closing unsubscribes it', async () => {
     await waitFor(() => handler.listenerCount === 0);
     const hs = await connect(wsUrl, ['flatdeck.v1'], { headers: { 'X-Flatdeck-Token': server.token } });
