@@ -14,6 +14,7 @@ import { ReleaseServer } from './fleet/release-server.ts';
 import { startKubeApiServer, type ApiFaultControl, type ProvisionRequest } from './kube-api/server.ts';
 import { startKubeletRole, type KubeletRole } from './kubelet/index.ts';
 import { EventLog, loadOrCreateKeyPair } from './outputs.ts';
+import { startReleasesFeed } from './releases-feed.ts';
 
 export type { FaultSpec, FaultSpecInput } from './faults.ts';
 
@@ -69,6 +70,8 @@ export interface SimCluster {
   readonly machines: readonly SimNode[];
   faults: FaultRegistry;
   releases: ReleaseServer;
+  /** the release feed in Flatcar's releases-json format (folder URL; sim/releases-feed.ts) */
+  releaseFeedUrl: string;
   stop(): Promise<void>;
 }
 
@@ -242,6 +245,8 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       opts.controlPort ?? 0,
     );
     cleanups.push(control.stop);
+    const feed = await startReleasesFeed(releases);
+    cleanups.push(feed.stop);
 
     return {
       kubeconfigPath: paths.kubeconfig,
@@ -257,6 +262,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       },
       faults,
       releases,
+      releaseFeedUrl: feed.url,
       stop,
     };
   } catch (err) {

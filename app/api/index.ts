@@ -7,6 +7,7 @@ export * from './prompts.ts';
 export * from './settings.ts';
 export * from './activity.ts';
 export * from './auto-update.ts';
+export * from './releases.ts';
 export * from './methods.ts';
 export * from './events.ts';
 export * from './transport.ts';

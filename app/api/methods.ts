@@ -5,6 +5,7 @@ import { ClusterId, ClusterSummary, ConnectParams } from './clusters.ts';
 import { NodeLiveState, NodeName, NodeSummary } from './nodes.ts';
 import { pipelineMethods } from './pipeline.ts';
 import { promptMethods } from './prompts.ts';
+import { releaseMethods } from './releases.ts';
 import { settingsMethods } from './settings.ts';
 
 const clusterMethods = {
@@ -26,6 +27,7 @@ export const apiMethods = {
   ...settingsMethods,
   ...activityMethods,
   ...autoUpdateMethods,
+  ...releaseMethods,
 } as const;
 
 export type ApiMethods = typeof apiMethods;

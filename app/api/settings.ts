@@ -37,6 +37,8 @@ export const Settings = z.object({
     .default({ timeoutSeconds: 600, onTimeout: 'stop', emptyDirPolicy: 'refuse', unmanagedPodPolicy: 'refuse' }),
   restoreUpdateEngine: z.enum(['restore', 'leave-enabled']).default('restore'),
   autoUpdateDisableMode: z.enum(['mask', 'server-disabled']).default('mask'),
+  /** Per cluster id: a mirror of Flatcar's release feed (the folder holding releases-<channel>.json). */
+  releaseFeeds: z.record(z.string(), z.url({ protocol: /^https?$/ })).default({}),
 });
 export type Settings = z.infer<typeof Settings>;
 

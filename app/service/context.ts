@@ -11,6 +11,8 @@ export interface DemoFiles {
   kubeconfigPath: string;
   sshConfigPath: string;
   knownHostsPath: string;
+  /** The simulator's copy of Flatcar's release feed (sim/releases-feed.ts). */
+  releaseFeedUrl?: string;
 }
 
 export interface ServiceOptions {

@@ -5,6 +5,7 @@ import type { MethodModule } from './context.ts';
 import { nodeMethods } from './node-methods.ts';
 import { pipelineMethods } from './pipeline-methods.ts';
 import { promptMethods } from './prompt-methods.ts';
+import { releaseMethods } from '../releases/methods.ts';
 import { settingsMethods } from './settings-methods.ts';
 
 /**
@@ -19,4 +20,5 @@ export const methodModules: readonly MethodModule[] = [
   promptMethods,
   activityMethods,
   autoUpdateMethods,
+  releaseMethods,
 ];

@@ -58,7 +58,7 @@ export async function startCore(opts: CoreOptions): Promise<RunningCore> {
     const handler = createService({
       dataDir: opts.dataDir,
       env,
-      ...(sim ? { demo: { kubeconfigPath: sim.kubeconfigPath, sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath } } : {}),
+      ...(sim ? { demo: { kubeconfigPath: sim.kubeconfigPath, sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath, releaseFeedUrl: sim.releaseFeedUrl } } : {}),
     });
     return {
       handler,
