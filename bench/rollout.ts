@@ -6,18 +6,22 @@
 import { parseArgs } from 'node:util';
 import { UpdateOptions } from '../app/api/pipeline.ts';
 import { parseBootId, readBootId } from '../app/flatcar/boot-id.ts';
+import { toShellLine } from '../app/flatcar/command.ts';
 import { grepVersionId } from '../app/flatcar/os-release.ts';
 import { systemctl } from '../app/flatcar/systemctl.ts';
 import { parseUpdateEngineStatus, updateEngineClient } from '../app/flatcar/update-engine.ts';
 import { publishNewReleases } from '../test/integration/pipeline-cli.ts';
 import { startWorld, simSshTarget } from '../test/integration/pipeline-world.ts';
+import { loopbackBlock } from '../test/support/loopback.ts';
+
+const block = loopbackBlock();
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '10' }, 'time-scale': { type: 'string', default: '0.02' } } });
 const nodes = Number(values.nodes);
 const timeScale = Number(values['time-scale']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const w = await startWorld({ nodes, addressBase: '127.10.90.1', timeScale });
+const w = await startWorld({ nodes, addressBase: block.base, timeScale });
 try {
   // Let the workload settle before measuring (PDBs need their pods Ready).
   await sleep(3000);
@@ -53,24 +57,24 @@ try {
   const t1 = Date.now();
   for (const n of (await api.listNode()).items) {
     const target = simSshTarget(n);
-    await w.pool.exec(target, grepVersionId());
-    await w.pool.exec(target, systemctl.unmask('update-engine.service'));
-    await w.pool.exec(target, systemctl.start('update-engine.service'));
-    await w.pool.exec(target, updateEngineClient.checkForUpdate());
+    await w.pool.exec(target, toShellLine(grepVersionId()));
+    await w.pool.exec(target, toShellLine(systemctl.unmask('update-engine.service')));
+    await w.pool.exec(target, toShellLine(systemctl.start('update-engine.service')));
+    await w.pool.exec(target, toShellLine(updateEngineClient.checkForUpdate()));
     let op = '';
     for (let i = 0; i < 600 && op !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT'; i++) {
       await sleep(1000);
-      op = parseUpdateEngineStatus((await w.pool.exec(target, updateEngineClient.status())).stdout).currentOp;
+      op = parseUpdateEngineStatus((await w.pool.exec(target, toShellLine(updateEngineClient.status()))).stdout).currentOp;
       if (op === 'UPDATE_STATUS_IDLE' && i > 3) break;
     }
     if (op !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT') continue;
-    const before = parseBootId((await w.pool.exec(target, readBootId())).stdout);
-    await w.pool.exec(target, systemctl.reboot()).catch(() => undefined);
+    const before = parseBootId((await w.pool.exec(target, toShellLine(readBootId()))).stdout);
+    await w.pool.exec(target, toShellLine(systemctl.reboot())).catch(() => undefined);
     w.pool.drop(target);
     for (;;) {
       await sleep(500);
       try {
-        if (parseBootId((await w.pool.exec(target, readBootId(), { timeoutMs: 3000 })).stdout) !== before) break;
+        if (parseBootId((await w.pool.exec(target, toShellLine(readBootId()), { timeoutMs: 3000 })).stdout) !== before) break;
       } catch {
         w.pool.drop(target);
       }

@@ -16,6 +16,9 @@ import { startRealEnvironment, type RealEnvironment } from '../support/real-envi
 import { runKubectl } from '../support/run-kubectl.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { ssh } from '../integration/sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const skip = realClusterSkip();
 const KINDS = 'namespaces,serviceaccounts,clusterroles,clusterrolebindings,roles,rolebindings,deployments,daemonsets,configmaps';
@@ -44,7 +47,7 @@ describe('auto-update on the real control plane, as a least-privilege operator',
     await admin('apply', '-f', new URL('../../deploy/rbac.yaml', import.meta.url).pathname);
     await admin('create', 'clusterrolebinding', 'flatdeck-auto-update', '--clusterrole=flatdeck-auto-update', '--group=flatdeck:operators');
     const operatorKubeconfig = await env.userKubeconfig('ann', ['flatdeck:operators']);
-    sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.201.1', timeScale: 0.05, workload: false, scheduledUpdateChecks: false, api: { kind: 'external', kubeconfig: env.cluster.kubeconfigPath } });
+    sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.05, workload: false, scheduledUpdateChecks: false, api: { kind: 'external', kubeconfig: env.cluster.kubeconfigPath } });
     await waitFor('2 Ready nodes', async () => (await admin('get', 'nodes', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}')).trim() === 'True True', { timeoutMs: 60_000 });
     service = createService({ kubeconfigPaths: [operatorKubeconfig], sshConfigPath: sim.sshConfigPath, knownHostsPath: sim.knownHostsPath, dataDir: join(dir, 'data'), loginShellPath: false });
     cluster = service.context.clusters.ids()[0]!;

@@ -15,10 +15,13 @@ import { startRealEnvironment, type RealEnvironment } from '../support/real-envi
 import { runKubectl } from '../support/run-kubectl.ts';
 import { ScriptedNode } from '../support/scripted-node.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const skip = realClusterSkip();
 const OPERATOR = 'jane';
-const nodes = [new ScriptedNode('flatcar-rbac-1', '127.32.0.1'), new ScriptedNode('flatcar-rbac-2', '127.32.0.2')];
+const nodes = [new ScriptedNode('flatcar-rbac-1', block.host(1)), new ScriptedNode('flatcar-rbac-2', block.host(2))];
 
 interface Pod {
   metadata: { name: string; namespace: string; ownerReferences?: Array<{ kind: string }> };

@@ -17,6 +17,9 @@ import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { realClusterSkip, startRealCluster, type RealCluster } from '../support/real-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { simSshTarget } from '../integration/pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const skip = realClusterSkip();
 
@@ -30,7 +33,7 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
   before(async () => {
     cluster = await startRealCluster();
     dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-real-'));
-    sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), seed: 7, timeScale: 0.05, sshPort: 0, addressBase: '127.10.84.1', api: { kind: 'external', kubeconfig: cluster.kubeconfigPath }, scheduledUpdateChecks: false, workload: true });
+    sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), seed: 7, timeScale: 0.05, sshPort: 0, addressBase: block.base, api: { kind: 'external', kubeconfig: cluster.kubeconfigPath }, scheduledUpdateChecks: false, workload: true });
     kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     const core = kc.makeApiClient(CoreV1Api);

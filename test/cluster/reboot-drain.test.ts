@@ -16,6 +16,9 @@ import { realClusterSkip, startRealCluster, type RealCluster } from '../support/
 import { runKubectl } from '../support/run-kubectl.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { deployment, pdb } from './contract/helpers.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const skip = realClusterSkip();
 const run = promisify(execFile);
@@ -65,7 +68,7 @@ describe('real control plane: simulated Flatcar node drained with kubectl and re
       seed: 7,
       timeScale: 0.05,
       sshPort: 0,
-      addressBase: '127.34.0.1',
+      addressBase: block.base,
       api: { kind: 'external', kubeconfig: cluster.kubeconfigPath },
       scheduledUpdateChecks: false,
       workload: true,

@@ -15,6 +15,9 @@ import { kubectlPath } from '../support/kubectl.ts';
 import { runFlatdeck, type CliRun } from '../support/run-flatdeck.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { control, ssh } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-auto-update-'));
 let sim: SimCluster;
@@ -39,7 +42,7 @@ const OFF = { ue: 'masked', ueActive: 'inactive', locksmithd: 'masked' };
 const WORKERS = ['worker-1', 'worker-2', 'worker-3'];
 
 before(async () => {
-  sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.200.1', timeScale: 0.02, workload: false, scheduledUpdateChecks: false });
+  sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.02, workload: false, scheduledUpdateChecks: false });
   await waitFor('3 registered nodes', async () => (await kubectl('get', 'nodes', '-o', 'name')).trim().split('\n').length === 3);
 });
 

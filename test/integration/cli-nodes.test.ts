@@ -12,6 +12,9 @@ import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
 import { runFlatdeck, type CliRun } from '../support/run-flatdeck.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-nodes-'));
 let sim: SimCluster;
@@ -24,7 +27,7 @@ const simEvents = (): Array<{ node: string; kind: string; to: unknown }> =>
 const clusterArgs = () => ['--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(dir, 'data')];
 
 before(async () => {
-  sim = await startSimCluster({ nodes: 20, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.61.1', timeScale: 0.01, workload: false });
+  sim = await startSimCluster({ nodes: 20, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.01, workload: false });
   // Every node registered with its osImage before the CLI lists them.
   await waitFor('20 registered nodes', async () => {
     const { stdout } = await promisify(execFile)(kubectlPath(), ['--kubeconfig', sim.kubeconfigPath, 'get', 'nodes', '-o', 'jsonpath={.items[*].status.nodeInfo.osImage}']);

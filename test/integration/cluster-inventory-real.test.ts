@@ -14,6 +14,9 @@ import type { NodeRow } from '../../main/cli/commands/nodes.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { realClusterSkip, startRealCluster, type RealCluster } from '../support/real-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const skip = realClusterSkip();
 const KWOK_NODES = 300;
@@ -33,7 +36,7 @@ describe('node inventory on the real control plane', { skip }, () => {
       nodes: 3,
       stateDir: join(dir, 'sim'),
       sshPort: 0,
-      addressBase: '127.10.62.1',
+      addressBase: block.base,
       timeScale: 0.01,
       workload: false,
       api: { kind: 'external', kubeconfig: real.kubeconfigPath },

@@ -13,6 +13,9 @@ import { createService } from '../../app/service/index.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-inventory-it-'));
@@ -31,7 +34,7 @@ const upsertsOf = (name: string): NodeSummary[] =>
   events.flatMap((e) => (e.topic === 'nodes' && e.payload.type === 'upsert' && e.payload.node.name === name ? [e.payload.node] : []));
 
 before(async () => {
-  sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.60.1', timeScale: 0.01, workload: false });
+  sim = await startSimCluster({ nodes: 3, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.01, workload: false });
   service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false, sshConfigPath: sim.sshConfigPath });
   service.subscribe((e) => events.push(e));
 });

@@ -9,6 +9,9 @@ import type { ApiEvent, Prompt } from '../../app/api/index.ts';
 import { createService } from '../../app/service/index.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-ssh-prompts-'));
 const knownHosts = join(dir, 'known_hosts');
@@ -18,7 +21,7 @@ const prompts: Prompt[] = [];
 let cluster = '';
 
 before(async () => {
-  sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: '127.10.64.1', timeScale: 0.01, workload: false });
+  sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.01, workload: false });
   // The simulator's ssh_config, but pointing at an empty known_hosts: every node is unknown.
   writeFileSync(knownHosts, '');
   const sshConfig = join(dir, 'ssh_config');

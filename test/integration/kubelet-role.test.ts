@@ -12,6 +12,9 @@ import { startKubeletRole, type KubeletRole } from '../../sim/kubelet/index.ts';
 import { KubeRestClient } from '../../sim/kubelet/rest-client.ts';
 import { ScriptedNode } from '../support/scripted-node.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 interface Node {
   metadata: { labels: Record<string, string> };
@@ -32,7 +35,7 @@ const ready = (n: Node) => n.status.conditions.find((c) => c.type === 'Ready');
 
 describe('kubelet role on the simulated API server', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'flatdeck-kubelet-role-'));
-  const nodes = [new ScriptedNode('flatcar-kr-1', '127.35.0.1', '4230.2.4'), new ScriptedNode('flatcar-kr-2', '127.35.0.2', '4459.1.0')];
+  const nodes = [new ScriptedNode('flatcar-kr-1', block.host(1), '4230.2.4'), new ScriptedNode('flatcar-kr-2', block.host(2), '4459.1.0')];
   let server: KubeApiServer;
   let role: KubeletRole;
   let api: KubeRestClient;
@@ -55,7 +58,7 @@ describe('kubelet role on the simulated API server', () => {
     assert.equal(ready(node)?.status, 'True');
     assert.equal(ready(node)?.reason, 'KubeletReady');
     assert.deepEqual(node.status.addresses, [
-      { type: 'InternalIP', address: '127.35.0.2' },
+      { type: 'InternalIP', address: block.host(2) },
       { type: 'Hostname', address: 'flatcar-kr-2' },
     ]);
     assert.equal(node.status.nodeInfo.osImage, 'Flatcar Container Linux by Kinvolk 4459.1.0 (Oklo)');

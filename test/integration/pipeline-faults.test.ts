@@ -5,6 +5,9 @@ import { UpdateOptions, type RolloutState } from '../../app/api/pipeline.ts';
 import type { FaultSpecInput } from '../../sim/cluster.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const options = (extra: Partial<UpdateOptions> = {}) =>
   UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 3, rebootTimeoutSeconds: 20, updateTimeoutSeconds: 20, drainTimeoutSeconds: 60, ...extra });
@@ -16,7 +19,7 @@ const options = (extra: Partial<UpdateOptions> = {}) =>
 describe('fault matrix on the simulator', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: '127.10.83.1' });
+    w = await startWorld({ nodes: 3, addressBase: block.base });
   });
   after(async () => w?.stop());
 

@@ -5,6 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 /** Kill points: SIGKILL as soon as the run announces this step, then `flatdeck resume` must finish cleanly. */
 const KILL_AT = ['update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon'] as const;
@@ -12,7 +15,7 @@ const KILL_AT = ['update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncor
 describe('SIGKILL at every step, then flatdeck resume', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: '127.10.82.1' });
+    w = await startWorld({ nodes: 3, addressBase: block.base });
   });
   after(async () => w?.stop());
 

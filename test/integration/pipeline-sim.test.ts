@@ -4,13 +4,16 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const fast = { emptyDirPolicy: 'delete' as const, unmanagedPodPolicy: 'delete' as const, settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 };
 
 describe('one node on the simulator', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 2, addressBase: '127.10.80.1' });
+    w = await startWorld({ nodes: 2, addressBase: block.base });
   });
   after(async () => w?.stop());
 

@@ -5,6 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
   const core = w.kc.makeApiClient(CoreV1Api);
@@ -22,7 +25,7 @@ async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
 describe('rollouts through the CLI on the simulator', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 5, addressBase: '127.10.81.1' });
+    w = await startWorld({ nodes: 5, addressBase: block.base });
   });
   after(async () => w?.stop());
 

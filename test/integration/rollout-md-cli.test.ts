@@ -9,13 +9,16 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const machines = { group: 'cluster.k8s.io', version: 'v1alpha1', namespace: 'kube-system' };
 
 describe('flatdeck rollout --machine-deployment on the simulator', () => {
   let w: World;
   before(async () => {
-    w = await startWorld({ nodes: 2, addressBase: '127.10.230.1' });
+    w = await startWorld({ nodes: 2, addressBase: block.base });
   });
   after(async () => w?.stop());
 

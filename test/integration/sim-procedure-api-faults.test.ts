@@ -9,6 +9,9 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { control, waitFor } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const run = promisify(execFile);
 let cluster: SimCluster;
@@ -27,7 +30,7 @@ async function kubectl(...args: string[]): Promise<{ code: number; stdout: strin
 describe('API faults through the control endpoint', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sim-api-faults-'));
-    cluster = await startSimCluster({ nodes: 2, stateDir: dir, sshPort: 0, addressBase: '127.10.130.1', timeScale: 0.05, scheduledUpdateChecks: false });
+    cluster = await startSimCluster({ nodes: 2, stateDir: dir, sshPort: 0, addressBase: block.base, timeScale: 0.05, scheduledUpdateChecks: false });
     await waitFor('the workload to run', async () => {
       const r = await kubectl('get', 'pods', '-n', 'shop', '-l', 'app=web', '-o', 'jsonpath={.items[*].status.phase}');
       return r.code === 0 && r.stdout.split(' ').filter((p) => p === 'Running').length >= 2 ? true : undefined;

@@ -11,6 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
 import { ssh, waitFor } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const run = promisify(execFile);
 let cluster: SimCluster;
@@ -52,7 +55,7 @@ async function machineNode(): Promise<string> {
 describe('MachineDeployment nodes in the simulator', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sim-machines-'));
-    cluster = await startSimCluster({ nodes: 1, stateDir: dir, sshPort: 0, addressBase: '127.10.120.1', timeScale: 0.05, workload: false, scheduledUpdateChecks: false });
+    cluster = await startSimCluster({ nodes: 1, stateDir: dir, sshPort: 0, addressBase: block.base, timeScale: 0.05, workload: false, scheduledUpdateChecks: false });
   });
   after(async () => {
     await cluster?.stop();

@@ -11,6 +11,9 @@ import type { SimEvent } from '../../sim/fleet/events.ts';
 import { maxConcurrentReboots, readEvents } from '../../sim/fleet/reboot-intervals.ts';
 import { DEFAULT_RELEASES } from '../../sim/fleet/release-server.ts';
 import { control, ssh, waitFor } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const TIME_SCALE = 0.02;
 let cluster: SimCluster;
@@ -54,7 +57,7 @@ async function rebootAndWait(host: string): Promise<void> {
 describe('manual update procedure over OpenSSH', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sim-procedure-'));
-    cluster = await startSimCluster({ nodes: 3, stateDir: dir, sshPort: 0, addressBase: '127.10.110.1', api: { kind: 'none' }, timeScale: TIME_SCALE, scheduledUpdateChecks: false });
+    cluster = await startSimCluster({ nodes: 3, stateDir: dir, sshPort: 0, addressBase: block.base, api: { kind: 'none' }, timeScale: TIME_SCALE, scheduledUpdateChecks: false });
   });
   after(async () => {
     await cluster?.stop();
@@ -62,7 +65,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('updates a Kubermatic-style masked node from 4459.2.1 to the stable release and reboots it', async () => {
-    const host = '127.10.110.1';
+    const host = block.host(1);
     const newVersion = DEFAULT_RELEASES.stable.version;
 
     assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'grep VERSION_ID /etc/os-release'), { stdout: 'VERSION_ID=4459.2.1\n', stderr: '', code: 0 });
@@ -126,7 +129,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('a rollback fault brings the node back on its old version with a new boot_id', async () => {
-    const host = '127.10.110.2';
+    const host = block.host(2);
     await control(cluster.controlUrl, 'POST', '/faults', { kind: 'rollback', node: 'worker-2' });
     assert.equal((await ssh(cluster.sshConfigPath, host, 'systemctl is-active update-engine.service')).stdout, 'active\n', 'worker-2 runs update-engine');
     const bootIdBefore = cluster.machines[1]?.bootId();
@@ -140,7 +143,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('an unmasked, running locksmithd reboots the node by itself once the update is applied', async () => {
-    const host = '127.10.110.2';
+    const host = block.host(2);
     for (const step of ['sudo systemctl unmask locksmithd.service', 'sudo systemctl start locksmithd.service', 'sudo update_engine_client -check_for_update']) {
       assert.equal((await ssh(cluster.sshConfigPath, host, step)).code, 0, step);
     }
@@ -157,7 +160,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('never-returns keeps the node down until the fault is cleared', async () => {
-    const host = '127.10.110.3';
+    const host = block.host(3);
     await control(cluster.controlUrl, 'POST', '/faults', { kind: 'never-returns', node: host });
     assert.equal((await ssh(cluster.sshConfigPath, host, 'sudo systemctl reboot')).code, 0);
     await waitFor('worker-3 down', async () => (cluster.machines[2]?.isUp() === false ? true : undefined));
@@ -170,7 +173,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('update-error makes the update end in IDLE via REPORTING_ERROR_EVENT while -update still exits 0', async () => {
-    const host = '127.10.110.3';
+    const host = block.host(3);
     await control(cluster.controlUrl, 'POST', '/faults', { kind: 'update-error', node: 'worker-3', phase: 'download' });
     await ssh(cluster.sshConfigPath, host, 'sudo systemctl unmask update-engine.service');
     await ssh(cluster.sshConfigPath, host, 'sudo systemctl start update-engine.service');
@@ -184,7 +187,7 @@ describe('manual update procedure over OpenSSH', () => {
   });
 
   it('a slot booted with update-engine masked is never marked good: the next reboot falls back', async () => {
-    const host = '127.10.110.3';
+    const host = block.host(3);
     const beta = DEFAULT_RELEASES.beta.version;
     assert.equal((await ssh(cluster.sshConfigPath, host, 'sudo update_engine_client -check_for_update')).code, 0);
     await pollUntilNeedReboot(host);

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ssh } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 
@@ -14,7 +17,7 @@ describe('sim CLI', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON line, serves SSH, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '2', '--state-dir', dir, '--api', 'none', '--ssh-port', '0', '--address-base', '127.10.140.1', '--time-scale', '0.01', '--fault', 'sudo-password:worker-2'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '2', '--state-dir', dir, '--api', 'none', '--ssh-port', '0', '--address-base', block.base, '--time-scale', '0.01', '--fault', 'sudo-password:worker-2'], {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -32,8 +35,8 @@ describe('sim CLI', () => {
     assert.equal(info.sshConfig, join(dir, 'ssh_config'));
     assert.match(String(info.control), /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.deepEqual(info.nodes.map((n) => [n.name, n.address, n.version, n.channel]), [
-      ['worker-1', '127.10.140.1', '4459.2.1', 'stable'],
-      ['worker-2', '127.10.140.2', '4757.2.0', 'stable'],
+      ['worker-1', block.host(1), '4459.2.1', 'stable'],
+      ['worker-2', block.host(2), '4757.2.0', 'stable'],
     ]);
     assert.ok(existsSync(join(dir, 'id_ed25519')) && existsSync(join(dir, 'known_hosts')));
 

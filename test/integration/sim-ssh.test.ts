@@ -10,14 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { generateKeyPair } from '../../sim/outputs.ts';
 import { control, ssh, waitFor } from './sim-ssh-client.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const TIME_SCALE = 0.01;
 const run = promisify(execFile);
 let cluster: SimCluster;
 let dir: string;
 
-const w1 = '127.10.100.1';
-const w2 = '127.10.100.2';
+const w1 = block.host(1);
+const w2 = block.host(2);
 
 describe('simulated Flatcar nodes over OpenSSH', () => {
   before(async () => {
@@ -102,7 +105,7 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
     await control(cluster.controlUrl, 'POST', '/faults', { kind: 'ssh-auth-rejected', node: w1 });
     const r = await ssh(cluster.sshConfigPath, w1, 'true');
     assert.equal(r.code, 255);
-    assert.match(r.stderr, /core@127\.10\.100\.1: Permission denied \(publickey\)\./);
+    assert.match(r.stderr, new RegExp(`core@${w1.replace(/\./g, '\\.')}: Permission denied \\(publickey\\)\\.`));
     await control(cluster.controlUrl, 'DELETE', '/faults');
     assert.equal((await ssh(cluster.sshConfigPath, w1, 'true')).code, 0);
   });
@@ -206,7 +209,7 @@ describe('simulated Flatcar nodes over OpenSSH', () => {
   });
 
   it('ends a command when its client hangs up without sending EOF (the watch stops on the node)', async () => {
-    const w3 = '127.10.100.3';
+    const w3 = block.host(3);
     for (const step of ['sudo systemctl unmask update-engine.service', 'sudo systemctl start update-engine.service']) {
       assert.equal((await ssh(cluster.sshConfigPath, w3, step)).code, 0, step);
     }

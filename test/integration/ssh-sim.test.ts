@@ -16,12 +16,16 @@ import type { SshTarget } from '../../app/ssh/types.ts';
 import { grepVersionId, parseOsRelease, readOsRelease } from '../../app/flatcar/os-release.ts';
 import { parseBootId, readBootId } from '../../app/flatcar/boot-id.ts';
 import { classifyExecResult } from '../../app/flatcar/classify.ts';
+import { toShellLine } from '../../app/flatcar/command.ts';
 import { systemctl } from '../../app/flatcar/systemctl.ts';
 import { parseUpdateEngineStatus, updateEngineClient, type UpdateEngineStatus } from '../../app/flatcar/update-engine.ts';
 import { WatchStreamParser } from '../../app/flatcar/update-engine-watch.ts';
 import { scriptedPrompter, startTestPeer, type TestPeer } from '../unit/ssh-test-peer.ts';
+import { loopbackBlock } from '../support/loopback.ts';
 
-const ADDRESS_BASE = '127.10.40.1'; // this file's loopback block; .200 and up are test peers
+const block = loopbackBlock();
+
+const ADDRESS_BASE = block.base; // the nodes take the low host numbers; .200 and up are test peers
 const work = mkdtempSync(join(tmpdir(), 'flatdeck-ssh-sim-'));
 const emptyHome = mkdtempSync(join(work, 'home-'));
 const encryptedKey = join(work, 'id_passphrase');
@@ -82,7 +86,7 @@ describe('authentication against the simulated fleet', () => {
     const sshConfig = SshConfigFile.parse(`Host *\n  IdentityFile ${encryptedKey}\n  UserKnownHostsFile ${sim.knownHostsPath}\n  IdentitiesOnly yes\n`);
     const { pool, asked } = simPool({ sshConfig }, { passphrases: ['open sesame'] });
     for (const i of [0, 1, 2]) {
-      const r = await pool.exec({ nodeName: node(i).name, host: node(i).address, port: node(i).port }, grepVersionId());
+      const r = await pool.exec({ nodeName: node(i).name, host: node(i).address, port: node(i).port }, toShellLine(grepVersionId()));
       assert.equal(parseOsRelease(r.stdout).versionId, node(i).version);
     }
     assert.deepEqual(asked.passphrases, [encryptedKey]);
@@ -102,14 +106,14 @@ describe('authentication against the simulated fleet', () => {
         prompter: scriptedPrompter().prompter, home: emptyHome, agentSocket: socket,
         knownHosts: { userKnownHostsFiles: [sim.knownHostsPath], globalKnownHostsFiles: [] },
       });
-      const r = await pool.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, readOsRelease());
+      const r = await pool.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, toShellLine(readOsRelease()));
       assert.equal(parseOsRelease(r.stdout).versionId, node(3).version);
       await pool.close();
       const noAgent = new SshPool({
         prompter: scriptedPrompter().prompter, home: emptyHome, agentSocket: null,
         knownHosts: { userKnownHostsFiles: [sim.knownHostsPath], globalKnownHostsFiles: [] },
       });
-      await assert.rejects(noAgent.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, readOsRelease()), isSshError('auth-rejected'));
+      await assert.rejects(noAgent.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, toShellLine(readOsRelease())), isSshError('auth-rejected'));
       await noAgent.close();
 
       // IdentitiesOnly: the agent may offer only the keys named by IdentityFile (here only its .pub exists).
@@ -119,10 +123,10 @@ describe('authentication against the simulated fleet', () => {
         sshConfig: SshConfigFile.parse(`Host *\n  IdentityFile ${identity}\n  IdentitiesOnly yes\n  UserKnownHostsFile ${sim.knownHostsPath}\n`),
       });
       const allowed = restricted(join(work, 'agent-only'));
-      assert.equal((await allowed.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, grepVersionId())).exitCode, 0);
+      assert.equal((await allowed.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, toShellLine(grepVersionId()))).exitCode, 0);
       await allowed.close();
       const other = restricted(encryptedKey); // a key the agent does not hold; its passphrase is never given
-      await assert.rejects(other.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, grepVersionId()),
+      await assert.rejects(other.exec({ nodeName: node(3).name, host: node(3).address, port: node(3).port }, toShellLine(grepVersionId())),
         (e: unknown) => isSshError('passphrase-needed')(e) || isSshError('auth-rejected')(e));
       await other.close();
     } finally {
@@ -138,12 +142,12 @@ describe('host keys against the simulated fleet', () => {
       knownHosts: { userKnownHostsFiles: [knownHosts], globalKnownHostsFiles: [] } };
     const t = { nodeName: node(4).name, host: node(4).address, port: node(4).port };
     const refused = simPool(base, { hostKey: false });
-    await assert.rejects(refused.pool.exec(t, grepVersionId()), isSshError('host-key-unknown-rejected'));
+    await assert.rejects(refused.pool.exec(t, toShellLine(grepVersionId())), isSshError('host-key-unknown-rejected'));
     await refused.pool.close();
     assert.equal(existsSync(knownHosts), false);
 
     const accepted = simPool(base, { hostKey: true });
-    await accepted.pool.exec(t, grepVersionId());
+    await accepted.pool.exec(t, toShellLine(grepVersionId()));
     const expected = fingerprintOf(join(work, 'sim', 'host-keys', `${node(4).name}_ed25519.pub`));
     assert.deepEqual(accepted.asked.hostKeys, [{ host: node(4).address, port: node(4).port, keyType: 'ssh-ed25519', fingerprint: expected }]);
     assert.match(execFileSync('ssh-keygen', ['-F', `[${node(4).address}]:${node(4).port}`, '-f', knownHosts], { encoding: 'utf8' }), /found: line 1/);
@@ -161,7 +165,7 @@ describe('host keys against the simulated fleet', () => {
       const { stdout: scanned } = await promisify(execFile)('ssh-keyscan', ['-t', 'ed25519', '-p', String(victim.port), victim.address]);
       const newFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: scanned, encoding: 'utf8' }).split(' ')[1]!;
       assert.notEqual(oldFingerprint, newFingerprint);
-      await assert.rejects(pool.exec(targetOf(5), grepVersionId()), (e: unknown) => {
+      await assert.rejects(pool.exec(targetOf(5), toShellLine(grepVersionId())), (e: unknown) => {
         assert.ok(isSshError('host-key-changed')(e));
         assert.ok((e as Error).message.includes(oldFingerprint), (e as Error).message);
         assert.ok((e as Error).message.includes(newFingerprint), (e as Error).message);
@@ -178,7 +182,7 @@ describe('host keys against the simulated fleet', () => {
 describe('the pool against the simulated fleet', () => {
   it('reads every node\'s /etc/os-release in both formats, in parallel', async () => {
     const { pool } = simPool();
-    const releases = await Promise.all(sim.nodes.map((n, i) => pool.exec(targetOf(i), readOsRelease()).then((r) => ({ n, r }))));
+    const releases = await Promise.all(sim.nodes.map((n, i) => pool.exec(targetOf(i), toShellLine(readOsRelease())).then((r) => ({ n, r }))));
     for (const { n, r } of releases) {
       const os = parseOsRelease(r.stdout);
       assert.equal(os.versionId, n.version);
@@ -190,7 +194,7 @@ describe('the pool against the simulated fleet', () => {
   });
 
   it('runs 200 commands over one TCP connection', async () => {
-    const proxy = await countingProxy('127.10.40.201', node(0).address, node(0).port);
+    const proxy = await countingProxy(block.host(201), node(0).address, node(0).port);
     try {
       const knownHosts = join(work, 'proxy_known_hosts');
       const { pool, asked } = simPool({
@@ -198,7 +202,7 @@ describe('the pool against the simulated fleet', () => {
         knownHosts: { userKnownHostsFiles: [knownHosts], globalKnownHostsFiles: [] },
       }, { hostKey: true });
       const t = { nodeName: node(0).name, host: proxy.host, port: proxy.port };
-      const results = await Promise.all(Array.from({ length: 200 }, () => pool.exec(t, grepVersionId())));
+      const results = await Promise.all(Array.from({ length: 200 }, () => pool.exec(t, toShellLine(grepVersionId()))));
       assert.ok(results.every((r) => parseOsRelease(r.stdout).versionId === node(0).version));
       assert.equal(proxy.connections(), 1);
       assert.equal(pool.stats().connectsMade, 1);
@@ -212,14 +216,14 @@ describe('the pool against the simulated fleet', () => {
   it('reconnects after the node rebooted, and the boot id changed', async () => {
     const { pool } = simPool();
     const t = targetOf(1);
-    const bootBefore = parseBootId((await pool.exec(t, readBootId())).stdout);
-    const reboot = await pool.exec(t, systemctl.reboot());
+    const bootBefore = parseBootId((await pool.exec(t, toShellLine(readBootId()))).stdout);
+    const reboot = await pool.exec(t, toShellLine(systemctl.reboot()));
     assert.equal(classifyExecResult(systemctl.reboot(), reboot), undefined);
     await waitFor(() => pool.stats().openConnections === 0, 20_000); // the node closed SSH while shutting down
     let bootAfter: string | undefined;
     await waitFor(async () => {
       try {
-        bootAfter = parseBootId((await pool.exec(t, readBootId(), { timeoutMs: 10_000 })).stdout);
+        bootAfter = parseBootId((await pool.exec(t, toShellLine(readBootId()), { timeoutMs: 10_000 })).stdout);
         return true;
       } catch (e) {
         assert.ok(isSshError('unreachable')(e) || isSshError('disconnected')(e), String(e));
@@ -234,11 +238,11 @@ describe('the pool against the simulated fleet', () => {
   it('streams -watch_for_updates and parses every status the node reports', async () => {
     const { pool } = simPool();
     const t = targetOf(1); // update-engine runs on this node
-    await waitFor(async () => (await pool.exec(t, systemctl.isActive('update-engine.service')).catch(() => undefined))?.exitCode === 0, 10_000);
+    await waitFor(async () => (await pool.exec(t, toShellLine(systemctl.isActive('update-engine.service'))).catch(() => undefined))?.exitCode === 0, 10_000);
     const parser = new WatchStreamParser();
     const statuses: UpdateEngineStatus[] = [];
     const controller = new AbortController();
-    const watching = pool.stream(t, updateEngineClient.watchForUpdates(), {
+    const watching = pool.exec(t, toShellLine(updateEngineClient.watchForUpdates()), { signal: controller.signal, on: {
       stderr: (chunk) => {
         for (const event of parser.push(chunk)) {
           assert.notEqual(event.type, 'malformed', JSON.stringify(event));
@@ -246,14 +250,14 @@ describe('the pool against the simulated fleet', () => {
           if (event.type === 'status' && event.status.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') controller.abort();
         }
       },
-    }, { signal: controller.signal });
-    const check = await pool.exec(t, updateEngineClient.checkForUpdate());
+    } });
+    const check = await pool.exec(t, toShellLine(updateEngineClient.checkForUpdate()));
     assert.equal(classifyExecResult(updateEngineClient.checkForUpdate(), check), undefined);
     await assert.rejects(watching, { name: 'AbortError' });
     const ops = statuses.map((s) => s.currentOp);
     assert.ok(ops.includes('UPDATE_STATUS_DOWNLOADING'), ops.join());
     assert.equal(ops.at(-1), 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
-    const status = parseUpdateEngineStatus((await pool.exec(t, updateEngineClient.status())).stdout);
+    const status = parseUpdateEngineStatus((await pool.exec(t, toShellLine(updateEngineClient.status()))).stdout);
     assert.equal(status.currentOp, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     assert.equal(status.newVersion, statuses.at(-1)!.newVersion);
     // The pool keeps the connection: only the aborted channel's close tells the node to end the watch.
@@ -265,13 +269,13 @@ describe('the pool against the simulated fleet', () => {
   it('classifies a masked update-engine, the D-Bus give-up and sudo wanting a password', async () => {
     const { pool } = simPool();
     const t = targetOf(0); // provisioned like Kubermatic's disableAutoUpdate: update-engine masked
-    const start = await pool.exec(t, systemctl.start('update-engine.service'));
+    const start = await pool.exec(t, toShellLine(systemctl.start('update-engine.service')));
     assert.equal(classifyExecResult(systemctl.start('update-engine.service'), start, node(0).name)?.kind, 'service-masked');
-    const status = await pool.exec(t, updateEngineClient.status(), { timeoutMs: 10_000 });
+    const status = await pool.exec(t, toShellLine(updateEngineClient.status()), { timeoutMs: 10_000 });
     assert.equal(classifyExecResult(updateEngineClient.status(), status)?.kind, 'dbus-unavailable');
     const fault = sim.faults.add({ kind: 'sudo-password', node: node(0).name });
     try {
-      const denied = await pool.exec(t, updateEngineClient.status());
+      const denied = await pool.exec(t, toShellLine(updateEngineClient.status()));
       assert.equal(classifyExecResult(updateEngineClient.status(), denied)?.kind, 'sudo-password-required');
     } finally {
       sim.faults.remove(fault.id);
@@ -283,7 +287,7 @@ describe('the pool against the simulated fleet', () => {
 describe('ProxyJump through a bastion', () => {
   let bastion: TestPeer;
   before(async () => {
-    bastion = await startTestPeer({ host: '127.10.40.200', authorizedKeys: [readFileSync(`${sim.identityPath}.pub`, 'utf8')], forwarding: true });
+    bastion = await startTestPeer({ host: block.host(200), authorizedKeys: [readFileSync(`${sim.identityPath}.pub`, 'utf8')], forwarding: true });
   });
   after(() => bastion.stop());
 
@@ -296,30 +300,30 @@ describe('ProxyJump through a bastion', () => {
       readFileSync(sim.sshConfigPath, 'utf8'),
     ].join('\n'));
     const { pool, asked } = simPool({ sshConfig: config }, { hostKey: true });
-    const r = await pool.exec(targetOf(2), grepVersionId());
+    const r = await pool.exec(targetOf(2), toShellLine(grepVersionId()));
     assert.equal(parseOsRelease(r.stdout).versionId, node(2).version);
     assert.deepEqual(bastion.forwards, [{ host: node(2).address, port: node(2).port }]);
     // The bastion was unknown: asked and recorded. The node was checked against the sim's known_hosts.
     assert.deepEqual(asked.hostKeys.map((q) => `${q.host}:${q.port}`), [`${bastion.host}:${bastion.port}`]);
     assert.match(readFileSync(bastionKnownHosts, 'utf8'), new RegExp(`^\\[${bastion.host.replaceAll('.', '\\.')}\\]:${bastion.port} ssh-ed25519 `));
-    await pool.exec(targetOf(2), grepVersionId());
+    await pool.exec(targetOf(2), toShellLine(grepVersionId()));
     assert.equal(bastion.connections, 1);
 
     // The jump host stays only while a node connection rides on it, and a dead one is dialled again.
     pool.drop(targetOf(2));
     await waitFor(() => bastion.openConnections() === 0);
-    await pool.exec(targetOf(2), grepVersionId());
+    await pool.exec(targetOf(2), toShellLine(grepVersionId()));
     assert.equal(bastion.connections, 2);
     bastion.dropAll();
     await waitFor(() => pool.stats().openConnections === 0);
-    await pool.exec(targetOf(2), grepVersionId());
+    await pool.exec(targetOf(2), toShellLine(grepVersionId()));
     assert.equal(bastion.connections, 3);
     await pool.close();
     await waitFor(() => bastion.openConnections() === 0);
   });
 
   it('chains two jump hosts and shares them between nodes', async () => {
-    const inner = await startTestPeer({ host: '127.10.40.202', authorizedKeys: [readFileSync(`${sim.identityPath}.pub`, 'utf8')], forwarding: true });
+    const inner = await startTestPeer({ host: block.host(202), authorizedKeys: [readFileSync(`${sim.identityPath}.pub`, 'utf8')], forwarding: true });
     try {
       const outerBefore = { connections: bastion.connections, forwards: bastion.forwards.length };
       const hop = (name: string, peer: TestPeer) => [`Host ${name}`, `  HostName ${peer.host}`, `  Port ${peer.port}`,
@@ -330,7 +334,7 @@ describe('ProxyJump through a bastion', () => {
         readFileSync(sim.sshConfigPath, 'utf8'),
       ].join('\n'));
       const { pool, asked } = simPool({ sshConfig: config }, { hostKey: true });
-      for (const i of [2, 3]) assert.equal(parseOsRelease((await pool.exec(targetOf(i), grepVersionId())).stdout).versionId, node(i).version);
+      for (const i of [2, 3]) assert.equal(parseOsRelease((await pool.exec(targetOf(i), toShellLine(grepVersionId()))).stdout).versionId, node(i).version);
       assert.deepEqual(asked.hostKeys.map((q) => q.host), [bastion.host, inner.host]); // each hop verified once
       assert.deepEqual(bastion.forwards.slice(outerBefore.forwards), [{ host: inner.host, port: inner.port }]);
       assert.deepEqual(inner.forwards, [2, 3].map((i) => ({ host: node(i).address, port: node(i).port })));
@@ -351,7 +355,7 @@ describe('ProxyJump through a bastion', () => {
     ].join('\n'));
     const forwardsBefore = bastion.forwards.length;
     const { pool } = simPool({ sshConfig: config }, { hostKey: false });
-    await assert.rejects(pool.exec(targetOf(2), grepVersionId()), isSshError('host-key-unknown-rejected'));
+    await assert.rejects(pool.exec(targetOf(2), toShellLine(grepVersionId())), isSshError('host-key-unknown-rejected'));
     assert.equal(bastion.forwards.length, forwardsBefore);
     await pool.close();
   });
@@ -364,7 +368,7 @@ describe('injection: names, addresses and users never reach a shell', () => {
     const { pool } = simPool();
     const eventsBefore = simEvents().length;
     for (const nodeName of HOSTILE) {
-      const r = await pool.exec({ nodeName, host: node(3).address }, grepVersionId());
+      const r = await pool.exec({ nodeName, host: node(3).address }, toShellLine(grepVersionId()));
       assert.match(r.stdout, /^VERSION_ID="?[\d.]+"?\n$/); // exactly the one line grep prints
       assert.equal(parseOsRelease(r.stdout).versionId, node(3).version);
       assert.equal(r.stderr, '');
@@ -377,10 +381,10 @@ describe('injection: names, addresses and users never reach a shell', () => {
     const { pool } = simPool();
     const eventsBefore = simEvents().length;
     for (const user of HOSTILE) {
-      await assert.rejects(pool.exec(targetOf(3, { user, port: node(3).port }), systemctl.reboot()), isSshError('auth-rejected'));
+      await assert.rejects(pool.exec(targetOf(3, { user, port: node(3).port }), toShellLine(systemctl.reboot())), isSshError('auth-rejected'));
     }
     for (const host of HOSTILE.map((h) => `${node(3).address}${h.slice(1)}`)) {
-      await assert.rejects(pool.exec({ nodeName: 'n', host }, systemctl.reboot()), isSshError('unreachable'));
+      await assert.rejects(pool.exec({ nodeName: 'n', host }, toShellLine(systemctl.reboot())), isSshError('unreachable'));
     }
     for (const name of HOSTILE) {
       assert.equal(resolveSshTarget({ name, addresses: [] }, { kind: 'template', template: '{name}.example.org' }).ok, false);

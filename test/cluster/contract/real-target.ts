@@ -3,11 +3,14 @@ import { startRealEnvironment } from '../../support/real-environment.ts';
 import { ScriptedNode } from '../../support/scripted-node.ts';
 import { waitFor } from '../../support/wait-for.ts';
 import type { ContractTarget } from './target.ts';
+import { loopbackBlock } from '../../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const TIME_SCALE = 0.05;
 
 export async function startRealTarget(): Promise<ContractTarget> {
-  const nodes = [new ScriptedNode('flatcar-contract-1', '127.31.0.1'), new ScriptedNode('flatcar-contract-2', '127.31.0.2')];
+  const nodes = [new ScriptedNode('flatcar-contract-1', block.host(1)), new ScriptedNode('flatcar-contract-2', block.host(2))];
   const env = await startRealEnvironment({ nodes, timeScale: TIME_SCALE, workload: false });
   return {
     name: 'real',

@@ -8,6 +8,9 @@ import { startKubeletRole } from '../../../sim/kubelet/index.ts';
 import { ContentType, KubeRestClient } from '../../../sim/kubelet/rest-client.ts';
 import { ScriptedNode } from '../../support/scripted-node.ts';
 import type { ContractTarget } from './target.ts';
+import { loopbackBlock } from '../../support/loopback.ts';
+
+const block = loopbackBlock();
 
 const TIME_SCALE = 0.05;
 // A short watch history, so that expiring it takes a few hundred writes.
@@ -20,7 +23,7 @@ export async function startSimTarget(): Promise<ContractTarget> {
     const kubeconfigPath = join(stateDir, 'admin.kubeconfig');
     writeFileSync(kubeconfigPath, server.adminKubeconfig(), { mode: 0o600 });
     const admin = await KubeRestClient.fromKubeconfigFile(kubeconfigPath);
-    const nodes = [new ScriptedNode('flatcar-contract-1', '127.31.0.1'), new ScriptedNode('flatcar-contract-2', '127.31.0.2')];
+    const nodes = [new ScriptedNode('flatcar-contract-1', block.host(1)), new ScriptedNode('flatcar-contract-2', block.host(2))];
     const kubelet = await startKubeletRole({ kubeconfigPath, nodes, timeScale: TIME_SCALE, workload: false });
     return {
       name: 'sim',
