@@ -1,0 +1,169 @@
+// The safety promise of the update pipeline, checked after the fact from what the fleet did (the simulator's
+// events.jsonl) and what the Nodes showed (a recorded timeline and their final state):
+//   1. never more than K nodes out of service at once (cordoned by a run, rebooting, or down after a reboot);
+//   2. no node flips back to a version it already left (the sign of a staged update booted without being
+//      marked good, or of a rollback after an unplanned reboot);
+//   3. no node is left cordoned without a record saying why (needs-attention, or a run mark to resume).
+import type { SimEvent } from '../../sim/fleet/events.ts';
+
+export const ATTENTION_KEY = 'flatdeck.io/needs-attention';
+export const RUN_MARK_KEY = 'flatdeck.io/instance';
+
+/** One observed state of one Node (the timeline keeps only changes). */
+export interface NodeSample {
+  atMs: number;
+  node: string;
+  /** null once the Node was deleted. */
+  unschedulable: boolean | null;
+  annotations: Readonly<Record<string, string>>;
+}
+
+export interface InvariantInput {
+  events: readonly SimEvent[];
+  /** Node states in the order they were observed, the first sample of each node being its state at the start. */
+  timeline: readonly NodeSample[];
+  /** When the check runs: open intervals (a node still down, still cordoned) last until here. */
+  endMs: number;
+  /** K, the most nodes (or failure domains) allowed out of service at one instant. Default 1. */
+  maxUnavailable?: number;
+  /**
+   * node → failure domain (e.g. its zone). When given, K counts domains: nodes of one domain may be out
+   * together, but no more than K domains at once. Nodes without a domain are a domain of their own.
+   */
+  failureDomains?: Readonly<Record<string, string>>;
+  /** Only violations that begin at or after this instant are reported (one check per case on a shared fleet). */
+  sinceMs?: number;
+}
+
+export type Violation =
+  | { rule: 'out-of-service'; atMs: number; nodes: string[]; detail: string }
+  | { rule: 'flip-flop'; atMs: number; nodes: [string]; detail: string }
+  | { rule: 'cordoned-without-record'; atMs: number; nodes: [string]; detail: string };
+
+interface Interval {
+  node: string;
+  why: string;
+  start: number;
+  end: number;
+}
+
+const byTime = (e: SimEvent) => Date.parse(e.ts);
+
+/** A node is out from its `reboot-start` to its next `up`; one that never came back stays out until the end. */
+function rebootIntervals(events: readonly SimEvent[], endMs: number): Interval[] {
+  const open = new Map<string, Interval>();
+  const out: Interval[] = [];
+  for (const e of events) {
+    if (e.kind === 'reboot-start' && !open.has(e.node)) {
+      const i = { node: e.node, why: 'rebooting', start: byTime(e), end: endMs };
+      open.set(e.node, i);
+      out.push(i);
+    } else if (e.kind === 'down') {
+      const i = open.get(e.node);
+      if (i) i.why = 'down';
+    } else if (e.kind === 'up') {
+      const i = open.get(e.node);
+      if (i) i.end = byTime(e);
+      open.delete(e.node);
+    }
+  }
+  for (const i of open.values()) i.why = 'down and not back';
+  return out;
+}
+
+const cordonedByRun = (s: NodeSample) => s.unschedulable === true && (RUN_MARK_KEY in s.annotations || ATTENTION_KEY in s.annotations);
+
+/** Intervals in which a Node was cordoned while carrying a flatdeck run mark or a needs-attention record. */
+function cordonIntervals(timeline: readonly NodeSample[], endMs: number): Interval[] {
+  const open = new Map<string, Interval>();
+  const out: Interval[] = [];
+  for (const s of timeline) {
+    const current = open.get(s.node);
+    if (cordonedByRun(s) && !current) {
+      const i = { node: s.node, why: ATTENTION_KEY in s.annotations ? 'cordoned, needs attention' : 'cordoned by a run', start: s.atMs, end: endMs };
+      open.set(s.node, i);
+      out.push(i);
+    } else if (!cordonedByRun(s) && current) {
+      current.end = s.atMs;
+      open.delete(s.node);
+    }
+  }
+  return out;
+}
+
+function outOfService(input: InvariantInput): Violation[] {
+  const k = input.maxUnavailable ?? 1;
+  const unit = (node: string) => input.failureDomains?.[node] ?? `node ${node}`;
+  const intervals = [...rebootIntervals(input.events, input.endMs), ...cordonIntervals(input.timeline, input.endMs)];
+  const edges = intervals.flatMap((i) => [
+    { at: i.start, open: true, i },
+    { at: i.end, open: false, i },
+  ]);
+  // Ends sort before starts at the same instant: a node that is back does not overlap the next one.
+  edges.sort((a, b) => a.at - b.at || Number(a.open) - Number(b.open));
+  const active = new Set<Interval>();
+  const violations: Violation[] = [];
+  let reported = false;
+  for (const edge of edges) {
+    if (!edge.open) {
+      active.delete(edge.i);
+      continue;
+    }
+    active.add(edge.i);
+    const units = new Set([...active].map((i) => unit(i.node)));
+    if (units.size <= k) {
+      reported = false;
+      continue;
+    }
+    if (reported || edge.at < (input.sinceMs ?? -Infinity)) continue;
+    reported = true;
+    const nodes = [...new Set([...active].map((i) => i.node))].sort();
+    const what = [...active].map((i) => `${i.node} ${i.why} since ${new Date(i.start).toISOString()}`).join('; ');
+    violations.push({ rule: 'out-of-service', atMs: edge.at, nodes, detail: `${units.size} out of service at once (K=${k}): ${what}` });
+  }
+  return violations;
+}
+
+/** Versions booted in order (the version before the first reboot, then each `up`); returning to a version already left is a flip-flop. */
+function flipFlops(input: InvariantInput): Violation[] {
+  const booted = new Map<string, string[]>();
+  const violations: Violation[] = [];
+  for (const e of input.events) {
+    if (e.kind === 'reboot-start' && !booted.has(e.node) && typeof e.version === 'string') booted.set(e.node, [e.version]);
+    if (e.kind !== 'up' || typeof e.version !== 'string') continue;
+    const seq = booted.get(e.node) ?? [];
+    booted.set(e.node, seq);
+    const last = seq.at(-1);
+    if (last !== undefined && last !== e.version && seq.includes(e.version) && byTime(e) >= (input.sinceMs ?? -Infinity)) {
+      violations.push({ rule: 'flip-flop', atMs: byTime(e), nodes: [e.node], detail: `${e.node} booted ${[...seq, e.version].join(' → ')}: back on a version it had left` });
+    }
+    seq.push(e.version);
+  }
+  return violations;
+}
+
+/** Final state: a node cordoned during the recording must carry needs-attention or a run mark to resume. */
+function cordonedWithoutRecord(input: InvariantInput): Violation[] {
+  const first = new Map<string, NodeSample>();
+  const last = new Map<string, NodeSample>();
+  for (const s of input.timeline) {
+    if (!first.has(s.node)) first.set(s.node, s);
+    last.set(s.node, s);
+  }
+  const violations: Violation[] = [];
+  for (const [node, s] of last) {
+    if (s.unschedulable !== true || ATTENTION_KEY in s.annotations || RUN_MARK_KEY in s.annotations) continue;
+    const operatorsCordon = first.get(node)?.unschedulable === true && input.timeline.every((t) => t.node !== node || t.unschedulable === true);
+    if (operatorsCordon) continue;
+    violations.push({ rule: 'cordoned-without-record', atMs: s.atMs, nodes: [node], detail: `${node} is cordoned (since ${new Date(s.atMs).toISOString()}) with neither ${ATTENTION_KEY} nor a run mark` });
+  }
+  return violations;
+}
+
+export function findViolations(input: InvariantInput): Violation[] {
+  return [...outOfService(input), ...flipFlops(input), ...cordonedWithoutRecord(input)].sort((a, b) => a.atMs - b.atMs);
+}
+
+export function describeViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => `${v.rule} at ${new Date(v.atMs).toISOString()}: ${v.detail}`).join('\n');
+}
