@@ -30,6 +30,7 @@ export const errorKinds = [
   'reboot-failed',
   'rollback-detected',
   'health-gate-failed',
+  'needs-attention',
   'cancelled',
   'internal',
 ] as const;

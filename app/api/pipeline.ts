@@ -167,6 +167,8 @@ export const RolloutNodeState = z.object({
   finishedAt: z.string().nullable(),
   etaSeconds: z.number().nonnegative().nullable(),
   error: ApiErrorInfo.nullable(),
+  /** What the operator must still do on this node: a cleanup that failed, or a decision only they can make. */
+  attention: z.array(z.string()).default([]),
 });
 export type RolloutNodeState = z.infer<typeof RolloutNodeState>;
 

@@ -16,7 +16,7 @@ import { preflight } from './preflight.ts';
 import { findUnfinished, handBackNode, releaseAbandonedLease } from './recovery.ts';
 import { restoreNode } from './restore.ts';
 import { Run, type RunSpec } from './rollout.ts';
-import { RunControl, type PipelineDeps } from './run-context.ts';
+import { detachedNodeCtx, type PipelineDeps } from './run-context.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
 import { realClock, type ClusterPort, type Clock, type EventSink } from './ports.ts';
 
@@ -191,8 +191,8 @@ export class PipelineEngine {
     const handed: string[] = [];
     for (const rec of found.records.values()) {
       const copy: NodeRecord = { ...rec };
-      const ctx = { deps: this.deps, runId, node: rec.node, options: { ...parsed, restoreAfterBootSeconds: 0 }, rec: copy, ops: this.deps.flatcarNode(rec.node, runId), control: new RunControl(), onRecord: () => undefined };
-      if (rec.ueOriginal !== null) await restoreNode(ctx, { backAtMs: null, keepMarks: true }).catch(() => undefined);
+      const ctx = detachedNodeCtx(this.deps, runId, copy, { ...parsed, restoreAfterBootSeconds: 0 });
+      if (rec.ueOriginal !== null) await restoreNode(ctx, { backAtMs: null, keepMarks: true });
       await handBackNode(this.deps, rec);
       copy.phase = 'skipped';
       copy.step = null;

@@ -1,10 +1,10 @@
 import { ApiError, toErrorInfo } from '../api/errors.ts';
-import type { HealthGate } from '../api/pipeline.ts';
+import type { HealthGate, PipelineStep } from '../api/pipeline.ts';
 import { uncordonIfOurs } from '../cluster/cordon.ts';
-import { readMark, writeMark } from '../cluster/node-annotations.ts';
+import { readMark } from '../cluster/node-annotations.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
-import { restoreNode } from './restore.ts';
+import { restoreNode, tidy } from './restore.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
 import { updateStep } from './update-step.ts';
@@ -128,49 +128,45 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
   } finally {
     await restoring;
   }
-  ctx.rec.phase = 'done';
+  if (!isAttention(ctx)) ctx.rec.phase = 'done';
   ctx.rec.step = null;
   journalRecord(ctx);
   return 'done';
 }
 
+const isAttention = (ctx: NodeCtx) => ctx.rec.phase === 'needs-attention';
+
 /** Ends a node that needs no reboot (already current, or skipped): restore what we changed. */
 async function finishNode(ctx: NodeCtx, phase: 'current' | 'skipped', backAtMs: number | null): Promise<void> {
   // a resumed run may find the node already current but still cordoned by its earlier self
-  if (ctx.rec.cordonedByUs) {
-    await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true);
-    ctx.rec.cordonedByUs = false;
-    emitStep(ctx, 'uncordon', 'succeeded', `${ctx.node} uncordoned (cordoned by the interrupted run)`);
-  }
+  if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, 'uncordon', 'cordoned by the interrupted run');
   await restoreNode(ctx, { backAtMs });
-  ctx.rec.phase = phase;
+  if (!isAttention(ctx)) ctx.rec.phase = phase;
   ctx.rec.step = null;
   journalRecord(ctx);
+}
+
+async function uncordonAfterStop(ctx: NodeCtx, step: PipelineStep, why: string): Promise<void> {
+  const done = await tidy(ctx, step, `Uncordoning ${ctx.node} (${why})`, () => uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true));
+  if (!done) return;
+  ctx.rec.cordonedByUs = false;
+  emitStep(ctx, step, step === 'uncordon' ? 'succeeded' : 'progress', `${ctx.node} uncordoned (${why})`);
 }
 
 /**
  * After a failure or cancel: before the reboot, undo everything (uncordon if ours, restore, release) so
  * nothing is left cordoned by us; after the reboot, or when the drain policy said "stop", the node stays
- * cordoned and is marked as needing attention.
+ * cordoned and needs attention. Whatever of the undoing fails is recorded on the node, never dropped.
  */
 export async function cleanUpAfter(ctx: NodeCtx, lock: ClusterLock | null, err: unknown): Promise<void> {
   const info = toErrorInfo(err);
   const rebooted = ctx.rec.step === 'reboot' || ctx.rec.step === 'verify';
-  try {
-    if (ctx.rec.phase === 'needs-attention' || rebooted) {
-      ctx.rec.phase = 'needs-attention';
-      await writeMark(ctx.deps.cluster.nodes, ctx.node, { attention: info.message });
-    } else {
-      if (ctx.rec.cordonedByUs) {
-        await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true);
-        ctx.rec.cordonedByUs = false;
-        emitStep(ctx, ctx.rec.step ?? 'preflight', 'progress', `${ctx.node} uncordoned after: ${info.message}`);
-      }
-      if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
-      ctx.rec.phase = info.kind === 'cancelled' ? 'skipped' : 'failed';
-    }
-  } finally {
-    if (lock) await lock.release().catch(() => undefined);
-    journalRecord(ctx);
+  if (rebooted && !isAttention(ctx)) await ctx.needsAttention(ctx.rec.step ?? 'verify', info.message);
+  if (!isAttention(ctx)) {
+    if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, ctx.rec.step ?? 'preflight', `after: ${info.message}`);
+    if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
+    if (!isAttention(ctx)) ctx.rec.phase = info.kind === 'cancelled' ? 'skipped' : 'failed';
   }
+  if (lock) await tidy(ctx, 'release', 'Releasing the cluster update lock (it expires by itself after the lease duration)', () => lock.release());
+  journalRecord(ctx);
 }

@@ -19,6 +19,11 @@ function windowStarts(w: RebootWindow): number[] {
 
 const mod = (a: number, n: number) => ((a % n) + n) % n;
 
+/** For messages: `Mon,Tue 22:00 for 180 min, Europe/Berlin`. */
+export function describeWindow(w: RebootWindow): string {
+  return `${w.days.join(',')} ${w.start} for ${w.lengthMinutes} min, ${w.timeZone}`;
+}
+
 export function assertValidTimeZone(timeZone: string): void {
   new Intl.DateTimeFormat('en-US', { timeZone });
 }

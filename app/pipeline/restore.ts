@@ -1,40 +1,67 @@
 import { toErrorInfo } from '../api/errors.ts';
+import type { PipelineStep } from '../api/pipeline.ts';
 import { clearMarkPatch, restoreFluoPausePatch } from '../cluster/node-annotations.ts';
 import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 
 /**
- * Puts update-engine back as the node had it (per setting) and FLUO's reboot-paused as it was, then clears
- * flatdeck's marks. After a reboot, re-masking waits until update-engine has had time to mark the new boot
- * good (~45 s after it starts), or the next boot would fall back to the old version.
+ * One cleanup action. A failure is never dropped: it becomes a needs-attention record on the node saying what
+ * is left to do by hand. Returns whether the action happened.
  */
-export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean }): Promise<void> {
-  const { clock, cluster } = ctx.deps;
+export async function tidy(ctx: NodeCtx, step: PipelineStep, what: string, action: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await action();
+    return true;
+  } catch (err) {
+    await ctx.needsAttention(step, `${what} failed (${toErrorInfo(err).message})`);
+    return false;
+  }
+}
+
+/**
+ * Puts update-engine back as the node had it (per setting). After a reboot, re-masking waits until
+ * update-engine has had time to mark the new boot good (~45 s after it starts), or the next boot would fall
+ * back to the old version. Returns false when it could not, leaving `ueOriginal` for a later hand-back.
+ */
+async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promise<boolean> {
   const original = ctx.rec.ueOriginal;
-  if (original !== null && ctx.options.restoreUpdateEngine === 'restore') {
-    const [file, active] = original.split(',');
-    const wantStopped = active === 'inactive';
-    const wantMasked = file === 'masked';
-    if (wantStopped || wantMasked) {
-      if (opts.backAtMs !== null) {
-        const waitMs = opts.backAtMs + ctx.options.restoreAfterBootSeconds * 1000 - clock.nowMs();
-        if (waitMs > 0) await clock.sleep(waitMs);
-      }
-      try {
-        if (wantStopped) await ctx.ops.setUnit('update-engine.service', 'stop');
-        if (wantMasked) await ctx.ops.setUnit('update-engine.service', 'mask');
-        emitStep(ctx, 'release', 'progress', `update-engine on ${ctx.node} restored to ${original}`);
-      } catch (err) {
-        // reported, not fatal: the marks must still go, or the node would look busy to every later run
-        emitStep(ctx, 'release', 'progress', `Could not restore update-engine on ${ctx.node} to ${original} (do it by hand: systemctl mask update-engine): ${toErrorInfo(err).message}`);
+  if (original === null || ctx.options.restoreUpdateEngine !== 'restore') return true;
+  const [file, active] = original.split(',');
+  const wantStopped = active === 'inactive';
+  const wantMasked = file === 'masked';
+  if (wantStopped || wantMasked) {
+    const { clock } = ctx.deps;
+    if (backAtMs !== null) {
+      const waitMs = backAtMs + ctx.options.restoreAfterBootSeconds * 1000 - clock.nowMs();
+      const waited = waitMs <= 0 || (await clock.sleep(waitMs, ctx.control.signal).then(() => true, () => false));
+      if (!waited) {
+        // masking now would keep update-engine from marking the new boot good: the next reboot would roll back
+        await ctx.needsAttention('release', `update-engine on ${ctx.node} was left running (cancelled before it marked the new boot good); mask it again a minute after boot if you want it off`);
+        return false;
       }
     }
+    const restored = await tidy(ctx, 'release', `Restoring update-engine on ${ctx.node} to ${original} (do it by hand: sudo systemctl ${wantMasked ? 'mask --now' : 'stop'} update-engine)`, async () => {
+      if (wantStopped) await ctx.ops.setUnit('update-engine.service', 'stop');
+      if (wantMasked) await ctx.ops.setUnit('update-engine.service', 'mask');
+    });
+    if (!restored) return false;
+    emitStep(ctx, 'release', 'progress', `update-engine on ${ctx.node} restored to ${original}`);
   }
   ctx.rec.ueOriginal = null;
-  const annotations = {
-    ...(opts.keepMarks ? {} : clearMarkPatch()),
-    ...(ctx.rec.fluoPausedBefore !== null ? restoreFluoPausePatch(ctx.rec.fluoPausedBefore) : {}),
-  };
-  await cluster.nodes.mergePatchNode(ctx.node, { metadata: { annotations } });
-  ctx.rec.fluoPausedBefore = null;
+  return true;
+}
+
+/**
+ * Puts update-engine and FLUO's reboot-paused back as they were, then clears flatdeck's marks, unless the
+ * node needs attention: then the marks stay, so every instance keeps seeing it.
+ */
+export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean }): Promise<void> {
+  await restoreUpdateEngine(ctx, opts.backAtMs);
+  const keepMarks = opts.keepMarks || ctx.rec.phase === 'needs-attention';
+  const fluoBefore = ctx.rec.fluoPausedBefore;
+  const annotations = { ...(keepMarks ? {} : clearMarkPatch()), ...(fluoBefore !== null ? restoreFluoPausePatch(fluoBefore) : {}) };
+  if (Object.keys(annotations).length > 0) {
+    const what = fluoBefore !== null ? `Putting FLUO's reboot-paused on ${ctx.node} back to ${fluoBefore}` : `Clearing flatdeck's marks on ${ctx.node}`;
+    if (await tidy(ctx, 'release', what, () => ctx.deps.cluster.nodes.mergePatchNode(ctx.node, { metadata: { annotations } }))) ctx.rec.fluoPausedBefore = null;
+  }
   journalRecord(ctx);
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, toErrorInfo } from '../api/errors.ts';
+import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, RolloutNodeState, RolloutOptions, RolloutState, UpdateOptions } from '../api/pipeline.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
 import { ClusterLock } from './cluster-lock.ts';
@@ -7,8 +7,8 @@ import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
 import { cleanUpAfter, preflightStep, prepareNode, rebootNode } from './node-run.ts';
 import type { PreflightFacts } from './preflight.ts';
-import { isInWindow, nextWindowOpening } from './reboot-window.ts';
-import { RunControl, type NodeCtx, type PipelineDeps } from './run-context.ts';
+import { describeWindow, isInWindow, nextWindowOpening } from './reboot-window.ts';
+import { RunControl, recordAttention, type NodeCtx, type PipelineDeps } from './run-context.ts';
 
 export type RunKind = 'single' | 'rollout';
 export interface RunSpec {
@@ -21,6 +21,7 @@ export interface RunSpec {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function newRunId(nowMs: number): string {
   return `${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
@@ -38,6 +39,25 @@ const freshRecord = (node: string): NodeRecord => ({
   ueOriginal: null,
   fluoPausedBefore: null,
 });
+
+/** Everything the Run knows about one node: the journaled record plus what only the live view shows. */
+interface NodeState {
+  rec: NodeRecord;
+  ctx: NodeCtx | null;
+  downloadProgress: number | null;
+  startedAtMs: number | null;
+  finishedAtMs: number | null;
+  stepStartedAtMs: number | null;
+  error: ApiErrorInfo | null;
+  /** What the operator must still do on this node (a cleanup that failed, a decision only they can make). */
+  attention: string[];
+}
+
+const finalPhases: ReadonlySet<NodeRecord['phase']> = new Set(['done', 'current', 'failed', 'needs-attention', 'skipped']);
+const activeStatuses: ReadonlySet<RolloutState['status']> = new Set(['running', 'waiting-for-lock', 'waiting-for-window', 'paused']);
+
+/** What the download phase hands to the serial phase for one node. */
+type Prepared = 'need-reboot' | 'current' | 'skipped' | Error;
 
 /** Runs up to `limit` tasks at once, in order of the input. */
 function boundedStart<T>(items: readonly string[], limit: number, task: (item: string) => Promise<T>): Map<string, Promise<T>> {
@@ -68,21 +88,22 @@ export class Run {
   readonly runId: string;
   readonly control = new RunControl();
   readonly done: Promise<RolloutState>;
-  private readonly records = new Map<string, NodeRecord>();
-  private readonly progress = new Map<string, number | null>();
-  private readonly startedAt = new Map<string, number>();
-  private readonly finishedAt = new Map<string, number>();
-  private readonly errors = new Map<string, ReturnType<typeof toErrorInfo>>();
-  private readonly stepStartedAt = new Map<string, number>();
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly lock: ClusterLock;
   private status: RolloutState['status'] = 'pending';
   private error: RolloutState['error'] = null;
+  private anyFailed = false;
   private readonly started: number;
   private ended: number | null = null;
 
   constructor(private readonly deps: PipelineDeps, private readonly spec: RunSpec) {
     this.started = deps.clock.nowMs();
     this.runId = spec.runId ?? newRunId(this.started);
-    for (const n of spec.nodes) this.records.set(n, spec.inherited?.get(n) ? { ...(spec.inherited.get(n) as NodeRecord) } : freshRecord(n));
+    for (const n of spec.nodes) {
+      const inherited = spec.inherited?.get(n);
+      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
+    }
+    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds);
     this.control.onChange = () => this.publish();
     deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...spec.options } });
     this.done = this.execute();
@@ -91,22 +112,24 @@ export class Run {
   state(): RolloutState {
     const now = this.deps.clock.nowMs();
     const nodes: RolloutNodeState[] = this.spec.nodes.map((n) => {
-      const rec = this.records.get(n) as NodeRecord;
+      const s = this.node(n);
       return {
         node: n,
-        phase: rec.phase,
-        step: rec.step,
-        fromVersion: rec.fromVersion,
-        toVersion: rec.toVersion,
-        downloadProgress: this.progress.get(n) ?? null,
-        startedAt: this.startedAt.has(n) ? iso(this.startedAt.get(n) as number) : null,
-        finishedAt: this.finishedAt.has(n) ? iso(this.finishedAt.get(n) as number) : null,
-        etaSeconds: this.nodeEtaMs(n, now),
-        error: this.errors.get(n) ?? null,
+        phase: s.rec.phase,
+        step: s.rec.step,
+        fromVersion: s.rec.fromVersion,
+        toVersion: s.rec.toVersion,
+        downloadProgress: s.downloadProgress,
+        startedAt: isoOrNull(s.startedAtMs),
+        finishedAt: isoOrNull(s.finishedAtMs),
+        etaSeconds: this.nodeEtaMs(s, now),
+        error: s.error,
+        attention: [...s.attention],
       };
     });
-    const etaMs = this.status === 'running' || this.status === 'waiting-for-lock' || this.status === 'waiting-for-window' || this.status === 'paused'
-      ? rolloutEtaMs(this.deps.durations, this.spec.nodes.filter((n) => !this.isFinal(n)).map((n) => ({ remainingSteps: this.remainingSteps(n), elapsedInCurrentMs: this.elapsed(n, now), serial: false })))
+    const open = [...this.nodes.values()].filter((s) => !finalPhases.has(s.rec.phase));
+    const etaMs = activeStatuses.has(this.status)
+      ? rolloutEtaMs(this.deps.durations, open.map((s) => ({ remainingSteps: this.remainingSteps(s), elapsedInCurrentMs: this.elapsed(s, now), serial: false })))
       : null;
     return {
       runId: this.runId,
@@ -114,7 +137,7 @@ export class Run {
       kind: this.spec.kind,
       status: this.control.isPaused && this.status === 'running' ? 'paused' : this.status,
       startedAt: iso(this.started),
-      finishedAt: this.ended === null ? null : iso(this.ended),
+      finishedAt: isoOrNull(this.ended),
       etaSeconds: etaMs === null ? null : Math.round(etaMs / 1000),
       nodes,
       error: this.error,
@@ -122,25 +145,25 @@ export class Run {
     };
   }
 
-  private isFinal(n: string): boolean {
-    return ['done', 'current', 'failed', 'needs-attention', 'skipped'].includes(this.records.get(n)?.phase ?? '');
+  private node(n: string): NodeState {
+    const s = this.nodes.get(n);
+    if (!s) throw new RangeError(`node ${n} is not part of run ${this.runId}`);
+    return s;
   }
 
-  private remainingSteps(n: string): PipelineStep[] {
-    const rec = this.records.get(n) as NodeRecord;
-    const from = rec.step ? pipelineSteps.indexOf(rec.step) : 0;
-    const steps = pipelineSteps.slice(from).filter((s) => s !== 'preflight' || rec.step === 'preflight');
-    return steps.filter((s) => s !== 'health-gate' || this.spec.options.healthGate);
+  private remainingSteps(s: NodeState): PipelineStep[] {
+    const from = s.rec.step ? pipelineSteps.indexOf(s.rec.step) : 0;
+    const steps = pipelineSteps.slice(from).filter((step) => step !== 'preflight' || s.rec.step === 'preflight');
+    return steps.filter((step) => step !== 'health-gate' || this.spec.options.healthGate);
   }
 
-  private elapsed(n: string, now: number): number {
-    const t = this.stepStartedAt.get(n);
-    return t === undefined ? 0 : now - t;
+  private elapsed(s: NodeState, now: number): number {
+    return s.stepStartedAtMs === null ? 0 : now - s.stepStartedAtMs;
   }
 
-  private nodeEtaMs(n: string, now: number): number | null {
-    if (this.isFinal(n)) return 0;
-    const ms = this.deps.durations.remaining(this.remainingSteps(n), this.elapsed(n, now));
+  private nodeEtaMs(s: NodeState, now: number): number | null {
+    if (finalPhases.has(s.rec.phase)) return 0;
+    const ms = this.deps.durations.remaining(this.remainingSteps(s), this.elapsed(s, now));
     return ms === null ? null : Math.round(ms / 1000);
   }
 
@@ -148,136 +171,168 @@ export class Run {
     this.deps.emit({ topic: 'rollout', payload: this.state() });
   }
 
+  /** The one context every step of a node runs with; its callbacks keep the node's state current. */
   private ctx(node: string): NodeCtx {
-    const rec = this.records.get(node) as NodeRecord;
-    let lastStep = rec.step;
-    return {
+    const s = this.node(node);
+    if (s.ctx) return s.ctx;
+    let lastStep = s.rec.step;
+    const ctx: NodeCtx = {
       deps: this.deps,
       runId: this.runId,
       node,
       options: this.spec.options,
-      rec,
+      rec: s.rec,
       ops: this.deps.flatcarNode(node, this.runId),
       control: this.control,
       onRecord: (r, progress) => {
         if (r.step !== lastStep) {
           lastStep = r.step;
-          this.stepStartedAt.set(node, this.deps.clock.nowMs());
+          s.stepStartedAtMs = this.deps.clock.nowMs();
         }
-        if (progress !== undefined) this.progress.set(node, progress);
-        if (this.isFinal(node) && !this.finishedAt.has(node)) this.finishedAt.set(node, this.deps.clock.nowMs());
+        if (progress !== undefined) s.downloadProgress = progress;
+        if (finalPhases.has(s.rec.phase)) s.finishedAtMs ??= this.deps.clock.nowMs();
         this.publish();
       },
+      needsAttention: async (step, reason) => {
+        s.attention.push(reason);
+        await recordAttention(ctx, step, reason, s.attention);
+      },
     };
+    s.ctx = ctx;
+    return ctx;
   }
 
   private fail(node: string, err: unknown): void {
-    this.errors.set(node, toErrorInfo(err));
+    const s = this.node(node);
+    s.error ??= toErrorInfo(err);
   }
 
-  private async waitForWindow(): Promise<void> {
-    const w = this.spec.options.rebootWindow;
-    if (!w) return;
-    for (;;) {
-      const now = new Date(this.deps.clock.nowMs());
-      if (isInWindow(w, now)) break;
-      this.status = 'waiting-for-window';
-      this.control.setWaiting(`the reboot window (${w.days.join(',')} ${w.start} for ${w.lengthMinutes} min, ${w.timeZone}); opens ${nextWindowOpening(w, now).toISOString()}`);
-      await this.deps.clock.sleep(Math.min(60_000, Math.max(1000, nextWindowOpening(w, now).getTime() - now.getTime())), this.control.signal);
-    }
-    this.status = 'running';
-    this.control.setWaiting(null);
+  private get stopping(): boolean {
+    return this.control.isCancelled || (this.anyFailed && (this.spec.options.stopOnFailure ?? true));
+  }
+
+  /** A resumed node whose reboot was already issued (its boot ID was journaled before `systemctl reboot`). */
+  private afterReboot(n: string): boolean {
+    const inherited = this.spec.inherited?.get(n);
+    return ['reboot', 'verify'].includes(inherited?.step ?? '') && inherited?.bootIdBefore !== null;
   }
 
   private async execute(): Promise<RolloutState> {
     this.status = 'running';
     this.publish();
-    const o = this.spec.options;
-    const stopOnFailure = o.stopOnFailure ?? true;
-    const lock = new ClusterLock(this.deps, o.leaseDurationSeconds);
-    let failed = false;
-    const resuming = (n: string) => this.spec.inherited?.get(n);
-    // the boot ID is journaled before `systemctl reboot` goes out: without it the reboot was never sent
-    const afterReboot = (n: string) => ['reboot', 'verify'].includes(resuming(n)?.step ?? '') && resuming(n)?.bootIdBefore !== null;
+    const facts = await this.preflightAll();
+    const resumedAfterReboot = this.spec.nodes.filter((n) => this.afterReboot(n));
+    if (this.stopping) {
+      for (const s of this.nodes.values()) if (!finalPhases.has(s.rec.phase) && !this.afterReboot(s.rec.node)) s.rec.phase = 'skipped';
+      if (resumedAfterReboot.length === 0) return this.finish();
+      // a node already rebooted must still be seen back and uncordoned, whatever else failed
+      this.anyFailed = false;
+    }
+    const downloads = this.startDownloads(facts);
+    await this.rebootOneByOne(downloads);
+    await Promise.allSettled(downloads.values());
+    return this.finish();
+  }
 
-    // 1. Pre-flight everywhere first: blockers are listed before any node changes.
+  /** Phase 1: pre-flight everywhere first, so blockers are listed before any node changes. */
+  private async preflightAll(): Promise<Map<string, PreflightFacts>> {
     const facts = new Map<string, PreflightFacts>();
-    for (const n of this.spec.nodes.filter((x) => !afterReboot(x))) {
-      this.startedAt.set(n, this.deps.clock.nowMs());
+    for (const n of this.spec.nodes.filter((x) => !this.afterReboot(x))) {
+      this.node(n).startedAtMs = this.deps.clock.nowMs();
       try {
         facts.set(n, await preflightStep(this.ctx(n)));
       } catch (err) {
         this.fail(n, err);
-        const ctx = this.ctx(n);
-        await cleanUpAfter(ctx, null, err);
-        failed = true;
+        await cleanUpAfter(this.ctx(n), null, err);
+        this.anyFailed = true;
       }
     }
-    if (failed && stopOnFailure) {
-      for (const n of this.spec.nodes) if (!this.isFinal(n) && !afterReboot(n)) this.records.set(n, { ...(this.records.get(n) as NodeRecord), phase: 'skipped' });
-      if (this.spec.nodes.some(afterReboot)) failed = false;
-      else return this.finish('failed', this.firstError());
-    }
+    return facts;
+  }
 
-    // 2. Downloads in parallel (bounded); 3–8 one node at a time, in order.
-    const limit = Math.max(1, o.maxParallelDownloads ?? 3);
-    const eligible = this.spec.nodes.filter((n) => facts.has(n) || afterReboot(n));
-    const prepared = boundedStart(eligible.filter((n) => facts.has(n)), limit, async (n) => {
-      if (this.control.isCancelled || (failed && stopOnFailure)) return 'skipped' as const;
+  /** Phase 2: downloads in parallel (bounded); each promise says what the serial phase does with its node. */
+  private startDownloads(facts: Map<string, PreflightFacts>): Map<string, Promise<Prepared>> {
+    const limit = Math.max(1, this.spec.options.maxParallelDownloads ?? 3);
+    return boundedStart([...facts.keys()], limit, async (n): Promise<Prepared> => {
+      if (this.stopping) return 'skipped';
       try {
         return await prepareNode(this.ctx(n), facts.get(n) as PreflightFacts);
       } catch (err) {
         return err instanceof Error ? err : new Error(String(err));
       }
     });
+  }
 
-    for (const n of eligible) {
+  /** Phase 3: lock → … → release, one node at a time, in the order given. */
+  private async rebootOneByOne(downloads: Map<string, Promise<Prepared>>): Promise<void> {
+    for (const n of this.spec.nodes) {
+      const resumed = this.afterReboot(n);
+      const pending = downloads.get(n);
+      if (!resumed && !pending) continue;
+      const prepared: Prepared = resumed ? 'need-reboot' : await (pending as Promise<Prepared>);
+      if (prepared === 'current') continue;
       const ctx = this.ctx(n);
-      const r: 'need-reboot' | 'current' | 'skipped' | Error = afterReboot(n) ? 'need-reboot' : await (prepared.get(n) as Promise<'need-reboot' | 'current' | 'skipped' | Error>);
-      if (r !== 'current' && (r === 'skipped' || (failed && stopOnFailure))) {
-        const why = r instanceof Error ? r : new ApiError('cancelled', 'Stopped before this node');
-        if (r instanceof Error && toErrorInfo(r).kind !== 'cancelled') this.fail(n, r);
-        await cleanUpAfter(ctx, null, why).catch(() => undefined);
+      if (prepared instanceof Error) {
+        await this.stopNode(ctx, null, prepared);
         continue;
       }
-      if (r instanceof Error) {
-        this.fail(n, r);
-        await cleanUpAfter(ctx, null, r).catch(() => undefined);
-        failed = true;
+      if (prepared === 'skipped' || this.stopping) {
+        await cleanUpAfter(ctx, null, new ApiError('cancelled', 'Stopped before this node'));
         continue;
       }
-      if (r === 'current') continue;
       try {
         if (this.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
         await this.waitForWindow();
         await this.control.checkpoint();
-        await rebootNode(ctx, lock, o.healthGate ?? null, afterReboot(n) ? 'verify' : 'start');
+        await rebootNode(ctx, this.lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
       } catch (err) {
-        this.fail(n, err);
-        await cleanUpAfter(ctx, lock, err).catch(() => undefined);
-        failed = true;
+        await this.stopNode(ctx, this.lock, err);
       }
     }
-    await Promise.allSettled(prepared.values());
-    if (this.control.isCancelled) return this.finish('cancelled', null);
-    return this.finish(failed ? 'failed' : 'succeeded', failed ? this.firstError() : null);
   }
 
-  private firstError(): RolloutState['error'] {
-    for (const n of this.spec.nodes) {
-      const e = this.errors.get(n);
-      if (e) return e;
+  /** A node that failed or was cancelled: record why (a cancel is not a failure) and clean up after it. */
+  private async stopNode(ctx: NodeCtx, lock: ClusterLock | null, err: unknown): Promise<void> {
+    const cancelled = toErrorInfo(err).kind === 'cancelled';
+    if (!cancelled) {
+      this.fail(ctx.node, err);
+      this.anyFailed = true;
     }
-    return null;
+    await cleanUpAfter(ctx, lock, err);
   }
 
-  private finish(status: RolloutState['status'], error: RolloutState['error']): RolloutState {
+  /** Waits until the reboot window is open, waking at its opening (and at least every minute to show the wait). */
+  private async waitForWindow(): Promise<void> {
+    const w = this.spec.options.rebootWindow;
+    if (!w) return;
+    const clock = this.deps.clock;
+    for (let now = new Date(clock.nowMs()); !isInWindow(w, now); now = new Date(clock.nowMs())) {
+      const opens = nextWindowOpening(w, now);
+      this.status = 'waiting-for-window';
+      this.control.setWaiting(`the reboot window (${describeWindow(w)}); opens ${opens.toISOString()}`);
+      await clock.sleep(Math.min(60_000, Math.max(1000, opens.getTime() - now.getTime())), this.control.signal);
+    }
+    this.status = 'running';
+    this.control.setWaiting(null);
+  }
+
+  /** Phase 4: the run's verdict. A node that needs attention is not a success, whatever else went well. */
+  private finish(): RolloutState {
+    const all = [...this.nodes.values()];
+    const attention = all.some((s) => s.rec.phase === 'needs-attention');
+    const status: RolloutState['status'] = this.control.isCancelled ? 'cancelled' : this.anyFailed || attention ? 'failed' : 'succeeded';
     this.status = status;
-    this.error = error;
+    this.error = status === 'failed' ? (all.find((s) => s.error)?.error ?? this.attentionError(all)) : null;
     this.ended = this.deps.clock.nowMs();
     this.deps.journal.append({ v: 1, at: iso(this.ended), runId: this.runId, cluster: this.deps.clusterId, holder: this.deps.holder, type: 'run-end', status });
     const state = this.state();
     this.deps.emit({ topic: 'rollout', payload: state });
     return state;
+  }
+
+  private attentionError(all: readonly NodeState[]): ApiErrorInfo | null {
+    const s = all.find((x) => x.attention.length > 0);
+    if (!s) return null;
+    return toErrorInfo(new ApiError('needs-attention', `${s.rec.node} needs attention: ${s.attention.join('; ')}`, { node: s.rec.node }));
   }
 }

@@ -3,6 +3,7 @@ import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, StepEvent, UpdateOptions } from '../api/pipeline.ts';
 import type { StepDurations } from './eta.ts';
 import type { Journal, NodeRecord } from './journal.ts';
+import { writeMark } from '../cluster/node-annotations.ts';
 import type { ClusterPort, Clock, EventSink, FlatcarNode } from './ports.ts';
 
 export interface PipelineDeps {
@@ -78,6 +79,11 @@ export interface NodeCtx {
   control: RunControl;
   /** Called whenever rec changed (rollout state and ETA). */
   onRecord: (rec: NodeRecord, progress?: number) => void;
+  /**
+   * The node needs the operator: something that should have happened (an uncordon, a restore, a release) did
+   * not, or the run stopped where only a person can decide. Shown in the run, as an event and on the Node.
+   */
+  needsAttention: (step: PipelineStep, reason: string) => Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -134,6 +140,43 @@ export async function runStep<T>(ctx: NodeCtx, step: PipelineStep, startMessage:
   }
 }
 
-export function stepError(kind: ApiError['kind'], message: string, facts: ApiError['facts'] = {}): ApiError {
-  return new ApiError(kind, message, facts);
+/**
+ * Records on the Node itself that it needs the operator, with who left it so: every instance (and `resume`
+ * from another machine) sees it. When the API is what failed, this fails too; the caller still has the event
+ * and the journal.
+ */
+export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | 'node'>, step: PipelineStep, reasons: readonly string[]): Promise<void> {
+  await writeMark(ctx.deps.cluster.nodes, ctx.node, { instance: ctx.deps.holder, run: ctx.runId, step, since: iso(ctx.deps.clock.nowMs()), attention: reasons.join('; ') });
+}
+
+/** The attention record: phase, event, Node mark; `reasons` is the node's whole list so far. */
+export async function recordAttention(ctx: NodeCtx, step: PipelineStep, reason: string, reasons: readonly string[]): Promise<void> {
+  ctx.rec.phase = 'needs-attention';
+  emitStep(ctx, step, 'failed', `${ctx.node} needs attention: ${reason}`, { detail: { attention: true } });
+  try {
+    await markNeedsAttention(ctx, step, reasons);
+  } catch (err) {
+    emitStep(ctx, step, 'progress', `Could not mark ${ctx.node} as needing attention on the Node either: ${toErrorInfo(err).message}`, { detail: { attention: true } });
+  }
+  journalRecord(ctx);
+}
+
+/** A context outside any Run (hand-back): attention goes to the events and the Node, the record to the journal. */
+export function detachedNodeCtx(deps: PipelineDeps, runId: string, rec: NodeRecord, options: UpdateOptions): NodeCtx {
+  const reasons: string[] = [];
+  const ctx: NodeCtx = {
+    deps,
+    runId,
+    node: rec.node,
+    options,
+    rec,
+    ops: deps.flatcarNode(rec.node, runId),
+    control: new RunControl(),
+    onRecord: () => undefined,
+    needsAttention: async (step, reason) => {
+      reasons.push(reason);
+      await recordAttention(ctx, step, reason, reasons);
+    },
+  };
+  return ctx;
 }

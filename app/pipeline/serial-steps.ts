@@ -112,9 +112,7 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
         outcome = await deletePods(drain, outcome.remaining, { ...opts, deadlineMs: clock.nowMs() + ctx.options.drainTimeoutSeconds * 1000 });
         if (outcome.finished) return 'drained' as const;
       }
-      ctx.rec.phase = 'needs-attention';
-      await writeMark(ctx.deps.cluster.nodes, ctx.node, { attention: why, step: 'drain' });
-      journalRecord(ctx);
+      await ctx.needsAttention('drain', `${why}; it stays cordoned and was not rebooted`);
       throw new ApiError(outcome.timedOut ? 'drain-timeout' : 'drain-blocked', `${why}. The node stays cordoned and needs attention; it was not rebooted.`, facts);
     },
     (r) => ({ message: r === 'drained' ? `${ctx.node} drained` : `${ctx.node} skipped: drain did not finish` }),

@@ -62,6 +62,7 @@ export function rollout(status: RolloutState['status'], nodes: Array<[string, Ro
       finishedAt: null,
       etaSeconds: null,
       error: null,
+      attention: [],
     })),
   };
 }

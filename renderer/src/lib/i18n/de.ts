@@ -490,6 +490,7 @@ export const de: Record<MessageKey, string> = {
   'error.reboot-failed': 'Neustart fehlgeschlagen',
   'error.rollback-detected': 'Knoten ist zur alten Version zurückgekehrt',
   'error.health-gate-failed': 'Gesundheitsprüfung fehlgeschlagen',
+  'error.needs-attention': 'Braucht Aufmerksamkeit',
   'error.cancelled': 'Abgebrochen',
   'error.internal': 'Interner Fehler',
   'fact.node': 'Knoten',

@@ -485,6 +485,7 @@ export const en = {
   'error.reboot-failed': 'Reboot failed',
   'error.rollback-detected': 'Node rolled back to the old version',
   'error.health-gate-failed': 'Health gate failed',
+  'error.needs-attention': 'Needs attention',
   'error.cancelled': 'Cancelled',
   'error.internal': 'Internal error',
   'fact.node': 'Node',
