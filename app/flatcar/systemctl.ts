@@ -80,3 +80,12 @@ export function parseIsActive({ stdout, exitCode }: SystemctlOutput): IsActiveRe
   }
   return { state: known, running };
 }
+
+/** The unit file state in the five words the API shows (`enabled-runtime` counts as enabled, and so on). */
+export type UnitFileSummary = 'enabled' | 'disabled' | 'masked' | 'static' | 'unknown';
+export function summarizeUnitFile(state: UnitFileState): UnitFileSummary {
+  if (state === 'enabled' || state === 'enabled-runtime') return 'enabled';
+  if (state === 'masked' || state === 'masked-runtime') return 'masked';
+  if (state === 'disabled' || state === 'static') return state;
+  return 'unknown';
+}

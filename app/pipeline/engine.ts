@@ -6,10 +6,10 @@ import { CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/clie
 import { ApiError } from '../api/errors.ts';
 import { UpdateOptions, type PreflightReport, type RolloutOptions, type UnfinishedRun } from '../api/pipeline.ts';
 import { loadMachineOwnership, machineRefOf } from '../cluster/machine-deployments.ts';
+import { flatcarNode } from '../flatcar/node.ts';
 import type { SshPool } from '../ssh/pool.ts';
 import type { SshTarget } from '../ssh/types.ts';
 import { StepDurations } from './eta.ts';
-import { sshFlatcarNode } from './flatcar-node.ts';
 import type { Journal, NodeRecord } from './journal.ts';
 import { kubeClusterPort } from './kube-cluster.ts';
 import { preflight } from './preflight.ts';
@@ -65,7 +65,7 @@ export class PipelineEngine {
       flatcarNode: (node, runId) => {
         const target = this.targets.get(node);
         if (!target) throw new ApiError('ssh-unreachable', `No SSH address known for node ${node}`, { node });
-        return sshFlatcarNode({ pool: opts.pool, target, emit: (e) => this.deps.emit(e), clusterId: opts.clusterId, runId, nowMs: () => clock.nowMs() });
+        return flatcarNode({ shell: opts.pool.shell(target), cluster: opts.clusterId, runId, onCommand: (payload) => this.deps.emit({ topic: 'command', payload }), nowMs: () => clock.nowMs() });
       },
       journal: opts.journal,
       clock,

@@ -2,16 +2,9 @@ import type { NodeApi } from '../cluster/node-api.ts';
 import type { DrainApi } from '../cluster/drain.ts';
 import type { LeaseStore } from '../cluster/lease-lock.ts';
 import type { CommandEvent, HealthGate, RolloutState, StepEvent } from '../api/pipeline.ts';
+import type { UeStatus } from '../flatcar/node.ts';
 
-/** update_engine status as the pipeline needs it. */
-export interface UeStatus {
-  op: string;
-  progress: number;
-  newVersion: string;
-  /** NEW_SIZE in bytes (0 while no update is known): with progress it gives the bytes downloaded. */
-  newSize: number;
-  lastCheckedTime: number;
-}
+export type { UeStatus };
 
 export interface UnitState {
   /** systemctl is-enabled word: enabled, disabled, masked, static, … */
@@ -20,8 +13,8 @@ export interface UnitState {
 }
 
 /**
- * One Flatcar node as the pipeline drives it over SSH. Failures are thrown as ApiError with the kind and
- * the facts (node, command, exit code); the adapter emits a CommandEvent for every command and its output.
+ * The part of the Flatcar node adapter (app/flatcar/node.ts) the pipeline drives. Failures are thrown as ApiError
+ * with the kind and the facts (node, command, exit code); the adapter emits a CommandEvent for every command.
  */
 export interface FlatcarNode {
   sudoCheck(): Promise<void>;

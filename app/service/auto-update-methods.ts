@@ -8,8 +8,7 @@ import { applyFluo, detectFluo, removeFluo, validateRebootWindow, type RebootWin
 import { editMachineDeployment, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
 import { listMachineDeployments, loadMachineOwnership, MachineOwnership } from '../cluster/machine-deployments.ts';
 import { kubeNodeApi } from '../cluster/node-api.ts';
-import { fromSsh } from '../pipeline/flatcar-node.ts';
-import { SshError } from '../ssh/errors.ts';
+import { nodeFailure } from '../flatcar/node-errors.ts';
 import { readNodeUnits, runNodeAction, type DisableMode } from './auto-update/node-units.ts';
 import { describeStep, overallState, planToggle, statusWarnings, type NodeReading, type ToggleStep } from './auto-update/plan.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
@@ -29,9 +28,8 @@ interface StoredPlan {
 type StepResult = z.infer<typeof AutoUpdateReport>['results'][number];
 
 function errorInfo(err: unknown, node: string | null): ApiErrorInfo {
-  if (err instanceof ApiError) return err.toInfo();
-  if (err instanceof SshError) return fromSsh(err, node ?? '').toInfo();
-  return new ApiError('internal', err instanceof Error ? err.message : String(err), node ? { node } : {}).toInfo();
+  if (node !== null) return nodeFailure(err, node).toInfo();
+  return err instanceof ApiError ? err.toInfo() : new ApiError('internal', err instanceof Error ? err.message : String(err)).toInfo();
 }
 
 /** The cluster-wide auto-update toggle (FLUO + every Flatcar node's units) and the MachineDeployment edits. */
@@ -46,10 +44,9 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
   };
 
   const readNodes = async (cluster: string, nodes: readonly NodeSummary[]): Promise<NodeReading[]> => {
-    const pool = await ctx.ssh.pool(cluster);
     return mapLimited(nodes, SSH_CONCURRENCY, async (node) => {
       try {
-        return { node, units: await readNodeUnits(pool, ctx.ssh.target(cluster, node)), error: null };
+        return { node, units: await readNodeUnits(await ctx.ssh.flatcarNode(cluster, node, ctx.emit)), error: null };
       } catch (err) {
         return { node, units: null, error: errorInfo(err, node.name).message };
       }
@@ -113,7 +110,7 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
       case 'node-action': {
         const node = inventory.get(step.node);
         if (!node) throw new ApiError('not-found', `Node ${step.node} is gone from cluster ${cluster}.`, { cluster, node: step.node });
-        await runNodeAction(await ctx.ssh.pool(cluster), ctx.ssh.target(cluster, node), step.action, step.units);
+        await runNodeAction(await ctx.ssh.flatcarNode(cluster, node, ctx.emit), step.action, step.units);
         return;
       }
       case 'node-unreachable':

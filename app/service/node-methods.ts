@@ -19,11 +19,10 @@ async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly
   } else {
     nodes = inventory.nodes().filter((n) => n.distribution === 'flatcar');
   }
-  const pool = await ctx.ssh.pool(cluster);
   return mapLimited(nodes, LIVE_CONCURRENCY, async (node) => {
     let state: NodeLiveState;
     try {
-      state = await readLiveState(pool, ctx.ssh.target(cluster, node));
+      state = await readLiveState(await ctx.ssh.flatcarNode(cluster, node, ctx.emit));
     } catch (err) {
       state = { node: node.name, at: new Date().toISOString(), updateEngine: null, updateEngineUnit: null, versionId: null, error: (err as Error).message };
     }

@@ -1,8 +1,10 @@
 import { ApiError } from '../api/errors.ts';
 import type { NodeSummary } from '../api/nodes.ts';
+import type { CommandEvent } from '../api/pipeline.ts';
 import type { Settings } from '../api/settings.ts';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { flatcarNode, type FlatcarNode } from '../flatcar/node.ts';
 import { resolveSshTarget, type AddressSetting } from '../ssh/address.ts';
 import { SshPool } from '../ssh/pool.ts';
 import { SshConfigFile } from '../ssh/ssh-config.ts';
@@ -85,6 +87,12 @@ export class SshAccess {
     const result = resolveSshTarget({ name: node.name, addresses }, setting, override ? { host: override } : {});
     if (!result.ok) throw new ApiError('ssh-unreachable', result.message, { cluster: clusterId, node: node.name });
     return result.target;
+  }
+
+  /** The Flatcar adapter for one node outside a pipeline run; its commands go to the node's terminal. */
+  async flatcarNode(clusterId: string, node: NodeSummary, emit: (e: { topic: 'command'; payload: CommandEvent }) => void): Promise<FlatcarNode> {
+    const pool = await this.pool(clusterId);
+    return flatcarNode({ shell: pool.shell(this.target(clusterId, node)), cluster: clusterId, runId: null, onCommand: (payload) => emit({ topic: 'command', payload }) });
   }
 
   async close(): Promise<void> {

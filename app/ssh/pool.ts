@@ -1,6 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
-import { toShellLine, type Command } from '../flatcar/command.ts';
 import { isValidHost } from './address.ts';
 import { UnlockedKeys } from './auth.ts';
 import { connectEndpoint, type ConnectDeps } from './connect.ts';
@@ -8,7 +7,7 @@ import { SshError, type SshErrorFacts } from './errors.ts';
 import { HostKeyVerifier } from './host-key-verifier.ts';
 import { JumpHosts, type JumpLease } from './jump.ts';
 import { endpointKey, planConnection, type ConnectionPlan, type PlanDefaults } from './plan.ts';
-import type { ExecResult, SshPrompter, SshTarget } from './types.ts';
+import type { ExecResult, NodeShell, ShellRunOptions, SshPrompter, SshTarget } from './types.ts';
 
 export interface SshPoolOptions extends PlanDefaults {
   prompter: SshPrompter;
@@ -28,14 +27,6 @@ interface Connection {
   waiting: Array<() => void>;
   lastUsed: number;
   closed: boolean;
-}
-
-interface RunOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Sent as the command's standard input, then EOF (e.g. file content for `tee`). */
-  stdin?: string;
-  on?: { stdout?(s: string): void; stderr?(s: string): void };
 }
 
 /** Errors from opening a channel on a connection that had already died: safe to retry on a new one. */
@@ -76,18 +67,14 @@ export class SshPool {
     this.#jumps = new JumpHosts(this.#deps);
   }
 
-  exec(target: SshTarget, cmd: Command, opts: { timeoutMs?: number; signal?: AbortSignal; stdin?: string } = {}): Promise<ExecResult> {
-    return this.#run(target, cmd, opts);
+  /** Runs one shell line on the node (the caller quoted it); `opts.on` passes output on as it arrives. */
+  exec(target: SshTarget, line: string, opts: ShellRunOptions = {}): Promise<ExecResult> {
+    return this.#run(target, line, opts);
   }
 
-  /** For commands that run until stopped (`-watch_for_updates`): output is passed on as it arrives. */
-  stream(
-    target: SshTarget,
-    cmd: Command,
-    on: { stdout?(s: string): void; stderr?(s: string): void },
-    opts: { signal?: AbortSignal } = {},
-  ): Promise<ExecResult> {
-    return this.#run(target, cmd, { ...opts, on });
+  /** One node's view of the pool: what a caller that works on a single node needs, and nothing else. */
+  shell(target: SshTarget): NodeShell {
+    return { node: target.nodeName, run: (line, opts = {}) => this.#run(target, line, opts), reset: () => this.drop(target) };
   }
 
   /** Forgets a node's connection (it is closed), e.g. after its reboot was requested. */
@@ -112,8 +99,7 @@ export class SshPool {
     return { openConnections: this.#connections.size, connectsMade: this.#connectsMade };
   }
 
-  async #run(target: SshTarget, cmd: Command, opts: RunOptions): Promise<ExecResult> {
-    const line = toShellLine(cmd);
+  async #run(target: SshTarget, line: string, opts: ShellRunOptions): Promise<ExecResult> {
     const facts: SshErrorFacts = { node: target.nodeName, command: line };
     opts.signal?.throwIfAborted();
     if (!isValidHost(target.host)) {
@@ -144,7 +130,7 @@ export class SshPool {
     }
   }
 
-  #collect(channel: ClientChannel, opts: RunOptions, facts: SshErrorFacts): Promise<ExecResult> {
+  #collect(channel: ClientChannel, opts: ShellRunOptions, facts: SshErrorFacts): Promise<ExecResult> {
     const limit = this.#opts.maxOutputBytes;
     return new Promise<ExecResult>((resolve, reject) => {
       const out = { stdout: new BoundedText(limit), stderr: new BoundedText(limit) };

@@ -15,6 +15,23 @@ export interface ExecResult {
   truncated?: boolean;
 }
 
+export interface ShellRunOptions {
+  /** Covers the whole call: dialling, waiting for a free channel and running. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Sent as the command's standard input, then EOF (e.g. file content for `tee`). */
+  stdin?: string;
+  /** Output as it arrives, for commands that run until stopped; the result still carries all of it. */
+  on?: { stdout?(s: string): void; stderr?(s: string): void };
+}
+
+/** Runs shell lines on one node over a shared connection; `reset` forgets it (the next line dials anew). */
+export interface NodeShell {
+  readonly node: string;
+  run(line: string, opts?: ShellRunOptions): Promise<ExecResult>;
+  reset(): void;
+}
+
 /** Questions only the operator can answer; app/service wires these to API prompts. */
 export interface SshPrompter {
   confirmHostKey(q: { host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean>;

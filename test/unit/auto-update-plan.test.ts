@@ -9,6 +9,7 @@ import { flatdeckFluoObjects, MANAGED_BY_LABEL, validateRebootWindow, type FluoI
 import { summarizeNode } from '../../app/cluster/node-summary.ts';
 import { templatePatch } from '../../app/cluster/machine-deployment-edit.ts';
 import { toShellLine } from '../../app/flatcar/command.ts';
+import { systemctl } from '../../app/flatcar/systemctl.ts';
 import { withServerDisabled, writeUpdateConf } from '../../app/flatcar/update-conf.ts';
 import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/service/auto-update/node-units.ts';
 import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/service/auto-update/plan.ts';
@@ -50,7 +51,8 @@ describe('node actions', () => {
     assert.deepEqual(nodeActions({ ...fluoReady, serverDisabledInEtc: true }, false, 'server-disabled'), []);
   });
   it('every action is a sudo command built from fixed words; update.conf is rewritten through tee with only SERVER changed', () => {
-    assert.equal(toShellLine(NODE_ACTIONS['mask locksmithd']), 'sudo -n systemctl mask locksmithd.service');
+    const { unit, action } = NODE_ACTIONS['mask locksmithd'];
+    assert.equal(toShellLine(systemctl[action](unit)), 'sudo -n systemctl mask locksmithd.service');
     assert.equal(toShellLine(writeUpdateConf()), 'sudo -n tee /etc/flatcar/update.conf');
     assert.equal(withServerDisabled(null, true), 'SERVER=disabled\n');
     assert.equal(withServerDisabled('# mine\nGROUP=beta\nSERVER=https://updates.example/\n', true), '# mine\nGROUP=beta\nSERVER=disabled\n');

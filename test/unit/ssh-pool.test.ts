@@ -9,6 +9,7 @@ import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
 import { SshError } from '../../app/ssh/errors.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { updateEngineClient } from '../../app/flatcar/update-engine.ts';
+import { toShellLine } from '../../app/flatcar/command.ts';
 import { grepVersionId } from '../../app/flatcar/os-release.ts';
 import { generateEd25519, scriptedPrompter, startTestPeer, type TestPeer } from './ssh-test-peer.ts';
 
@@ -60,7 +61,7 @@ describe('SshPool against an ssh2 test server', () => {
 
   it('runs a command and returns stdout, stderr and the exit code; the server receives the quoted line', async () => {
     const { pool } = poolFor();
-    const r = await pool.exec(target(peer), updateEngineClient.status());
+    const r = await pool.exec(target(peer), toShellLine(updateEngineClient.status()));
     assert.equal(r.exitCode, 0);
     assert.match(r.stdout, /CURRENT_OP=UPDATE_STATUS_IDLE/);
     assert.equal(r.stderr, 'I… Querying\n');
@@ -72,7 +73,7 @@ describe('SshPool against an ssh2 test server', () => {
     const { pool } = poolFor();
     const before = peer.connections;
     peer.maxConcurrentExecs = 0;
-    const results = await Promise.all(Array.from({ length: 40 }, () => pool.exec(target(peer, 'node-c'), { argv: ['wait'], sudo: false })));
+    const results = await Promise.all(Array.from({ length: 40 }, () => pool.exec(target(peer, 'node-c'), 'wait')));
     assert.ok(results.every((r) => r.stdout === 'ok\n'));
     assert.equal(peer.connections - before, 1);
     assert.equal(peer.maxConcurrentExecs, 8);
@@ -82,7 +83,7 @@ describe('SshPool against an ssh2 test server', () => {
   it('kills a command at its timeout and says so', async () => {
     const { pool } = poolFor();
     const closedBefore = peer.closedChannels;
-    await assert.rejects(pool.exec(target(peer), { argv: ['slow'], sudo: false }, { timeoutMs: 150 }), (e: unknown) =>
+    await assert.rejects(pool.exec(target(peer), 'slow', { timeoutMs: 150 }), (e: unknown) =>
       rejectsWith('timeout')(e) && /did not finish within/.test((e as Error).message));
     await waitFor(() => peer.closedChannels > closedBefore);
     await pool.close();
@@ -91,11 +92,11 @@ describe('SshPool against an ssh2 test server', () => {
   it('the time limit also covers waiting for a free channel, and a late slot is not leaked', async () => {
     const { pool } = poolFor({ maxChannelsPerConnection: 1 });
     const controller = new AbortController();
-    const hung = pool.exec(target(peer, 'one-channel'), { argv: ['hang'], sudo: false }, { signal: controller.signal });
-    await assert.rejects(pool.exec(target(peer, 'one-channel'), grepVersionId(), { timeoutMs: 100 }), rejectsWith('timeout'));
+    const hung = pool.exec(target(peer, 'one-channel'), 'hang', { signal: controller.signal });
+    await assert.rejects(pool.exec(target(peer, 'one-channel'), toShellLine(grepVersionId()), { timeoutMs: 100 }), rejectsWith('timeout'));
     controller.abort();
     await assert.rejects(hung, { name: 'AbortError' });
-    assert.equal((await pool.exec(target(peer, 'one-channel'), grepVersionId(), { timeoutMs: 10_000 })).exitCode, 0);
+    assert.equal((await pool.exec(target(peer, 'one-channel'), toShellLine(grepVersionId()), { timeoutMs: 10_000 })).exitCode, 0);
     await pool.close();
   });
 
@@ -103,7 +104,7 @@ describe('SshPool against an ssh2 test server', () => {
     const { pool } = poolFor();
     const controller = new AbortController();
     const seen: string[] = [];
-    const run = pool.stream(target(peer), { argv: ['hang'], sudo: false }, { stdout: (s) => { seen.push(s); controller.abort(); } }, { signal: controller.signal });
+    const run = pool.exec(target(peer), 'hang', { on: { stdout: (s) => { seen.push(s); controller.abort(); } }, signal: controller.signal });
     await assert.rejects(run, { name: 'AbortError' });
     assert.deepEqual(seen, ['partial\n']);
     await pool.close();
@@ -111,7 +112,7 @@ describe('SshPool against an ssh2 test server', () => {
 
   it('bounds collected output', async () => {
     const { pool } = poolFor({ maxOutputBytes: 1000 });
-    const r = await pool.exec(target(peer), { argv: ['big'], sudo: false });
+    const r = await pool.exec(target(peer), 'big');
     assert.equal(r.stdout.length, 1000);
     assert.equal(r.truncated, true);
     await pool.close();
@@ -120,10 +121,10 @@ describe('SshPool against an ssh2 test server', () => {
   it('dials again after the connection died (as after a reboot)', async () => {
     const { pool } = poolFor();
     const before = peer.connections;
-    await pool.exec(target(peer), grepVersionId());
+    await pool.exec(target(peer), toShellLine(grepVersionId()));
     peer.dropAll();
     await waitFor(() => pool.stats().openConnections === 0);
-    const r = await pool.exec(target(peer), grepVersionId());
+    const r = await pool.exec(target(peer), toShellLine(grepVersionId()));
     assert.equal(r.stdout, 'VERSION_ID=3033.2.0\n');
     assert.equal(peer.connections - before, 2);
     await pool.close();
@@ -144,11 +145,11 @@ describe('SshPool against an ssh2 test server', () => {
     writeFileSync(knownHosts, `[127.0.0.1]:${relayPort} ${peer.hostKeyPublic}\n`, { flag: 'a' });
     const { pool } = poolFor({ keepaliveIntervalMs: 100, keepaliveCountMax: 2 });
     const t = { nodeName: 'quiet', host: '127.0.0.1', port: relayPort };
-    await pool.exec(t, grepVersionId());
+    await pool.exec(t, toShellLine(grepVersionId()));
     blackhole = true; // like a node that lost power: no FIN, no RST, just silence
     await waitFor(() => pool.stats().openConnections === 0, 3000);
     blackhole = false;
-    assert.equal((await pool.exec(t, grepVersionId())).exitCode, 0);
+    assert.equal((await pool.exec(t, toShellLine(grepVersionId()))).exitCode, 0);
     assert.equal(pool.stats().connectsMade, 2);
     await pool.close();
     await new Promise<void>((r) => relay.close(() => r()));
@@ -158,7 +159,7 @@ describe('SshPool against an ssh2 test server', () => {
     const { pool } = poolFor();
     const before = peer.connections;
     for (const host of ['127.0.0.1;reboot', '$(reboot)', 'a b', 'x\nreboot']) {
-      await assert.rejects(pool.exec({ nodeName: 'n', host, port: peer.port }, grepVersionId()), rejectsWith('unreachable'));
+      await assert.rejects(pool.exec({ nodeName: 'n', host, port: peer.port }, toShellLine(grepVersionId())), rejectsWith('unreachable'));
     }
     assert.equal(peer.connections, before);
     await pool.close();
@@ -169,7 +170,7 @@ describe('host key verification', () => {
   it('asks about an unknown host with the ssh-keygen fingerprint, records it when accepted, then does not ask again', async () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
     const { pool, asked } = poolFor({}, { hostKey: true });
-    await pool.exec(target(peer), grepVersionId());
+    await pool.exec(target(peer), toShellLine(grepVersionId()));
     assert.equal(asked.hostKeys.length, 1);
     assert.deepEqual(asked.hostKeys[0], { host: '127.0.0.1', port: peer.port, keyType: 'ssh-ed25519', fingerprint: sshKeygenFingerprint(peer.hostKeyPublic) });
     // OpenSSH itself finds the recorded entry
@@ -177,7 +178,7 @@ describe('host key verification', () => {
     assert.match(found, new RegExp(peer.hostKeyPublic.split(' ')[1]!.slice(0, 30).replace(/[+/]/g, '\\$&')));
     await pool.close();
     const second = poolFor({}, { hostKey: false });
-    await second.pool.exec(target(peer), grepVersionId());
+    await second.pool.exec(target(peer), toShellLine(grepVersionId()));
     assert.equal(second.asked.hostKeys.length, 0);
     await second.pool.close();
     await peer.stop();
@@ -186,7 +187,7 @@ describe('host key verification', () => {
   it('a rejected unknown host runs nothing', async () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
     const { pool, asked } = poolFor({}, { hostKey: false });
-    await assert.rejects(pool.exec(target(peer), grepVersionId()), rejectsWith('host-key-unknown-rejected'));
+    await assert.rejects(pool.exec(target(peer), toShellLine(grepVersionId())), rejectsWith('host-key-unknown-rejected'));
     assert.equal(asked.hostKeys.length, 1);
     assert.deepEqual(peer.execLines, []);
     await pool.close();
@@ -198,7 +199,7 @@ describe('host key verification', () => {
     const old = generateEd25519().public.split(' ').slice(0, 2).join(' ');
     writeFileSync(knownHosts, `[127.0.0.1]:${peer.port} ${old}\n`, { flag: 'a' });
     const { pool, asked } = poolFor({}, { hostKey: true });
-    await assert.rejects(pool.exec(target(peer), grepVersionId()), (e: unknown) => {
+    await assert.rejects(pool.exec(target(peer), toShellLine(grepVersionId())), (e: unknown) => {
       assert.ok(rejectsWith('host-key-changed')(e));
       const err = e as SshError;
       assert.ok(err.message.includes(sshKeygenFingerprint(old)));
@@ -215,7 +216,7 @@ describe('host key verification', () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
     const sshConfig = SshConfigFile.parse('Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n');
     const { pool, asked } = poolFor({ sshConfig }, { hostKey: false });
-    await assert.rejects(pool.exec(target(peer), grepVersionId()), rejectsWith('host-key-unknown-rejected'));
+    await assert.rejects(pool.exec(target(peer), toShellLine(grepVersionId())), rejectsWith('host-key-unknown-rejected'));
     assert.equal(asked.hostKeys.length, 1);
     assert.deepEqual(peer.execLines, []);
     await pool.close();
@@ -226,7 +227,7 @@ describe('host key verification', () => {
     const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
     const file = join(home, 'race_known_hosts');
     const { pool, asked } = poolFor({ knownHosts: { userKnownHostsFiles: [file], globalKnownHostsFiles: [] } }, { hostKey: true });
-    await Promise.all(['a', 'b', 'c', 'd'].map((n) => pool.exec(target(peer, n), grepVersionId())));
+    await Promise.all(['a', 'b', 'c', 'd'].map((n) => pool.exec(target(peer, n), toShellLine(grepVersionId()))));
     assert.equal(asked.hostKeys.length, 1);
     assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 1);
     await pool.close();
@@ -240,7 +241,7 @@ describe('host key verification', () => {
       knownHosts: { userKnownHostsFiles: [join(home, 'slow_known_hosts')], globalKnownHostsFiles: [] },
       prompter: { confirmHostKey: () => new Promise((r) => setTimeout(() => r(true), 700)), askPassphrase: async () => null },
     });
-    assert.equal((await pool.exec(target(peer), grepVersionId())).exitCode, 0);
+    assert.equal((await pool.exec(target(peer), toShellLine(grepVersionId()))).exitCode, 0);
     await pool.close();
     await peer.stop();
   });
@@ -256,13 +257,13 @@ describe('authentication and reachability', () => {
     peers.forEach(trust);
     const sshConfig = SshConfigFile.parse(`Host *\n  IdentityFile ${keyPath}\n`);
     const { pool, asked } = poolFor({ sshConfig }, { passphrases: ['wrong', 'sesame'] });
-    await pool.exec(target(peers[0]!), grepVersionId());
-    await pool.exec(target(peers[1]!, 'node-2'), grepVersionId());
+    await pool.exec(target(peers[0]!), toShellLine(grepVersionId()));
+    await pool.exec(target(peers[1]!, 'node-2'), toShellLine(grepVersionId()));
     assert.deepEqual(asked.passphrases, [keyPath, keyPath]); // wrong, then right; not again for node-2
     await pool.close();
 
     const declined = poolFor({ sshConfig }, { passphrases: [null] });
-    await assert.rejects(declined.pool.exec(target(peers[0]!), grepVersionId()), rejectsWith('passphrase-needed'));
+    await assert.rejects(declined.pool.exec(target(peers[0]!), toShellLine(grepVersionId())), rejectsWith('passphrase-needed'));
     await declined.pool.close();
     await Promise.all(peers.map((p) => p.stop()));
   });
@@ -271,10 +272,10 @@ describe('authentication and reachability', () => {
     const peer = await startTestPeer({ authorizedKeys: [] });
     trust(peer);
     const { pool } = poolFor();
-    await assert.rejects(pool.exec(target(peer), grepVersionId()), (e: unknown) =>
+    await assert.rejects(pool.exec(target(peer), toShellLine(grepVersionId())), (e: unknown) =>
       rejectsWith('auth-rejected')(e) && /tried key .*id_ed25519/.test((e as Error).message));
     const closedPort = await freePort();
-    await assert.rejects(pool.exec({ nodeName: 'gone', host: '127.0.0.1', port: closedPort }, grepVersionId()), (e: unknown) =>
+    await assert.rejects(pool.exec({ nodeName: 'gone', host: '127.0.0.1', port: closedPort }, toShellLine(grepVersionId())), (e: unknown) =>
       rejectsWith('unreachable')(e) && /connection refused/.test((e as Error).message));
     await pool.close();
     await peer.stop();
@@ -286,11 +287,11 @@ describe('authentication and reachability', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     const { pool } = poolFor({ connectTimeoutMs: 200 });
     const started = Date.now();
-    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port: (silent.address() as { port: number }).port }, grepVersionId()),
+    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port: (silent.address() as { port: number }).port }, toShellLine(grepVersionId())),
       (e: unknown) => rejectsWith('unreachable')(e) && /did not complete the SSH handshake within 0.2 s/.test((e as Error).message));
     assert.ok(Date.now() - started < 2000);
     const port = (silent.address() as { port: number }).port;
-    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port }, grepVersionId(), { timeoutMs: 50 }), rejectsWith('timeout'));
+    await assert.rejects(pool.exec({ nodeName: 'mute', host: '127.0.0.1', port }, toShellLine(grepVersionId()), { timeoutMs: 50 }), rejectsWith('timeout'));
     await pool.close();
     sockets.forEach((s) => s.destroy());
     await new Promise<void>((r) => silent.close(() => r()));
@@ -300,11 +301,11 @@ describe('authentication and reachability', () => {
     const peers = await Promise.all([0, 1, 2].map(() => startTestPeer({ authorizedKeys: [clientKey.public] })));
     peers.forEach(trust);
     const { pool } = poolFor({ maxConnections: 2 });
-    for (const [i, p] of peers.entries()) await pool.exec(target(p, `n${i}`), grepVersionId());
+    for (const [i, p] of peers.entries()) await pool.exec(target(p, `n${i}`), toShellLine(grepVersionId()));
     assert.equal(pool.stats().openConnections, 2);
-    await pool.exec(target(peers[1]!, 'n1'), grepVersionId()); // still open: no new dial
+    await pool.exec(target(peers[1]!, 'n1'), toShellLine(grepVersionId())); // still open: no new dial
     assert.equal(pool.stats().connectsMade, 3);
-    await pool.exec(target(peers[0]!, 'n0'), grepVersionId()); // was closed: dials again
+    await pool.exec(target(peers[0]!, 'n0'), toShellLine(grepVersionId())); // was closed: dials again
     assert.equal(pool.stats().connectsMade, 4);
     assert.equal(peers[0]!.connections, 2);
     await pool.close();

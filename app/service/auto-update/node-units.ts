@@ -1,17 +1,10 @@
 import type { z } from 'zod';
 import type { NodeAutoUpdateState } from '../../api/auto-update.ts';
-import { classifyExecResult } from '../../flatcar/classify.ts';
-import type { Command } from '../../flatcar/command.ts';
-import { readOsRelease } from '../../flatcar/os-release.ts';
-import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFileState } from '../../flatcar/systemctl.ts';
-import { effectiveUpdateConf, parseUpdateConf, readUpdateConf, withServerDisabled, writeUpdateConf } from '../../flatcar/update-conf.ts';
-import { fromFlatcar } from '../../pipeline/flatcar-node.ts';
-import type { SshPool } from '../../ssh/pool.ts';
-import type { SshTarget } from '../../ssh/types.ts';
+import type { FlatcarNode, UnitAction } from '../../flatcar/node.ts';
+import { summarizeUnitFile, type FlatcarUnit } from '../../flatcar/systemctl.ts';
+import { effectiveUpdateConf, parseUpdateConf, withServerDisabled } from '../../flatcar/update-conf.ts';
 
 type UnitWord = z.infer<typeof NodeAutoUpdateState>['updateEngine'];
-
-const COMMAND_TIMEOUT_MS = 30_000;
 
 /** The auto-update relevant facts of one node, read over SSH. */
 export interface NodeUnits {
@@ -29,40 +22,19 @@ export interface NodeUnits {
   quotedOsRelease: boolean;
 }
 
-function unitWord(state: UnitFileState): UnitWord {
-  if (state === 'enabled' || state === 'enabled-runtime') return 'enabled';
-  if (state === 'masked' || state === 'masked-runtime') return 'masked';
-  if (state === 'disabled' || state === 'static') return state;
-  return 'unknown';
+async function unitState(node: FlatcarNode, unit: FlatcarUnit): Promise<[UnitWord, boolean]> {
+  const { file, active } = await node.unitState(unit);
+  return [summarizeUnitFile(file), active];
 }
 
-async function exec(pool: SshPool, target: SshTarget, cmd: Command) {
-  return pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS });
-}
-
-/** `cat` of a file that may be missing: null then; any other failure is an error. */
-async function readConfText(pool: SshPool, target: SshTarget, where: 'etc' | 'usr'): Promise<string | null> {
-  const out = await exec(pool, target, readUpdateConf(where));
-  if (out.exitCode !== 0 && /No such file or directory/.test(out.stderr)) return null;
-  const failure = classifyExecResult(readUpdateConf(where), out, target.nodeName);
-  if (failure) throw fromFlatcar(failure, target.nodeName);
-  return out.stdout;
-}
-
-async function unitState(pool: SshPool, target: SshTarget, unit: FlatcarUnit): Promise<[UnitWord, boolean]> {
-  const enabled = parseIsEnabled(await exec(pool, target, systemctl.isEnabled(unit)));
-  const active = parseIsActive(await exec(pool, target, systemctl.isActive(unit)));
-  return [unitWord(enabled.state), active.running];
-}
-
-/** Reads one node; the commands share its one connection (the pool caps channels). Throws SshError/ApiError. */
-export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<NodeUnits> {
+/** Reads one node; the commands share its one connection (the pool caps channels). Throws ApiError. */
+export async function readNodeUnits(node: FlatcarNode): Promise<NodeUnits> {
   const [[updateEngine, updateEngineActive], [locksmithd, locksmithdActive], etc, usr, osRelease] = await Promise.all([
-    unitState(pool, target, 'update-engine.service'),
-    unitState(pool, target, 'locksmithd.service'),
-    readConfText(pool, target, 'etc'),
-    readConfText(pool, target, 'usr'),
-    exec(pool, target, readOsRelease()),
+    unitState(node, 'update-engine.service'),
+    unitState(node, 'locksmithd.service'),
+    node.updateConf('etc'),
+    node.updateConf('usr'),
+    node.osRelease(),
   ]);
   const etcConf = parseUpdateConf(etc ?? '');
   const conf = effectiveUpdateConf([etcConf, parseUpdateConf(usr ?? '')]);
@@ -75,21 +47,22 @@ export async function readNodeUnits(pool: SshPool, target: SshTarget): Promise<N
     server: conf.server ?? null,
     serverDisabledInEtc: etcConf.server === 'disabled',
     etcUpdateConf: etc,
-    quotedOsRelease: /^(ID|VERSION|VERSION_ID)="/m.test(osRelease.stdout),
+    quotedOsRelease: /^(ID|VERSION|VERSION_ID)="/m.test(osRelease),
   };
 }
 
 export type DisableMode = 'mask' | 'server-disabled';
 
+const unitAction = (action: UnitAction, unit: FlatcarUnit) => ({ unit, action });
 export const NODE_ACTIONS = {
-  'unmask update-engine': systemctl.unmask('update-engine.service'),
-  'enable update-engine': systemctl.enable('update-engine.service'),
-  'start update-engine': systemctl.start('update-engine.service'),
-  'stop update-engine': systemctl.stop('update-engine.service'),
-  'mask update-engine': systemctl.mask('update-engine.service'),
-  'stop locksmithd': systemctl.stop('locksmithd.service'),
-  'mask locksmithd': systemctl.mask('locksmithd.service'),
-} as const satisfies Record<string, Command>;
+  'unmask update-engine': unitAction('unmask', 'update-engine.service'),
+  'enable update-engine': unitAction('enable', 'update-engine.service'),
+  'start update-engine': unitAction('start', 'update-engine.service'),
+  'stop update-engine': unitAction('stop', 'update-engine.service'),
+  'mask update-engine': unitAction('mask', 'update-engine.service'),
+  'stop locksmithd': unitAction('stop', 'locksmithd.service'),
+  'mask locksmithd': unitAction('mask', 'locksmithd.service'),
+} as const;
 /** update.conf edits: the whole file is written back through `tee` with only the SERVER line changed. */
 const CONF_ACTIONS = { 'set SERVER=disabled': true, 'remove SERVER=disabled': false } as const;
 export type NodeAction = keyof typeof NODE_ACTIONS | keyof typeof CONF_ACTIONS;
@@ -124,10 +97,10 @@ export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode
 }
 
 /** Runs one action; a non-zero exit becomes the classified error (sudo password, masked unit, …). */
-export async function runNodeAction(pool: SshPool, target: SshTarget, action: NodeAction, units: NodeUnits): Promise<void> {
-  const conf = action in CONF_ACTIONS ? withServerDisabled(units.etcUpdateConf, CONF_ACTIONS[action as keyof typeof CONF_ACTIONS]) : null;
-  const cmd = conf === null ? NODE_ACTIONS[action as keyof typeof NODE_ACTIONS] : writeUpdateConf();
-  const out = await pool.exec(target, cmd, { timeoutMs: COMMAND_TIMEOUT_MS, ...(conf === null ? {} : { stdin: conf }) });
-  const failure = classifyExecResult(cmd, out, target.nodeName);
-  if (failure) throw fromFlatcar(failure, target.nodeName);
+export async function runNodeAction(node: FlatcarNode, action: NodeAction, units: NodeUnits): Promise<void> {
+  if (action in CONF_ACTIONS) await node.writeUpdateConf(withServerDisabled(units.etcUpdateConf, CONF_ACTIONS[action as keyof typeof CONF_ACTIONS]));
+  else {
+    const { unit, action: verb } = NODE_ACTIONS[action as keyof typeof NODE_ACTIONS];
+    await node.setUnit(unit, verb);
+  }
 }
