@@ -100,7 +100,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     for (const text of await rows.locator('td:nth-child(4)').allTextContents()) assert.match(text, versionPattern);
     // The update state comes from update_engine (or its unit) read over SSH, not a placeholder.
     const states = await waitUntil('update states read over SSH', async () => {
-      const texts = await rows.locator('td:nth-child(6)').allTextContents();
+      const texts = await rows.locator('td:nth-child(8)').allTextContents();
       return texts.filter((s) => /Idle|update-engine off/.test(s)).length === 4 && texts;
     });
     assert.equal(states.length, 5);
@@ -192,7 +192,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     const row = await rowOf(page, 'worker-1');
     await waitUntil('worker-1 on the new version and uncordoned in the table', async () => {
       const text = (await row.textContent()) ?? '';
-      return text.includes(`Flatcar ${target}`) && (await row.locator('td:nth-child(9)').textContent()) === 'no';
+      return text.includes(`Flatcar ${target}`) && (await row.locator('td:nth-child(11)').textContent()) === 'no';
     });
   });
 

@@ -6,6 +6,8 @@ import type { Vars } from './translate.ts';
 
 export type Lang = 'en' | 'de';
 export type { MessageKey };
+/** Messages with a count: `<base>.one`, `<base>.other` (and any other CLDR category a language needs). */
+export type PluralKey = MessageKey extends infer K ? (K extends `${infer Base}.other` ? Base : never) : never;
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, de };
 
@@ -13,8 +15,16 @@ class I18n {
   lang = $state<Lang>('en');
   /** BCP 47 tag for Intl formatting of numbers, dates and times. */
   locale = $derived(this.lang === 'de' ? 'de-DE' : 'en-GB');
+  #plurals = $derived(new Intl.PluralRules(this.locale));
 
   t = (key: MessageKey, vars?: Vars): string => translate(dictionaries[this.lang], key, vars);
+
+  /** The form of `base` for `count` in the UI language (Intl.PluralRules); `{count}` is filled in, localised. */
+  tn = (base: PluralKey, count: number, vars?: Vars): string => {
+    const dict = dictionaries[this.lang] as Record<string, string>;
+    const form = `${base}.${this.#plurals.select(count)}`;
+    return translate(dict, form in dict ? form : `${base}.other`, { ...vars, count: count.toLocaleString(this.locale) });
+  };
 
   /** For keys built from data (e.g. `state.${key}`): falls back to the raw value when no message exists. */
   tx = (key: string, fallback: string, vars?: Vars): string => {
@@ -25,4 +35,5 @@ class I18n {
 
 export const i18n = new I18n();
 export const t = i18n.t;
+export const tn = i18n.tn;
 export const tx = i18n.tx;

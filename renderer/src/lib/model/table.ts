@@ -1,7 +1,12 @@
 import { attentionReasons, updateState } from './fleet.ts';
+import type { ReleaseInfo } from '../../../../app/api/index.ts';
 import type { NodeRow, UpdateStateKey } from './fleet.ts';
+import { currency } from './releases.ts';
+import { compareVersions } from './versions.ts';
 
-export const columnKeys = ['name', 'role', 'os', 'channel', 'state', 'download', 'ready', 'cordoned', 'fluo', 'step', 'attention'] as const;
+export { compareVersions };
+
+export const columnKeys = ['name', 'role', 'os', 'channel', 'available', 'behind', 'state', 'download', 'ready', 'cordoned', 'fluo', 'step', 'attention'] as const;
 export type ColumnKey = (typeof columnKeys)[number];
 
 export interface SortSpec {
@@ -15,38 +20,13 @@ export interface FilterSpec {
   channel: string;
   role: 'all' | 'worker' | 'control-plane';
   attentionOnly: boolean;
+  behindOnly: boolean;
 }
 
-export const defaultFilter: FilterSpec = { text: '', state: 'all', channel: 'all', role: 'all', attentionOnly: false };
+export const defaultFilter: FilterSpec = { text: '', state: 'all', channel: 'all', role: 'all', attentionOnly: false, behindOnly: false };
 
 export function isControlPlane(row: NodeRow): boolean {
   return row.summary.roles.some((r) => r === 'control-plane' || r === 'master');
-}
-
-/** "4230.2.1" < "4230.2.10": dotted numeric comparison; missing versions sort first. */
-const versionParts = new Map<string, number[]>();
-function parts(v: string): number[] {
-  let p = versionParts.get(v);
-  if (!p) {
-    p = v.split('.').map(Number);
-    // A fleet has a handful of versions; the cap only guards against unbounded garbage.
-    if (versionParts.size > 10_000) versionParts.clear();
-    versionParts.set(v, p);
-  }
-  return p;
-}
-
-export function compareVersions(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  const pa = parts(a);
-  const pb = parts(b);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0 && !Number.isNaN(d)) return d;
-  }
-  return a.localeCompare(b);
 }
 
 export function downloadProgress(row: NodeRow): number | null {
@@ -73,21 +53,28 @@ const stateOrder: Record<UpdateStateKey, number> = {
 const collator = new Intl.Collator('en', { numeric: true });
 const byName = (a: NodeRow, b: NodeRow) => collator.compare(a.name, b.name);
 
-const comparators: Record<ColumnKey, (a: NodeRow, b: NodeRow) => number> = {
-  name: byName,
-  role: (a, b) => Number(isControlPlane(b)) - Number(isControlPlane(a)),
-  os: (a, b) => a.summary.distribution.localeCompare(b.summary.distribution) || compareVersions(a.summary.flatcarVersion, b.summary.flatcarVersion),
-  channel: (a, b) => (a.summary.channel ?? '').localeCompare(b.summary.channel ?? ''),
-  state: (a, b) => stateOrder[updateState(a)] - stateOrder[updateState(b)],
-  download: (a, b) => (downloadProgress(a) ?? -1) - (downloadProgress(b) ?? -1),
-  ready: (a, b) => a.summary.ready.localeCompare(b.summary.ready),
-  cordoned: (a, b) => Number(b.summary.unschedulable) - Number(a.summary.unschedulable),
-  fluo: (a, b) => (a.summary.fluo?.status ?? '').localeCompare(b.summary.fluo?.status ?? ''),
-  step: (a, b) => (a.run?.step ?? '').localeCompare(b.run?.step ?? ''),
-  attention: (a, b) => attentionReasons(b).length - attentionReasons(a).length,
-};
+const currencyOrder = { behind: 0, current: 1, unknown: 2 } as const;
 
-export function matchesFilter(row: NodeRow, f: FilterSpec): boolean {
+function comparators(releases: ReleaseInfo | null): Record<ColumnKey, (a: NodeRow, b: NodeRow) => number> {
+  const available = (row: NodeRow) => releases?.channels.find((c) => c.channel === row.summary.channel)?.version ?? null;
+  return {
+    name: byName,
+    role: (a, b) => Number(isControlPlane(b)) - Number(isControlPlane(a)),
+    os: (a, b) => a.summary.distribution.localeCompare(b.summary.distribution) || compareVersions(a.summary.flatcarVersion, b.summary.flatcarVersion),
+    channel: (a, b) => (a.summary.channel ?? '').localeCompare(b.summary.channel ?? ''),
+    state: (a, b) => stateOrder[updateState(a)] - stateOrder[updateState(b)],
+    download: (a, b) => (downloadProgress(a) ?? -1) - (downloadProgress(b) ?? -1),
+    ready: (a, b) => a.summary.ready.localeCompare(b.summary.ready),
+    cordoned: (a, b) => Number(b.summary.unschedulable) - Number(a.summary.unschedulable),
+    fluo: (a, b) => (a.summary.fluo?.status ?? '').localeCompare(b.summary.fluo?.status ?? ''),
+    step: (a, b) => (a.run?.step ?? '').localeCompare(b.run?.step ?? ''),
+    available: (a, b) => compareVersions(available(a), available(b)),
+    behind: (a, b) => currencyOrder[currency(a, releases)] - currencyOrder[currency(b, releases)],
+    attention: (a, b) => attentionReasons(b).length - attentionReasons(a).length,
+  };
+}
+
+export function matchesFilter(row: NodeRow, f: FilterSpec, releases: ReleaseInfo | null = null): boolean {
   if (f.text) {
     const needle = f.text.toLowerCase();
     const hay = `${row.name} ${row.summary.osImage} ${row.summary.addresses.internalIP ?? ''}`.toLowerCase();
@@ -98,12 +85,13 @@ export function matchesFilter(row: NodeRow, f: FilterSpec): boolean {
   if (f.role === 'control-plane' && !isControlPlane(row)) return false;
   if (f.role === 'worker' && isControlPlane(row)) return false;
   if (f.attentionOnly && attentionReasons(row).length === 0) return false;
+  if (f.behindOnly && currency(row, releases) !== 'behind') return false;
   return true;
 }
 
 /** The rows a table shows: filtered, then sorted (ties broken by name so the order is stable). */
-export function tableRows(rows: Iterable<NodeRow>, filter: FilterSpec, sort: SortSpec): NodeRow[] {
-  const cmp = comparators[sort.key];
+export function tableRows(rows: Iterable<NodeRow>, filter: FilterSpec, sort: SortSpec, releases: ReleaseInfo | null = null): NodeRow[] {
+  const cmp = comparators(releases)[sort.key];
   const sign = sort.dir === 'asc' ? 1 : -1;
-  return [...rows].filter((r) => matchesFilter(r, filter)).sort((a, b) => sign * cmp(a, b) || byName(a, b));
+  return [...rows].filter((r) => matchesFilter(r, filter, releases)).sort((a, b) => sign * cmp(a, b) || byName(a, b));
 }

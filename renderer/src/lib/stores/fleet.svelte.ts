@@ -1,5 +1,5 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { ApiEvent, RolloutState } from '../../../../app/api/index.ts';
+import type { ApiEvent, ReleaseInfo, RolloutState } from '../../../../app/api/index.ts';
 import { VersionHistory, versionBreakdown } from '../model/breakdown.ts';
 import { FleetModel } from '../model/fleet.ts';
 import type { NodeHistory, NodeRow } from '../model/fleet.ts';
@@ -16,6 +16,8 @@ export class FleetStore {
   readonly versionHistory = new VersionHistory();
   loaded = $state(false);
   loadError = $state<string | null>(null);
+  /** The newest release per channel (from the feed, its cache or the nodes); null until first read. */
+  releases = $state.raw<ReleaseInfo | null>(null);
   #version = $state(0);
   readonly #client: ApiClient;
   readonly #subscribe: () => void;
@@ -88,8 +90,13 @@ export class FleetStore {
     await part(async () => {
       for (const r of await this.#client.call('rollout.list', { cluster: this.cluster })) this.model.applyRollout(r);
     });
-    await part(() => this.refreshLive());
+    // The feed may be slow or unreachable (offline, air-gapped): it must not hold up the SSH reads.
+    await Promise.all([part(() => this.refreshReleases()), part(() => this.refreshLive())]);
     this.loadError = errors.length ? errors.join(' ') : null;
+  }
+
+  async refreshReleases(refresh = false): Promise<void> {
+    this.releases = await this.#client.call('releases.get', { cluster: this.cluster, refresh });
   }
 
   /** Asks the core to read update_engine over SSH now (once; live changes during runs are pushed). */

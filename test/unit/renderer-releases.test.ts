@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ReleaseInfo } from '../../app/api/index.ts';
+import { FleetModel } from '../../renderer/src/lib/model/fleet.ts';
+import { channelCurrency, currency } from '../../renderer/src/lib/model/releases.ts';
+import { defaultFilter, tableRows } from '../../renderer/src/lib/model/table.ts';
+import { node } from './renderer-fixtures.ts';
+
+const releases: ReleaseInfo = {
+  cluster: 'demo',
+  feedUrl: 'http://127.0.0.1:1/releases-json/',
+  fetchedAt: '2026-12-04T10:00:00.000Z',
+  error: null,
+  channels: [
+    { channel: 'stable', version: '4757.2.10', releaseDate: null, source: 'feed' },
+    { channel: 'beta', version: '4803.1.0', releaseDate: null, source: 'feed' },
+  ],
+};
+
+function fleet() {
+  const model = new FleetModel('demo');
+  model.applyNodes({
+    type: 'snapshot',
+    cluster: 'demo',
+    nodes: [
+      node('a', { flatcarVersion: '4757.2.9' }),
+      node('b', { flatcarVersion: '4757.2.10' }),
+      node('c', { flatcarVersion: '4628.1.2', channel: 'beta' }),
+      node('d', { flatcarVersion: '4081.3.1', channel: 'lts' }),
+      node('e', { distribution: 'ubuntu', flatcarVersion: null, channel: null }),
+    ],
+  });
+  return [...model.rows.values()];
+}
+
+test('a node is behind when its channel has a newer release (compared as numbers, not text)', () => {
+  const byName = Object.fromEntries(fleet().map((r) => [r.name, currency(r, releases)]));
+  assert.deepEqual(byName, { a: 'behind', b: 'current', c: 'behind', d: 'unknown', e: 'unknown' });
+});
+
+test('the overview counts behind nodes per channel, stable first', () => {
+  assert.deepEqual(
+    channelCurrency(fleet(), releases).map((c) => [c.channel, c.nodes, c.behind, c.newest?.version ?? null]),
+    [
+      ['stable', 2, 1, '4757.2.10'],
+      ['beta', 1, 1, '4803.1.0'],
+      ['lts', 1, 0, null],
+    ],
+  );
+});
+
+test('"behind only" keeps the behind nodes, and sorting by Behind puts them first', () => {
+  assert.deepEqual(
+    tableRows(fleet(), { ...defaultFilter, behindOnly: true }, { key: 'name', dir: 'asc' }, releases).map((r) => r.name),
+    ['a', 'c'],
+  );
+  assert.deepEqual(
+    tableRows(fleet(), defaultFilter, { key: 'behind', dir: 'asc' }, releases).map((r) => r.name),
+    ['a', 'c', 'b', 'd', 'e'],
+  );
+});
