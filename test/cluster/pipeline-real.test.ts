@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
 import type { PipelineEvent } from '../../app/pipeline/ports.ts';
@@ -18,6 +18,7 @@ import { realClusterSkip, startRealCluster, type RealCluster } from '../support/
 import { waitFor } from '../support/wait-for.ts';
 import { simSshTarget } from '../integration/pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -29,6 +30,7 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
   let dir: string;
   let pool: SshPool;
   let kc: KubeConfig;
+  let guard: FleetGuard;
 
   before(async () => {
     cluster = await startRealCluster();
@@ -44,9 +46,12 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
       knownHosts: { userKnownHostsFiles: [sim.knownHostsPath] },
       agentSocket: null,
     });
+    guard = await guardFleet(kc, sim.eventsPath);
   });
+  afterEach(() => guard.assertSafe());
 
   after(async () => {
+    guard?.stop();
     await pool?.close();
     await sim?.stop();
     await cluster?.stop();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions, type RolloutState } from '../../app/api/pipeline.ts';
 import type { FaultSpecInput } from '../../sim/cluster.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -18,10 +19,16 @@ const options = (extra: Partial<UpdateOptions> = {}) =>
  */
 describe('fault matrix on the simulator', () => {
   let w: World;
+  let guard: FleetGuard;
   before(async () => {
     w = await startWorld({ nodes: 3, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
   });
-  after(async () => w?.stop());
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
 
   const core = () => w.kc.makeApiClient(CoreV1Api);
   const cordoned = async (node: string) => (await core().readNode({ name: node })).spec?.unschedulable === true;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -14,10 +15,16 @@ const KILL_AT = ['update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncor
 
 describe('SIGKILL at every step, then flatdeck resume', () => {
   let w: World;
+  let guard: FleetGuard;
   before(async () => {
     w = await startWorld({ nodes: 3, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
   });
-  after(async () => w?.stop());
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
 
   for (const step of KILL_AT) {
     it(`killed at ${step}: resume ends updated, uncordoned, without marks`, async () => {

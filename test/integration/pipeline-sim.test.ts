@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -12,10 +13,16 @@ const fast = { emptyDirPolicy: 'delete' as const, unmanagedPodPolicy: 'delete' a
 
 describe('one node on the simulator', () => {
   let w: World;
+  let guard: FleetGuard;
   before(async () => {
     w = await startWorld({ nodes: 2, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
   });
-  after(async () => w?.stop());
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
 
   it('updates a node end to end: new version, new boot, uncordoned', async () => {
     const engine = w.engine();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -24,10 +25,16 @@ async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
 
 describe('rollouts through the CLI on the simulator', () => {
   let w: World;
+  let guard: FleetGuard;
   before(async () => {
     w = await startWorld({ nodes: 5, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
   });
-  after(async () => w?.stop());
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
 
   it('a 5-node rollout ends with every node on the new version, none cordoned, one reboot at a time', async () => {
     const wanted = publishNewReleases(w.sim);

@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
 import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
 const block = loopbackBlock();
 
@@ -17,10 +18,16 @@ const machines = { group: 'cluster.k8s.io', version: 'v1alpha1', namespace: 'kub
 
 describe('flatdeck rollout --machine-deployment on the simulator', () => {
   let w: World;
+  let guard: FleetGuard;
   before(async () => {
     w = await startWorld({ nodes: 2, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
   });
-  after(async () => w?.stop());
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
 
   it('updates exactly the MachineDeployment\'s nodes, one reboot at a time, none left cordoned', async () => {
     const custom = w.kc.makeApiClient(CustomObjectsApi);
