@@ -22,8 +22,11 @@ export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
     `Pre-flight checks on ${ctx.node}`,
     async () => {
       const facts = await preflight(ctx.deps.clusterId, ctx.node, ctx.deps.cluster, ctx.ops, ctx.options, new Date(ctx.deps.clock.nowMs()), ctx.runId);
-      for (const b of facts.report.blockers) {
-        emitStep(ctx, 'preflight', 'progress', `${b.severity === 'warning' ? 'Warning' : 'Blocker'}: ${b.message}`, { detail: { kind: b.kind, severity: b.severity, pod: b.pod, pdb: b.pdb } });
+      for (const { rule, verdict } of facts.checks) {
+        if (verdict.ok) emitStep(ctx, 'preflight', 'progress', `OK: ${verdict.reason}`, { detail: { check: rule } });
+        for (const b of verdict.ok ? [] : verdict.blockers) {
+          emitStep(ctx, 'preflight', 'progress', `${b.severity === 'warning' ? 'Warning' : 'Blocker'}: ${b.message}`, { detail: { check: rule, kind: b.kind, severity: b.severity, pod: b.pod, pdb: b.pdb } });
+        }
       }
       if (!facts.report.ok) throw preflightError(facts.report);
       ctx.rec.fromVersion ??= facts.report.versionId;

@@ -1,9 +1,15 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { ApiError, toErrorInfo } from '../api/errors.ts';
+import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { Blocker, PreflightReport, UpdateOptions } from '../api/pipeline.ts';
-import { hasErrors, planDrain } from '../cluster/drain-filters.ts';
+import { hasErrors, planDrain, type DrainPlan } from '../cluster/drain-filters.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
+
+/**
+ * Step 1 looks and never touches: everything that would stop the update later is listed before anything on
+ * the node or in the cluster changes. First it reads what it needs (the Node, the node over SSH, the pods),
+ * then every rule of `preflightRules` judges what was read, in order; each says ok or why not.
+ */
 
 const unitWord = (u: UnitState | null) => (u ? `${u.file},${u.active ? 'active' : 'inactive'}` : null);
 
@@ -11,6 +17,8 @@ export interface PreflightFacts {
   report: PreflightReport;
   node: V1Node | null;
   updateEngine: UnitState | null;
+  /** Every rule's verdict, in rule order: what was found fine is said too. */
+  checks: Array<{ rule: string; verdict: RuleVerdict }>;
 }
 
 export const drainPolicy = (o: UpdateOptions) => ({
@@ -19,12 +27,114 @@ export const drainPolicy = (o: UpdateOptions) => ({
   skipDeletedAfterSeconds: o.skipDeletedAfterSeconds,
 });
 
+/** What was read over SSH, as far as it got; `error` is why it stopped. */
+export interface SshReading {
+  sudoOk: boolean;
+  versionId: string | null;
+  bootId: string | null;
+  updateEngine: UnitState | null;
+  locksmithd: UnitState | null;
+  error: ApiErrorInfo | null;
+}
+
+/** Everything the rules judge, read once. */
+export interface Observed {
+  nodeName: string;
+  /** A resumed run ignores its own marks. */
+  runId: string | null;
+  node: V1Node;
+  ssh: SshReading;
+  drain: DrainPlan | ApiErrorInfo;
+}
+
+export type RuleVerdict = { ok: true; reason: string } | { ok: false; blockers: Blocker[] };
+export type PreflightRule = (o: Observed) => RuleVerdict;
+
+const ok = (reason: string): RuleVerdict => ({ ok: true, reason });
+const block = (kind: Blocker['kind'], message: string, severity: Blocker['severity'] = 'error'): Extract<RuleVerdict, { ok: false }> => ({
+  ok: false,
+  blockers: [{ kind, severity, message, pod: null, pdb: null }],
+});
+
+function runsFlatcar(o: Observed): RuleVerdict {
+  const os = o.node.status?.nodeInfo?.osImage ?? '';
+  return /flatcar/i.test(os) ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`);
+}
+
+function noOtherFlatdeckRun(o: Observed): RuleVerdict {
+  const mark = readMark(o.node);
+  if (!mark || mark.run === o.runId || mark.attention) return ok('no other flatdeck run is working on it');
+  return block('flatdeck-busy', `Node ${o.nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); waiting for it (resume or hand that run back if it was abandoned)`, 'warning');
+}
+
+function fluoNotWorking(o: Observed): RuleVerdict {
+  const fluo = fluoBusyReason(o.node);
+  return fluo ? block('fluo-busy', `FLUO is working on node ${o.nodeName} (${fluo}); flatdeck will wait for it`, 'warning') : ok('FLUO is not rebooting it');
+}
+
 const SSH_KINDS = new Set(['ssh-unreachable', 'ssh-timeout', 'ssh-auth-rejected', 'host-key-unknown-rejected', 'host-key-changed', 'ssh-disconnected', 'passphrase-needed']);
 
-/**
- * Step 1: looks, never touches. Everything that would stop the update later is listed here, before
- * anything on the node or in the cluster changes. `runId` lets a resumed run ignore its own marks.
- */
+function sshAndSudoWork(o: Observed): RuleVerdict {
+  const e = o.ssh.error;
+  if (!e) return ok(`SSH and passwordless sudo work (Flatcar ${o.ssh.versionId ?? '?'})`);
+  if (e.kind === 'sudo-password-required') return block('sudo', `sudo on ${o.nodeName} asks for a password; flatdeck needs passwordless sudo (sudo -n)`);
+  if (SSH_KINDS.has(e.kind)) return block('ssh', `SSH to ${o.nodeName} failed: ${e.message}`);
+  return block('other', `Reading ${o.nodeName} over SSH failed: ${e.message}`);
+}
+
+function sshReachesThisNode(o: Observed): RuleVerdict {
+  const nodeBootId = o.node.status?.nodeInfo?.bootID;
+  const sshBootId = o.ssh.bootId;
+  if (!nodeBootId || !sshBootId || nodeBootId === sshBootId) return ok('SSH reaches the machine the Node describes (same boot ID)');
+  return block('ssh', `SSH reaches a machine with boot ID ${sshBootId}, but Node ${o.nodeName} reports ${nodeBootId}: the SSH address points at another machine`);
+}
+
+function locksmithdWillNotReboot(o: Observed): RuleVerdict {
+  if (!o.ssh.locksmithd?.active) return ok('locksmithd is not running, so nothing else reboots it');
+  return block('other', `locksmithd is running on ${o.nodeName}: it may reboot the node by itself, without a drain, once the update is applied`, 'warning');
+}
+
+function podsCanBeDrained(o: Observed): RuleVerdict {
+  if ('kind' in o.drain) return block('other', `Cannot list the pods on ${o.nodeName}`);
+  const moving = o.drain.pods.filter((p) => !p.action.startsWith('skip')).length;
+  return o.drain.blockers.length === 0 ? ok(`${moving} pods can be moved`) : { ok: false, blockers: o.drain.blockers };
+}
+
+/** The order is the order of the report: the node itself, other actors, SSH, then its pods. */
+export const preflightRules: ReadonlyArray<readonly [string, PreflightRule]> = [
+  ['runs-flatcar', runsFlatcar],
+  ['no-other-flatdeck-run', noOtherFlatdeckRun],
+  ['fluo-not-working', fluoNotWorking],
+  ['ssh-and-sudo', sshAndSudoWork],
+  ['ssh-reaches-this-node', sshReachesThisNode],
+  ['locksmithd-will-not-reboot', locksmithdWillNotReboot],
+  ['pods-can-be-drained', podsCanBeDrained],
+];
+
+async function readOverSsh(ops: FlatcarNode): Promise<SshReading> {
+  const r: SshReading = { sudoOk: false, versionId: null, bootId: null, updateEngine: null, locksmithd: null, error: null };
+  try {
+    await ops.sudoCheck();
+    r.sudoOk = true;
+    r.versionId = await ops.versionId();
+    r.bootId = await ops.bootId();
+    r.updateEngine = await ops.unitState('update-engine.service');
+    r.locksmithd = await ops.unitState('locksmithd.service');
+  } catch (err) {
+    r.error = toErrorInfo(err);
+  }
+  return r;
+}
+
+async function readDrainPlan(cluster: ClusterPort, nodeName: string, options: UpdateOptions, now: Date): Promise<DrainPlan | ApiErrorInfo> {
+  try {
+    const [pods, pdbs] = await Promise.all([cluster.drain.listPodsOnNode(nodeName), cluster.drain.listPdbs()]);
+    return planDrain(pods, pdbs, drainPolicy(options), now);
+  } catch (err) {
+    return toErrorInfo(err);
+  }
+}
+
 export async function preflight(
   clusterId: string,
   nodeName: string,
@@ -34,8 +144,6 @@ export async function preflight(
   now: Date,
   runId: string | null,
 ): Promise<PreflightFacts> {
-  const blockers: Blocker[] = [];
-  const errors: ReturnType<typeof toErrorInfo>[] = [];
   const report: PreflightReport = {
     cluster: clusterId,
     node: nodeName,
@@ -46,64 +154,35 @@ export async function preflight(
     updateEngineUnit: null,
     locksmithdUnit: null,
     pods: [],
-    blockers,
-    errors,
+    blockers: [],
+    errors: [],
   };
-  const block = (kind: Blocker['kind'], message: string, severity: Blocker['severity'] = 'error') => blockers.push({ kind, severity, message, pod: null, pdb: null });
-
-  let node: V1Node | null = null;
+  let node: V1Node;
   try {
     node = await cluster.nodes.getNode(nodeName);
   } catch (err) {
-    errors.push(toErrorInfo(err));
-    block('other', `Cannot read Node ${nodeName} from the API server`);
-    return { report, node, updateEngine: null };
+    const verdict = block('other', `Cannot read Node ${nodeName} from the API server`);
+    report.errors.push(toErrorInfo(err));
+    report.blockers.push(...verdict.blockers);
+    return { report, node: null, updateEngine: null, checks: [{ rule: 'node-readable', verdict }] };
   }
-  if (!/flatcar/i.test(node.status?.nodeInfo?.osImage ?? '')) block('not-flatcar', `Node ${nodeName} does not run Flatcar Container Linux (${node.status?.nodeInfo?.osImage ?? 'unknown OS'})`);
+  const ssh = await readOverSsh(ops);
+  const drain = await readDrainPlan(cluster, nodeName, options, now);
+  Object.assign(report, {
+    sudoOk: ssh.sudoOk,
+    versionId: ssh.versionId,
+    bootId: ssh.bootId,
+    updateEngineUnit: unitWord(ssh.updateEngine),
+    locksmithdUnit: unitWord(ssh.locksmithd),
+    pods: 'kind' in drain ? [] : drain.pods,
+  });
+  for (const e of [ssh.error, 'kind' in drain ? drain : null]) if (e) report.errors.push(e);
 
-  const mark = readMark(node);
-  if (mark && mark.run !== runId && !mark.attention) {
-    block('flatdeck-busy', `Node ${nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); waiting for it (resume or hand that run back if it was abandoned)`, 'warning');
-  }
-  const fluo = fluoBusyReason(node);
-  if (fluo) block('fluo-busy', `FLUO is working on node ${nodeName} (${fluo}); flatdeck will wait for it`, 'warning');
-
-  let updateEngine: UnitState | null = null;
-  try {
-    await ops.sudoCheck();
-    report.sudoOk = true;
-    report.versionId = await ops.versionId();
-    report.bootId = await ops.bootId();
-    const nodeBootId = node.status?.nodeInfo?.bootID;
-    if (nodeBootId && nodeBootId !== report.bootId) {
-      block('ssh', `SSH reaches a machine with boot ID ${report.bootId}, but Node ${nodeName} reports ${nodeBootId}: the SSH address points at another machine`);
-    }
-    updateEngine = await ops.unitState('update-engine.service');
-    report.updateEngineUnit = unitWord(updateEngine);
-    const locksmithd = await ops.unitState('locksmithd.service');
-    report.locksmithdUnit = unitWord(locksmithd);
-    if (locksmithd.active) {
-      block('other', `locksmithd is running on ${nodeName}: it may reboot the node by itself, without a drain, once the update is applied`, 'warning');
-    }
-  } catch (err) {
-    const info = toErrorInfo(err);
-    errors.push(info);
-    if (info.kind === 'sudo-password-required') block('sudo', `sudo on ${nodeName} asks for a password; flatdeck needs passwordless sudo (sudo -n)`);
-    else if (SSH_KINDS.has(info.kind)) block('ssh', `SSH to ${nodeName} failed: ${info.message}`);
-    else block('other', `Reading ${nodeName} over SSH failed: ${info.message}`);
-  }
-
-  try {
-    const [pods, pdbs] = await Promise.all([cluster.drain.listPodsOnNode(nodeName), cluster.drain.listPdbs()]);
-    const plan = planDrain(pods, pdbs, drainPolicy(options), now);
-    report.pods = plan.pods;
-    blockers.push(...plan.blockers);
-  } catch (err) {
-    errors.push(toErrorInfo(err));
-    block('other', `Cannot list the pods on ${nodeName}`);
-  }
-  report.ok = !hasErrors(blockers) && errors.length === 0;
-  return { report, node, updateEngine };
+  const observed: Observed = { nodeName, runId, node, ssh, drain };
+  const checks = preflightRules.map(([rule, judge]) => ({ rule, verdict: judge(observed) }));
+  for (const { verdict } of checks) if (!verdict.ok) report.blockers.push(...verdict.blockers);
+  report.ok = !hasErrors(report.blockers) && report.errors.length === 0;
+  return { report, node, updateEngine: ssh.updateEngine, checks };
 }
 
 export function preflightError(report: PreflightReport): ApiError {
