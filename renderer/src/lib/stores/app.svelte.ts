@@ -1,5 +1,5 @@
 import { SvelteSet } from 'svelte/reactivity';
-import type { ActivityEntry, ApiErrorInfo, ClusterSummary, Prompt, Settings } from '../../../../app/api/index.ts';
+import type { ActivityEntry, ApiErrorInfo, ClusterSummary, Prompt, Settings, SettingsPatch } from '../../../../app/api/index.ts';
 import { i18n } from '../i18n/index.svelte.ts';
 import type { ApiClient, ConnectionStatus } from '../transport/client.ts';
 import { defaultFilter } from '../model/table.ts';
@@ -62,12 +62,17 @@ export class AppState {
   async loadSettings(): Promise<Settings | null> {
     try {
       const settings = await this.client.call('settings.get', {});
-      i18n.lang = settings.language;
-      this.theme = settings.theme;
+      this.applySettings(settings);
       return settings;
     } catch {
       return null;
     }
+  }
+
+  /** Takes over what the core stored for this window's language and theme. */
+  applySettings(settings: Settings): void {
+    i18n.lang = settings.language;
+    this.theme = settings.theme;
   }
 
   async setLanguage(lang: Settings['language']): Promise<void> {
@@ -80,14 +85,10 @@ export class AppState {
     await this.#patchSettings({ theme });
   }
 
-  /**
-   * Sends the whole settings object with one field changed: `settings.set` fills every omitted field with its
-   * default (its params are `Settings.partial()`), so sending one field alone would reset the others.
-   */
-  async #patchSettings(change: Partial<Settings>): Promise<void> {
+  /** `settings.set` takes a patch: only the named setting changes, and only it is logged in Activity. */
+  async #patchSettings(change: SettingsPatch): Promise<void> {
     try {
-      const current = await this.client.call('settings.get', {});
-      await this.client.call('settings.set', { ...current, ...change });
+      await this.client.call('settings.set', change);
     } catch {
       // The choice still applies to this window; it is just not remembered.
     }
