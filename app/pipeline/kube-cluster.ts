@@ -1,38 +1,34 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { kubeDrainApi, type DrainApi } from '../cluster/drain.ts';
+import { isTransientEvictionFailure, kubeDrainApi, type DrainApi } from '../cluster/drain.ts';
 import { kubeFailure } from '../cluster/kube-status.ts';
 import { kubeLeaseStore, type LeaseStore } from '../cluster/lease-lock.ts';
 import { kubeNodeApi, type NodeApi } from '../cluster/node-api.ts';
 import { runJobGate } from './job-gate.ts';
 import type { ClusterPort, Clock } from './ports.ts';
+import { retry } from './retry.ts';
 
 /**
  * Transient API trouble (5xx bursts, a restarting API server, dropped connections) must not fail a step
  * that is safe to repeat; these calls are retried with backoff for up to `budgetMs`. 4xx answers are facts
- * and pass through. The eviction 500 ("more than one PodDisruptionBudget") is a permanent refusal.
+ * and pass through. Of the 500s only the eviction's "more than one PodDisruptionBudget" is a permanent refusal.
  */
 export function isTransient(err: unknown, call: string): boolean {
+  if (call === 'evict') return isTransientEvictionFailure(err);
   const f = kubeFailure(err);
-  if (f.code === null) return true;
-  if (f.code === 500) return call !== 'evict';
-  return f.code === 502 || f.code === 503 || f.code === 504;
+  return f.code === null || f.code === 500 || f.code === 502 || f.code === 503 || f.code === 504;
 }
 
 function retrying<T extends object>(api: T, clock: Clock, budgetMs: number): T {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(api)) {
     if (typeof fn !== 'function') continue;
-    out[name] = async (...args: unknown[]) => {
-      const deadline = clock.nowMs() + budgetMs;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args);
-        } catch (err) {
-          if (!isTransient(err, name) || clock.nowMs() >= deadline) throw err;
-          await clock.sleep(Math.min(2000, 100 * 2 ** attempt));
-        }
-      }
-    };
+    out[name] = (...args: unknown[]) =>
+      retry(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args), {
+        clock,
+        backoff: { initialMs: 100, maxMs: 2000 },
+        retryable: (err) => isTransient(err, name),
+        deadlineMs: clock.nowMs() + budgetMs,
+      });
   }
   return out as T;
 }

@@ -3,6 +3,7 @@ import { uncordonIfOurs } from '../cluster/cordon.ts';
 import { LeaseLock } from '../cluster/lease-lock.ts';
 import { clearMarkPatch, readMark, restoreFluoPausePatch, type NodeMark } from '../cluster/node-annotations.ts';
 import { unfinishedNodes, type NodeRecord } from './journal.ts';
+import { pollUntil } from './retry.ts';
 import type { PipelineDeps } from './run-context.ts';
 
 const STEPS = new Set(['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'health-gate', 'settle']);
@@ -95,10 +96,13 @@ export async function handBackNode(deps: PipelineDeps, rec: NodeRecord): Promise
 
 export async function releaseAbandonedLease(deps: PipelineDeps, holder: string, leaseDurationSeconds: number): Promise<boolean> {
   const lock = new LeaseLock({ store: deps.cluster.leaseStore, namespace: deps.lock.namespace, name: deps.lock.name, identity: deps.holder, leaseDurationSeconds, nowMs: () => deps.clock.nowMs() });
-  for (let waited = 0; ; waited += 1000) {
-    if (await lock.releaseExpired(holder)) return true;
-    const current = (await deps.cluster.leaseStore.read())?.spec?.holderIdentity ?? '';
-    if (current !== holder || waited > (leaseDurationSeconds + 5) * 1000) return false;
-    await deps.clock.sleep(1000);
-  }
+  const outcome = await pollUntil(
+    async () => {
+      if (await lock.releaseExpired(holder)) return true;
+      const current = (await deps.cluster.leaseStore.read())?.spec?.holderIdentity ?? '';
+      return current === holder ? undefined : false;
+    },
+    { clock: deps.clock, intervalMs: 1000, deadlineMs: deps.clock.nowMs() + (leaseDurationSeconds + 5) * 1000 },
+  );
+  return !outcome.timedOut && outcome.value;
 }
