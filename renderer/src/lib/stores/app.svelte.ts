@@ -9,8 +9,10 @@ import { FleetStore } from './fleet.svelte.ts';
 import { frameScheduler } from './frame.ts';
 import { activitySource, clustersSource, promptsSource } from './sources.ts';
 
-export const views = ['clusters', 'overview', 'nodes', 'rollout', 'auto-update', 'activity', 'settings'] as const;
-export type View = (typeof views)[number] | 'node';
+import type { Route, View } from '../route.ts';
+
+export { views } from '../route.ts';
+export type { View };
 export type Theme = Settings['theme'];
 
 /** Application-wide UI state: where the operator is, and the stores views share. */
@@ -47,6 +49,19 @@ export class AppState {
     if (!cluster) return null;
     if (this.#fleet?.cluster !== cluster) this.#fleet = new FleetStore(this.client, cluster, frameScheduler);
     return this.#fleet;
+  }
+
+  /** Where the operator is, for the address bar (lib/route.ts). */
+  get route(): Route {
+    return { cluster: this.cluster, view: this.view, node: this.view === 'node' ? this.node : null };
+  }
+
+  /** Goes where a route (Back, Forward, a reload or a link) points. */
+  applyRoute(route: Route): void {
+    if (route.cluster !== this.cluster) this.selection.clear();
+    this.cluster = route.cluster;
+    this.node = route.node;
+    this.view = route.view;
   }
 
   openNode(name: string): void {
