@@ -45,6 +45,23 @@ export interface DrainOutcome {
 const gone = (now: V1Pod | null, uid: string | undefined, node: string | undefined) =>
   now === null || now.metadata?.uid !== uid || (node !== undefined && now.spec?.nodeName !== node);
 
+/** The one eviction 500 that is a verdict, not trouble: the pod is covered by several PDBs (the API server refuses to choose). */
+export function isMultiPdbRefusal(err: unknown): boolean {
+  const f = kubeFailure(err);
+  return f.code === 500 && /more than one PodDisruptionBudget/i.test(f.message);
+}
+
+/**
+ * Trouble that passes (an etcd timeout answered 500, a restarting API server, a dropped connection): the
+ * eviction is tried again until the drain deadline, never taken as a refusal.
+ */
+export function isTransientEvictionFailure(err: unknown): boolean {
+  const f = kubeFailure(err);
+  if (f.code === null) return true;
+  if (f.code === 500) return !isMultiPdbRefusal(err);
+  return f.code === 502 || f.code === 503 || f.code === 504;
+}
+
 /** The delay before the next eviction attempt: the server's Retry-After when it gave one, else our backoff. */
 export function retryDelayMs(retryAfterSeconds: number | null, attempt: number, minMs: number, maxMs: number): number {
   if (retryAfterSeconds !== null && retryAfterSeconds > 0) return retryAfterSeconds * 1000;
@@ -95,7 +112,13 @@ async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () =
         }
         continue;
       }
-      const pdb = f.code === 500 && /more than one PodDisruptionBudget/i.test(f.message) ? 'more than one PodDisruptionBudget' : null;
+      if (isTransientEvictionFailure(err)) {
+        const waitMs = retryDelayMs(null, attempt, o.minRetryMs ?? 1000, o.maxRetryMs ?? 10_000);
+        emit({ type: 'retry', pod: ref, status: f.code ?? 0, waitMs, reason: f.message });
+        await o.sleep(Math.min(waitMs, Math.max(0, o.deadlineMs - o.nowMs())), o.signal);
+        continue;
+      }
+      const pdb = isMultiPdbRefusal(err) ? 'more than one PodDisruptionBudget' : null;
       const reason = `HTTP ${f.code ?? '?'}: ${f.message}`;
       emit({ type: 'blocked', pod: ref, pdb, reason });
       return { r: 'blocked', pdb, reason };

@@ -118,6 +118,20 @@ export class LeaseLock {
     }
   }
 
+  /**
+   * Reads the lease and says who holds it and, for another holder, how long until it counts as abandoned
+   * (by our own observation of its renewals, as `tryAcquireOrRenew` judges it). null when it is free.
+   */
+  async inspect(): Promise<{ holder: LeaseHolder; silentForMs: number; expiresInMs: number } | null> {
+    const current = await this.store.read();
+    if (!current) return null;
+    this.observe(current);
+    const holder = this.holder();
+    if (!holder) return null;
+    const silentForMs = this.nowMs() - this.observedAtMs;
+    return { holder, silentForMs, expiresInMs: holder.identity === this.identity ? Infinity : holder.leaseDurationSeconds * 1000 - silentForMs };
+  }
+
   /** Reads the lease fresh: do we still hold it? Call before every destructive step. */
   async confirmHeld(): Promise<boolean> {
     const current = await this.store.read();

@@ -77,6 +77,34 @@ describe('eviction with backoff', () => {
     assert.equal(api.evictions, 1);
   });
 
+  it('retries an eviction answered 500 (etcd timeout), 503 or a dropped connection until it goes through', async () => {
+    const { c, nowMs, sleep } = clock();
+    const pods = new Map([['db-0', pod('db-0')]]);
+    const api = fakeApi([
+      () => { throw new HttpError(500, status(500, 'etcdserver: request timed out')); },
+      () => { throw new HttpError(503, status(503, 'the server is currently unable to handle the request')); },
+      () => { throw new Error('socket hang up'); },
+    ], pods);
+    const events: PodDrainEvent[] = [];
+    const out = await evictPods(api, [pod('db-0')], { deadlineMs: 600_000, nowMs, sleep, minRetryMs: 1000, onEvent: (e) => events.push(e) });
+    assert.equal(out.finished, true);
+    assert.deepEqual(out.blocked, []);
+    assert.equal(api.evictions, 4);
+    assert.deepEqual(c.sleeps, [1000, 2000, 4000]);
+    assert.deepEqual(events.filter((e) => e.type === 'retry').map((e) => e.type === 'retry' && e.status), [500, 503, 0]);
+  });
+
+  it('a 500 that never clears is a timeout at the deadline, never a refusal (so force waits for the agreed timeout)', async () => {
+    const { c, nowMs, sleep } = clock();
+    const pods = new Map([['db-0', pod('db-0')]]);
+    const api = fakeApi(Array.from({ length: 100 }, () => () => { throw new HttpError(500, status(500, 'etcdserver: request timed out')); }), pods);
+    const out = await evictPods(api, [pod('db-0')], { deadlineMs: 30_000, nowMs, sleep });
+    assert.equal(out.finished, false);
+    assert.equal(out.timedOut, true);
+    assert.deepEqual(out.blocked, []);
+    assert.ok(c.t >= 30_000, `gave up only at the deadline (after ${c.t} ms)`);
+  });
+
   it('waits for deletion by UID: a same-name replacement counts as gone, the old pod lingering does not', async () => {
     const { c, nowMs, sleep } = clock();
     const pods = new Map([['db-0', pod('db-0')]]);
