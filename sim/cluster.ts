@@ -13,6 +13,10 @@ import type { SimNode } from './fleet/node.ts';
 import { ReleaseServer } from './fleet/release-server.ts';
 import { startKubeApiServer, type ApiFaultControl, type ProvisionRequest } from './kube-api/server.ts';
 import { startKubeletRole, type KubeletRole } from './kubelet/index.ts';
+import { KubeRestClient } from './kubelet/rest-client.ts';
+import { installFluo } from './fluo/install.ts';
+import { startFluoRuntime } from './fluo/runtime.ts';
+import { fluoHostOf } from './fluo/sim-host.ts';
 import { EventLog, loadOrCreateKeyPair } from './outputs.ts';
 import { startReleasesFeed } from './releases-feed.ts';
 
@@ -40,6 +44,11 @@ export interface SimClusterOptions {
   scheduledUpdateChecks?: boolean;
   /** create the demo workload through the kubelet role (default true) */
   workload?: boolean;
+  /**
+   * FLUO's containers (sim/fluo): 'off' (default) runs them as inert pods; 'runtime' gives pods of FLUO's image
+   * its agent and operator behaviour, so applying deploy/fluo/fluo.yaml starts FLUO; 'installed' also applies it.
+   */
+  fluo?: 'off' | 'runtime' | 'installed';
   /** control endpoint port on 127.0.0.1 (default 0 = ephemeral) */
   controlPort?: number;
   log?: (message: string) => void;
@@ -232,6 +241,22 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
           await fleet.remove(nodeName);
         },
       };
+    }
+
+    const fluoMode = opts.fluo ?? 'off';
+    if (api && fluoMode !== 'off') {
+      const fluo = await startFluoRuntime({
+        kubeconfigPath: paths.kubeconfig,
+        host: (name) => {
+          const machine = fleet.machines.find((m) => m.name === name);
+          return machine && fluoHostOf(machine);
+        },
+        events,
+        timeScale,
+        log,
+      });
+      cleanups.push(fluo.stop);
+      if (fluoMode === 'installed') await installFluo(await KubeRestClient.fromKubeconfigFile(paths.kubeconfig));
     }
 
     const control = await startControlServer(

@@ -7,7 +7,7 @@ import { parseFaultFlag } from './faults.ts';
 
 const USAGE = `usage: npm run sim -- --nodes N --state-dir DIR [--seed S] [--time-scale X] [--ssh-port P]
        [--address-base 127.10.0.1] [--api builtin|external|none] [--kubeconfig FILE] [--control-port P]
-       [--fault KIND[:NODE][,key=value...]]... [--no-workload] [--no-scheduled-checks]`;
+       [--fault KIND[:NODE][,key=value...]]... [--no-workload] [--no-scheduled-checks] [--fluo]`;
 
 const number = (schema: z.ZodNumber) => z.string().transform(Number).pipe(schema);
 
@@ -25,6 +25,7 @@ const ArgsSchema = z
     fault: z.array(z.string()).default([]),
     'no-workload': z.boolean().default(false),
     'no-scheduled-checks': z.boolean().default(false),
+    fluo: z.boolean().default(false),
   })
   .refine((a) => a.api !== 'external' || a.kubeconfig, { message: '--api external needs --kubeconfig' });
 
@@ -44,6 +45,7 @@ function parseCli(argv: string[]): SimClusterOptions {
       fault: { type: 'string', multiple: true },
       'no-workload': { type: 'boolean' },
       'no-scheduled-checks': { type: 'boolean' },
+      fluo: { type: 'boolean' },
     },
     strict: true,
   });
@@ -60,6 +62,7 @@ function parseCli(argv: string[]): SimClusterOptions {
     faults: a.fault.map(parseFaultFlag),
     workload: !a['no-workload'],
     scheduledUpdateChecks: !a['no-scheduled-checks'],
+    fluo: a.fluo ? 'installed' : 'off',
     log: (message) => process.stderr.write(`${message}\n`),
   };
 }

@@ -12,7 +12,9 @@ export type SimEventKind =
   | 'boot-marked-good'
   | 'fault'
   | 'machine'
-  | 'sshd';
+  | 'sshd'
+  | 'fluo'
+  | 'fluo-role';
 
 export interface SimEvent {
   ts: string;
