@@ -4,7 +4,7 @@
 // rebootable nodes before-reboot, only inside the reboot window.
 import { fluoKey, FALSE, TRUE } from './keys.ts';
 import type { FluoNodeApi, NodeObject } from './node-api.ts';
-import type { Periodic } from './periodic.ts';
+import { durationToStart, type Periodic } from '../fleet/periodic.ts';
 import { sleep } from './timing.ts';
 
 export interface OperatorConfig {
@@ -75,7 +75,7 @@ async function reconcile(cfg: OperatorConfig, signal: AbortSignal): Promise<void
 
   // markBeforeReboot
   const list = await nodes.list();
-  if (cfg.rebootWindow && !cfg.rebootWindow.contains(cfg.now())) return;
+  if (cfg.rebootWindow && durationToStart(cfg.rebootWindow, cfg.now()) > 0) return;
   const busy = [...list.filter((n) => stillRebooting(annotationsOf(n))), ...list.filter(waitingBeforeReboot), ...list.filter(waitingAfterReboot)];
   const capacity = cfg.maxRebootingNodes - busy.length;
   if (capacity === 0) cfg.log(`fluo operator: Found ${busy.length} (of max ${cfg.maxRebootingNodes}) rebooting nodes; waiting for completion`);

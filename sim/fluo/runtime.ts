@@ -11,7 +11,7 @@ import { fluoBinaryOf, goBool, readFlags, stringSlice, type ContainerSpec, type 
 import type { FluoHost } from './host.ts';
 import { FluoNodeApi } from './node-api.ts';
 import { runOperator } from './operator.ts';
-import { Periodic } from './periodic.ts';
+import { parsePeriodic } from '../fleet/periodic.ts';
 import { scaler, sleep } from './timing.ts';
 
 export interface FluoRuntimeOptions {
@@ -93,13 +93,14 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
     return async (signal) => {
       const start = flags.get('reboot-window-start') ?? '';
       const length = flags.get('reboot-window-length') ?? '';
-      const rebootWindow = start !== '' && length !== '' ? Periodic.parse(start, length) : null;
+      const parsed = start !== '' && length !== '' ? parsePeriodic(start, length) : null;
+      if (parsed && !parsed.ok) throw new Error(`check configuration: parsing reboot window: ${parsed.error}`);
       await runOperator(
         {
           nodes: new FluoNodeApi(client, opts.events, binary),
           beforeRebootAnnotations: stringSlice(flags.get('before-reboot-annotations')),
           afterRebootAnnotations: stringSlice(flags.get('after-reboot-annotations')),
-          rebootWindow,
+          rebootWindow: parsed?.value ?? null,
           periodMs: scaled(30_000),
           maxRebootingNodes: 1,
           now: () => new Date(),
