@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.ts';
 import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
 import { readLiveState } from './live-state.ts';
-import { mapLimited } from './map-limited.ts';
+import { mapLimited } from '../ssh/map-limited.ts';
 
 /** How many nodes are asked over SSH at once; the pool caps connections and channels on its own too. */
 const LIVE_CONCURRENCY = 16;

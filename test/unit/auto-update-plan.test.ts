@@ -11,8 +11,8 @@ import { templatePatch } from '../../app/cluster/machine-deployment-edit.ts';
 import { toShellLine } from '../../app/flatcar/command.ts';
 import { systemctl } from '../../app/flatcar/systemctl.ts';
 import { withServerDisabled, writeUpdateConf } from '../../app/flatcar/update-conf.ts';
-import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/service/auto-update/node-units.ts';
-import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/service/auto-update/plan.ts';
+import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/autoupdate/node-units.ts';
+import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/autoupdate/plan.ts';
 
 const masked: NodeUnits = { updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', locksmithdActive: false, group: 'stable', server: null, serverDisabledInEtc: false, etcUpdateConf: 'GROUP=stable\n', quotedOsRelease: true };
 const fluoReady: NodeUnits = { ...masked, updateEngine: 'enabled', updateEngineActive: true };

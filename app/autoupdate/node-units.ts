@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { NodeAutoUpdateState } from '../../api/auto-update.ts';
-import type { FlatcarNode, UnitAction } from '../../flatcar/node.ts';
-import { summarizeUnitFile, type FlatcarUnit } from '../../flatcar/systemctl.ts';
-import { effectiveUpdateConf, parseUpdateConf, withServerDisabled } from '../../flatcar/update-conf.ts';
+import type { NodeAutoUpdateState } from '../api/auto-update.ts';
+import type { FlatcarNode, UnitAction } from '../flatcar/node.ts';
+import { summarizeUnitFile, type FlatcarUnit } from '../flatcar/systemctl.ts';
+import { effectiveUpdateConf, parseUpdateConf, withServerDisabled } from '../flatcar/update-conf.ts';
 
 type UnitWord = z.infer<typeof NodeAutoUpdateState>['updateEngine'];
 

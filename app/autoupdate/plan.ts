@@ -1,6 +1,6 @@
-import type { AutoUpdateStatus, MachineDeploymentSummary } from '../../api/auto-update.ts';
-import type { NodeSummary } from '../../api/nodes.ts';
-import type { FluoInstallState, RebootWindow } from '../../cluster/fluo-install.ts';
+import type { AutoUpdateStatus, MachineDeploymentSummary } from '../api/auto-update.ts';
+import type { NodeSummary } from '../api/nodes.ts';
+import type { FluoInstallState, RebootWindow } from '../cluster/fluo-install.ts';
 import { nodeActions, type DisableMode, type NodeAction, type NodeUnits } from './node-units.ts';
 
 /** One Flatcar node as read for a plan or a status: its units over SSH, or why they could not be read. */

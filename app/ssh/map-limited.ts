@@ -1,4 +1,4 @@
-/** Maps with at most `limit` calls in flight; results keep the input order. */
+/** Maps with at most `limit` calls in flight (e.g. nodes asked over SSH at once); results keep the input order. */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;

@@ -1,0 +1,16 @@
+import type { NodeSummary } from '../api/nodes.ts';
+import type { ClusterConnection } from '../cluster/connection.ts';
+import type { NodeInventory } from '../cluster/inventory.ts';
+import type { FlatcarNode } from '../flatcar/node.ts';
+
+/** What the auto-update controller needs of the world; app/service wires it, tests can fake it. */
+export interface AutoUpdatePorts {
+  clusterId: string;
+  /** Connects when needed; the cluster's API connection and its node inventory now. */
+  cluster(): Promise<{ connection: ClusterConnection; inventory: NodeInventory }>;
+  /** The Flatcar adapter for one node; its commands show in the node's terminal. */
+  node(node: NodeSummary): Promise<FlatcarNode>;
+  /** One Activity entry for this cluster. */
+  record(kind: string, message: string): void;
+  nowMs(): number;
+}
