@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const { startCore } = await import('../host/start-core.ts');
   const { startBrowserServer } = await import('./server.ts');
   const core = await startCore({ dataDir: args.dataDir ?? defaultUserDataDir(), demo: args.demo ? 'always' : 'without-kubeconfig' });
-  const server = await startBrowserServer({ handler: core.handler, staticDir: rendererDir, port: args.port }).catch(async (err: unknown) => {
+  const token = process.env.FLATDECK_SERVE_TOKEN || undefined;
+  const server = await startBrowserServer({ handler: core.handler, staticDir: rendererDir, port: args.port, ...(token ? { token } : {}) }).catch(async (err: unknown) => {
     await core.stop();
     throw err;
   });

@@ -11,7 +11,7 @@ import { contentTypeFor, resolveStaticPath } from '../host/static-path.ts';
 import { checkHostAndOrigin, checkToken, offeredProtocols, protocolName } from './request-guards.ts';
 import type { Verdict } from './request-guards.ts';
 import { securityHeaders } from './security-headers.ts';
-import { createToken } from './token.ts';
+import { createToken, isTokenFormat } from './token.ts';
 import { attachApiSession } from './ws-session.ts';
 
 const host = '127.0.0.1';
@@ -23,6 +23,8 @@ export interface BrowserServerOptions {
   staticDir: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Keeps the token of an earlier launch (FLATDECK_SERVE_TOKEN), so open pages reconnect after a restart. */
+  token?: string;
 }
 
 export interface BrowserServer {
@@ -67,7 +69,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
  * `POST /api/call`, on 127.0.0.1 only. The protocol is described in main/serve/README.md.
  */
 export async function startBrowserServer(opts: BrowserServerOptions): Promise<BrowserServer> {
-  const token = createToken();
+  if (opts.token !== undefined && !isTokenFormat(opts.token)) throw new Error('the token must be 64 lowercase hex digits');
+  const token = opts.token ?? createToken();
   let port = 0;
   const headers = (): Record<string, string> => securityHeaders(port);
 

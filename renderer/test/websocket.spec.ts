@@ -100,6 +100,31 @@ describe('WebSocketClient', () => {
     client.close();
   });
 
+  it('says when it last heard from the core and when it tries again, waits longer each time, and can retry at once', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-12-04T12:41:47Z'));
+    const { client, socket } = connect();
+    const closed: Array<{ lastContact?: number | null; retryAt?: number | null }> = [];
+    client.onStatus((s) => s.state === 'closed' && closed.push(s));
+    socket().open();
+    vi.advanceTimersByTime(5000);
+    socket().receive({ type: 'event', event: { topic: 'nodes', payload: { type: 'delete', cluster: 'demo', name: 'a' } } });
+    const heard = Date.now();
+    vi.advanceTimersByTime(3000);
+    socket().drop();
+    expect(closed.at(-1)).toMatchObject({ lastContact: heard, retryAt: Date.now() + 100 });
+    vi.advanceTimersByTime(100);
+    socket().drop();
+    expect(closed.at(-1)).toMatchObject({ lastContact: heard, retryAt: Date.now() + 200 });
+    // "Reconnect now" does not wait for the 200 ms.
+    client.reconnect();
+    expect(FakeSocket.instances.length).toBe(3);
+    socket().open();
+    vi.advanceTimersByTime(1000);
+    expect(FakeSocket.instances.length).toBe(3);
+    client.close();
+  });
+
   it('reads only a 64-hex token from the fragment', () => {
     expect(tokenFromHash(`#token=${token}`)).toBe(token);
     expect(tokenFromHash('#token=abc')).toBeNull();

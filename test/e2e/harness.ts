@@ -15,6 +15,9 @@ export interface Served {
   url: string;
   /** The server's --data-dir (the demo cluster's files live in demo-cluster/). */
   dataDir: string;
+  /** Ends the server and keeps its data folder (for a restart). */
+  kill(): Promise<void>;
+  /** Ends the server and removes its data folder. */
   stop(): Promise<void>;
 }
 
@@ -38,10 +41,17 @@ export function buildRenderer(outDir = join(root, 'renderer', 'dist')): void {
   if (r.status !== 0) throw new Error('vite build failed');
 }
 
+export interface ServeOptions {
+  /** Reuse a data folder (a restart); by default a fresh one. */
+  dataDir?: string;
+  port?: number;
+}
+
 /** `npm run serve -- --demo --port 0` as a child process; resolves with the printed URL (token included). */
-export async function serveDemo(env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'flatdeck-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'main/serve/main.ts', '--demo', '--port', '0', '--data-dir', dataDir], {
+export async function serveDemo(env: NodeJS.ProcessEnv = {}, opts: ServeOptions = {}): Promise<Served> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flatdeck-e2e-'));
+  const args = ['--import', 'tsx', 'main/serve/main.ts', '--demo', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,17 +73,20 @@ export async function serveDemo(env: NodeJS.ProcessEnv = {}): Promise<Served> {
       reject(new Error(`flatdeck serve exited with ${code}:\n${stderr}`));
     });
   });
+  async function kill(): Promise<void> {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
   return {
     url,
     dataDir,
+    kill,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await kill();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

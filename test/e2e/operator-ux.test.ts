@@ -117,6 +117,57 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.getByRole('heading', { name: 'worker-2', level: 1 }).waitFor();
   });
 
+  test('when the server goes away: a full-width banner, the data marked as of the last contact, and a fresh snapshot after the restart', async () => {
+    await go(page, 'Nodes');
+    await page.locator('tbody tr[data-node]').first().waitFor();
+    const port = Number(new URL(served.url).port);
+    const token = /#token=([0-9a-f]{64})$/.exec(served.url)?.[1] ?? '';
+    const errorsBefore = browser.errors.length;
+    const lostAt = new Date();
+    await served.kill();
+
+    const banner = page.getByTestId('connection-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    const text = (await banner.textContent()) ?? '';
+    assert.match(text, /Connection to flatdeck lost\./);
+    const asOf = /as of (\d{2}):(\d{2}):(\d{2})/.exec(text);
+    assert.ok(asOf, text);
+    const asOfSeconds = Number(asOf[1]) * 3600 + Number(asOf[2]) * 60 + Number(asOf[3]);
+    const lostSeconds = lostAt.getHours() * 3600 + lostAt.getMinutes() * 60 + lostAt.getSeconds();
+    assert.ok(Math.abs(lostSeconds - asOfSeconds) <= 30, `data as of ${asOf[0]}, server stopped at ${lostAt.toTimeString()}`);
+    const width = await banner.evaluate((el) => [el.getBoundingClientRect().width, document.documentElement.clientWidth]);
+    assert.equal(width[0], width[1], 'the banner spans the window');
+    assert.equal(await page.locator('main').evaluate((el) => el.classList.contains('stale')), true, 'the data is marked stale');
+    // The backoff is visible: a countdown to the next attempt.
+    await waitUntil('a countdown to the next attempt', async () => /Next attempt in \d+ s|Reconnecting/.test((await banner.textContent()) ?? ''));
+    await shot(page, 'ux-connection-lost-light');
+    // Nothing reached the core while it was down, so a rows' worth of data must stay (stale, not blank).
+    assert.ok((await page.locator('tbody tr[data-node]').count()) > 0);
+
+    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.1', FLATDECK_SERVE_TOKEN: token }, { dataDir: served.dataDir, port });
+    await banner.waitFor({ state: 'hidden', timeout: 60_000 });
+    assert.equal(await page.locator('main').evaluate((el) => el.classList.contains('stale')), false);
+    await page.getByRole('status').filter({ hasText: 'Connected to flatdeck' }).waitFor();
+    // The restarted core is a new process: what the table shows now came from it (its snapshot after reconnect).
+    await waitUntil('nodes from the restarted core', async () => (await page.locator('tbody tr[data-node]').count()) === 5);
+    await waitUntil('update states read again over SSH', async () => {
+      const states = await page.locator('tbody tr[data-node] td:nth-child(8)').allTextContents();
+      return states.every((s) => /Idle|update-engine off/.test(s));
+    });
+    // The new core had no open cluster: the reconnected page asked it for the nodes, which connected the cluster again.
+    await go(page, 'Activity');
+    await waitUntil('a second "Cluster demo connected" in Activity', async () => {
+      const text = (await page.getByRole('table', { name: 'Activity' }).textContent()) ?? '';
+      return text.split('Cluster demo connected').length - 1 === 2;
+    });
+    // Chromium logs each failed reconnect attempt; those are expected while the server is down, nothing else is.
+    const during = browser.errors.splice(errorsBefore);
+    assert.deepEqual(
+      during.filter((e) => !/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws' failed/.test(e)),
+      [],
+    );
+  });
+
   test('no page errors and no CSP violations', () => {
     assert.deepEqual(browser.errors, []);
   });

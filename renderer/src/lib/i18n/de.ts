@@ -24,6 +24,12 @@ export const de: Record<MessageKey, string> = {
   'link.open': 'Mit flatdeck verbunden',
   'link.connecting': 'Verbinde mit flatdeck …',
   'link.closed': 'Verbindung zu flatdeck unterbrochen ({reason}); neuer Versuch läuft …',
+  'conn.lost': 'Verbindung zu flatdeck unterbrochen.',
+  'conn.asOf': 'Angezeigt wird der Stand von {time}; er wird erst wieder aktualisiert, wenn die Verbindung steht.',
+  'conn.noData': 'Es sind noch keine Daten angekommen.',
+  'conn.retryIn': 'Nächster Versuch in {seconds} s.',
+  'conn.reconnecting': 'Verbinde neu …',
+  'conn.retryNow': 'Jetzt neu verbinden',
 
   'noConnection.title': 'Keine Verbindung',
   'noConnection.body': 'Diese Seite braucht die Adresse, die flatdeck beim Start ausgegeben hat, samt dem Teil #token=…. Starten Sie den Browser-Modus und öffnen Sie den ausgegebenen Link:',

@@ -19,6 +19,12 @@ export const en = {
   'link.open': 'Connected to flatdeck',
   'link.connecting': 'Connecting to flatdeck…',
   'link.closed': 'Connection to flatdeck lost ({reason}); reconnecting…',
+  'conn.lost': 'Connection to flatdeck lost.',
+  'conn.asOf': 'Showing data as of {time}; it is not updated until the connection is back.',
+  'conn.noData': 'No data has arrived yet.',
+  'conn.retryIn': 'Next attempt in {seconds} s.',
+  'conn.reconnecting': 'Reconnecting…',
+  'conn.retryNow': 'Reconnect now',
 
   'noConnection.title': 'Not connected',
   'noConnection.body': 'This page needs the address flatdeck printed when it started, including its #token=… part. Start browser mode and open the printed link:',

@@ -23,6 +23,8 @@ export class AppState {
   node = $state<string | null>(null);
   theme = $state<Theme>('system');
   status = $state<ConnectionStatus>({ state: 'connecting' });
+  /** Set from the moment the link to the core is lost until it is back: what is on screen is as of `asOf`. */
+  link = $state<{ asOf: number | null; retryAt: number | null; reason: string } | null>(null);
   /** The node table's filter and sort, kept while the operator moves between views. */
   filter = $state<FilterSpec>({ ...defaultFilter });
   sort = $state<SortSpec>({ key: 'name', dir: 'asc' });
@@ -40,7 +42,11 @@ export class AppState {
     this.clusters = new CollectionStore(client, clustersSource);
     this.activity = new CollectionStore(client, activitySource);
     this.prompts = new CollectionStore(client, promptsSource);
-    client.onStatus((s) => (this.status = s));
+    client.onStatus((s) => {
+      this.status = s;
+      if (s.state === 'open') this.link = null;
+      else if (s.state === 'closed') this.link = { asOf: s.lastContact ?? this.link?.asOf ?? null, retryAt: s.retryAt ?? null, reason: s.reason };
+    });
   }
 
   /** The open cluster's fleet store (one per cluster; recreated when the operator switches cluster). */

@@ -4,13 +4,22 @@ import type { ApiMethod, ApiParams, ApiResult } from '../../../../app/api/index.
 export type ConnectionStatus =
   | { state: 'connecting' }
   | { state: 'open' }
-  | { state: 'closed'; reason: string };
+  | {
+      state: 'closed';
+      reason: string;
+      /** When the UI last heard from the core (ms since epoch): what is on screen is as of then. */
+      lastContact?: number | null;
+      /** When the next reconnect attempt starts (ms since epoch). */
+      retryAt?: number | null;
+    };
 
 /** The renderer's only way to reach the core: requests, pushed events and the link's own state. */
 export interface ApiClient {
   call<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>>;
   subscribe(listener: (event: ApiEvent) => void): () => void;
   onStatus(listener: (status: ConnectionStatus) => void): () => void;
+  /** Try to reach the core now instead of waiting for the next attempt (transports that can lose the link). */
+  reconnect?(): void;
   close(): void;
 }
 

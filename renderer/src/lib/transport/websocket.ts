@@ -34,10 +34,11 @@ export class WebSocketClient implements ApiClient {
   #attempt = 0;
   #closed = false;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastContact: number | null = null;
 
   constructor(opts: WebSocketOptions) {
     this.#opts = {
-      backoffMs: [500, 1000, 2000, 5000],
+      backoffMs: [500, 1000, 2000, 5000, 10_000],
       createSocket: (url, protocols) => new WebSocket(url, protocols),
       ...opts,
     };
@@ -65,6 +66,13 @@ export class WebSocketClient implements ApiClient {
     return this.#statuses.add(listener);
   }
 
+  reconnect(): void {
+    if (this.#closed || this.#socket) return;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#open();
+  }
+
   close(): void {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
@@ -83,20 +91,27 @@ export class WebSocketClient implements ApiClient {
     this.#socket = socket;
     socket.addEventListener('open', () => {
       this.#attempt = 0;
+      this.#lastContact = Date.now();
       this.#setStatus({ state: 'open' });
       for (const text of this.#queue.splice(0)) socket.send(text);
     });
-    socket.addEventListener('message', (msg) => this.#receive(msg.data));
+    socket.addEventListener('message', (msg) => {
+      this.#lastContact = Date.now();
+      this.#receive(msg.data);
+    });
     socket.addEventListener('close', (ev) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
       this.#failPending('The connection to flatdeck was lost before it answered.');
       if (this.#closed) return;
-      this.#setStatus({ state: 'closed', reason: ev.reason || `code ${ev.code}` });
       const delays = this.#opts.backoffMs;
       const delay = delays[Math.min(this.#attempt, delays.length - 1)] ?? 1000;
       this.#attempt++;
-      this.#retryTimer = setTimeout(() => this.#open(), delay);
+      this.#setStatus({ state: 'closed', reason: ev.reason || `code ${ev.code}`, lastContact: this.#lastContact, retryAt: Date.now() + delay });
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = null;
+        this.#open();
+      }, delay);
     });
   }
 
