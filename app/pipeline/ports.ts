@@ -2,36 +2,16 @@ import type { NodeApi } from '../cluster/node-api.ts';
 import type { DrainApi } from '../cluster/drain.ts';
 import type { LeaseStore } from '../cluster/lease-lock.ts';
 import type { CommandEvent, HealthGate, RolloutState, StepEvent } from '../api/pipeline.ts';
-import type { UeStatus } from '../flatcar/node.ts';
+import type { FlatcarNode as FlatcarNodeAdapter, UeStatus, UnitState } from '../flatcar/node.ts';
 
-export type { UeStatus };
-
-export interface UnitState {
-  /** systemctl is-enabled word: enabled, disabled, masked, static, … */
-  file: string;
-  active: boolean;
-}
+export type { UeStatus, UnitState };
 
 /**
- * The part of the Flatcar node adapter (app/flatcar/node.ts) the pipeline drives. Failures are thrown as ApiError
- * with the kind and the facts (node, command, exit code); the adapter emits a CommandEvent for every command.
+ * The part of the Flatcar node adapter (app/flatcar/node.ts) the pipeline drives: everything but the update.conf
+ * and os-release access only auto-update needs. Failures are ApiErrors with the node, command and exit code; every
+ * command shows in the node's terminal.
  */
-export interface FlatcarNode {
-  sudoCheck(): Promise<void>;
-  versionId(): Promise<string>;
-  bootId(): Promise<string>;
-  unitState(unit: 'update-engine.service' | 'locksmithd.service'): Promise<UnitState>;
-  setUnit(unit: 'update-engine.service', action: 'unmask' | 'mask' | 'start' | 'stop'): Promise<void>;
-  status(): Promise<UeStatus>;
-  checkForUpdate(): Promise<void>;
-  /** Streams `-watch_for_updates` until aborted or the stream ends; never rejects on a stream that just ends. */
-  watch(onStatus: (s: UeStatus) => void, signal: AbortSignal): Promise<void>;
-  /** `sudo systemctl reboot`; the connection dropping under it is the expected outcome. */
-  reboot(): Promise<void>;
-  /** Forget the pooled connection (the next command connects anew). */
-  reconnect(): void;
-  runHealthCheck(script: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
-}
+export type FlatcarNode = Omit<FlatcarNodeAdapter, 'name' | 'osRelease' | 'updateConf' | 'writeUpdateConf'>;
 
 /** Runs a health-gate Job from the operator's template and reports whether it succeeded. */
 export interface JobRunner {
