@@ -13,9 +13,9 @@ export const pipelineSteps = [
   'reboot',
   'verify',
   'uncordon',
-  'release',
   'health-gate',
   'settle',
+  'release',
 ] as const;
 export const PipelineStep = z.enum(pipelineSteps);
 export type PipelineStep = z.infer<typeof PipelineStep>;

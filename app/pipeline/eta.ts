@@ -43,7 +43,7 @@ export class StepDurations {
 }
 
 /** The steps that run one node at a time across the cluster. */
-export const serialSteps: readonly PipelineStep[] = ['lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'health-gate', 'settle'];
+export const serialSteps: readonly PipelineStep[] = ['lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'health-gate', 'settle', 'release'];
 
 export interface EtaNode {
   /** Steps still to run for this node, the first possibly in progress. */

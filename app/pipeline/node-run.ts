@@ -1,8 +1,9 @@
 import { ApiError, toErrorInfo } from '../api/errors.ts';
 import type { HealthGate, PipelineStep } from '../api/pipeline.ts';
 import { uncordonIfOurs } from '../cluster/cordon.ts';
-import { readMark } from '../cluster/node-annotations.ts';
+import { writeMark } from '../cluster/node-annotations.ts';
 import type { ClusterLock } from './cluster-lock.ts';
+import { claimWhenFree } from './node-claim.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
 import { restoreNode, tidy } from './restore.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
@@ -36,14 +37,27 @@ export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
   );
 }
 
-/** Step 2 on a node that passed pre-flight. "current" nodes are restored and finished here. */
-export async function prepareNode(ctx: NodeCtx, facts: PreflightFacts): Promise<'need-reboot' | 'current'> {
+/**
+ * Step 2 on a node that passed pre-flight: claim it, note how update-engine is before touching it (once: a
+ * node another run left keeps that run's originals), then download. "current" nodes are finished here.
+ */
+export async function prepareNode(ctx: NodeCtx): Promise<'need-reboot' | 'current'> {
   ctx.rec.phase = 'downloading';
-  if (await waitForOtherRun(ctx)) {
-    await finishNode(ctx, 'current', null);
-    return 'current';
+  if (await claimWhenFree(ctx)) {
+    // the other run may have updated it meanwhile; we changed nothing on it, so there is nothing to put back
+    ctx.ops.reconnect();
+    if ((await ctx.ops.versionId()) !== ctx.rec.fromVersion) {
+      await finishNode(ctx, 'current', ctx.deps.clock.nowMs());
+      return 'current';
+    }
   }
-  const r = await updateStep(ctx, facts.updateEngine ?? { file: 'unknown', active: true });
+  const ue = await ctx.ops.unitState('update-engine.service');
+  if (ctx.rec.ueOriginal === null) {
+    ctx.rec.ueOriginal = `${ue.file},${ue.active ? 'active' : 'inactive'}`;
+    await writeMark(ctx.deps.cluster.nodes, ctx.node, { ueOriginal: ctx.rec.ueOriginal });
+    journalRecord(ctx);
+  }
+  const r = await updateStep(ctx, ue);
   if (r.kind === 'current') {
     await finishNode(ctx, 'current', null);
     return 'current';
@@ -51,26 +65,6 @@ export async function prepareNode(ctx: NodeCtx, facts: PreflightFacts): Promise<
   ctx.rec.phase = 'ready-to-reboot';
   journalRecord(ctx);
   return 'need-reboot';
-}
-
-/**
- * Another flatdeck instance is updating this very node: let it finish, then see whether it is current.
- * Returns true when the node's version changed meanwhile (no update left for us).
- */
-async function waitForOtherRun(ctx: NodeCtx): Promise<boolean> {
-  let waited = false;
-  for (;;) {
-    const mark = readMark(await ctx.deps.cluster.nodes.getNode(ctx.node));
-    if (!mark || mark.run === ctx.runId || mark.attention) break;
-    waited = true;
-    ctx.control.setWaiting(`node ${ctx.node} is being updated by ${mark.instance} (run ${mark.run}, step ${mark.step})`);
-    await ctx.deps.clock.sleep(1000, ctx.control.signal);
-  }
-  if (!waited) return false;
-  ctx.control.setWaiting(null);
-  ctx.ops.reconnect();
-  const version = await ctx.ops.versionId();
-  return version !== ctx.rec.fromVersion;
 }
 
 async function healthGateStep(ctx: NodeCtx, gate: HealthGate): Promise<void> {
@@ -101,7 +95,8 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
     await ctx.control.checkpoint();
     if ((await lockStep(ctx, lock)) === 'current') {
       await lock.release();
-      await finishNode(ctx, 'current', null);
+      // it booted the new version without us (an unplanned reboot): let update-engine mark that boot good first
+      await finishNode(ctx, 'current', ctx.deps.clock.nowMs());
       return 'current';
     }
     await ctx.control.checkpoint();
@@ -109,7 +104,7 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
     await ctx.control.checkpoint();
     if ((await drainStep(ctx, lock)) === 'skipped') {
       await lock.release();
-      await finishNode(ctx, 'skipped', null);
+      await keepStaged(ctx, 'its drain did not finish and the policy said skip');
       return 'skipped';
     }
     await ctx.control.checkpoint();
@@ -123,11 +118,12 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
   await verifyStep(ctx);
   const backAtMs = ctx.deps.clock.nowMs();
   await uncordonStep(ctx);
-  await releaseStep(ctx, lock);
   const restoring = restoreNode(ctx, { backAtMs });
   try {
+    // the health gate and the settle pause are part of this node's turn: no other run reboots meanwhile
     if (gate) await healthGateStep(ctx, gate);
     await settleStep(ctx);
+    await releaseStep(ctx, lock);
   } finally {
     await restoring;
   }
@@ -139,12 +135,27 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
 
 const isAttention = (ctx: NodeCtx) => ctx.rec.phase === 'needs-attention';
 
-/** Ends a node that needs no reboot (already current, or skipped): restore what we changed. */
-async function finishNode(ctx: NodeCtx, phase: 'current' | 'skipped', backAtMs: number | null): Promise<void> {
+/** Ends a node that needs no reboot: restore what we changed (after `backAtMs`, a boot update-engine must mark good). */
+async function finishNode(ctx: NodeCtx, phase: 'current', backAtMs: number | null): Promise<void> {
   // a resumed run may find the node already current but still cordoned by its earlier self
   if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, 'uncordon', 'cordoned by the interrupted run');
   await restoreNode(ctx, { backAtMs });
   if (!isAttention(ctx)) ctx.rec.phase = phase;
+  ctx.rec.step = null;
+  journalRecord(ctx);
+}
+
+/** Downloaded and applied, not yet booted: the next boot of the node, planned or not, starts the new version. */
+const isStaged = (ctx: NodeCtx) => ctx.rec.toVersion !== null && ctx.rec.rebootIssuedAt === null;
+
+/**
+ * The run stops with the update staged. Masking update-engine now would make the next (unplanned) boot start
+ * the new version and the boot after it roll back, because nothing would mark the new slot good. So it stays
+ * running, FLUO's pause goes back, and the node says on its mark what its next boot will do.
+ */
+async function keepStaged(ctx: NodeCtx, why: string): Promise<void> {
+  await restoreNode(ctx, { backAtMs: null, keepMarks: true, leaveUpdateEngine: true });
+  await ctx.needsAttention('update', `boots ${ctx.rec.toVersion} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good. Update ${ctx.node} again to reboot it drained`);
   ctx.rec.step = null;
   journalRecord(ctx);
 }
@@ -158,17 +169,23 @@ async function uncordonAfterStop(ctx: NodeCtx, step: PipelineStep, why: string):
 
 /**
  * After a failure or cancel: before the reboot, undo everything (uncordon if ours, restore, release) so
- * nothing is left cordoned by us; after the reboot, or when the drain policy said "stop", the node stays
- * cordoned and needs attention. Whatever of the undoing fails is recorded on the node, never dropped.
+ * nothing is left cordoned by us, but never hide a staged update; after the reboot, or when the drain policy
+ * said "stop", the node stays cordoned and needs attention. Whatever of the undoing fails is recorded on the
+ * node, never dropped.
  */
 export async function cleanUpAfter(ctx: NodeCtx, lock: ClusterLock | null, err: unknown): Promise<void> {
   const info = toErrorInfo(err);
+  const cancelled = info.kind === 'cancelled';
   const rebooted = ctx.rec.step === 'reboot' || ctx.rec.step === 'verify';
-  if (rebooted && !isAttention(ctx)) await ctx.needsAttention(ctx.rec.step ?? 'verify', info.message);
+  if (rebooted && !isAttention(ctx)) {
+    const why = cancelled ? `cancelled while it rebooted; it stays cordoned until \`flatdeck resume ${ctx.runId}\` sees it back` : info.message;
+    await ctx.needsAttention(ctx.rec.step ?? 'verify', why);
+  }
   if (!isAttention(ctx)) {
     if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, ctx.rec.step ?? 'preflight', `after: ${info.message}`);
-    if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
-    if (!isAttention(ctx)) ctx.rec.phase = info.kind === 'cancelled' ? 'skipped' : 'failed';
+    if (isStaged(ctx)) await keepStaged(ctx, cancelled ? 'the run stopped before its reboot' : info.message);
+    else if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
+    if (!isAttention(ctx)) ctx.rec.phase = cancelled ? 'skipped' : 'failed';
   }
   if (lock) await tidy(ctx, 'release', 'Releasing the cluster update lock (it expires by itself after the lease duration)', () => lock.release());
   journalRecord(ctx);

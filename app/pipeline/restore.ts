@@ -1,6 +1,6 @@
 import { toErrorInfo } from '../api/errors.ts';
 import type { PipelineStep } from '../api/pipeline.ts';
-import { clearMarkPatch, restoreFluoPausePatch } from '../cluster/node-annotations.ts';
+import { clearMarkPatch, markPatch, restoreFluoPausePatch } from '../cluster/node-annotations.ts';
 import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 
 /**
@@ -54,11 +54,12 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
  * Puts update-engine and FLUO's reboot-paused back as they were, then clears flatdeck's marks, unless the
  * node needs attention: then the marks stay, so every instance keeps seeing it.
  */
-export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean }): Promise<void> {
-  await restoreUpdateEngine(ctx, opts.backAtMs);
+export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean; leaveUpdateEngine?: boolean }): Promise<void> {
+  if (!opts.leaveUpdateEngine) await restoreUpdateEngine(ctx, opts.backAtMs);
   const keepMarks = opts.keepMarks || ctx.rec.phase === 'needs-attention';
   const fluoBefore = ctx.rec.fluoPausedBefore;
-  const annotations = { ...(keepMarks ? {} : clearMarkPatch()), ...(fluoBefore !== null ? restoreFluoPausePatch(fluoBefore) : {}) };
+  const fluo = fluoBefore === null ? {} : { ...restoreFluoPausePatch(fluoBefore), ...markPatch({ fluoPausedBefore: null }) };
+  const annotations = { ...(keepMarks ? {} : clearMarkPatch()), ...fluo };
   if (Object.keys(annotations).length > 0) {
     const what = fluoBefore !== null ? `Putting FLUO's reboot-paused on ${ctx.node} back to ${fluoBefore}` : `Clearing flatdeck's marks on ${ctx.node}`;
     if (await tidy(ctx, 'release', what, () => ctx.deps.cluster.nodes.mergePatchNode(ctx.node, { metadata: { annotations } }))) ctx.rec.fluoPausedBefore = null;

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, RolloutNodeState, RolloutOptions, RolloutState, UpdateOptions } from '../api/pipeline.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
-import { ClusterLock } from './cluster-lock.ts';
+import { ClusterLock, lockWaitLimitMs } from './cluster-lock.ts';
 import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
 import { cleanUpAfter, preflightStep, prepareNode, rebootNode } from './node-run.ts';
-import type { PreflightFacts } from './preflight.ts';
 import { describeWindow, isInWindow, nextWindowOpening } from './reboot-window.ts';
 import { RunControl, recordAttention, type NodeCtx, type PipelineDeps } from './run-context.ts';
 
@@ -103,7 +102,7 @@ export class Run {
       const inherited = spec.inherited?.get(n);
       this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
     }
-    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds);
+    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds, { waitLimitMs: lockWaitLimitMs(spec.options), override: [] });
     this.control.onChange = () => this.publish();
     deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...spec.options } });
     this.done = this.execute();
@@ -135,7 +134,7 @@ export class Run {
       runId: this.runId,
       cluster: this.deps.clusterId,
       kind: this.spec.kind,
-      status: this.control.isPaused && this.status === 'running' ? 'paused' : this.status,
+      status: this.shownStatus(),
       startedAt: iso(this.started),
       finishedAt: isoOrNull(this.ended),
       etaSeconds: etaMs === null ? null : Math.round(etaMs / 1000),
@@ -143,6 +142,12 @@ export class Run {
       error: this.error,
       waitingFor: this.control.waitingFor,
     };
+  }
+
+  /** A cancel shows at once as "cancelling" until the run has put back what it changed. */
+  private shownStatus(): RolloutState['status'] {
+    if (this.ended === null && this.control.isCancelled) return 'cancelling';
+    return this.control.isPaused && this.status === 'running' ? 'paused' : this.status;
   }
 
   private node(n: string): NodeState {
@@ -220,7 +225,7 @@ export class Run {
   private async execute(): Promise<RolloutState> {
     this.status = 'running';
     this.publish();
-    const facts = await this.preflightAll();
+    const passed = await this.preflightAll();
     const resumedAfterReboot = this.spec.nodes.filter((n) => this.afterReboot(n));
     if (this.stopping) {
       for (const s of this.nodes.values()) if (!finalPhases.has(s.rec.phase) && !this.afterReboot(s.rec.node)) s.rec.phase = 'skipped';
@@ -228,35 +233,36 @@ export class Run {
       // a node already rebooted must still be seen back and uncordoned, whatever else failed
       this.anyFailed = false;
     }
-    const downloads = this.startDownloads(facts);
+    const downloads = this.startDownloads(passed);
     await this.rebootOneByOne(downloads);
     await Promise.allSettled(downloads.values());
     return this.finish();
   }
 
   /** Phase 1: pre-flight everywhere first, so blockers are listed before any node changes. */
-  private async preflightAll(): Promise<Map<string, PreflightFacts>> {
-    const facts = new Map<string, PreflightFacts>();
+  private async preflightAll(): Promise<string[]> {
+    const passed: string[] = [];
     for (const n of this.spec.nodes.filter((x) => !this.afterReboot(x))) {
       this.node(n).startedAtMs = this.deps.clock.nowMs();
       try {
-        facts.set(n, await preflightStep(this.ctx(n)));
+        await preflightStep(this.ctx(n));
+        passed.push(n);
       } catch (err) {
         this.fail(n, err);
         await cleanUpAfter(this.ctx(n), null, err);
         this.anyFailed = true;
       }
     }
-    return facts;
+    return passed;
   }
 
   /** Phase 2: downloads in parallel (bounded); each promise says what the serial phase does with its node. */
-  private startDownloads(facts: Map<string, PreflightFacts>): Map<string, Promise<Prepared>> {
+  private startDownloads(nodes: readonly string[]): Map<string, Promise<Prepared>> {
     const limit = Math.max(1, this.spec.options.maxParallelDownloads ?? 3);
-    return boundedStart([...facts.keys()], limit, async (n): Promise<Prepared> => {
+    return boundedStart(nodes, limit, async (n): Promise<Prepared> => {
       if (this.stopping) return 'skipped';
       try {
-        return await prepareNode(this.ctx(n), facts.get(n) as PreflightFacts);
+        return await prepareNode(this.ctx(n));
       } catch (err) {
         return err instanceof Error ? err : new Error(String(err));
       }

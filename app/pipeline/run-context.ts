@@ -145,8 +145,20 @@ export async function runStep<T>(ctx: NodeCtx, step: PipelineStep, startMessage:
  * from another machine) sees it. When the API is what failed, this fails too; the caller still has the event
  * and the journal.
  */
-export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | 'node'>, step: PipelineStep, reasons: readonly string[]): Promise<void> {
-  await writeMark(ctx.deps.cluster.nodes, ctx.node, { instance: ctx.deps.holder, run: ctx.runId, step, since: iso(ctx.deps.clock.nowMs()), attention: reasons.join('; ') });
+export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | 'node' | 'rec'>, step: PipelineStep, reasons: readonly string[]): Promise<void> {
+  const { rec } = ctx;
+  await writeMark(ctx.deps.cluster.nodes, ctx.node, {
+    instance: ctx.deps.holder,
+    run: ctx.runId,
+    step,
+    since: iso(ctx.deps.clock.nowMs()),
+    attention: reasons.join('; '),
+    cordonedByUs: rec.cordonedByUs,
+    ueOriginal: rec.ueOriginal,
+    fluoPausedBefore: rec.fluoPausedBefore,
+    fromVersion: rec.fromVersion,
+    toVersion: rec.toVersion,
+  });
 }
 
 /** The attention record: phase, event, Node mark; `reasons` is the node's whole list so far. */

@@ -177,7 +177,8 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
               emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });
             } else ctx.ops.reconnect();
           } catch (err) {
-            if (err instanceof ApiError && (err.kind === 'rollback-detected' || err.kind === 'reboot-failed')) throw err;
+            // a changed host key or a rejected login will not heal by waiting; everything else is the reboot
+            if (err instanceof ApiError && ['rollback-detected', 'reboot-failed', 'host-key-changed', 'ssh-auth-rejected'].includes(err.kind)) throw err;
             ctx.ops.reconnect();
           }
         }
@@ -191,7 +192,8 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
           if (problems.length === 0) return;
           waitingFor = problems.join('; ');
         }
-        await clock.sleep(500, ctx.control.signal).catch(() => undefined);
+        // a cancel rejects this wait: the node stays as it is (cordoned, marked) for `resume`, and nothing spins
+        await clock.sleep(500, ctx.control.signal);
       }
     },
     () => ({ message: `${ctx.node} is back on ${ctx.rec.toVersion}, Ready` }),
@@ -224,6 +226,7 @@ export async function settleStep(ctx: NodeCtx): Promise<void> {
     ctx,
     'settle',
     `Letting the cluster settle for ${ctx.options.settleSeconds} s`,
+    // a cancel only cuts the pause short: the node itself is done
     () => ctx.deps.clock.sleep(ctx.options.settleSeconds * 1000, ctx.control.signal).catch(() => undefined),
     () => ({ message: 'Settled' }),
   );

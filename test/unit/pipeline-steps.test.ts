@@ -27,7 +27,7 @@ describe('one node through the pipeline', () => {
     w.cluster.nodesByName.get('worker-1')!.metadata!.annotations![fluoKeys.rebootPaused] = 'false';
     const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions() }).done;
     assert.equal(state.status, 'succeeded', JSON.stringify(state.error));
-    assert.deepEqual(steps(w.events, 'worker-1', 'succeeded'), ['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'settle']);
+    assert.deepEqual(steps(w.events, 'worker-1', 'succeeded'), ['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'settle', 'release']);
     assert.equal(state.nodes[0]?.phase, 'done');
     assert.equal(w.cluster.unschedulable('worker-1'), false);
     assert.equal(w.cluster.cordonPatches('worker-1'), 1);
@@ -109,13 +109,18 @@ describe('one node through the pipeline', () => {
     assert.equal(w.nodes.get('worker-1')!.rebooted, 0);
   });
 
-  it('uncordons and skips on drain timeout with policy skip', async () => {
+  it('uncordons on drain timeout with policy skip, and neither hides the staged update nor calls it a success', async () => {
     const w = world({ 'worker-1': {} });
     w.cluster.evictAnswer = () => 429;
     const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions({ drainTimeoutSeconds: 30, onDrainTimeout: 'skip' }) }).done;
-    assert.equal(state.nodes[0]?.phase, 'skipped');
+    assert.equal(state.status, 'failed', 'a skipped node is not an updated one');
+    assert.equal(state.nodes[0]?.phase, 'needs-attention');
+    assert.match(state.nodes[0]?.attention[0] ?? '', /boots 4459\.2\.1 at its next reboot/);
     assert.equal(w.cluster.unschedulable('worker-1'), false);
     assert.equal(w.nodes.get('worker-1')!.rebooted, 0);
+    assert.equal(w.nodes.get('worker-1')!.log.includes('systemctl mask update-engine.service'), false, 'update-engine stays able to mark the new boot good');
+    assert.match(w.cluster.annotations('worker-1')[markKeys.attention] ?? '', /boots 4459\.2\.1 at its next reboot/);
+    assert.equal(w.cluster.annotations('worker-1')[markKeys.toVersion], '4459.2.1');
   });
 
   it('deletes the stuck pods only with policy force, then reboots', async () => {
@@ -163,7 +168,7 @@ describe('one node through the pipeline', () => {
     assert.ok(w.clock.t > start);
   });
 
-  it('cancel between steps leaves nothing cordoned by us and restores update-engine', async () => {
+  it('cancel between steps leaves nothing cordoned by us, keeps a staged update visible and puts back the rest', async () => {
     const w = world({ a: {}, b: {} });
     const run = new Run(w.deps, { kind: 'rollout', nodes: ['a', 'b'], options: { ...testOptions(), maxParallelDownloads: 2 } });
     w.deps.emit = (e) => {
@@ -172,12 +177,15 @@ describe('one node through the pipeline', () => {
     };
     const state = await run.done;
     assert.equal(state.status, 'cancelled');
+    assert.ok(w.events.some((e) => e.topic === 'rollout' && e.payload.status === 'cancelling'), 'the cancel shows at once');
     assert.equal(w.cluster.unschedulable('a'), false);
     assert.equal(w.cluster.unschedulable('b'), false);
     assert.equal(w.nodes.get('a')!.rebooted + w.nodes.get('b')!.rebooted, 0);
-    for (const n of ['a', 'b']) {
-      assert.equal(w.nodes.get(n)!.log.at(-1), 'systemctl mask update-engine.service');
-      assert.deepEqual(Object.keys(w.cluster.annotations(n)).filter((k) => k.startsWith('flatdeck.io/')), []);
-    }
+    // a had its update staged: it stays running and visible; b was stopped mid-download and is put back
+    assert.equal(state.nodes[0]?.phase, 'needs-attention');
+    assert.match(w.cluster.annotations('a')[markKeys.attention] ?? '', /boots 4459\.2\.1 at its next reboot/);
+    assert.equal(w.nodes.get('a')!.log.includes('systemctl mask update-engine.service'), false);
+    assert.equal(w.nodes.get('b')!.log.at(-1), 'systemctl mask update-engine.service');
+    assert.deepEqual(Object.keys(w.cluster.annotations('b')).filter((k) => k.startsWith('flatdeck.io/')), []);
   });
 });

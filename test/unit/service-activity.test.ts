@@ -44,7 +44,7 @@ describe('pipeline events in the Activity log', () => {
     assert.ok(steps.every((e) => e.cluster === 'test' && e.node === 'worker-1'), JSON.stringify(steps[0]));
     assert.ok(steps.every((e) => !Number.isNaN(Date.parse(e.at))), 'every entry has a timestamp');
     const succeeded = steps.filter((e) => e.kind === 'step-succeeded').map((e) => /^worker-1: (\w+) succeeded/.exec(e.message)?.[1]);
-    assert.deepEqual(succeeded, ['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'settle']);
+    assert.deepEqual(succeeded, ['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'settle', 'release']);
     assert.equal(steps.filter((e) => e.message.startsWith('worker-1: update ')).length, 2, 'update started + succeeded, no download ticks');
     assert.equal(steps.some((e) => e.kind === 'step-progress'), false);
   });
