@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { API_FAULT_KINDS, FaultRegistry, isApiFault, type ApiFault, type FaultSpecInput } from './faults.ts';
 import { startControlServer } from './control-server.ts';
 import { AuthorizedKeys } from './fleet/authorized-keys.ts';
-import { composeFleet } from './fleet/composition.ts';
+import { composeFleet, type FleetProfile } from './fleet/composition.ts';
 import { Fleet } from './fleet/fleet.ts';
 import type { SimNode } from './fleet/node.ts';
 import { ReleaseServer } from './fleet/release-server.ts';
@@ -29,6 +29,8 @@ export interface SimClusterOptions {
   stateDir: string;
   /** deterministic fleet composition (default 1) */
   seed?: number;
+  /** which update units the nodes have (sim/fleet/composition.ts); default 'classic', `npm run sim` uses 'mixed' */
+  profile?: FleetProfile;
   /** multiply real durations by this (0.01 = 100x faster) */
   timeScale?: number;
   /** default 2222; 0 = one ephemeral port per node */
@@ -220,7 +222,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     });
     cleanups.push(() => fleet.stop());
     for (const fault of opts.faults ?? []) faults.add(fault);
-    await fleet.start(composeFleet({ nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 }));
+    await fleet.start(composeFleet({ profile: opts.profile, nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 }));
 
     if (api) {
       const kubelets = new Map<string, KubeletRole>();

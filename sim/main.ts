@@ -3,9 +3,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startSimCluster, type SimClusterOptions } from './cluster.ts';
+import { FLEET_PROFILES } from './fleet/composition.ts';
 import { parseFaultFlag } from './faults.ts';
 
-const USAGE = `usage: npm run sim -- --nodes N --state-dir DIR [--seed S] [--time-scale X] [--ssh-port P]
+const USAGE = `usage: npm run sim -- --nodes N --state-dir DIR [--profile stock|kubermatic|mixed] [--seed S] [--time-scale X] [--ssh-port P]
        [--address-base 127.10.0.1] [--api builtin|external|none] [--kubeconfig FILE] [--control-port P]
        [--fault KIND[:NODE][,key=value...]]... [--no-workload] [--no-scheduled-checks] [--fluo]`;
 
@@ -15,6 +16,7 @@ const ArgsSchema = z
   .object({
     nodes: number(z.number().int().min(1).max(250)),
     'state-dir': z.string().min(1),
+    profile: z.enum(FLEET_PROFILES).default('mixed'),
     seed: number(z.number().int()).optional(),
     'time-scale': number(z.number().positive().max(100)).optional(),
     'ssh-port': number(z.number().int().min(0).max(65535)).optional(),
@@ -35,6 +37,7 @@ function parseCli(argv: string[]): SimClusterOptions {
     options: {
       nodes: { type: 'string' },
       'state-dir': { type: 'string' },
+      profile: { type: 'string' },
       seed: { type: 'string' },
       'time-scale': { type: 'string' },
       'ssh-port': { type: 'string' },
@@ -53,6 +56,7 @@ function parseCli(argv: string[]): SimClusterOptions {
   return {
     nodes: a.nodes,
     stateDir: a['state-dir'],
+    profile: a.profile,
     seed: a.seed,
     timeScale: a['time-scale'],
     sshPort: a['ssh-port'],

@@ -82,7 +82,7 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
   if (args.demo) {
     const { startSimCluster } = await import('../../sim/cluster.ts');
     simDir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-demo-'));
-    sim = await startSimCluster({ nodes: args['demo-nodes'], stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime' });
+    sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime' });
   }
   const service = createService({
     dataDir: args['data-dir'] ?? defaultUserDataDir(io.env),

@@ -52,7 +52,7 @@ export async function startCore(opts: CoreOptions): Promise<RunningCore> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   let sim: SimCluster | null = null;
   if (wantsDemo(opts.demo, env)) {
-    sim = await startSimCluster({ nodes: demoNodes, stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, fluo: 'runtime' });
+    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, fluo: 'runtime' });
   }
   try {
     const handler = createService({

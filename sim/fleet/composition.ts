@@ -1,11 +1,21 @@
-// Which machines a seed produces: a mix of channels, starting versions, os-release formats and update
-// policies (Kubermatic-style masked update-engine/locksmithd, or update-engine enabled as FLUO expects).
-import type { NodeSpec } from './node.ts';
+// Which machines a seed produces: a mix of channels, starting versions and os-release formats, with the update
+// units of a fleet profile:
+// - `stock`: every node as the Flatcar image ships (update-engine and locksmithd running from vendor links,
+//   empty update.conf), so locksmithd reboots a node as soon as an update is staged, without a drain;
+// - `kubermatic`: every node as Kubermatic's disableAutoUpdate leaves it (both units masked);
+// - `mixed`: the three fixed nodes below, then stock nodes;
+// - `classic`: the three fixed nodes, then seeded nodes that are either FLUO-ready or Kubermatic-masked (the
+//   fleet the integration tests were written against; the in-process default).
+import type { NodeSpec, NodeUnitProfile } from './node.ts';
 import { createRandom } from './random.ts';
 import { DEFAULT_RELEASES } from './release-server.ts';
 import { channelOf } from './versions.ts';
 
+export const FLEET_PROFILES = ['stock', 'kubermatic', 'mixed', 'classic'] as const;
+export type FleetProfile = (typeof FLEET_PROFILES)[number];
+
 export interface CompositionOptions {
+  profile?: FleetProfile;
   nodes: number;
   seed: number;
   addressBase: string;
@@ -19,11 +29,18 @@ const STARTING_VERSIONS: Record<'stable' | 'beta', readonly string[]> = {
 };
 
 // The first machines are fixed so every seed offers the interesting cases up front.
-const FIXED: readonly { version: string; updatesMasked: boolean }[] = [
-  { version: '4459.2.1', updatesMasked: true }, // old unquoted os-release, Kubermatic disableAutoUpdate
-  { version: '4757.2.0', updatesMasked: false }, // quoted os-release, update-engine running
-  { version: '4628.1.2', updatesMasked: true }, // beta channel
+const FIXED: readonly { version: string; units: NodeUnitProfile }[] = [
+  { version: '4459.2.1', units: 'kubermatic' }, // old unquoted os-release, Kubermatic disableAutoUpdate
+  { version: '4757.2.0', units: 'fluo-ready' }, // quoted os-release, update-engine running
+  { version: '4628.1.2', units: 'kubermatic' }, // beta channel
 ];
+
+function unitsOf(profile: FleetProfile, index: number, random: ReturnType<typeof createRandom>): NodeUnitProfile {
+  const fixed = profile === 'mixed' || profile === 'classic' ? FIXED[index]?.units : undefined;
+  if (fixed) return fixed;
+  if (profile === 'classic') return random.next() < 0.5 ? 'kubermatic' : 'fluo-ready';
+  return profile === 'kubermatic' ? 'kubermatic' : 'stock';
+}
 
 function ipToInt(address: string): number {
   const parts = address.split('.').map(Number);
@@ -50,23 +67,27 @@ export function nodeAddress(base: string, index: number): string {
 }
 
 export function composeFleet(opts: CompositionOptions): NodeSpec[] {
+  const profile = opts.profile ?? 'classic';
   const random = createRandom(opts.seed);
   const specs: NodeSpec[] = [];
   for (let i = 0; i < opts.nodes; i++) {
     const fixed = FIXED[i];
     const channel = random.next() < 0.25 ? 'beta' : 'stable';
     const version = fixed?.version ?? random.pick(STARTING_VERSIONS[channel]);
-    const updatesMasked = fixed?.updatesMasked ?? random.next() < 0.5;
+    const units = unitsOf(profile, i, random);
     const group = channelOf(version);
-    const hasUpdateConf = group !== 'stable' || random.next() < 0.75;
+    // The fixed and classic nodes carry an Ignition-written GROUP (most stable ones too); stock and Kubermatic
+    // nodes keep the empty file tmpfiles.d creates, so the image's own /usr/share/flatcar/update.conf decides.
+    const ignitionGroup = profile === 'classic' || (profile === 'mixed' && fixed !== undefined);
+    const writesGroup = ignitionGroup && (group !== 'stable' || random.next() < 0.75);
     specs.push({
       name: `worker-${i + 1}`,
       address: nodeAddress(opts.addressBase, i),
       sshPort: opts.sshPort,
       machineId: random.hex(32),
       version,
-      updatesMasked,
-      updateConf: hasUpdateConf ? `GROUP=${group}\n` : null,
+      units,
+      updateConf: writesGroup ? `GROUP=${group}\n` : '',
       bytesPerSecond: Math.round(DEFAULT_RELEASES[group].size / random.int(60, 120)),
     });
   }

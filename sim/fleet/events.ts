@@ -14,7 +14,8 @@ export type SimEventKind =
   | 'machine'
   | 'sshd'
   | 'fluo'
-  | 'fluo-role';
+  | 'fluo-role'
+  | 'journal';
 
 export interface SimEvent {
   ts: string;

@@ -70,7 +70,7 @@ export class Fleet {
       sshPort: this.opts.sshPort,
       machineId: this.random.hex(32),
       version: stable.version,
-      updatesMasked: machine.updatesMasked,
+      units: machine.updatesMasked ? 'kubermatic' : 'kubermatic-auto-update',
       updateConf: 'GROUP=stable\n',
       bytesPerSecond: Math.round(stable.size / this.random.int(60, 120)),
     });

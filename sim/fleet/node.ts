@@ -6,14 +6,17 @@ import type { FaultRegistry, FaultSpec, NodeFault } from '../faults.ts';
 import type { AuthorizedKeys } from './authorized-keys.ts';
 import type { Clock } from './clock.ts';
 import type { FileLookup, ShellHost } from './commands/process.ts';
+import { confValue, parseEnvironmentFile, RELEASE_FILE, UPDATE_CONF, VENDOR_UPDATE_CONF } from './conf-files.ts';
+import { EtcFlatcar } from './etc-flatcar.ts';
 import type { EventSink, SimEvent } from './events.ts';
+import { Locksmithd, LOCKSMITHD_TIMINGS } from './locksmithd.ts';
 import type { SimNodeView } from './node-view.ts';
-import { prettyNameOf, renderDefaultUpdateConf, renderOsRelease, renderReleaseFile } from './os-release.ts';
+import { hasLib64OsRelease, prettyNameOf, renderDefaultUpdateConf, renderOsRelease, renderReleaseFile } from './os-release.ts';
 import type { ReleaseServer } from './release-server.ts';
 import { runCommandLine } from './shell.ts';
 import { NodeSshServer } from './ssh-server.ts';
-import { Units } from './units.ts';
-import { UpdateEngine, type UpdateEngineStatus } from './update-engine.ts';
+import { Units, type InitialUnit } from './units.ts';
+import { UpdateEngine, type StatusListener, type UpdateEngineStatus } from './update-engine.ts';
 import { channelOf, kernelVersionOf } from './versions.ts';
 
 export const UPDATE_ENGINE_UNIT = 'update-engine.service';
@@ -24,8 +27,37 @@ const BOOT_UNITS = [UPDATE_ENGINE_UNIT, LOCKSMITHD_UNIT, ...NODE_SERVICES];
 
 /** Durations at timeScale 1, in milliseconds. */
 export const REBOOT_TIMINGS = { shutdown: 1500, down: 40_000 } as const;
-/** update_engine runs flatcar-setgoodroot 45 s after it starts (main.cc), marking the booted USR slot good. */
-export const SET_GOOD_ROOT_DELAY = 45_000;
+/** update_engine's default Omaha endpoint (omaha_request_params.cc kProductionOmahaUrl). */
+const PRODUCTION_OMAHA_URL = 'https://public.update.flatcar-linux.net/v1/update/';
+
+/**
+ * How update-engine and locksmithd are set up on a machine:
+ * - `stock`: as the Flatcar image ships them, both enabled by vendor links under /usr and running;
+ * - `kubermatic`: both masked, what Kubermatic's OSM leaves with `disableAutoUpdate: true`;
+ * - `kubermatic-auto-update`: OSM with `disableAutoUpdate: false` masks only locksmithd (KKP always sets
+ *   disableLocksmithD); update-engine keeps its vendor link and runs;
+ * - `fluo-ready`: update-engine enabled in /etc and running, locksmithd masked (what FLUO's docs ask for).
+ */
+export type NodeUnitProfile = 'stock' | 'kubermatic' | 'kubermatic-auto-update' | 'fluo-ready';
+
+const UNIT_PROFILES: Record<NodeUnitProfile, { updateEngine: InitialUnit; locksmithd: InitialUnit }> = {
+  stock: {
+    updateEngine: { masked: false, enabled: false, vendorEnabled: true, active: false },
+    locksmithd: { masked: false, enabled: false, vendorEnabled: true, active: false },
+  },
+  kubermatic: {
+    updateEngine: { masked: true, enabled: false, vendorEnabled: true, active: false },
+    locksmithd: { masked: true, enabled: false, vendorEnabled: true, active: false },
+  },
+  'kubermatic-auto-update': {
+    updateEngine: { masked: false, enabled: false, vendorEnabled: true, active: false },
+    locksmithd: { masked: true, enabled: false, vendorEnabled: true, active: false },
+  },
+  'fluo-ready': {
+    updateEngine: { masked: false, enabled: true, vendorEnabled: true, active: false },
+    locksmithd: { masked: true, enabled: false, vendorEnabled: true, active: false },
+  },
+};
 // Real ms the machine keeps running after `systemctl reboot` at any timeScale, so the exit status of the
 // reboot command still reaches the client before sshd dies.
 const MIN_SHUTDOWN_REAL_MS = 100;
@@ -36,10 +68,9 @@ export interface NodeSpec {
   sshPort: number;
   machineId: string;
   version: string;
-  /** update-engine and locksmithd masked, as Kubermatic's disableAutoUpdate provisions them */
-  updatesMasked: boolean;
-  /** content of /etc/flatcar/update.conf, or null when the file does not exist */
-  updateConf: string | null;
+  units: NodeUnitProfile;
+  /** content of /etc/flatcar/update.conf ('' when Ignition wrote nothing: tmpfiles.d creates it empty) */
+  updateConf: string;
   /** download bandwidth, bytes per simulated second */
   bytesPerSecond: number;
 }
@@ -58,12 +89,7 @@ export interface NodeDeps {
 
 type Power = 'up' | 'shutting-down' | 'down';
 
-const DIRECTORIES = new Set(['/', '/etc', '/etc/flatcar', '/usr', '/usr/lib', '/usr/share', '/usr/share/flatcar', '/proc', '/home', '/home/core', '/var', '/run']);
-
-function confValue(conf: string | null, key: string): string | undefined {
-  const m = conf ? new RegExp(`^${key}=(.*)$`, 'm').exec(conf) : null;
-  return m?.[1]?.trim().replace(/^"(.*)"$/, '$1');
-}
+const DIRECTORIES = new Set(['/', '/etc', '/etc/flatcar', '/usr', '/usr/lib', '/usr/lib64', '/usr/share', '/usr/share/flatcar', '/proc', '/home', '/home/core', '/var', '/run']);
 
 export class SimNode implements SimNodeView, ShellHost {
   readonly name: string;
@@ -72,15 +98,19 @@ export class SimNode implements SimNodeView, ShellHost {
   readonly units: Units;
   readonly clock: Clock;
   readonly timeScale: number;
+  readonly etcFlatcar: EtcFlatcar;
 
   private version: string;
   private nextBootVersion: string | null = null;
   /** the other USR slot's version while the booted one is not yet marked successful */
   private fallbackVersion: string | null = null;
-  private needRebootMarker: { version: string; size: number } | null = null;
+  /** /var/run/update_engine_autoupdate_completed (tmpfs: gone after a reboot) */
+  private updateCompleted = false;
   private currentBootId = randomUUID();
   private power: Power = 'down';
   private daemon: UpdateEngine | null = null;
+  private locksmithd: Locksmithd | null = null;
+  private readonly statusSignal = new Set<StatusListener>();
   private pid = 1000;
   private lastProgressStep = 0;
   private readonly ssh: NodeSshServer;
@@ -101,15 +131,18 @@ export class SimNode implements SimNodeView, ShellHost {
     this.version = spec.version;
     this.clock = deps.clock;
     this.timeScale = deps.timeScale;
-    const masked = spec.updatesMasked;
+    this.etcFlatcar = new EtcFlatcar(spec.updateConf);
+    const profile = UNIT_PROFILES[spec.units];
     this.units = new Units({
-      [UPDATE_ENGINE_UNIT]: { masked, enabled: true, active: false },
-      [LOCKSMITHD_UNIT]: { masked: true, enabled: true, active: false },
+      [UPDATE_ENGINE_UNIT]: profile.updateEngine,
+      [LOCKSMITHD_UNIT]: profile.locksmithd,
       ...Object.fromEntries(NODE_SERVICES.map((unit) => [unit, { masked: false, enabled: true, active: false }])),
     });
     this.units.onChange((change) => {
       this.emit({ kind: change.property === 'file' ? 'unit-file' : 'unit-active', unit: change.unit, from: change.from, to: change.to });
-      if (change.unit === UPDATE_ENGINE_UNIT && change.property === 'active') this.setDaemonRunning(change.to === 'active');
+      if (change.property !== 'active') return;
+      if (change.unit === UPDATE_ENGINE_UNIT) this.setDaemonRunning(change.to === 'active');
+      if (change.unit === LOCKSMITHD_UNIT) this.setLocksmithdRunning(change.to === 'active');
     });
     this.ssh = new NodeSshServer({
       address: spec.address,
@@ -161,24 +194,32 @@ export class SimNode implements SimNodeView, ShellHost {
     return content === null ? null : { kind: 'file', content };
   }
 
-  writeFile(path: string, content: string): 'written' | 'read-only' {
-    if (path !== '/etc/flatcar/update.conf') return 'read-only';
-    this.spec.updateConf = content;
-    return 'written';
+  bootedVersion(): string {
+    return this.version;
   }
 
   updateEngine(): UpdateEngine | null {
     return this.daemon;
   }
 
+  /**
+   * update_engine's StatusUpdate D-Bus signal as a bus match receives it (locksmithd, FLUO's agent): from
+   * whichever process owns com.coreos.update1, so the subscription outlives update-engine restarts.
+   */
+  onUpdateEngineSignal(listener: StatusListener): () => void {
+    this.statusSignal.add(listener);
+    return () => this.statusSignal.delete(listener);
+  }
+
   sudoRequiresPassword(): boolean {
     return this.fault('sudo-password') !== undefined;
   }
 
-  requestReboot(): void {
+  /** `by`: who asked logind for the reboot (recorded in the reboot-start event). */
+  requestReboot(by = 'systemctl'): void {
     if (this.power !== 'up' || this.stopped) return;
     this.power = 'shutting-down';
-    this.emit({ kind: 'reboot-start', from: 'up', to: 'shutting-down', bootId: this.currentBootId, version: this.version });
+    this.emit({ kind: 'reboot-start', from: 'up', to: 'shutting-down', bootId: this.currentBootId, version: this.version, by });
     this.after(Math.max(REBOOT_TIMINGS.shutdown, MIN_SHUTDOWN_REAL_MS / this.timeScale), () => this.background(this.powerOff()));
   }
 
@@ -201,12 +242,18 @@ export class SimNode implements SimNodeView, ShellHost {
     this.timers.clear();
     this.daemon?.shutdown();
     this.daemon = null;
+    this.locksmithd?.kill();
+    this.locksmithd = null;
     await this.ssh.close();
   }
 
-  /** The channel the update server is asked for: GROUP from /etc/flatcar/update.conf, else the image default. */
+  /** GROUP as update_engine looks it up (omaha_request_params.cc): /etc, then the image's files, else stable. */
   channel(): string {
-    return confValue(this.spec.updateConf, 'GROUP') ?? channelOf(this.version);
+    return this.updateEngineConf('GROUP') ?? 'stable';
+  }
+
+  private updateEngineConf(key: string): string | undefined {
+    return confValue([UPDATE_CONF, VENDOR_UPDATE_CONF, RELEASE_FILE].map((path) => this.fileContent(path)), key, this.version);
   }
 
   snapshot() {
@@ -230,24 +277,24 @@ export class SimNode implements SimNodeView, ShellHost {
     switch (path) {
       case '/etc/os-release':
       case '/usr/lib/os-release':
-      case '/usr/lib64/os-release':
       case '/usr/share/flatcar/os-release':
         return renderOsRelease(this.version);
+      case '/usr/lib64/os-release':
+        return hasLib64OsRelease(this.version) ? renderOsRelease(this.version) : null;
       case '/proc/sys/kernel/random/boot_id':
         return `${this.currentBootId}\n`;
-      case '/etc/flatcar/update.conf':
       case '/etc/coreos/update.conf':
-        return this.spec.updateConf;
-      case '/usr/share/flatcar/update.conf':
+        return this.etcFlatcar.read(UPDATE_CONF);
+      case VENDOR_UPDATE_CONF:
         return renderDefaultUpdateConf(channelOf(this.version));
-      case '/usr/share/flatcar/release':
+      case RELEASE_FILE:
         return renderReleaseFile(this.version);
       case '/etc/machine-id':
         return `${this.machineId}\n`;
       case '/etc/hostname':
         return `${this.name}\n`;
       default:
-        return null;
+        return this.etcFlatcar.read(path);
     }
   }
 
@@ -274,31 +321,66 @@ export class SimNode implements SimNodeView, ShellHost {
       return;
     }
     if (this.daemon) return;
-    const daemon = new UpdateEngine(
-      {
-        clock: this.clock,
-        timeScale: this.timeScale,
-        random: this.deps.random,
-        bytesPerSecond: this.spec.bytesPerSecond,
-        scheduledChecks: this.deps.scheduledUpdateChecks,
-        omahaCheck: () => {
-          const offer = this.deps.releases.offer(this.channel(), this.version);
-          return offer ? { kind: 'update', ...offer } : { kind: 'no-update' };
-        },
-        faults: () => ({
-          failAt: this.fault('update-error')?.phase ?? null,
-          downloadStalled: this.fault('download-stall') !== undefined,
-        }),
+    const daemon = new UpdateEngine({
+      clock: this.clock,
+      timeScale: this.timeScale,
+      random: this.deps.random,
+      bytesPerSecond: this.spec.bytesPerSecond,
+      scheduledChecks: this.deps.scheduledUpdateChecks,
+      omahaCheck: () => {
+        // The request goes to SERVER; anything that is not an http(s) URL (SERVER=disabled) cannot be sent.
+        if (!/^https?:\/\/[^\s/]+/.test(this.updateEngineConf('SERVER') ?? PRODUCTION_OMAHA_URL)) return { kind: 'error' };
+        const offer = this.deps.releases.offer(this.channel(), this.version);
+        return offer ? { kind: 'update', ...offer } : { kind: 'no-update' };
       },
-      this.needRebootMarker,
-    );
-    daemon.subscribe((status, previous) => this.onUpdateStatus(status, previous));
-    this.daemon = daemon;
-    this.after(SET_GOOD_ROOT_DELAY, () => {
-      if (this.daemon !== daemon || !this.fallbackVersion) return;
-      this.fallbackVersion = null;
-      this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+      faults: () => ({
+        failAt: this.fault('update-error')?.phase ?? null,
+        downloadStalled: this.fault('download-stall') !== undefined,
+      }),
+      completedMarker: { present: () => this.updateCompleted, set: (present) => (this.updateCompleted = present) },
+      updateBootFlags: () => {
+        if (!this.fallbackVersion) return;
+        this.fallbackVersion = null;
+        this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+      },
     });
+    daemon.subscribe((status, previous) => {
+      this.onUpdateStatus(status, previous);
+      for (const listener of [...this.statusSignal]) listener(status, previous);
+    });
+    this.daemon = daemon;
+  }
+
+  // One locksmithd process per start of the unit; systemd restarts it 10 s after a failure (Restart=on-failure).
+  private setLocksmithdRunning(running: boolean): void {
+    if (!running) {
+      this.locksmithd?.kill();
+      this.locksmithd = null;
+      return;
+    }
+    if (this.locksmithd) return;
+    const environment = new Map<string, string>();
+    for (const path of [VENDOR_UPDATE_CONF, UPDATE_CONF]) parseEnvironmentFile(this.fileContent(path) ?? '', environment);
+    const process: Locksmithd = new Locksmithd({
+      clock: this.clock,
+      timeScale: this.timeScale,
+      environment,
+      updateEngineStatus: () => this.daemon?.status().currentOperation ?? null,
+      onStatusSignal: (listener) => this.onUpdateEngineSignal((status) => listener(status.currentOperation)),
+      broadcast: (message) => this.ssh.writeToTerminals(wallMessage('locksmithd', new Date(this.clock.now()), message)),
+      reboot: () => this.requestReboot('locksmithd'),
+      log: (message) => this.emit({ kind: 'journal', from: null, to: null, unit: LOCKSMITHD_UNIT, message }),
+      exit: (code) => {
+        if (this.locksmithd !== process) return;
+        this.locksmithd = null;
+        this.units.setActive(LOCKSMITHD_UNIT, code === 0 ? 'inactive' : 'activating');
+        if (code !== 0) this.after(LOCKSMITHD_TIMINGS.restart, () => {
+          if (this.units.activeState(LOCKSMITHD_UNIT) === 'activating' && this.power === 'up') this.units.setActive(LOCKSMITHD_UNIT, 'active');
+        });
+      },
+    });
+    this.locksmithd = process;
+    process.start();
   }
 
   private onUpdateStatus(status: UpdateEngineStatus, previous: UpdateEngineStatus): void {
@@ -314,18 +396,15 @@ export class SimNode implements SimNodeView, ShellHost {
         this.lastProgressStep = step;
       }
     }
-    if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && previous.currentOperation !== op) {
-      // postinst has switched the partition priority; the marker in /var/run lasts until reboot or reset.
-      this.needRebootMarker = { version: status.newVersion, size: status.newSize };
-      this.nextBootVersion = status.newVersion;
-      if (this.units.get(LOCKSMITHD_UNIT).active && confValue(this.spec.updateConf, 'REBOOT_STRATEGY') !== 'off') this.requestReboot();
-    }
-    if (previous.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && op === 'UPDATE_STATUS_IDLE') this.needRebootMarker = null;
+    // postinst has switched the partition priority: the new version boots next, even after -reset_status.
+    if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && previous.currentOperation === 'UPDATE_STATUS_FINALIZING') this.nextBootVersion = status.newVersion;
   }
 
   private async powerOff(): Promise<void> {
     this.daemon?.shutdown();
     this.daemon = null;
+    this.locksmithd?.kill();
+    this.locksmithd = null;
     for (const unit of BOOT_UNITS) this.units.setActive(unit, false);
     await this.ssh.close();
     if (this.stopped) return;
@@ -346,7 +425,8 @@ export class SimNode implements SimNodeView, ShellHost {
     const previousVersion = this.version;
     const previousBootId = this.currentBootId;
     this.chooseBootSlot();
-    this.needRebootMarker = null;
+    this.updateCompleted = false;
+    this.etcFlatcar.ensureUpdateConf();
     if (!firstBoot) this.currentBootId = randomUUID();
     await this.ssh.listen(this.currentHostKey());
     if (this.stopped) return this.ssh.close();
@@ -401,4 +481,11 @@ export class SimNode implements SimNodeView, ShellHost {
     await this.ssh.close();
     if (this.power === 'up' && !this.stopped) await this.ssh.listen(this.currentHostKey());
   }
+}
+
+/** A wall message as locksmithd writes it to each terminal (daemon.go broadcast). */
+function wallMessage(from: string, at: Date, message: string): string {
+  const line = (text: string) => text.slice(0, 79).padEnd(79);
+  const blank = `\r${' '.repeat(79)}\r\n`;
+  return `${blank}${line(`Broadcast message from ${from} at ${at.toISOString().replace('T', ' ').replace('Z', ' +0000 UTC')}:`)}\x07\x07\r\n${line(message)}\r\n${blank}`;
 }

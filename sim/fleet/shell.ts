@@ -1,5 +1,6 @@
 // The command interpreter behind every SSH exec request: tokenises like bash, then dispatches to the
 // few simulated programs. It never runs anything real; unknown programs get bash's "command not found".
+import { mktemp, mv, rm } from './commands/file-ops.ts';
 import { cat, grep, tee } from './commands/files.ts';
 import type { Invocation, ProcessIO, ShellHost, SimCommand } from './commands/process.ts';
 import { systemctl } from './commands/systemctl.ts';
@@ -10,6 +11,9 @@ const PROGRAMS: Record<string, SimCommand> = {
   cat,
   grep,
   tee,
+  mv,
+  rm,
+  mktemp,
   systemctl,
   update_engine_client: updateEngineClient,
   true: () => 0,

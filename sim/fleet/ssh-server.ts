@@ -47,6 +47,7 @@ export class NodeSshServer {
   private boundPort: number;
   private pending: Promise<unknown> = Promise.resolve();
   private running = 0;
+  private readonly terminals = new Set<ProcessIO>();
 
   constructor(private readonly opts: NodeSshServerOptions) {
     this.boundPort = opts.port;
@@ -162,6 +163,12 @@ export class NodeSshServer {
     return { io, closed: controller.signal };
   }
 
+  /** Writes to every logged-in terminal, as a wall message reaches the utmp lines; returns how many. */
+  writeToTerminals(text: string): number {
+    for (const io of this.terminals) io.stdout(text);
+    return this.terminals.size;
+  }
+
   /** Commands running from exec requests right now (a client that hangs up ends its command). */
   get runningCommands(): number {
     return this.running;
@@ -189,6 +196,11 @@ export class NodeSshServer {
     const newline = pty ? '\r\n' : '\n';
     // The channel's input is the shell's own (command lines); a command started from it reads nothing.
     const { io, closed } = this.channelIO(channel, newline, () => Promise.resolve(''));
+    // sshd records a utmp login only for sessions with a terminal.
+    if (pty) {
+      this.terminals.add(io);
+      closed.addEventListener('abort', () => this.terminals.delete(io), { once: true });
+    }
     let buffer = '';
     let busy = Promise.resolve();
     const prompt = () => io.stdout(this.opts.prompt());

@@ -1,21 +1,34 @@
-// systemd unit state of one machine: unit file state (masked / enabled / disabled) and active state.
-// Masks live in /etc and survive reboots; the active state is recomputed at boot.
+// systemd unit state of one machine. Enablement is where the symlinks live (systemd src/shared/install.c):
+// a mask is /etc/systemd/system/UNIT → /dev/null; `systemctl enable` adds an /etc …wants/ link; Flatcar's
+// ebuilds enable update-engine and locksmithd with a vendor link under /usr/lib/systemd/system/…wants/, which
+// starts the unit at every boot although `is-enabled` only counts /etc and /run links and says `disabled`.
 export interface UnitState {
   /** the vendor unit file exists in /usr/lib/systemd/system */
   exists: boolean;
   masked: boolean;
+  /** /etc/systemd/system/multi-user.target.wants/UNIT (systemctl enable) */
   enabled: boolean;
-  active: boolean;
+  /** /usr/lib/systemd/system/multi-user.target.wants/UNIT (the image's own enablement; read-only) */
+  vendorEnabled: boolean;
+  active: UnitActiveState;
 }
 
 export type UnitFileState = 'masked' | 'enabled' | 'disabled';
-export type UnitActiveState = 'active' | 'inactive';
+/** `activating` is systemd's state while a Restart= unit waits for its next start (sub-state auto-restart). */
+export type UnitActiveState = 'active' | 'inactive' | 'activating' | 'failed';
 
 export interface UnitChange {
   unit: string;
   property: 'file' | 'active';
   from: string;
   to: string;
+}
+
+export interface InitialUnit {
+  masked: boolean;
+  enabled: boolean;
+  vendorEnabled?: boolean;
+  active: boolean;
 }
 
 export function normalizeUnitName(name: string): string {
@@ -26,12 +39,14 @@ export class Units {
   private readonly units = new Map<string, UnitState>();
   private readonly listeners = new Set<(change: UnitChange) => void>();
 
-  constructor(initial: Record<string, Omit<UnitState, 'exists'>>) {
-    for (const [name, state] of Object.entries(initial)) this.units.set(name, { exists: true, ...state });
+  constructor(initial: Record<string, InitialUnit>) {
+    for (const [name, u] of Object.entries(initial)) {
+      this.units.set(name, { exists: true, masked: u.masked, enabled: u.enabled, vendorEnabled: u.vendorEnabled ?? false, active: u.active ? 'active' : 'inactive' });
+    }
   }
 
   get(unit: string): UnitState {
-    return { ...(this.units.get(unit) ?? { exists: false, masked: false, enabled: false, active: false }) };
+    return { ...(this.units.get(unit) ?? { exists: false, masked: false, enabled: false, vendorEnabled: false, active: 'inactive' }) };
   }
 
   fileState(unit: string): UnitFileState | null {
@@ -42,7 +57,11 @@ export class Units {
   }
 
   activeState(unit: string): UnitActiveState {
-    return this.get(unit).active ? 'active' : 'inactive';
+    return this.get(unit).active;
+  }
+
+  isActive(unit: string): boolean {
+    return this.get(unit).active === 'active';
   }
 
   onChange(listener: (change: UnitChange) => void): () => void {
@@ -58,14 +77,14 @@ export class Units {
     this.update(unit, { enabled });
   }
 
-  setActive(unit: string, active: boolean): void {
-    this.update(unit, { active });
+  setActive(unit: string, active: boolean | UnitActiveState): void {
+    this.update(unit, { active: typeof active === 'string' ? active : active ? 'active' : 'inactive' });
   }
 
-  /** Units that start at boot: present, enabled and not masked. */
+  /** Units that start at boot: present, not masked, wanted through an /etc or a vendor link. */
   bootActive(unit: string): boolean {
     const u = this.get(unit);
-    return u.exists && u.enabled && !u.masked;
+    return u.exists && !u.masked && (u.enabled || u.vendorEnabled);
   }
 
   snapshot(): Record<string, { file: UnitFileState | null; active: UnitActiveState }> {

@@ -40,8 +40,17 @@ export interface UpdateEngineEnv {
   faults: () => UpdateEngineFaults;
   /** download bandwidth of this machine, bytes per simulated second */
   bytesPerSecond: number;
-  /** run the daemon's own periodic checks (first after 7±5 min, then every 45±5 min) */
+  /** run the daemon's own periodic checks (first after 7±5 min, then 45±5 min after each IDLE or NEED_REBOOT) */
   scheduledChecks: boolean;
+  /** /var/run/update_engine_autoupdate_completed: written at NEED_REBOOT, removed by ResetStatus, gone at reboot */
+  completedMarker?: CompletedMarker;
+  /** flatcar-setgoodroot: marks the booted USR partition successful */
+  updateBootFlags?: () => void;
+}
+
+export interface CompletedMarker {
+  present(): boolean;
+  set(present: boolean): void;
 }
 
 /** Durations at timeScale 1, in milliseconds. */
@@ -54,6 +63,8 @@ export const UPDATE_ENGINE_TIMINGS = {
   firstScheduledCheck: 7 * 60_000,
   scheduledInterval: 45 * 60_000,
   scheduleFuzz: 5 * 60_000,
+  /** main.cc: g_timeout_add_seconds(45, UpdateBootFlags) */
+  bootFlags: 45_000,
 } as const;
 
 /** A download fault fires once this fraction has been received. */
@@ -68,17 +79,22 @@ export class UpdateEngine {
   private readonly listeners = new Set<StatusListener>();
   private phaseTimer: TimerId | null = null;
   private scheduleTimer: TimerId | null = null;
+  private readonly bootFlagsTimer: TimerId;
+  private startupTimer: TimerId | null;
+  private bootFlagsUpdated: boolean;
   private receivedBytes = 0;
   private stopped = false;
 
-  constructor(
-    private readonly env: UpdateEngineEnv,
-    needRebootMarker: { version: string; size: number } | null = null,
-  ) {
-    this.current = needRebootMarker
-      ? { lastCheckedTime: 0, progress: 0, currentOperation: 'UPDATE_STATUS_UPDATED_NEED_REBOOT', newVersion: needRebootMarker.version, newSize: needRebootMarker.size }
-      : { lastCheckedTime: 0, progress: 0, currentOperation: 'UPDATE_STATUS_IDLE', newVersion: VERSION_ZERO, newSize: 0 };
+  // update_attempter.cc constructor: with the completion marker present only the state comes back;
+  // NEW_VERSION, NEW_SIZE and LAST_CHECKED_TIME keep their defaults until the next reboot.
+  constructor(private readonly env: UpdateEngineEnv) {
+    const staged = env.completedMarker?.present() ?? false;
+    this.current = { lastCheckedTime: 0, progress: 0, currentOperation: staged ? 'UPDATE_STATUS_UPDATED_NEED_REBOOT' : 'UPDATE_STATUS_IDLE', newVersion: VERSION_ZERO, newSize: 0 };
+    this.bootFlagsUpdated = staged;
+    this.bootFlagsTimer = env.clock.setTimeout(() => this.updateBootFlags(), this.scaled(UPDATE_ENGINE_TIMINGS.bootFlags));
     if (env.scheduledChecks) this.scheduleCheck(UPDATE_ENGINE_TIMINGS.firstScheduledCheck);
+    // main.cc: g_idle_add(BroadcastStatus) announces the state once the main loop runs.
+    this.startupTimer = env.clock.setTimeout(() => this.announceStartup(), 0);
   }
 
   status(): UpdateEngineStatus {
@@ -90,19 +106,23 @@ export class UpdateEngine {
     return () => this.listeners.delete(listener);
   }
 
-  /** D-Bus AttemptUpdate: starts a check only from IDLE; otherwise the daemon skips it. */
+  /** D-Bus AttemptUpdate (CheckForUpdate): starts a check only from IDLE; otherwise the daemon skips it. */
   attemptUpdate(): boolean {
     if (this.stopped || this.current.currentOperation !== 'UPDATE_STATUS_IDLE') return false;
     this.startCheck();
     return true;
   }
 
-  /** D-Bus ResetStatus: allowed from IDLE (no-op) and UPDATED_NEED_REBOOT. */
+  /**
+   * D-Bus ResetStatus: allowed from IDLE (no-op) and UPDATED_NEED_REBOOT. It assigns the state directly instead
+   * of through SetStatusAndNotify, so no StatusUpdate signal goes out, and it deletes the completion marker.
+   */
   resetStatus(): boolean {
     const op = this.current.currentOperation;
     if (op === 'UPDATE_STATUS_IDLE') return true;
     if (op !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return false;
-    this.set({ currentOperation: 'UPDATE_STATUS_IDLE', progress: 0, newVersion: VERSION_ZERO, newSize: 0 });
+    this.current = { ...this.current, currentOperation: 'UPDATE_STATUS_IDLE', progress: 0, newVersion: VERSION_ZERO, newSize: 0 };
+    this.env.completedMarker?.set(false);
     return true;
   }
 
@@ -112,6 +132,8 @@ export class UpdateEngine {
     this.clearPhase();
     if (this.scheduleTimer !== null) this.env.clock.clearTimeout(this.scheduleTimer);
     this.scheduleTimer = null;
+    this.env.clock.clearTimeout(this.bootFlagsTimer);
+    if (this.startupTimer !== null) this.env.clock.clearTimeout(this.startupTimer);
     this.listeners.clear();
   }
 
@@ -119,12 +141,23 @@ export class UpdateEngine {
     return ms * this.env.timeScale;
   }
 
+  // update_check_scheduler.cc: one pending check at a time; a new one is scheduled whenever the state becomes
+  // IDLE or UPDATED_NEED_REBOOT. In NEED_REBOOT the check only pings Omaha and re-announces NEED_REBOOT.
   private scheduleCheck(baseMs: number): void {
+    if (this.scheduleTimer !== null || this.stopped) return;
     const fuzz = (this.env.random() * 2 - 1) * UPDATE_ENGINE_TIMINGS.scheduleFuzz;
     this.scheduleTimer = this.env.clock.setTimeout(() => {
-      if (this.current.currentOperation === 'UPDATE_STATUS_IDLE') this.startCheck();
-      this.scheduleCheck(UPDATE_ENGINE_TIMINGS.scheduledInterval);
+      this.scheduleTimer = null;
+      const op = this.current.currentOperation;
+      if (op === 'UPDATE_STATUS_IDLE') this.startCheck();
+      else if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') this.set({});
     }, this.scaled(baseMs + fuzz));
+  }
+
+  private updateBootFlags(): void {
+    if (this.bootFlagsUpdated || this.stopped) return;
+    this.bootFlagsUpdated = true;
+    this.env.updateBootFlags?.();
   }
 
   private after(ms: number, fn: () => void): void {
@@ -140,14 +173,35 @@ export class UpdateEngine {
     this.phaseTimer = null;
   }
 
+  // The main loop runs the queued start-up broadcast before it serves any D-Bus call.
+  private announceStartup(): void {
+    if (this.startupTimer === null) return;
+    this.env.clock.clearTimeout(this.startupTimer);
+    this.startupTimer = null;
+    this.broadcast(this.current);
+  }
+
+  /** SetStatusAndNotify: every call broadcasts, also when the state did not change. */
   private set(patch: Partial<UpdateEngineStatus>): void {
+    this.announceStartup();
     const previous = this.current;
     this.current = { ...previous, ...patch };
+    const op = this.current.currentOperation;
+    if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') this.env.completedMarker?.set(true);
+    if (this.env.scheduledChecks && (op === 'UPDATE_STATUS_IDLE' || op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT')) {
+      this.scheduleCheck(UPDATE_ENGINE_TIMINGS.scheduledInterval);
+    }
+    this.broadcast(previous);
+  }
+
+  private broadcast(previous: UpdateEngineStatus): void {
     for (const listener of [...this.listeners]) listener(this.status(), { ...previous });
   }
 
   private startCheck(): void {
     this.set({ currentOperation: 'UPDATE_STATUS_CHECKING_FOR_UPDATE' });
+    // Update() runs UpdateBootFlags before processing: the first check marks the boot good, before the 45 s.
+    this.updateBootFlags();
     this.after(UPDATE_ENGINE_TIMINGS.check, () => {
       const response: OmahaResponse = this.env.faults().failAt === 'check' ? { kind: 'error' } : this.env.omahaCheck();
       if (response.kind === 'error') return this.fail();

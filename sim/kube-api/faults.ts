@@ -15,6 +15,14 @@ export interface ApiFaultControl {
   readonly active: { serverErrorsLeft: number; unavailableUntil: number | undefined; blockedPdbs: string[] };
 }
 
+// Clients that belong to the cluster itself, by the user agent client-go gives them ("<binary>/<version> …"):
+// a burst of errors stands for trouble that flatdeck has to ride out, so these requests never use it up.
+const CLUSTER_COMPONENTS = ['kubelet/', 'update-agent/', 'update-operator/'];
+
+export function isClusterComponent(userAgent: string | undefined): boolean {
+  return userAgent !== undefined && CLUSTER_COMPONENTS.some((prefix) => userAgent.startsWith(prefix));
+}
+
 export class ApiFaults {
   /** called when a fault that controllers observe (a blocked PDB) changes */
   onChange: () => void = () => {};
@@ -23,8 +31,9 @@ export class ApiFaults {
   private readonly blocked = new Set<string>();
   unavailableUntil: number | undefined;
 
-  nextFailure(): ApiError | undefined {
-    if (this.errorsLeft <= 0) return undefined;
+  /** The injected 5xx for this request, if a burst is running and the client is not a cluster component. */
+  nextFailure(userAgent?: string): ApiError | undefined {
+    if (this.errorsLeft <= 0 || isClusterComponent(userAgent)) return undefined;
     this.errorsLeft -= 1;
     return this.errorCode === 500
       ? new ApiError(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out', { causes: [{ message: 'etcdserver: request timed out' }] })

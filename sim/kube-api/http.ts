@@ -34,7 +34,7 @@ export interface HttpContext {
   eviction: EvictionDeps;
   serverAddress(): string;
   /** a pending injected failure for this request, if any */
-  injectedFailure(): ApiError | undefined;
+  injectedFailure(userAgent: string | undefined): ApiError | undefined;
   watchTimeoutMs: number;
   bookmarkIntervalMs: number;
   trackWatch(stop: () => void): void;
@@ -171,7 +171,7 @@ export class ApiHttpHandler {
   };
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const injected = this.ctx.injectedFailure();
+    const injected = this.ctx.injectedFailure(req.headers['user-agent']);
     if (injected) {
       req.resume();
       return send(res, injected.code, injected.toStatus());

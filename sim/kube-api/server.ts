@@ -60,7 +60,9 @@ export interface KubeApiServer {
   settle(): Promise<void>;
 }
 
-const seedNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+// A new cluster's namespaces, and flatdeck-system: the simulated cluster is one where deploy/rbac.yaml was applied,
+// which creates that namespace for flatdeck's update Lease.
+const seedNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'flatdeck-system'];
 
 export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<KubeApiServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -120,7 +122,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
   const handler = new ApiHttpHandler({
     registry, rest, rbac, auth, openapi: new OpenApiV3(registry), eviction,
     serverAddress: () => `${host}:${port}`,
-    injectedFailure: () => faults.nextFailure(),
+    injectedFailure: (userAgent) => faults.nextFailure(userAgent),
     watchTimeoutMs: 30 * 60 * 1000,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? scaled(60_000, 100),
     trackWatch: (stop) => {

@@ -1,6 +1,6 @@
 // The kubelet role of the simulator: plays the kubelet for the SSH-backed Flatcar nodes against any API server
 // (the simulator's own or a real kube-apiserver), given an admin kubeconfig.
-import { KubeRestClient } from './rest-client.ts';
+import { KUBELET_USER_AGENT, KubeRestClient } from './rest-client.ts';
 import type { SimNodeView } from './node-view.ts';
 import { kubeletTiming } from './timing.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -25,7 +25,7 @@ export interface KubeletRole {
 
 export async function startKubeletRole(opts: KubeletRoleOptions): Promise<KubeletRole> {
   const log = opts.log ?? ((msg: string) => process.stderr.write(`${msg}\n`));
-  const client = await KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath);
+  const client = await KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath, KUBELET_USER_AGENT);
   const timing = kubeletTiming(opts.timeScale);
   const byName = new Map(opts.nodes.map((n) => [n.name, n]));
   if (byName.size !== opts.nodes.length) throw new Error('kubelet role: node names must be unique');

@@ -51,7 +51,7 @@ export class PodAgent {
       if (pod.spec.nodeName !== nodeName) continue;
       this.cancel(pod);
       if (!up && !pod.metadata.deletionTimestamp) {
-        void this.patchStatus(pod, notReadyStatus(new Date()));
+        this.schedule(pod, 0, () => this.patchStatus(pod, notReadyStatus(new Date())));
       } else if (up) {
         this.reconcile(pod, { rebooted: true });
       }
@@ -123,13 +123,18 @@ export class PodAgent {
     this.timers.delete(key(pod));
   }
 
+  // A failed step (API down, 5xx, timeout) is tried again after retryMs until it succeeds or the pod is gone,
+  // as the kubelet's pod workers and status manager keep reconciling after an API outage.
   private schedule(pod: PodLike, delayMs: number, step: () => Promise<void>): void {
     if (this.timers.has(key(pod))) return;
     const t = setTimeout(() => {
       this.timers.delete(key(pod));
       const current = this.pods.get(key(pod));
       if (this.stopped || !current || current.metadata.uid !== pod.metadata.uid) return;
-      step().catch((err: unknown) => this.log(`kubelet pod ${key(pod)}: ${(err as Error).message}`));
+      step().catch((err: unknown) => {
+        this.log(`kubelet pod ${key(pod)}: ${(err as Error).message}; retrying`);
+        this.schedule(pod, this.timing.retryMs, step);
+      });
     }, delayMs);
     this.timers.set(key(pod), t);
   }

@@ -46,29 +46,33 @@ export interface WatchHandle {
   abort(): void;
 }
 
+export const KUBELET_USER_AGENT = 'kubelet/v1.31.0 (linux/amd64) flatdeck-sim';
+const DEFAULT_USER_AGENT = 'flatdeck-sim-client';
+
 export class KubeRestClient {
   readonly server: URL;
   private readonly tls: RequestOptions;
   // Reused connections for ordinary requests; each watch gets a connection of its own.
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  private constructor(server: URL, tls: RequestOptions) {
+  private constructor(server: URL, tls: RequestOptions, private readonly userAgent: string) {
     this.server = server;
     this.tls = tls;
   }
 
-  static async fromKubeconfigFile(path: string): Promise<KubeRestClient> {
+  /** `userAgent` as client-go builds it ("<binary>/<version> (<os>/<arch>) …"); the API server's faults read it. */
+  static async fromKubeconfigFile(path: string, userAgent = DEFAULT_USER_AGENT): Promise<KubeRestClient> {
     const kc = new KubeConfig();
     kc.loadFromFile(path);
-    return KubeRestClient.fromKubeConfig(kc);
+    return KubeRestClient.fromKubeConfig(kc, userAgent);
   }
 
-  static async fromKubeConfig(kc: KubeConfig): Promise<KubeRestClient> {
+  static async fromKubeConfig(kc: KubeConfig, userAgent = DEFAULT_USER_AGENT): Promise<KubeRestClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const tls: RequestOptions = {};
     await kc.applyToHTTPSOptions(tls);
-    return new KubeRestClient(new URL(cluster.server), tls);
+    return new KubeRestClient(new URL(cluster.server), tls, userAgent);
   }
 
   private options(method: string, path: string, headers: Record<string, string>, agent: Agent | false = this.agent): RequestOptions {
@@ -79,7 +83,7 @@ export class KubeRestClient {
       hostname: this.server.hostname,
       port: this.server.port,
       path,
-      headers: { ...(this.tls.headers as Record<string, string> | undefined), Accept: 'application/json', ...headers },
+      headers: { ...(this.tls.headers as Record<string, string> | undefined), Accept: 'application/json', 'User-Agent': this.userAgent, ...headers },
       agent,
     };
   }

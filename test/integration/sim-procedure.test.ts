@@ -74,7 +74,7 @@ describe('manual update procedure over OpenSSH', () => {
 
     assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'sudo systemctl unmask update-engine.service'), {
       stdout: '',
-      stderr: 'Removed /etc/systemd/system/update-engine.service.\n',
+      stderr: 'Removed "/etc/systemd/system/update-engine.service".\n',
       code: 0,
     });
     assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'sudo systemctl start update-engine.service'), { stdout: '', stderr: '', code: 0 });
@@ -102,7 +102,9 @@ describe('manual update procedure over OpenSSH', () => {
     assert.notEqual(bootIdAfter, bootIdBefore);
     const idle = await ssh(cluster.sshConfigPath, host, 'sudo update_engine_client -status');
     assert.equal(statusField(idle.stdout, 'CURRENT_OP'), 'UPDATE_STATUS_IDLE', 'the NEED_REBOOT marker was in tmpfs');
-    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'systemctl is-enabled update-engine.service'), { stdout: 'enabled\n', stderr: '', code: 0 }, 'unmask persisted');
+    // Unmasked, the vendor link under /usr starts it at boot while is-enabled (counting /etc links only) says disabled.
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'systemctl is-enabled update-engine.service'), { stdout: 'disabled\n', stderr: '', code: 1 }, 'unmask persisted');
+    assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'systemctl is-active update-engine.service'), { stdout: 'active\n', stderr: '', code: 0 });
     assert.deepEqual(await ssh(cluster.sshConfigPath, host, 'systemctl is-enabled locksmithd.service'), { stdout: 'masked\n', stderr: '', code: 1 });
 
     const mine = events().filter((e) => e.node === 'worker-1');
@@ -123,7 +125,7 @@ describe('manual update procedure over OpenSSH', () => {
       mine.filter((e) => e.kind === 'os-version').map((e) => [e.from, e.to]),
       [['4459.2.1', newVersion]],
     );
-    assert.ok(mine.some((e) => e.kind === 'unit-file' && e.from === 'masked' && e.to === 'enabled'));
+    assert.ok(mine.some((e) => e.kind === 'unit-file' && e.from === 'masked' && e.to === 'disabled'), 'unmasked: back to the vendor link');
     assert.ok(mine.filter((e) => e.kind === 'download-progress').length >= 5, 'download progress at coarse steps');
     await waitFor('update_engine to mark the new slot good', async () => (events().some((e) => e.node === 'worker-1' && e.kind === 'boot-marked-good') ? true : undefined));
   });

@@ -68,7 +68,7 @@ describe('fleet composition', () => {
     assert.ok(specs.some((s) => usesQuotedOsRelease(s.version)) && specs.some((s) => !usesQuotedOsRelease(s.version)));
     assert.ok(new Set(specs.map((s) => s.version)).size > 1);
     assert.ok(new Set(specs.map((s) => channelOf(s.version))).size > 1);
-    assert.ok(specs.some((s) => s.updatesMasked) && specs.some((s) => !s.updatesMasked));
+    assert.ok(specs.some((s) => s.units === 'kubermatic') && specs.some((s) => s.units === 'fluo-ready'));
     assert.equal(new Set(specs.map((s) => s.machineId)).size, specs.length);
     for (const s of specs) {
       assert.match(s.machineId, /^[0-9a-f]{32}$/);
@@ -76,7 +76,7 @@ describe('fleet composition', () => {
       assert.ok(seconds >= 55 && seconds <= 130, `${s.name} downloads in ${seconds} s`);
     }
     const first = specs[0];
-    assert.ok(first && first.updatesMasked && !usesQuotedOsRelease(first.version), 'worker-1 is the Kubermatic-style old-format node');
+    assert.ok(first && first.units === 'kubermatic' && !usesQuotedOsRelease(first.version), 'worker-1 is the Kubermatic-style old-format node');
     assert.ok(new ReleaseServer().offer('stable', first.version), 'worker-1 has an update waiting');
   });
 

@@ -18,9 +18,10 @@ class FakeHost implements ShellHost {
   readonly clock = systemClock;
   readonly timeScale = TIME_SCALE;
   readonly units = new Units({
-    'update-engine.service': { masked: true, enabled: true, active: false },
-    'locksmithd.service': { masked: true, enabled: true, active: false },
+    'update-engine.service': { masked: true, enabled: false, vendorEnabled: true, active: false },
+    'locksmithd.service': { masked: true, enabled: false, vendorEnabled: true, active: false },
   });
+  version = '4459.2.1';
   daemon: UpdateEngine | null = null;
   sudoPassword = false;
   reboots = 0;
@@ -56,6 +57,10 @@ class FakeHost implements ShellHost {
     return this.daemon;
   }
 
+  bootedVersion(): string {
+    return this.version;
+  }
+
   sudoRequiresPassword(): boolean {
     return this.sudoPassword;
   }
@@ -83,7 +88,8 @@ async function hostWithUpdateEngineRunning(): Promise<FakeHost> {
   return host;
 }
 
-const GLOG = /^[IWEF]\d{8} \d\d:\d\d:\d\d\.\d{6} \d+ update_engine_client\.cc:\d+\] /;
+// glog's prefix: the thread id right-aligned in 5 columns after one space (setw(5)).
+const GLOG = /^[IWEF]\d{8} \d\d:\d\d:\d\d\.\d{6} (?: {4}\d| {3}\d\d| {2}\d{3}| \d{4}|\d{5,}) update_engine_client\.cc:\d+\] /;
 
 describe('shell word splitting', () => {
   it('handles quotes and backslashes like a POSIX shell', () => {
@@ -124,7 +130,7 @@ describe('command interpreter', () => {
   it('answers unknown programs with bash "command not found" and 127', async () => {
     assert.deepEqual(await run(new FakeHost(), 'ls -la /'), { stdout: '', stderr: 'bash: line 1: ls: command not found\n', code: 127 });
     assert.deepEqual(await run(new FakeHost(), '/usr/local/bin/evil'), { stdout: '', stderr: 'bash: line 1: /usr/local/bin/evil: No such file or directory\n', code: 127 });
-    assert.deepEqual(await run(new FakeHost(), 'sudo rm -rf /'), { stdout: '', stderr: 'sudo: rm: command not found\n', code: 1 });
+    assert.deepEqual(await run(new FakeHost(), 'sudo dd if=/dev/zero of=/dev/sda'), { stdout: '', stderr: 'sudo: dd: command not found\n', code: 1 });
   });
 
   it('never interprets shell operators: injection attempts are literal words that do nothing', async () => {
@@ -209,9 +215,9 @@ describe('systemctl', () => {
       stderr: 'Failed to start update-engine.service: Unit update-engine.service is masked.\n',
       code: 1,
     });
-    assert.deepEqual(await run(host, 'sudo systemctl unmask update-engine.service'), { stdout: '', stderr: 'Removed /etc/systemd/system/update-engine.service.\n', code: 0 });
+    assert.deepEqual(await run(host, 'sudo systemctl unmask update-engine.service'), { stdout: '', stderr: 'Removed "/etc/systemd/system/update-engine.service".\n', code: 0 });
     assert.deepEqual(await run(host, 'sudo systemctl unmask update-engine.service'), { stdout: '', stderr: '', code: 0 }, 'unmask is idempotent and silent');
-    assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service'), { stdout: 'enabled\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service'), { stdout: 'disabled\n', stderr: '', code: 1 }, 'only the vendor link under /usr is left');
     assert.deepEqual(await run(host, 'systemctl is-active update-engine.service'), { stdout: 'inactive\n', stderr: '', code: 3 });
     assert.deepEqual(await run(host, 'sudo systemctl start update-engine'), { stdout: '', stderr: '', code: 0 });
     assert.deepEqual(await run(host, 'systemctl is-active update-engine.service'), { stdout: 'active\n', stderr: '', code: 0 });
@@ -280,7 +286,7 @@ describe('update_engine_client', () => {
     const r = await run(host, 'update_engine_client --status');
     assert.equal(r.code, 0);
     assert.equal(r.stdout, 'LAST_CHECKED_TIME=0\nPROGRESS=0.000000\nCURRENT_OP=UPDATE_STATUS_IDLE\nNEW_VERSION=0.0.0\nNEW_SIZE=0\n');
-    assert.match(r.stderr, /^I\d{8} [\d:.]+ \d+ update_engine_client\.cc:241\] Querying Update Engine status\.\.\.\n$/);
+    assert.match(r.stderr, /^I\d{8} [\d:.]+ {3}\d{3} update_engine_client\.cc:241\] Querying Update Engine status\.\.\.\n$/);
   });
 
   it('-check_for_update returns at once; -update waits, polls and reports success', async () => {
@@ -305,6 +311,7 @@ describe('update_engine_client', () => {
 
   it('-watch_for_updates streams status blocks on stderr until the channel closes', async () => {
     const host = await hostWithUpdateEngineRunning();
+    await new Promise((r) => setTimeout(r, 5)); // the daemon's start-up broadcast goes out before the watch begins
     const channel = new AbortController();
     const watching = run(host, 'update_engine_client -watch_for_updates', channel.signal);
     await new Promise((r) => setTimeout(r, 5));

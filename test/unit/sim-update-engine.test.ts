@@ -15,13 +15,15 @@ import {
 } from '../../sim/fleet/update-engine.ts';
 
 const LEGAL: Record<UpdateOperation, readonly UpdateOperation[]> = {
-  UPDATE_STATUS_IDLE: ['UPDATE_STATUS_CHECKING_FOR_UPDATE'],
+  // IDLE → IDLE: the broadcast main.cc queues at start-up
+  UPDATE_STATUS_IDLE: ['UPDATE_STATUS_IDLE', 'UPDATE_STATUS_CHECKING_FOR_UPDATE'],
   UPDATE_STATUS_CHECKING_FOR_UPDATE: ['UPDATE_STATUS_UPDATE_AVAILABLE', 'UPDATE_STATUS_IDLE', 'UPDATE_STATUS_REPORTING_ERROR_EVENT'],
   UPDATE_STATUS_UPDATE_AVAILABLE: ['UPDATE_STATUS_DOWNLOADING', 'UPDATE_STATUS_REPORTING_ERROR_EVENT'],
   UPDATE_STATUS_DOWNLOADING: ['UPDATE_STATUS_DOWNLOADING', 'UPDATE_STATUS_FINALIZING', 'UPDATE_STATUS_REPORTING_ERROR_EVENT'],
   UPDATE_STATUS_VERIFYING: [],
   UPDATE_STATUS_FINALIZING: ['UPDATE_STATUS_UPDATED_NEED_REBOOT', 'UPDATE_STATUS_REPORTING_ERROR_EVENT'],
-  UPDATE_STATUS_UPDATED_NEED_REBOOT: ['UPDATE_STATUS_IDLE'],
+  // no transition out: -reset_status assigns IDLE without a signal; scheduled checks re-announce NEED_REBOOT
+  UPDATE_STATUS_UPDATED_NEED_REBOOT: ['UPDATE_STATUS_UPDATED_NEED_REBOOT'],
   UPDATE_STATUS_REPORTING_ERROR_EVENT: ['UPDATE_STATUS_IDLE'],
 };
 
@@ -137,7 +139,7 @@ describe('simulated update_engine state machine', () => {
           } else {
             lastProgress = 0;
           }
-          if (status.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') assert.equal(previous.currentOperation, 'UPDATE_STATUS_FINALIZING');
+          if (status.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') assert.ok(['UPDATE_STATUS_FINALIZING', 'UPDATE_STATUS_UPDATED_NEED_REBOOT'].includes(previous.currentOperation));
         }
       }),
       { numRuns: 300 },
@@ -152,6 +154,7 @@ describe('simulated update_engine state machine', () => {
         w.clock.advance((downloadSeconds * 1000 + 10_000) * timeScale);
         const ops = [...new Set(w.history.map((h) => h.status.currentOperation))];
         assert.deepEqual(ops, [
+          'UPDATE_STATUS_IDLE',
           'UPDATE_STATUS_CHECKING_FOR_UPDATE',
           'UPDATE_STATUS_UPDATE_AVAILABLE',
           'UPDATE_STATUS_DOWNLOADING',
@@ -212,22 +215,21 @@ describe('simulated update_engine state machine', () => {
 
   it('starts in NEED_REBOOT when the marker exists, and reset_status returns it to IDLE', () => {
     const clock = new ManualClock();
-    const engine = new UpdateEngine(
-      { clock, timeScale: 1, random: () => 0, omahaCheck: () => ({ kind: 'no-update' }), faults: () => ({ failAt: null, downloadStalled: false }), bytesPerSecond: 1e6, scheduledChecks: false },
-      { version: '4757.2.3', size: SIZE },
-    );
+    const marker = { staged: true, present: () => marker.staged, set: (present: boolean) => (marker.staged = present) };
+    const engine = new UpdateEngine({ clock, timeScale: 1, random: () => 0, omahaCheck: () => ({ kind: 'no-update' }), faults: () => ({ failAt: null, downloadStalled: false }), bytesPerSecond: 1e6, scheduledChecks: false, completedMarker: marker });
     assert.equal(engine.status().currentOperation, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     assert.equal(engine.attemptUpdate(), false, 'no new check until reboot');
     assert.equal(engine.resetStatus(), true);
     assert.equal(engine.status().currentOperation, 'UPDATE_STATUS_IDLE');
+    assert.equal(marker.staged, false, 'ResetStatus deletes the completion marker');
   });
 
   it('runs its own periodic checks 2–12 min after start when scheduled checks are on', () => {
     const w = world({ scheduledChecks: true });
     w.clock.advance(2 * 60_000 - 1);
-    assert.equal(w.history.length, 0);
+    assert.deepEqual(w.history.map((h) => h.status.currentOperation), ['UPDATE_STATUS_IDLE'], 'only the start-up broadcast');
     w.clock.advance(10 * 60_000 + 1);
-    assert.equal(w.history[0]?.status.currentOperation, 'UPDATE_STATUS_CHECKING_FOR_UPDATE');
+    assert.equal(w.history[1]?.status.currentOperation, 'UPDATE_STATUS_CHECKING_FOR_UPDATE');
   });
 
   it('stops all timers on shutdown', () => {

@@ -81,8 +81,7 @@ export async function tee(inv: Invocation): Promise<number> {
   inv.io.stdout(content);
   let code = 0;
   for (const path of files) {
-    const denied = !inv.root && path.startsWith('/etc/');
-    const result = denied ? 'denied' : (inv.host.writeFile?.(path, content) ?? 'read-only');
+    const result = inv.host.etcFlatcar?.write(path, content, inv.root) ?? 'read-only';
     if (result !== 'written') {
       inv.io.stderr(`tee: ${path}: ${result === 'denied' ? 'Permission denied' : 'Read-only file system'}\n`);
       code = 1;

@@ -1,5 +1,6 @@
 // What a simulated command sees: its arguments, its output streams, the machine it runs on.
 import type { Clock } from '../clock.ts';
+import type { EtcFlatcar } from '../etc-flatcar.ts';
 import type { UpdateEngine } from '../update-engine.ts';
 import type { Units } from '../units.ts';
 
@@ -18,9 +19,11 @@ export interface ShellHost {
   readonly clock: Clock;
   readonly timeScale: number;
   readonly units: Units;
+  /** VERSION_ID of the booted release (some output formats differ between releases) */
+  bootedVersion(): string;
   readFile(path: string): FileLookup;
-  /** Replaces a file's content; only /etc/flatcar/update.conf is writable (by root), the rest is read-only. */
-  writeFile?(path: string, content: string): 'written' | 'read-only';
+  /** /etc/flatcar, the only writable directory (root only); without it every path is read-only */
+  readonly etcFlatcar?: EtcFlatcar;
   /** the running update_engine daemon, or null when com.coreos.update1 has no owner on the bus */
   updateEngine(): UpdateEngine | null;
   sudoRequiresPassword(): boolean;

@@ -1,4 +1,5 @@
-// systemctl for the units the update procedure touches, with systemd's messages (on stderr) and exit codes.
+// systemctl for the units the update procedure touches, with systemd's messages (on stderr) and exit codes:
+// install_changes_dump in systemd src/shared/install.c quotes removed paths, `Removed "/etc/…".`
 import { normalizeUnitName } from '../units.ts';
 import type { Invocation } from './process.ts';
 
@@ -43,7 +44,7 @@ const start: Verb = (inv, units) => {
       inv.io.stderr(`Failed to start ${unit}: Unit ${unit} not found.\n`);
       return 5;
     }
-    inv.host.units.setActive(unit, true);
+    if (u.active !== 'active') inv.host.units.setActive(unit, true);
   }
   return 0;
 };
@@ -73,7 +74,7 @@ const unmask: Verb = (inv, units) => {
   for (const unit of units) {
     if (!inv.host.units.get(unit).masked) continue;
     inv.host.units.setMasked(unit, false);
-    inv.io.stderr(`Removed ${UNIT_DIR}/${unit}.\n`);
+    inv.io.stderr(`Removed "${UNIT_DIR}/${unit}".\n`);
   }
   return 0;
 };
@@ -99,9 +100,10 @@ const disable: Verb = (inv, units, now) => {
       inv.io.stderr(`Failed to disable unit: Unit file ${unit} does not exist.\n`);
       return 1;
     }
+    // Only /etc links can be removed: a vendor link under /usr stays, and the unit still starts at boot.
     if (!u.enabled) continue;
     inv.host.units.setEnabled(unit, false);
-    inv.io.stderr(`Removed ${UNIT_DIR}/multi-user.target.wants/${unit}.\n`);
+    inv.io.stderr(`Removed "${UNIT_DIR}/multi-user.target.wants/${unit}".\n`);
   }
   return now ? stop(inv, units, false) : 0;
 };

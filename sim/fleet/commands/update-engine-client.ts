@@ -1,7 +1,7 @@
 // update_engine_client as flatcar/update_engine builds it: gflags parsing, the main() branch order
 // (reset_status → status → check_for_update/update → watch_for_updates → "Done."), the D-Bus proxy
 // retries when the daemon is not running, the -status block on stdout and glog lines on stderr.
-import { cppStreamDouble, glogLine, type GlogSeverity } from '../glog.ts';
+import { cppStreamDouble, glogLine, glogWritesYear, type GlogSeverity } from '../glog.ts';
 import type { UpdateEngine, UpdateEngineStatus } from '../update-engine.ts';
 import { sleep, untilAborted, type Invocation } from './process.ts';
 
@@ -55,8 +55,9 @@ export async function updateEngineClient(inv: Invocation): Promise<number> {
   }
   const flags = parsed.flags;
   const threadId = host.nextPid();
+  const withYear = glogWritesYear(host.bootedVersion());
   const log = (severity: GlogSeverity, line: number, message: string) =>
-    io.stderr(glogLine(severity, host.clock.now(), threadId, 'update_engine_client.cc', line, message));
+    io.stderr(glogLine(severity, host.clock.now(), threadId, 'update_engine_client.cc', line, message, withYear));
 
   const getProxy = async (): Promise<UpdateEngine | null> => {
     for (let attempt = 0; attempt < PROXY_TRIES; attempt++) {
