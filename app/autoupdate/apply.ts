@@ -5,13 +5,10 @@ import { fluoKeys } from '../cluster/fluo.ts';
 import { applyFluo, removeFluo } from '../cluster/fluo-install.ts';
 import { kubeNodeApi } from '../cluster/node-api.ts';
 import { nodeFailure } from '../flatcar/node-errors.ts';
-import { mapLimited } from '../ssh/map-limited.ts';
+import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
 import { runNodeAction } from './node-units.ts';
 import { describeStep, type ToggleStep } from './plan.ts';
 import type { AutoUpdatePorts } from './ports.ts';
-
-/** How many nodes are changed over SSH at once; the pool caps connections and channels on its own too. */
-export const SSH_CONCURRENCY = 16;
 
 export type StepResult = z.infer<typeof AutoUpdateReport>['results'][number];
 
@@ -73,7 +70,7 @@ export async function applySteps(ports: AutoUpdatePorts, steps: readonly ToggleS
       byNode.set(step.node, [...(byNode.get(step.node) ?? []), step]);
     }
   }
-  await mapLimited([...byNode.values()], SSH_CONCURRENCY, async (nodeSteps) => {
+  await mapLimited([...byNode.values()], SSH_FAN_OUT, async (nodeSteps) => {
     for (const step of nodeSteps) {
       try {
         await runStep(ports, step);

@@ -7,8 +7,8 @@ import { detectFluo, validateRebootWindow, type RebootWindow } from '../cluster/
 import { editMachineDeployment, type MdRef, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
 import { listMachineDeployments, loadMachineOwnership, MachineOwnership } from '../cluster/machine-deployments.ts';
 import { nodeFailure } from '../flatcar/node-errors.ts';
-import { mapLimited } from '../ssh/map-limited.ts';
-import { applySteps, SSH_CONCURRENCY } from './apply.ts';
+import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
+import { applySteps } from './apply.ts';
 import { readNodeUnits, type DisableMode } from './node-units.ts';
 import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from './plan.ts';
 import type { AutoUpdatePorts } from './ports.ts';
@@ -150,7 +150,7 @@ export class AutoUpdateController {
   }
 
   private readNodes(nodes: readonly NodeSummary[]): Promise<NodeReading[]> {
-    return mapLimited(nodes, SSH_CONCURRENCY, async (node) => {
+    return mapLimited(nodes, SSH_FAN_OUT, async (node) => {
       try {
         return { node, units: await readNodeUnits(await this.ports.node(node)), error: null };
       } catch (err) {

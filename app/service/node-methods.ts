@@ -2,10 +2,7 @@ import { ApiError } from '../api/errors.ts';
 import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
 import { readLiveState } from './live-state.ts';
-import { mapLimited } from '../ssh/map-limited.ts';
-
-/** How many nodes are asked over SSH at once; the pool caps connections and channels on its own too. */
-const LIVE_CONCURRENCY = 16;
+import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
 
 async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly string[] | undefined): Promise<NodeLiveState[]> {
   const inventory = await ctx.clusters.inventory(cluster);
@@ -19,7 +16,7 @@ async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly
   } else {
     nodes = inventory.nodes().filter((n) => n.distribution === 'flatcar');
   }
-  return mapLimited(nodes, LIVE_CONCURRENCY, async (node) => {
+  return mapLimited(nodes, SSH_FAN_OUT, async (node) => {
     let state: NodeLiveState;
     try {
       state = await readLiveState(await ctx.ssh.flatcarNode(cluster, node, ctx.emit));

@@ -11,3 +11,6 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** How many nodes are asked over SSH at once; the pool caps connections and channels on its own too. */
+export const SSH_FAN_OUT = 16;
