@@ -44,6 +44,7 @@ export const fluoKeys = {
   rebootInProgress: `${FLUO}reboot-in-progress`,
   beforeReboot: `${FLUO}before-reboot`,
   afterReboot: `${FLUO}after-reboot`,
+  agentMadeUnschedulable: `${FLUO}agent-made-unschedulable`,
 } as const;
 
 export function readMark(node: V1Node): NodeMark | null {
@@ -88,13 +89,15 @@ export async function clearMark(api: NodeApi, node: string): Promise<void> {
 
 const isTrue = (v: string | undefined) => v === 'true';
 
-/** Why FLUO counts this node as selected or rebooting (the states in which flatdeck must wait), or null. */
+/** Why FLUO has this node selected, out of service or not yet handed back (flatdeck must wait), or null. */
 export function fluoBusyReason(node: V1Node): string | null {
   const a = node.metadata?.annotations ?? {};
   const l = node.metadata?.labels ?? {};
   if (isTrue(a[fluoKeys.rebootInProgress])) return 'reboot-in-progress';
   if (isTrue(l[fluoKeys.beforeReboot])) return 'before-reboot';
   if (isTrue(a[fluoKeys.rebootOk])) return 'reboot-ok';
+  if (isTrue(l[fluoKeys.afterReboot])) return 'after-reboot';
+  if (node.spec?.unschedulable && isTrue(a[fluoKeys.agentMadeUnschedulable])) return 'cordoned by its agent';
   return null;
 }
 

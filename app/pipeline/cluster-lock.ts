@@ -1,6 +1,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.ts';
 import type { UpdateOptions } from '../api/pipeline.ts';
+import { FluoHold } from '../cluster/fluo-guard.ts';
 import { LeaseLock, keepRenewed, type HeldLease } from '../cluster/lease-lock.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import type { PipelineDeps, RunControl } from './run-context.ts';
@@ -66,6 +67,8 @@ const seconds = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))} s`;
 export class ClusterLock {
   private readonly lease: LeaseLock;
   private held: HeldLease | null = null;
+  /** FLUO may start no reboot of its own while we hold the lock (app/cluster/fluo-guard.ts). */
+  private readonly fluo: FluoHold;
   private lostReason: string | null = null;
 
   constructor(
@@ -81,6 +84,8 @@ export class ClusterLock {
       leaseDurationSeconds,
       nowMs: () => deps.clock.nowMs(),
     });
+    // A failed pass leaves the previous pauses in place and is repeated a second later.
+    this.fluo = new FluoHold({ nodes: deps.cluster.nodes, holder: deps.holder, intervalMs: 1000, onError: () => undefined });
   }
 
   get leaseLock(): LeaseLock {
@@ -117,8 +122,13 @@ export class ClusterLock {
       let waiting = verdict?.wait ?? leaseWait;
       if (!waiting) {
         if (await this.lease.tryAcquireOrRenew()) {
+          await this.fluo.start(self).catch(async (err: unknown) => {
+            await this.lease.release();
+            throw err;
+          });
           const after = await this.look(self, runId);
           if (!after.verdict) break;
+          await this.fluo.stop();
           await this.lease.release();
           if ('stop' in after.verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${after.verdict.stop}`, { node: self });
           waiting = after.verdict.wait;
@@ -159,6 +169,10 @@ export class ClusterLock {
   async release(): Promise<void> {
     await this.held?.stop();
     this.held = null;
-    await this.lease.release();
+    try {
+      await this.fluo.stop();
+    } finally {
+      await this.lease.release();
+    }
   }
 }

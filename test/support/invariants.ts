@@ -1,6 +1,7 @@
 // The safety promise of the update pipeline, checked after the fact from what the fleet did (the simulator's
 // events.jsonl) and what the Nodes showed (a recorded timeline and their final state):
-//   1. never more than K nodes out of service at once (cordoned by a run, rebooting, or down after a reboot);
+//   1. never more than K nodes out of service at once (cordoned by a run or by FLUO's agent, rebooting, or down
+//      after a reboot);
 //   2. no node flips back to a version it already left (the sign of a staged update booted without being
 //      marked good, or of a rollback after an unplanned reboot);
 //   3. no node is left cordoned without a record saying why (needs-attention, or a run mark to resume).
@@ -8,6 +9,8 @@ import type { SimEvent } from '../../sim/fleet/events.ts';
 
 export const ATTENTION_KEY = 'flatdeck.io/needs-attention';
 export const RUN_MARK_KEY = 'flatdeck.io/instance';
+/** FLUO's agent cordoned the node for its own reboot (flatcar-linux-update-operator pkg/constants). */
+export const FLUO_CORDON_KEY = 'flatcar-linux-update.v1.flatcar-linux.net/agent-made-unschedulable';
 
 /** One observed state of one Node (the timeline keeps only changes). */
 export interface NodeSample {
@@ -71,16 +74,18 @@ function rebootIntervals(events: readonly SimEvent[], endMs: number): Interval[]
   return out;
 }
 
-const cordonedByRun = (s: NodeSample) => s.unschedulable === true && (RUN_MARK_KEY in s.annotations || ATTENTION_KEY in s.annotations);
+const cordonedByFluo = (s: NodeSample) => s.annotations[FLUO_CORDON_KEY] === 'true';
+const cordonedByRun = (s: NodeSample) => s.unschedulable === true && (RUN_MARK_KEY in s.annotations || ATTENTION_KEY in s.annotations || cordonedByFluo(s));
 
-/** Intervals in which a Node was cordoned while carrying a flatdeck run mark or a needs-attention record. */
+/** Intervals in which a Node was cordoned while carrying a flatdeck run mark, a needs-attention record or FLUO's cordon. */
 function cordonIntervals(timeline: readonly NodeSample[], endMs: number): Interval[] {
   const open = new Map<string, Interval>();
   const out: Interval[] = [];
   for (const s of timeline) {
     const current = open.get(s.node);
     if (cordonedByRun(s) && !current) {
-      const i = { node: s.node, why: ATTENTION_KEY in s.annotations ? 'cordoned, needs attention' : 'cordoned by a run', start: s.atMs, end: endMs };
+      const why = ATTENTION_KEY in s.annotations ? 'cordoned, needs attention' : cordonedByFluo(s) && !(RUN_MARK_KEY in s.annotations) ? "cordoned by FLUO's agent" : 'cordoned by a run';
+      const i = { node: s.node, why, start: s.atMs, end: endMs };
       open.set(s.node, i);
       out.push(i);
     } else if (!cordonedByRun(s) && current) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SimEvent } from '../../sim/fleet/events.ts';
-import { ATTENTION_KEY, RUN_MARK_KEY, findViolations, type NodeSample } from '../support/invariants.ts';
+import { ATTENTION_KEY, FLUO_CORDON_KEY, RUN_MARK_KEY, findViolations, type NodeSample } from '../support/invariants.ts';
 
 const T0 = Date.parse('2026-12-04T12:00:00.000Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -37,6 +37,14 @@ describe('fleet safety invariants', () => {
     assert.equal(check(reboot('b', 10, 20), attention)[0]?.rule, 'out-of-service');
     const operator = [sample(0, 'a', true)];
     assert.deepEqual(check(reboot('b', 10, 20), operator), []);
+  });
+
+  it("a node FLUO's agent cordoned for its own reboot counts as out of service", () => {
+    const fluo = [sample(0, 'a', false), sample(1, 'a', true, { [FLUO_CORDON_KEY]: 'true' }), sample(30, 'a', false, { [FLUO_CORDON_KEY]: 'false' })];
+    const [v] = check(reboot('b', 10, 20), fluo);
+    assert.equal(v?.rule, 'out-of-service');
+    assert.match(v?.detail ?? '', /a cordoned by FLUO's agent/);
+    assert.deepEqual(check(reboot('b', 30, 40), fluo), [], 'after the agent uncordoned, another node may go');
   });
 
   it('K = max-unavailable, and failure domains count as one unit each', () => {

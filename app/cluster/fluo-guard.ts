@@ -1,0 +1,78 @@
+import type { V1Node } from '@kubernetes/client-node';
+import { fluoKeys } from './node-annotations.ts';
+import type { NodeApi } from './node-api.ts';
+
+/**
+ * Keeps FLUO's operator from starting a reboot while flatdeck has a node out of service.
+ *
+ * FLUO's operator counts only its own reboots (pkg/operator/operator.go remainingRebootingCapacity), so it would
+ * grant `reboot-ok` to another node in the middle of a flatdeck drain. Its grant takes two reconciliations (30 s
+ * apart): first the `before-reboot` label, then `reboot-ok`; a node paused in between loses the label again
+ * (cleanupState) and is never granted. So while flatdeck holds the cluster lock, every node FLUO could pick
+ * (its rebootableSelector) is paused, re-checked far more often than FLUO reconciles, and put back at release.
+ * A node flatdeck paused this way carries HELD_BY_KEY; only the lock holder can hold, so whoever holds the lock
+ * next also puts back what a crashed holder left paused.
+ */
+export const HELD_BY_KEY = 'flatdeck.io/fluo-held-by';
+
+const isTrue = (v: string | undefined) => v === 'true';
+
+/** FLUO's rebootableSelector: the nodes its operator may select next. */
+export function fluoMaySelect(node: V1Node): boolean {
+  const a = node.metadata?.annotations ?? {};
+  return isTrue(a[fluoKeys.rebootNeeded]) && !isTrue(a[fluoKeys.rebootPaused]) && !isTrue(a[fluoKeys.rebootOk]) && !isTrue(a[fluoKeys.rebootInProgress]);
+}
+
+export interface FluoHoldDeps {
+  nodes: NodeApi;
+  /** who holds (the lock holder identity) */
+  holder: string;
+  /** how often FLUO's candidates are re-checked while held (FLUO reconciles every 30 s) */
+  intervalMs: number;
+  /** a failed pass; the next pass tries again */
+  onError(err: unknown): void;
+}
+
+export class FluoHold {
+  // A background poller like the Lease renewal (keepRenewed): real timers, unref'd, so it never holds a process open.
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: FluoHoldDeps) {}
+
+  /** Pauses FLUO's candidates now (except `self`, which the run pauses itself), then keeps doing so. */
+  async start(self: string): Promise<void> {
+    await this.stopLoop();
+    await this.pass(self);
+    const tick = () => {
+      this.inFlight = this.pass(self).catch((err: unknown) => this.deps.onError(err)).then(() => {
+        if (this.timer) this.timer = setTimeout(tick, this.deps.intervalMs).unref();
+      });
+    };
+    this.timer = setTimeout(tick, this.deps.intervalMs).unref();
+  }
+
+  /** Stops holding and unpauses every node a holder paused. */
+  async stop(): Promise<void> {
+    await this.stopLoop();
+    for (const node of await this.deps.nodes.listNodes()) {
+      const name = node.metadata?.name;
+      if (!name || node.metadata?.annotations?.[HELD_BY_KEY] === undefined) continue;
+      await this.deps.nodes.mergePatchNode(name, { metadata: { annotations: { [fluoKeys.rebootPaused]: null, [HELD_BY_KEY]: null } } });
+    }
+  }
+
+  private async stopLoop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.inFlight;
+  }
+
+  private async pass(self: string): Promise<void> {
+    for (const node of await this.deps.nodes.listNodes()) {
+      const name = node.metadata?.name;
+      if (!name || name === self || !fluoMaySelect(node)) continue;
+      await this.deps.nodes.mergePatchNode(name, { metadata: { annotations: { [fluoKeys.rebootPaused]: 'true', [HELD_BY_KEY]: this.deps.holder } } });
+    }
+  }
+}
