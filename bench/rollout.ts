@@ -11,7 +11,7 @@ import { grepVersionId } from '../app/flatcar/os-release.ts';
 import { systemctl } from '../app/flatcar/systemctl.ts';
 import { parseUpdateEngineStatus, updateEngineClient } from '../app/flatcar/update-engine.ts';
 import { publishNewReleases } from '../test/integration/pipeline-cli.ts';
-import { startWorld, simSshTarget } from '../test/integration/pipeline-world.ts';
+import { startWorld } from '../test/integration/pipeline-world.ts';
 import { loopbackBlock } from '../test/support/loopback.ts';
 
 const block = loopbackBlock();
@@ -52,11 +52,9 @@ try {
 
   // The seed's procedure, node after node, over the same SSH pool (no cordon, no drain).
   publishNewReleases(w.sim);
-  const core = await import('@kubernetes/client-node');
-  const api = w.kc.makeApiClient(core.CoreV1Api);
   const t1 = Date.now();
-  for (const n of (await api.listNode()).items) {
-    const target = simSshTarget(n);
+  for (const n of w.sim.nodes) {
+    const target = { nodeName: n.name, host: n.address };
     await w.pool.exec(target, toShellLine(grepVersionId()));
     await w.pool.exec(target, toShellLine(systemctl.unmask('update-engine.service')));
     await w.pool.exec(target, toShellLine(systemctl.start('update-engine.service')));

@@ -12,3 +12,4 @@ export * from './methods.ts';
 export * from './events.ts';
 export * from './transport.ts';
 export * from './handler.ts';
+export * from './versions.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { NodeName } from './nodes.ts';
+import { withoutDefaults } from './schema-fields.ts';
 
 /** The steps of one node's update, in the order the pipeline runs them. */
 export const pipelineSteps = [
@@ -133,6 +134,13 @@ export const UpdateOptions = z.object({
   rebootTimeoutSeconds: z.number().int().positive().default(900),
   /** From `-check_for_update` until UPDATED_NEED_REBOOT. */
   updateTimeoutSeconds: z.number().int().positive().default(3600),
+  /** update_engine showing no progress (state or percentage) for this long is a stalled download: give up. */
+  downloadTimeoutSeconds: z.number().int().positive().default(300),
+  /**
+   * Nodes the operator explicitly accepts as out of service for this run (e.g. a node known to be down for
+   * repair): they no longer hold back this run's reboots. Everyone else's needs-attention nodes still do.
+   */
+  outOfServiceOk: z.array(NodeName).default([]),
   /** update-engine marks a new boot good ~45 s after it starts; re-masking earlier would make the next boot roll back. */
   restoreAfterBootSeconds: z.number().int().nonnegative().default(60),
   /** The cluster Lease: others may take it over after this long without an observed renewal. */
@@ -140,7 +148,11 @@ export const UpdateOptions = z.object({
 });
 export type UpdateOptions = z.infer<typeof UpdateOptions>;
 
-export const RolloutOptions = UpdateOptions.extend({
+/** What a caller sets for one run; a field it leaves out comes from Settings (`updateOptionsFrom`). */
+export const UpdateOverrides = z.object(withoutDefaults(UpdateOptions.shape));
+export type UpdateOverrides = z.infer<typeof UpdateOverrides>;
+
+const rolloutFields = {
   selection: z.discriminatedUnion('kind', [
     z.object({ kind: z.literal('nodes'), nodes: z.array(NodeName).min(1) }),
     z.object({ kind: z.literal('all-flatcar') }),
@@ -151,8 +163,12 @@ export const RolloutOptions = UpdateOptions.extend({
   rebootWindow: RebootWindow.nullable().default(null),
   healthGate: HealthGate.nullable().default(null),
   stopOnFailure: z.boolean().default(true),
-});
+};
+export const RolloutOptions = UpdateOptions.extend(rolloutFields);
 export type RolloutOptions = z.infer<typeof RolloutOptions>;
+/** A rollout as a caller asks for it: the update options it leaves out come from Settings. */
+export const RolloutRequest = UpdateOverrides.extend(rolloutFields);
+export type RolloutRequest = z.infer<typeof RolloutRequest>;
 
 export const NodePhase = z.enum(['waiting', 'downloading', 'ready-to-reboot', 'active', 'done', 'current', 'failed', 'needs-attention', 'skipped']);
 
@@ -203,12 +219,12 @@ export const UnfinishedRun = z.object({
 export type UnfinishedRun = z.infer<typeof UnfinishedRun>;
 
 export const pipelineMethods = {
-  'nodes.preflight': { params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOptions.partial().default({}) }), result: PreflightReport },
+  'nodes.preflight': { params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOverrides.default({}) }), result: PreflightReport },
   'pipeline.updateNode': {
-    params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOptions.partial().default({}) }),
+    params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOverrides.default({}) }),
     result: z.object({ runId: z.string() }),
   },
-  'rollout.start': { params: z.object({ cluster: ClusterId, options: RolloutOptions }), result: z.object({ runId: z.string() }) },
+  'rollout.start': { params: z.object({ cluster: ClusterId, options: RolloutRequest }), result: z.object({ runId: z.string() }) },
   'rollout.pause': { params: z.object({ runId: z.string() }), result: RolloutState },
   'rollout.resume': { params: z.object({ runId: z.string() }), result: RolloutState },
   'rollout.cancel': { params: z.object({ runId: z.string() }), result: RolloutState },

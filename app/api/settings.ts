@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { UpdateOptions, type UpdateOverrides } from './pipeline.ts';
+import { applyOverrides, withoutDefaults } from './schema-fields.ts';
 
 export const AddressType = z.enum(['InternalIP', 'ExternalIP', 'Hostname', 'template']);
 
@@ -8,34 +10,30 @@ export const ClusterSshSettings = z.object({
   /** Only `{name}` and `{address}` are substituted; used when addressType is "template". */
   addressTemplate: z.string().max(253).nullable().default(null),
   nodeOverrides: z.record(z.string(), z.string()).default({}),
-  jumpHost: z.string().nullable().default(null),
-  identityFile: z.string().nullable().default(null),
+  /** Like `ssh -J`: `[user@]host[:port]` hops, comma-separated; replaces ~/.ssh/config's ProxyJump for the nodes. */
+  jumpHost: z.string().trim().min(1).nullable().default(null),
+  /** Like `ssh -i`: tried before ~/.ssh/config's IdentityFile for the nodes. */
+  identityFile: z.string().trim().min(1).nullable().default(null),
   useAgent: z.boolean().default(true),
 });
 export type ClusterSshSettings = z.infer<typeof ClusterSshSettings>;
+
+/** The run defaults an operator can set come from UpdateOptions, so both always agree on the default. */
+const run = UpdateOptions.shape;
 
 export const Settings = z.object({
   language: z.enum(['en', 'de']).default('en'),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
   sshConfigPath: z.string().nullable().default(null),
   knownHostsPath: z.string().nullable().default(null),
-  ssh: ClusterSshSettings.default(ClusterSshSettings.parse({})),
-  lock: z.object({ namespace: z.string().default('kube-system'), name: z.string().default('flatdeck-update-lock') }).default({
-    namespace: 'kube-system',
-    name: 'flatdeck-update-lock',
-  }),
-  timeouts: z
-    .object({ sshConnectSeconds: z.number().int().positive().default(15), rebootSeconds: z.number().int().positive().default(900) })
-    .default({ sshConnectSeconds: 15, rebootSeconds: 900 }),
+  ssh: ClusterSshSettings.prefault({}),
+  /** The Lease that serializes updates; deploy/rbac.yaml grants exactly this namespace. */
+  lock: z.object({ namespace: z.string().min(1).default('flatdeck-system'), name: z.string().min(1).default('flatdeck-update-lock') }).prefault({}),
+  timeouts: z.object({ sshConnectSeconds: z.number().int().positive().default(15), rebootSeconds: run.rebootTimeoutSeconds }).prefault({}),
   drain: z
-    .object({
-      timeoutSeconds: z.number().int().positive().default(600),
-      onTimeout: z.enum(['stop', 'skip', 'force']).default('stop'),
-      emptyDirPolicy: z.enum(['refuse', 'delete']).default('refuse'),
-      unmanagedPodPolicy: z.enum(['refuse', 'delete']).default('refuse'),
-    })
-    .default({ timeoutSeconds: 600, onTimeout: 'stop', emptyDirPolicy: 'refuse', unmanagedPodPolicy: 'refuse' }),
-  restoreUpdateEngine: z.enum(['restore', 'leave-enabled']).default('restore'),
+    .object({ timeoutSeconds: run.drainTimeoutSeconds, onTimeout: run.onDrainTimeout, emptyDirPolicy: run.emptyDirPolicy, unmanagedPodPolicy: run.unmanagedPodPolicy })
+    .prefault({}),
+  restoreUpdateEngine: run.restoreUpdateEngine,
   autoUpdateDisableMode: z.enum(['mask', 'server-disabled']).default('mask'),
   /** Per cluster id: a mirror of Flatcar's release feed (the folder holding releases-<channel>.json). */
   releaseFeeds: z.record(z.string(), z.url({ protocol: /^https?$/ })).default({}),
@@ -46,12 +44,22 @@ export type Settings = z.infer<typeof Settings>;
  * A change to some top-level settings. Unlike `Settings.partial()`, a field left out stays as it is: the
  * defaults of `Settings` must not fill it in and so overwrite what the operator set before.
  */
-export const SettingsPatch = z.object(
-  Object.fromEntries(
-    Object.entries(Settings.shape).map(([key, field]) => [key, (field instanceof z.ZodDefault ? field.unwrap() : field).optional()]),
-  ) as unknown as { [K in keyof typeof Settings.shape]: z.ZodOptional<z.ZodType<z.output<(typeof Settings.shape)[K]>>> },
-);
+export const SettingsPatch = z.object(withoutDefaults(Settings.shape));
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/** The options of a run: the operator's Settings, then what the caller set for this run. */
+export function updateOptionsFrom(settings: Settings, overrides: UpdateOverrides = {}): UpdateOptions {
+  const fromSettings = {
+    ...UpdateOptions.parse({}),
+    drainTimeoutSeconds: settings.drain.timeoutSeconds,
+    onDrainTimeout: settings.drain.onTimeout,
+    emptyDirPolicy: settings.drain.emptyDirPolicy,
+    unmanagedPodPolicy: settings.drain.unmanagedPodPolicy,
+    restoreUpdateEngine: settings.restoreUpdateEngine,
+    rebootTimeoutSeconds: settings.timeouts.rebootSeconds,
+  };
+  return applyOverrides(fromSettings, overrides);
+}
 
 export const KnownHostEntry = z.object({
   host: z.string(),

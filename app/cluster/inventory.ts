@@ -36,6 +36,8 @@ export interface InventoryOptions {
   minHealthyWatchMs?: number;
   /** A new node, or one pointing at a Machine, that the ownership index cannot place (yet). */
   onUnknownMachine?: () => void;
+  /** Reads Machine → MachineDeployment ownership (empty without the machine-controller CRDs); throws e.g. on 403. */
+  loadOwnership?: () => Promise<MachineOwnership>;
 }
 
 interface Entry {
@@ -155,6 +157,14 @@ export class NodeInventory {
     this.loop = null;
     this.abort = null;
     this.setStatus('disconnected', null);
+  }
+
+  /**
+   * The one place MachineDeployment ownership is read: now (the periodic refresh lags behind a scale-up), applied
+   * to the nodes; a failure (403 on Machines) is thrown to the caller, never swallowed here.
+   */
+  async refreshOwnership(): Promise<void> {
+    if (this.opts.loadOwnership) this.setOwnership(await this.opts.loadOwnership());
   }
 
   /** New Machine → MachineDeployment index: re-resolve ownership, push only the nodes whose owner changed. */

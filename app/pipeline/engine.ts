@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { CustomObjectsApi, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.ts';
-import { UpdateOptions, type PreflightReport, type RolloutOptions, type UnfinishedRun } from '../api/pipeline.ts';
-import { loadMachineOwnership, machineRefOf } from '../cluster/machine-deployments.ts';
+import type { NodeSummary } from '../api/nodes.ts';
+import { RolloutRequest, type PreflightReport, type RolloutOptions, type UnfinishedRun, type UpdateOptions } from '../api/pipeline.ts';
+import { applyOverrides } from '../api/schema-fields.ts';
+import { compareVersions } from '../api/versions.ts';
 import { flatcarNode } from '../flatcar/node.ts';
 import type { SshPool } from '../ssh/pool.ts';
 import type { SshTarget } from '../ssh/types.ts';
@@ -20,12 +22,22 @@ import { detachedNodeCtx, type PipelineDeps } from './run-context.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
 import { realClock, type ClusterPort, type Clock, type EventSink } from './ports.ts';
 
+/** What the engine needs of the cluster's node inventory (app/cluster/inventory.ts). */
+export interface EngineInventory {
+  get(name: string): NodeSummary | undefined;
+  nodes(): NodeSummary[];
+  /** Re-reads Machine → MachineDeployment ownership now; a failure (403) is thrown, not swallowed. */
+  refreshOwnership(): Promise<void>;
+}
+
 export interface EngineOptions {
   clusterId: string;
   kubeConfig: KubeConfig;
   pool: SshPool;
-  /** Where to SSH for a Node (address setting, overrides). */
-  resolveTarget(node: V1Node): SshTarget;
+  /** The cluster's inventory as it is now (a reconnect replaces it); resolves once its first list is in. */
+  inventory(): Promise<EngineInventory>;
+  /** Where to SSH for a node (address setting, overrides). */
+  resolveTarget(node: NodeSummary): SshTarget;
   journal: Journal;
   /** Where measured step durations of this cluster are kept between runs (ETA). */
   dataDir: string;
@@ -37,17 +49,12 @@ export interface EngineOptions {
   cluster?: ClusterPort;
 }
 
-function pickUpdateOptions(saved: Record<string, unknown>): Partial<UpdateOptions> {
-  const keys = Object.keys(UpdateOptions.shape);
-  return Object.fromEntries(Object.entries(saved).filter(([k]) => keys.includes(k))) as Partial<UpdateOptions>;
-}
+/** What a run's journal keeps of its options (`run-start`), read back to resume it. */
+const SavedRunOptions = RolloutRequest.omit({ selection: true });
 
 export function defaultHolder(): string {
   return `${userInfo().username}@${hostname()}#${randomUUID().slice(0, 8)}`;
 }
-
-const isFlatcar = (n: V1Node) => /flatcar/i.test(n.status?.nodeInfo?.osImage ?? '');
-const versionOf = (n: V1Node) => /(\d+\.\d+\.\d+)/.exec(n.status?.nodeInfo?.osImage ?? '')?.[1] ?? '';
 
 /** One cluster's pipeline: composes the API, SSH, journal and clock, and keeps the runs of this process. */
 export class PipelineEngine {
@@ -97,19 +104,18 @@ export class PipelineEngine {
     writeFileSync(this.durationsFile, JSON.stringify(this.deps.durations.toJSON()));
   }
 
-  private async refreshTargets(names: readonly string[]): Promise<V1Node[]> {
-    const nodes = await this.deps.cluster.nodes.listNodes();
-    for (const n of nodes) {
-      const name = n.metadata?.name ?? '';
-      if (names.includes(name)) this.targets.set(name, this.opts.resolveTarget(n));
+  private async refreshTargets(names: readonly string[]): Promise<void> {
+    const inventory = await this.opts.inventory();
+    for (const name of names) {
+      const node = inventory.get(name);
+      if (!node) throw new ApiError('not-found', `No node named ${name} in cluster ${this.opts.clusterId}`, { node: name });
+      this.targets.set(name, this.opts.resolveTarget(node));
     }
-    for (const name of names) if (!nodes.some((n) => n.metadata?.name === name)) throw new ApiError('not-found', `No node named ${name} in cluster ${this.opts.clusterId}`, { node: name });
-    return nodes;
   }
 
-  async preflight(node: string, options: Partial<UpdateOptions> = {}): Promise<PreflightReport> {
+  async preflight(node: string, options: UpdateOptions): Promise<PreflightReport> {
     await this.refreshTargets([node]);
-    const facts = await preflight(this.opts.clusterId, node, this.deps.cluster, this.deps.flatcarNode(node, null), UpdateOptions.parse(options), new Date(this.deps.clock.nowMs()), null);
+    const facts = await preflight(this.opts.clusterId, node, this.deps.cluster, this.deps.flatcarNode(node, null), options, new Date(this.deps.clock.nowMs()), null);
     return facts.report;
   }
 
@@ -125,39 +131,24 @@ export class PipelineEngine {
   }
 
   async resolveSelection(sel: RolloutOptions['selection'], order: RolloutOptions['order']): Promise<string[]> {
-    const nodes = await this.deps.cluster.nodes.listNodes();
-    let picked: V1Node[];
+    const inventory = await this.opts.inventory();
+    let picked: NodeSummary[];
     if (sel.kind === 'nodes') {
       picked = sel.nodes.map((name) => {
-        const n = nodes.find((x) => x.metadata?.name === name);
+        const n = inventory.get(name);
         if (!n) throw new ApiError('not-found', `No node named ${name}`, { node: name });
         return n;
       });
-    } else if (sel.kind === 'all-flatcar') picked = nodes.filter(isFlatcar);
+    } else if (sel.kind === 'all-flatcar') picked = inventory.nodes().filter((n) => n.distribution === 'flatcar');
     else {
-      const custom = this.opts.kubeConfig.makeApiClient(CustomObjectsApi);
-      const get = async (path: string) => {
-        const plural = path.endsWith('/machines') ? 'machines' : 'machinesets';
-        try {
-          return await custom.listClusterCustomObject({ group: 'cluster.k8s.io', version: 'v1alpha1', plural });
-        } catch {
-          return null;
-        }
-      };
-      const own = await loadMachineOwnership(get);
-      picked = nodes.filter((n) => {
-        const md = own.resolve(machineRefOf(n.metadata?.labels, n.metadata?.annotations), n.metadata?.name);
-        return md !== null && (md === sel.name || md.endsWith(`/${sel.name}`));
-      });
-      if (picked.length === 0) throw new ApiError('not-found', `MachineDeployment ${sel.name} has no nodes`, { machineDeployment: sel.name });
+      await inventory.refreshOwnership();
+      const md = sel.name;
+      picked = inventory.nodes().filter((n) => n.machineDeployment !== null && (n.machineDeployment === md || n.machineDeployment.endsWith(`/${md}`)));
+      if (picked.length === 0) throw new ApiError('not-found', `MachineDeployment ${md} has no nodes`, { machineDeployment: md });
     }
-    const names = picked.map((n) => n.metadata?.name ?? '');
-    if (order === 'name') names.sort();
-    if (order === 'oldest-version-first') {
-      const v = new Map(picked.map((n) => [n.metadata?.name ?? '', versionOf(n)]));
-      names.sort((a, b) => (v.get(a) ?? '').localeCompare(v.get(b) ?? '', 'en', { numeric: true }));
-    }
-    return names;
+    if (order === 'name') picked.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (order === 'oldest-version-first') picked.sort((a, b) => compareVersions(a.flatcarVersion, b.flatcarVersion));
+    return picked.map((n) => n.name);
   }
 
   async startRollout(options: RolloutOptions): Promise<Run> {
@@ -171,27 +162,29 @@ export class PipelineEngine {
     return [...found.entries()].filter(([runId]) => !this.runs.has(runId)).flatMap(([, r]) => r.info);
   }
 
-  /** Continues an interrupted run with its records (cordon ownership, originals); waits for the old Lease to expire. */
-  async resume(runId: string, options: Partial<UpdateOptions> = {}): Promise<Run> {
+  /**
+   * Continues an interrupted run with its records (cordon ownership, originals); waits for the old Lease to expire.
+   * The interrupted run's own choices (drain policy, timeouts), read back from the journal, win over `options`.
+   */
+  async resume(runId: string, options: UpdateOptions): Promise<Run> {
     const found = (await findUnfinished(this.deps)).get(runId);
     if (!found) throw new ApiError('not-found', `No unfinished run ${runId}`, { runId });
     const saved = this.deps.journal.entries(runId).find((e) => e.type === 'run-start')?.options ?? {};
-    // the interrupted run's own choices (drain policy, timeouts) win over today's defaults
-    const parsed = UpdateOptions.parse({ ...options, ...pickUpdateOptions(saved) });
+    const chosen = SavedRunOptions.safeParse(saved);
+    if (!chosen.success) throw new ApiError('internal', `The journal of run ${runId} holds options flatdeck cannot read: ${chosen.error.issues[0]?.message ?? ''}`, { runId });
     const nodes = [...found.records.keys()];
-    return this.start({ kind: nodes.length > 1 ? 'rollout' : 'single', nodes, options: { ...(saved as Partial<RunSpec['options']>), ...parsed }, inherited: found.records, runId });
+    return this.start({ kind: nodes.length > 1 ? 'rollout' : 'single', nodes, options: { ...chosen.data, ...applyOverrides(options, chosen.data) }, inherited: found.records, runId });
   }
 
   /** Clean hand-back: uncordon what the run cordoned, restore update-engine and FLUO, release its Lease. */
-  async handBack(runId: string, options: Partial<UpdateOptions> = {}): Promise<string[]> {
+  async handBack(runId: string, options: UpdateOptions): Promise<string[]> {
     const found = (await findUnfinished(this.deps)).get(runId);
     if (!found) throw new ApiError('not-found', `No unfinished run ${runId}`, { runId });
-    const parsed = UpdateOptions.parse(options);
     await this.refreshTargets([...found.records.keys()]);
     const handed: string[] = [];
     for (const rec of found.records.values()) {
       const copy: NodeRecord = { ...rec };
-      const ctx = detachedNodeCtx(this.deps, runId, copy, { ...parsed, restoreAfterBootSeconds: 0 });
+      const ctx = detachedNodeCtx(this.deps, runId, copy, { ...options, restoreAfterBootSeconds: 0 });
       if (rec.ueOriginal !== null) await restoreNode(ctx, { backAtMs: null, keepMarks: true });
       await handBackNode(this.deps, rec);
       copy.phase = 'skipped';
@@ -200,7 +193,7 @@ export class PipelineEngine {
       this.deps.journal.append({ v: 1, at: new Date(this.deps.clock.nowMs()).toISOString(), runId, cluster: this.opts.clusterId, holder: this.deps.holder, type: 'node', record: copy });
       handed.push(rec.node);
     }
-    await releaseAbandonedLease(this.deps, found.holder, parsed.leaseDurationSeconds);
+    await releaseAbandonedLease(this.deps, found.holder, options.leaseDurationSeconds);
     this.deps.journal.append({ v: 1, at: new Date(this.deps.clock.nowMs()).toISOString(), runId, cluster: this.opts.clusterId, holder: this.deps.holder, type: 'run-end', status: 'handed-back' });
     return handed;
   }

@@ -154,6 +154,7 @@ export class ClusterRegistry {
       source: connection.nodeSource(),
       classify: (err, verb) => connection.classify(err, verb, 'nodes'),
       onUnknownMachine: () => r.ownership?.refreshSoon(),
+      loadOwnership: () => loadMachineOwnership((path) => connection.getJsonOrNull(path)),
     });
     r.inventory = inventory;
     inventory.onEvent((payload) => this.opts.emit({ topic: 'nodes', payload }));
@@ -162,7 +163,7 @@ export class ClusterRegistry {
     });
     inventory.start();
     await this.firstOutcome(r, inventory);
-    r.ownership = this.pollOwnership(r, connection, inventory);
+    r.ownership = this.pollOwnership(r, inventory);
   }
 
   /**
@@ -195,7 +196,7 @@ export class ClusterRegistry {
    * Machine → MachineDeployment ownership: read at connect, then every `ownershipRefreshMs`, and soon after a
    * node names a Machine the index does not know. Silently absent without the machine-controller CRDs.
    */
-  private pollOwnership(r: ClusterRecord, connection: ClusterConnection, inventory: NodeInventory): OwnershipPoller {
+  private pollOwnership(r: ClusterRecord, inventory: NodeInventory): OwnershipPoller {
     let stopped = false;
     let running = false;
     let timer: NodeJS.Timeout | undefined;
@@ -207,7 +208,7 @@ export class ClusterRegistry {
     const tick = async () => {
       running = true;
       try {
-        inventory.setOwnership(await loadMachineOwnership((path) => connection.getJsonOrNull(path)));
+        await inventory.refreshOwnership();
       } catch (err) {
         if (!reported && err instanceof ApiError && err.kind === 'forbidden') {
           reported = true;

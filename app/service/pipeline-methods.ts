@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.ts';
-import { UpdateOptions } from '../api/pipeline.ts';
-import { summarizeNode, type NodeObject } from '../cluster/node-summary.ts';
+import { updateOptionsFrom } from '../api/settings.ts';
 import { PipelineEngine } from '../pipeline/engine.ts';
 import { FileJournal } from '../pipeline/journal.ts';
 import type { Run } from '../pipeline/rollout.ts';
@@ -28,7 +27,8 @@ export const pipelineMethods: MethodModule = (ctx) => {
           clusterId: cluster,
           kubeConfig: ctx.clusters.connection(cluster).kubeConfig,
           pool,
-          resolveTarget: (node) => ctx.ssh.target(cluster, summarizeNode(node as NodeObject)),
+          inventory: () => ctx.clusters.inventory(cluster),
+          resolveTarget: (node) => ctx.ssh.target(cluster, node),
           journal,
           dataDir: join(ctx.options.dataDir, 'pipeline'),
           lock: ctx.settings.get().lock,
@@ -64,25 +64,16 @@ export const pipelineMethods: MethodModule = (ctx) => {
     }
   });
 
-  const settingsDefaults = () => {
-    const s = ctx.settings.get();
-    return {
-      drainTimeoutSeconds: s.drain.timeoutSeconds,
-      onDrainTimeout: s.drain.onTimeout,
-      emptyDirPolicy: s.drain.emptyDirPolicy,
-      unmanagedPodPolicy: s.drain.unmanagedPodPolicy,
-      restoreUpdateEngine: s.restoreUpdateEngine,
-      rebootTimeoutSeconds: s.timeouts.rebootSeconds,
-    };
-  };
+  /** Every run starts from the operator's Settings; what the caller set for this run goes on top. */
+  const runOptions = (overrides: Parameters<typeof updateOptionsFrom>[1] = {}) => updateOptionsFrom(ctx.settings.get(), overrides);
 
   return {
-    'nodes.preflight': async ({ cluster, node, options }) => (await engine(cluster)).preflight(node, { ...settingsDefaults(), ...options }),
+    'nodes.preflight': async ({ cluster, node, options }) => (await engine(cluster)).preflight(node, runOptions(options)),
     'pipeline.updateNode': async ({ cluster, node, options }) => {
-      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: UpdateOptions.parse({ ...settingsDefaults(), ...options }) });
+      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: runOptions(options) });
       return { runId: run.runId };
     },
-    'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout(options)).runId }),
+    'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId }),
     'rollout.pause': async ({ runId }) => {
       const run = await findRun(runId);
       run.control.pause();
@@ -100,7 +91,7 @@ export const pipelineMethods: MethodModule = (ctx) => {
     },
     'rollout.list': async ({ cluster }) => [...(await engine(cluster)).runs.values()].map((r) => r.state()),
     'runs.unfinished': async ({ cluster }) => (await engine(cluster)).unfinished(),
-    'runs.resume': async ({ cluster, runId }) => ({ runId: (await (await engine(cluster)).resume(runId, settingsDefaults())).runId }),
-    'runs.handBack': async ({ cluster, runId }) => ({ handedBack: await (await engine(cluster)).handBack(runId) }),
+    'runs.resume': async ({ cluster, runId }) => ({ runId: (await (await engine(cluster)).resume(runId, runOptions())).runId }),
+    'runs.handBack': async ({ cluster, runId }) => ({ handedBack: await (await engine(cluster)).handBack(runId, runOptions()) }),
   };
 };

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Settings } from '../api/settings.ts';
-import { ApiError } from '../api/errors.ts';
+import { applyOverrides } from '../api/schema-fields.ts';
+import { Settings, type SettingsPatch } from '../api/settings.ts';
 
 export interface SettingsProblem {
   file: string;
@@ -49,17 +49,14 @@ export class SettingsStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Top-level keys replace the stored ones; the result is validated as a whole before it is written. */
-  set(patch: Partial<Settings>): Settings {
-    const parsed = Settings.safeParse({ ...this.current, ...patch });
-    if (!parsed.success) {
-      throw new ApiError('invalid-request', `Invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
+  /** Top-level keys replace the stored ones (the patch was validated at the API boundary), then it is written. */
+  set(patch: SettingsPatch): Settings {
+    const next = applyOverrides(this.current, patch);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(parsed.data, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
-    this.current = parsed.data;
+    this.current = next;
     for (const l of this.listeners) l(this.current);
     return this.current;
   }

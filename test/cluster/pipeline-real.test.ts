@@ -17,6 +17,7 @@ import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { realClusterSkip, startRealCluster, type RealCluster } from '../support/real-cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { simSshTarget } from '../integration/pipeline-world.ts';
+import { openInventory, type OpenInventory } from '../support/cluster-inventory.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 
@@ -31,6 +32,7 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
   let pool: SshPool;
   let kc: KubeConfig;
   let guard: FleetGuard;
+  let nodes: OpenInventory;
 
   before(async () => {
     cluster = await startRealCluster();
@@ -47,11 +49,13 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
       agentSocket: null,
     });
     guard = await guardFleet(kc, sim.eventsPath);
+    nodes = openInventory(cluster.kubeconfigPath);
   });
   afterEach(() => guard.assertSafe());
 
   after(async () => {
     guard?.stop();
+    await nodes?.close();
     await pool?.close();
     await sim?.stop();
     await cluster?.stop();
@@ -64,6 +68,7 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
       clusterId: 'real',
       kubeConfig: kc,
       pool,
+      inventory: nodes.inventory,
       resolveTarget: simSshTarget,
       journal: new FileJournal(join(dir, 'data')),
       dataDir: join(dir, 'data'),

@@ -60,7 +60,7 @@ describe('fault matrix on the simulator', () => {
     const engine = w.engine();
     const found = await engine.unfinished();
     assert.ok(found.some((u) => u.runId === runId && u.node === node), 'the needs-attention node is listed for hand-back');
-    assert.deepEqual(await engine.handBack(runId, { leaseDurationSeconds: 3 }), [node]);
+    assert.deepEqual(await engine.handBack(runId, UpdateOptions.parse({ leaseDurationSeconds: 3 })), [node]);
     assert.equal(await cordoned(node), false, 'hand-back uncordons what the run cordoned');
     const n = await core().readNode({ name: node });
     assert.deepEqual(Object.keys(n.metadata?.annotations ?? {}).filter((k) => k.startsWith('flatdeck.io/')), []);

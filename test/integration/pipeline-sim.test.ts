@@ -27,10 +27,10 @@ describe('one node on the simulator', () => {
   it('updates a node end to end: new version, new boot, uncordoned', async () => {
     const engine = w.engine();
     const node = w.sim.nodes[0]!;
-    const strict = await engine.preflight(node.name);
+    const strict = await engine.preflight(node.name, UpdateOptions.parse({}));
     const refused = strict.blockers.filter((b) => b.severity === 'error').map((b) => `${b.kind} ${b.pod}`);
     if (refused.length) assert.ok(refused.every((r) => /^(unmanaged-pod shop\/debug-shell|emptydir-pod shop\/cache-)/.test(r)), refused.join());
-    const report = await engine.preflight(node.name, fast);
+    const report = await engine.preflight(node.name, UpdateOptions.parse(fast));
     assert.equal(report.ok, true, JSON.stringify(report.blockers));
     const run = await engine.start({ kind: 'single', nodes: [node.name], options: UpdateOptions.parse(fast) });
     const state = await run.done;

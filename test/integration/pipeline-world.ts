@@ -1,13 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { NodeSummary } from '../../app/api/nodes.ts';
+import { Settings } from '../../app/api/settings.ts';
 import type { PipelineEvent } from '../../app/pipeline/ports.ts';
 import { FileJournal } from '../../app/pipeline/journal.ts';
 import { PipelineEngine } from '../../app/pipeline/engine.ts';
 import { SshPool } from '../../app/ssh/pool.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { startSimCluster, type SimCluster, type FaultSpecInput } from '../../sim/cluster.ts';
+import { openInventory } from '../support/cluster-inventory.ts';
 
 export interface SimEventLine {
   ts: string;
@@ -36,10 +39,7 @@ export function maxConcurrentReboots(events: readonly SimEventLine[]): number {
   return max;
 }
 
-export const simSshTarget = (n: V1Node) => ({
-  nodeName: n.metadata?.name ?? '',
-  host: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address ?? '',
-});
+export const simSshTarget = (n: NodeSummary) => ({ nodeName: n.name, host: n.addresses.internalIP ?? '' });
 
 export interface World {
   sim: SimCluster;
@@ -64,6 +64,7 @@ export async function startWorld(opts: { nodes: number; addressBase: string; tim
     connectTimeoutMs: 3000,
   });
   const events: PipelineEvent[] = [];
+  const nodes = openInventory(sim.kubeconfigPath);
   return {
     sim,
     dir,
@@ -75,14 +76,16 @@ export async function startWorld(opts: { nodes: number; addressBase: string; tim
         clusterId: 'sim',
         kubeConfig: kc,
         pool,
+        inventory: nodes.inventory,
         resolveTarget: simSshTarget,
         journal: new FileJournal(o.dataDir ?? join(dir, 'data')),
         dataDir: o.dataDir ?? join(dir, 'data'),
-        lock: { namespace: 'kube-system', name: 'flatdeck-update-lock' },
+        lock: Settings.parse({}).lock,
         emit: (e) => events.push(e),
         ...(o.holder ? { holder: o.holder } : {}),
       }),
     async stop() {
+      await nodes.close();
       await pool.close();
       await sim.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { ChannelRelease, ReleaseChannel, ReleaseInfo } from '../../../../app/api/index.ts';
-import { compareVersions } from './versions.ts';
+import { compareVersions } from '../../../../app/api/versions.ts';
 import type { NodeRow } from './fleet.ts';
 
 export type Currency = 'behind' | 'current' | 'unknown';

@@ -2,7 +2,7 @@ import { attentionReasons, updateState } from './fleet.ts';
 import type { ReleaseInfo } from '../../../../app/api/index.ts';
 import type { NodeRow, UpdateStateKey } from './fleet.ts';
 import { currency } from './releases.ts';
-import { compareVersions } from './versions.ts';
+import { compareVersions } from '../../../../app/api/versions.ts';
 
 export { compareVersions };
 
