@@ -57,13 +57,14 @@ export async function findUnfinished(deps: PipelineDeps): Promise<Map<string, Fo
   const lease = await deps.cluster.leaseStore.read();
   const leaseHolder = lease?.spec?.holderIdentity ?? '';
   const renew = lease?.spec?.renewTime ? new Date(lease.spec.renewTime as unknown as string).getTime() : 0;
-  const leaseLive = (holder: string) => holder !== '' && holder === leaseHolder && renew + (lease?.spec?.leaseDurationSeconds ?? 15) * 1000 > deps.clock.nowMs();
+  const expiresInMs = (holder: string) => (holder !== '' && holder === leaseHolder ? renew + (lease?.spec?.leaseDurationSeconds ?? 15) * 1000 - deps.clock.nowMs() : 0);
+  const leaseLive = (holder: string) => expiresInMs(holder) > 0;
 
   const runs = new Map<string, FoundRun>();
   const add = (runId: string, holder: string, ours: boolean, rec: NodeRecord, since: string) => {
     const r: FoundRun = runs.get(runId) ?? { info: [], records: new Map(), holder };
     r.records.set(rec.node, rec);
-    r.info.push({ runId, cluster: deps.clusterId, instance: holder, ours, node: rec.node, step: rec.step ?? 'unknown', since, cordonedByUs: rec.cordonedByUs, leaseExpired: !leaseLive(holder) });
+    r.info.push({ runId, cluster: deps.clusterId, instance: holder, ours, node: rec.node, step: rec.step ?? 'unknown', since, cordonedByUs: rec.cordonedByUs, leaseExpired: !leaseLive(holder), leaseExpiresInSeconds: leaseLive(holder) ? Math.ceil(expiresInMs(holder) / 1000) : null });
     runs.set(runId, r);
   };
   for (const runId of deps.journal.runIds()) {

@@ -102,7 +102,7 @@ export class Run {
       const inherited = spec.inherited?.get(n);
       this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
     }
-    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds, { waitLimitMs: lockWaitLimitMs(spec.options), override: [] });
+    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds, { waitLimitMs: lockWaitLimitMs(spec.options), override: spec.options.outOfServiceOk });
     this.control.onChange = () => this.publish();
     deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...spec.options } });
     this.done = this.execute();

@@ -20,30 +20,45 @@ async function ensureUpdateEngineRunning(ctx: NodeCtx, found: UnitState): Promis
   if (!found.active) await ctx.ops.setUnit('update-engine.service', 'start');
 }
 
+/** How often a wait that shows nothing new still says what it waits for. */
+const HEARTBEAT_MS = 10_000;
+const SSH_TROUBLE = ['ssh-disconnected', 'ssh-timeout', 'ssh-unreachable'];
+
+const percent = (p: number) => `${Math.round(p * 100)} %`;
+
 /**
  * Follows update_engine until it settles. The -watch_for_updates stream gives every transition; -status
  * polling every second covers a stream that never starts or drops. IDLE only means "current" once a check
- * succeeded after ours was issued (LAST_CHECKED_TIME moved): a failed check also ends in IDLE.
+ * succeeded after ours was issued (LAST_CHECKED_TIME moved): a failed check also ends in IDLE. Two limits:
+ * the whole update (`updateTimeoutSeconds`) and no progress at all (`downloadTimeoutSeconds`), and while
+ * nothing moves it says so every 10 s: still at N %, or waiting for SSH.
  */
 async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: number): Promise<UpdateResult> {
   const { clock } = ctx.deps;
   const stop = new AbortController();
   const onCancel = () => stop.abort();
   ctx.control.signal.addEventListener('abort', onCancel, { once: true });
+  const stallMs = ctx.options.downloadTimeoutSeconds * 1000;
   let sawError = false;
   let sawActivity = false;
   let lastOp = '';
   let lastProgress = -1;
+  let movedAtMs = clock.nowMs();
+  let saidAtMs = clock.nowMs();
+  let sshDownSinceMs: number | null = null;
   let settled: UpdateResult | ApiError | null = null;
 
+  const say = (message: string, detail: Record<string, string | number | boolean | null>) => {
+    saidAtMs = clock.nowMs();
+    emitStep(ctx, 'update', 'progress', message, { detail });
+  };
   const consider = (s: UeStatus) => {
     if (settled) return;
     if (s.op !== lastOp || Math.abs(s.progress - lastProgress) >= 0.01) {
       lastOp = s.op;
       lastProgress = s.progress;
-      emitStep(ctx, 'update', 'progress', s.op === 'UPDATE_STATUS_DOWNLOADING' ? `Downloading ${s.newVersion}: ${Math.round(s.progress * 100)} %` : s.op, {
-        detail: { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize },
-      });
+      movedAtMs = clock.nowMs();
+      say(s.op === 'UPDATE_STATUS_DOWNLOADING' ? `Downloading ${s.newVersion}: ${percent(s.progress)}` : s.op, { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize });
       ctx.onRecord(ctx.rec, s.op === 'UPDATE_STATUS_DOWNLOADING' ? s.progress : undefined);
     }
     if (s.op === NEED_REBOOT) settled = { kind: 'need-reboot', newVersion: s.newVersion };
@@ -53,6 +68,23 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
       else if (s.lastCheckedTime > checkedBefore) settled = { kind: 'current' };
       else if (sawActivity) settled = updateFailed(ctx.node, 'the update check ended without success');
     } else sawActivity = true;
+  };
+  /** Nothing new for a while: say what we are waiting for, and give up once nothing moved for the stall limit. */
+  const stillWaiting = () => {
+    const now = clock.nowMs();
+    const quietMs = now - movedAtMs;
+    if (quietMs >= stallMs) {
+      const where = sshDownSinceMs !== null ? `SSH to ${ctx.node} has been failing for ${Math.round((now - sshDownSinceMs) / 1000)} s` : `update_engine stayed at ${lastOp || 'unknown'}${lastOp === 'UPDATE_STATUS_DOWNLOADING' ? ` ${percent(lastProgress)}` : ''}`;
+      throw new ApiError('update-failed', `No progress of the update on ${ctx.node} for ${ctx.options.downloadTimeoutSeconds} s (${where}); gave up (--download-timeout). Nothing was cordoned; see journalctl -u update-engine`, {
+        node: ctx.node,
+        lastOp,
+        progress: lastProgress,
+      });
+    }
+    if (now - saidAtMs < HEARTBEAT_MS) return;
+    const left = Math.round((stallMs - quietMs) / 1000);
+    if (sshDownSinceMs !== null) say(`Waiting for SSH to ${ctx.node} (failing for ${Math.round((now - sshDownSinceMs) / 1000)} s; gives up after ${left} s more without progress)`, { waitingFor: 'ssh' });
+    else say(`Still ${lastOp === 'UPDATE_STATUS_DOWNLOADING' ? `downloading at ${percent(lastProgress)}` : (lastOp || 'waiting for update_engine')}: no progress for ${Math.round(quietMs / 1000)} s (gives up after ${left} s more)`, { stalledAt: lastOp, stalledSeconds: Math.round(quietMs / 1000) });
   };
 
   const watching = ctx.ops.watch(consider, stop.signal).catch(() => undefined);
@@ -67,11 +99,18 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
       }
       try {
         consider(await ctx.ops.status());
+        if (sshDownSinceMs !== null) say(`SSH to ${ctx.node} answers again`, { waitingFor: null });
+        sshDownSinceMs = null;
       } catch (err) {
         // a dropped SSH connection mid-download is retried by the next poll; anything else stops the step
-        if (!(err instanceof ApiError) || !['ssh-disconnected', 'ssh-timeout', 'ssh-unreachable'].includes(err.kind)) throw err;
+        if (!(err instanceof ApiError) || !SSH_TROUBLE.includes(err.kind)) throw err;
+        if (sshDownSinceMs === null) {
+          sshDownSinceMs = clock.nowMs();
+          say(`Waiting for SSH to ${ctx.node} (${err.message})`, { waitingFor: 'ssh' });
+        }
         ctx.ops.reconnect();
       }
+      if (!settled) stillWaiting();
       if (!settled) await clock.sleep(POLL_MS, ctx.control.signal).catch(() => undefined);
     }
   } finally {

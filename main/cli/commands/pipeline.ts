@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiEvent } from '../../../app/api/events.ts';
-import type { PreflightReport, RolloutOptions, RolloutState, UpdateOptions } from '../../../app/api/pipeline.ts';
+import type { PreflightReport, RolloutOptions, RolloutState, UnfinishedRun, UpdateOptions } from '../../../app/api/pipeline.ts';
 import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
@@ -34,6 +34,8 @@ const pipelineOptions = {
   'lease-duration': { type: 'string' },
   'restore-after-boot': { type: 'string' },
   'keep-update-engine': { type: 'boolean' },
+  'download-timeout': { type: 'string' },
+  'out-of-service-ok': { type: 'string' },
 } as const;
 
 const pipelineOptionsHelp = `update options:
@@ -47,7 +49,10 @@ const pipelineOptionsHelp = `update options:
   --reboot-timeout D        a node must be back, Ready, on the new version within D (default 15m)
   --lease-duration D        the cluster lock's lease duration (default 15s)
   --restore-after-boot D    re-mask update-engine only D after the node is back (default 60s)
-  --keep-update-engine      leave update-engine enabled afterwards instead of restoring it`;
+  --keep-update-engine      leave update-engine enabled afterwards instead of restoring it
+  --download-timeout D      give up when update_engine shows no progress for D (default 5m)
+  --out-of-service-ok a,b   go on although these nodes are out of service (cordoned or down and needing
+                            attention); without it such a node stops every reboot until it is resolved`;
 
 const PipelineFlags = z.object({
   yes: z.boolean().default(false),
@@ -60,6 +65,8 @@ const PipelineFlags = z.object({
   'lease-duration': duration('--lease-duration').optional(),
   'restore-after-boot': duration('--restore-after-boot').optional(),
   'keep-update-engine': z.boolean().default(false),
+  'download-timeout': duration('--download-timeout').optional(),
+  'out-of-service-ok': z.string().optional(),
 });
 type PipelineFlags = z.infer<typeof PipelineFlags>;
 
@@ -74,6 +81,8 @@ function updateOptions(f: PipelineFlags): Partial<UpdateOptions> {
     ...(f['lease-duration'] !== undefined ? { leaseDurationSeconds: f['lease-duration'] } : {}),
     ...(f['restore-after-boot'] !== undefined ? { restoreAfterBootSeconds: f['restore-after-boot'] } : {}),
     ...(f['keep-update-engine'] ? { restoreUpdateEngine: 'leave-enabled' as const } : {}),
+    ...(f['download-timeout'] !== undefined ? { downloadTimeoutSeconds: f['download-timeout'] } : {}),
+    ...(f['out-of-service-ok'] ? { outOfServiceOk: f['out-of-service-ok'].split(',').map((s) => s.trim()).filter(Boolean) } : {}),
   };
 }
 
@@ -279,6 +288,29 @@ ${exitCodeHelp}`,
     }),
 });
 
+/**
+ * Right after a crash the dead run's Lease still looks held until it expires: wait for that with a countdown,
+ * and refuse only a holder that keeps renewing it past its expiry (that run is alive, not abandoned).
+ */
+async function untilAbandoned(open: OpenCluster, io: CliIo, runId: string, found: UnfinishedRun[]): Promise<void> {
+  const liveOf = (runs: UnfinishedRun[]) => runs.filter((r) => r.runId === runId && !r.leaseExpired);
+  let live = liveOf(found);
+  const firstExpiry = Math.max(0, ...live.map((r) => r.leaseExpiresInSeconds ?? 0));
+  const giveUpAt = Date.now() + (firstExpiry + 10) * 1000;
+  let saidAt = 0;
+  while (live.length > 0) {
+    const holder = live[0]?.instance ?? 'its holder';
+    if (Date.now() > giveUpAt) throw new CliError(`Run ${runId} belongs to ${holder}, which keeps renewing its lock: that run is still going, not abandoned.`, EXIT.failed);
+    if (Date.now() - saidAt >= 5000) {
+      saidAt = Date.now();
+      io.stderr.write(`waiting for the lock of ${holder} to expire: ${Math.max(0, ...live.map((r) => r.leaseExpiresInSeconds ?? 0))} s left (a run that is still alive renews it)\n`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (io.signal.aborted) throw new CliError('interrupted while waiting for the lock to expire; nothing was changed', EXIT.interrupted);
+    live = liveOf(await open.service.call('runs.unfinished', { cluster: open.cluster }));
+  }
+}
+
 const ResumeArgs = z
   .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).max(1, 'resume takes at most one RUN_ID') })
   .transform(({ values, positionals }) => ({ ...values, ...(positionals[0] ? { run: positionals[0] } : {}) }))
@@ -318,8 +350,7 @@ ${exitCodeHelp}`,
       const runId = args.run ?? (ids.length === 1 ? ids[0] : undefined);
       if (!runId) throw new CliError(`Several unfinished runs (${ids.join(', ')}); name one.`, EXIT.usage);
       if (!ids.includes(runId)) throw new CliError(`No unfinished run ${runId}.`, EXIT.failed);
-      const live = runs.filter((r) => r.runId === runId && !r.leaseExpired);
-      if (live.length) throw new CliError(`Run ${runId} belongs to ${live[0]?.instance}, whose lease is still renewed; it is not abandoned.`, EXIT.failed);
+      await untilAbandoned(open, io, runId, runs);
       if (args['hand-back']) {
         const { handedBack } = await open.service.call('runs.handBack', { cluster: open.cluster, runId });
         io.stdout.write(args.json ? `${JSON.stringify({ runId, handedBack })}\n` : `handed back ${handedBack.join(', ') || 'nothing'}\n`);
