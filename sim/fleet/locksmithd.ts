@@ -89,7 +89,8 @@ export class Locksmithd {
     } else {
       this.host.log('No configured reboot window');
     }
-    this.after(waitMs, () => this.reboot(strategy));
+    if (waitMs > 0) this.after(waitMs, () => this.reboot(strategy));
+    else this.reboot(strategy);
   }
 
   private reboot(strategy: string): void {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { composeFleet, nodeAddress } from '../../sim/fleet/composition.ts';
-import { prettyNameOf, renderOsRelease } from '../../sim/fleet/os-release.ts';
+import { hasLib64OsRelease, prettyNameOf, renderOsRelease } from '../../sim/fleet/os-release.ts';
 import { DEFAULT_RELEASES, ReleaseServer } from '../../sim/fleet/release-server.ts';
 import { channelOf, compareVersions, usesQuotedOsRelease } from '../../sim/fleet/versions.ts';
 import { generateKeyPair } from '../../sim/outputs.ts';
@@ -49,6 +49,19 @@ describe('os-release rendering', () => {
     assert.equal(prettyNameOf('3510.3.5'), 'Flatcar Container Linux by Kinvolk 3510.3.5 (LTS 2023)');
   });
 
+  it('current releases carry SUPPORT_URL, a quoted value with a # inside, between BUG_REPORT_URL and FLATCAR_BOARD', () => {
+    const keys = renderOsRelease('4757.2.0').trimEnd().split('\n').map((l) => l.slice(0, l.indexOf('=')));
+    assert.deepEqual(keys.slice(keys.indexOf('BUG_REPORT_URL'), keys.indexOf('BUG_REPORT_URL') + 3), ['BUG_REPORT_URL', 'SUPPORT_URL', 'FLATCAR_BOARD']);
+    assert.equal(parseOsRelease(renderOsRelease('4757.2.0')).SUPPORT_URL, '"https://groups.google.com/forum/#!forum/flatcar-linux-user"');
+    assert.equal(parseOsRelease(renderOsRelease('4459.2.1')).SUPPORT_URL, undefined, 'the old format has none');
+  });
+
+  it('drops /usr/lib64/os-release from releases branched after 2026-05-19', () => {
+    assert.equal(hasLib64OsRelease('4628.1.2'), true);
+    assert.equal(hasLib64OsRelease('4757.2.0'), false);
+    assert.equal(hasLib64OsRelease('4803.1.0'), false);
+  });
+
   it('maps MINOR to the channel', () => {
     assert.deepEqual(['4852.0.0', '4803.1.0', '4757.2.3', '4081.3.6'].map(channelOf), ['alpha', 'beta', 'stable', 'lts']);
   });
@@ -78,6 +91,20 @@ describe('fleet composition', () => {
     const first = specs[0];
     assert.ok(first && first.units === 'kubermatic' && !usesQuotedOsRelease(first.version), 'worker-1 is the Kubermatic-style old-format node');
     assert.ok(new ReleaseServer().offer('stable', first.version), 'worker-1 has an update waiting');
+  });
+
+  it('profiles: stock nodes run both units from vendor links with an empty update.conf; kubermatic masks both; mixed keeps the fixed three', () => {
+    const opts = { nodes: 6, seed: 3, addressBase: '127.10.0.1', sshPort: 2222 };
+    const stock = composeFleet({ ...opts, profile: 'stock' });
+    assert.deepEqual([...new Set(stock.map((s) => s.units))], ['stock']);
+    assert.deepEqual([...new Set(stock.map((s) => s.updateConf))], [''], 'tmpfiles.d creates the file empty when Ignition wrote nothing');
+    assert.deepEqual([...new Set(composeFleet({ ...opts, profile: 'kubermatic' }).map((s) => s.units))], ['kubermatic']);
+    assert.deepEqual(composeFleet({ ...opts, profile: 'mixed' }).map((s) => s.units), ['kubermatic', 'fluo-ready', 'kubermatic', 'stock', 'stock', 'stock']);
+    assert.deepEqual(
+      composeFleet({ ...opts, profile: 'mixed' }).slice(0, 3).map((s) => s.version),
+      composeFleet(opts).slice(0, 3).map((s) => s.version),
+    );
+    assert.ok(composeFleet(opts).every((s) => s.units !== 'stock'), 'the classic fleet (in-process default) has no stock nodes');
   });
 
   it('counts addresses past the last octet into the third, skipping .0 and .255', () => {

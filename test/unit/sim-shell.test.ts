@@ -7,6 +7,7 @@ import { systemClock } from '../../sim/fleet/clock.ts';
 import type { FileLookup, ShellHost } from '../../sim/fleet/commands/process.ts';
 import { parseClientFlags, RESET_HINT } from '../../sim/fleet/commands/update-engine-client.ts';
 import { renderOsRelease } from '../../sim/fleet/os-release.ts';
+import { EtcFlatcar } from '../../sim/fleet/etc-flatcar.ts';
 import { runCommandLine } from '../../sim/fleet/shell.ts';
 import { splitShellWords } from '../../sim/fleet/shell-words.ts';
 import { Units } from '../../sim/fleet/units.ts';
@@ -22,6 +23,7 @@ class FakeHost implements ShellHost {
     'locksmithd.service': { masked: true, enabled: false, vendorEnabled: true, active: false },
   });
   version = '4459.2.1';
+  readonly etcFlatcar = new EtcFlatcar('GROUP=stable\n');
   daemon: UpdateEngine | null = null;
   sudoPassword = false;
   reboots = 0;
@@ -49,7 +51,7 @@ class FakeHost implements ShellHost {
 
   readFile(path: string): FileLookup {
     if (path === '/etc') return { kind: 'directory' };
-    const content = this.files[path];
+    const content = this.files[path] ?? this.etcFlatcar.read(path) ?? undefined;
     return content === undefined ? null : { kind: 'file', content };
   }
 
@@ -188,7 +190,7 @@ describe('command interpreter', () => {
   });
 
   it('cat and grep give GNU messages for missing files', async () => {
-    assert.deepEqual(await run(new FakeHost(), 'cat /etc/flatcar/update.conf'), { stdout: '', stderr: 'cat: /etc/flatcar/update.conf: No such file or directory\n', code: 1 });
+    assert.deepEqual(await run(new FakeHost(), 'cat /etc/flatcar/nope.conf'), { stdout: '', stderr: 'cat: /etc/flatcar/nope.conf: No such file or directory\n', code: 1 });
     assert.deepEqual(await run(new FakeHost(), 'cat /etc'), { stdout: '', stderr: 'cat: /etc: Is a directory\n', code: 1 });
     assert.deepEqual(await run(new FakeHost(), 'grep VERSION_ID /nope'), { stdout: '', stderr: 'grep: /nope: No such file or directory\n', code: 2 });
     assert.deepEqual(await run(new FakeHost(), 'grep NOPE_NOT_THERE /etc/os-release'), { stdout: '', stderr: '', code: 1 });
@@ -336,5 +338,89 @@ describe('update_engine_client', () => {
     ]);
     assert.ok(messages.includes('  current_operation: UPDATE_STATUS_DOWNLOADING'));
     assert.ok(messages.some((m) => /^ {2}progress: 0\.\d{1,6}$/.test(m)), 'progress printed by the C++ stream');
+  });
+});
+
+describe('systemd unit enablement on a stock node (vendor links under /usr)', () => {
+  function stockHost(): FakeHost {
+    const host = new FakeHost();
+    for (const unit of ['update-engine.service', 'locksmithd.service']) host.units.setMasked(unit, false);
+    return host;
+  }
+
+  it('is-enabled says disabled (exit 1) for a unit wanted only by a vendor link, and it still starts at boot', async () => {
+    const host = stockHost();
+    assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service locksmithd.service'), { stdout: 'disabled\ndisabled\n', stderr: '', code: 1 });
+    assert.equal(host.units.bootActive('locksmithd.service'), true);
+  });
+
+  it('disable changes nothing and prints nothing: the /usr link cannot be removed', async () => {
+    const host = stockHost();
+    assert.deepEqual(await run(host, 'sudo systemctl disable locksmithd.service'), { stdout: '', stderr: '', code: 0 });
+    assert.equal(host.units.bootActive('locksmithd.service'), true);
+  });
+
+  it('enable adds the /etc link (then is-enabled says enabled), disable removes it with the quoted path', async () => {
+    const host = stockHost();
+    assert.deepEqual(await run(host, 'sudo systemctl enable update-engine.service'), {
+      stdout: '',
+      stderr: 'Created symlink /etc/systemd/system/multi-user.target.wants/update-engine.service → /usr/lib/systemd/system/update-engine.service.\n',
+      code: 0,
+    });
+    assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service'), { stdout: 'enabled\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'sudo systemctl disable update-engine.service'), {
+      stdout: '',
+      stderr: 'Removed "/etc/systemd/system/multi-user.target.wants/update-engine.service".\n',
+      code: 0,
+    });
+    assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service'), { stdout: 'disabled\n', stderr: '', code: 1 });
+  });
+
+  it('is-active reports a unit waiting for its automatic restart as activating (exit 3)', async () => {
+    const host = stockHost();
+    host.units.setActive('locksmithd.service', 'activating');
+    assert.deepEqual(await run(host, 'systemctl is-active locksmithd.service'), { stdout: 'activating\n', stderr: '', code: 3 });
+  });
+});
+
+describe('atomic rewrite of /etc/flatcar/update.conf', () => {
+  it('writes a temporary file next to it and renames it over, as root', async () => {
+    const host = new FakeHost();
+    const made = await run(host, 'sudo mktemp /etc/flatcar/update.conf.XXXXXX');
+    assert.equal(made.code, 0, made.stderr);
+    const temp = made.stdout.trim();
+    assert.match(temp, /^\/etc\/flatcar\/update\.conf\.[A-Za-z0-9]{6}$/);
+    assert.deepEqual(await run(host, `sudo tee ${temp}`, undefined, 'GROUP=stable\nSERVER=disabled\n'), { stdout: 'GROUP=stable\nSERVER=disabled\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'cat /etc/flatcar/update.conf'), { stdout: 'GROUP=stable\n', stderr: '', code: 0 }, 'untouched until the rename');
+    assert.deepEqual(await run(host, `sudo mv -f ${temp} /etc/flatcar/update.conf`), { stdout: '', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'cat /etc/flatcar/update.conf'), { stdout: 'GROUP=stable\nSERVER=disabled\n', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, `cat ${temp}`), { stdout: '', stderr: `cat: ${temp}: No such file or directory\n`, code: 1 });
+  });
+
+  it('answers like coreutils without root, for missing files and outside /etc/flatcar', async () => {
+    const host = new FakeHost();
+    assert.deepEqual(await run(host, 'mv /etc/flatcar/a /etc/flatcar/update.conf'), { stdout: '', stderr: "mv: cannot move '/etc/flatcar/a' to '/etc/flatcar/update.conf': Permission denied\n", code: 1 });
+    assert.deepEqual(await run(host, 'sudo mv /etc/flatcar/a /etc/flatcar/update.conf'), { stdout: '', stderr: "mv: cannot stat '/etc/flatcar/a': No such file or directory\n", code: 1 });
+    assert.deepEqual(await run(host, 'sudo mv /etc/flatcar/update.conf /usr/share/flatcar/update.conf'), {
+      stdout: '',
+      stderr: "mv: cannot move '/etc/flatcar/update.conf' to '/usr/share/flatcar/update.conf': Read-only file system\n",
+      code: 1,
+    });
+    assert.deepEqual(await run(host, 'sudo rm -f /etc/flatcar/nothing'), { stdout: '', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'sudo rm /etc/flatcar/nothing'), { stdout: '', stderr: "rm: cannot remove '/etc/flatcar/nothing': No such file or directory\n", code: 1 });
+    assert.deepEqual(await run(host, 'sudo mktemp /etc/flatcar/update.conf.XX'), { stdout: '', stderr: "mktemp: too few X's in template '/etc/flatcar/update.conf.XX'\n", code: 1 });
+    assert.deepEqual(await run(host, 'tee /etc/flatcar/update.conf', undefined, 'x\n'), { stdout: 'x\n', stderr: 'tee: /etc/flatcar/update.conf: Permission denied\n', code: 1 });
+  });
+});
+
+describe('update_engine_client log prefix per release', () => {
+  it('has no year on 3510-era releases and the year on current ones, the thread id in 5 columns', async () => {
+    const host = await hostWithUpdateEngineRunning();
+    host.version = '3510.2.8';
+    const old = await run(host, 'update_engine_client -status');
+    assert.match(old.stderr, /^I\d{4} \d\d:\d\d:\d\d\.\d{6} {3}\d{3} update_engine_client\.cc:241\] /);
+    host.version = '4459.2.1';
+    const current = await run(host, 'update_engine_client -status');
+    assert.match(current.stderr, /^I20\d{6} \d\d:\d\d:\d\d\.\d{6} {3}\d{3} update_engine_client\.cc:241\] /);
   });
 });

@@ -240,3 +240,86 @@ describe('simulated update_engine state machine', () => {
     assert.equal(w.clock.pendingTimers(), 0);
   });
 });
+
+describe('update_engine across restarts, resets and its own schedule (update_attempter.cc, main.cc)', () => {
+  function staged(scheduledChecks = false) {
+    const w = world({ scheduledChecks });
+    const marker = { present: false };
+    const bootFlags: number[] = [];
+    const engine = new UpdateEngine({
+      clock: w.clock,
+      timeScale: 1,
+      random: () => 0.5,
+      omahaCheck: () => w.omaha.response,
+      faults: () => w.faults,
+      bytesPerSecond: SIZE / 60,
+      scheduledChecks,
+      completedMarker: { present: () => marker.present, set: (p) => (marker.present = p) },
+      updateBootFlags: () => bootFlags.push(w.clock.now()),
+    });
+    const history: World['history'] = [];
+    engine.subscribe((status, previous) => history.push({ status, previous }));
+    return { w, engine, marker, bootFlags, history };
+  }
+
+  it('a daemon restarted while an update is staged restores only UPDATED_NEED_REBOOT: NEW_VERSION 0.0.0, NEW_SIZE 0', () => {
+    const { w, engine, marker } = staged();
+    engine.attemptUpdate();
+    w.clock.advance(120_000);
+    assert.equal(engine.status().newVersion, '4757.2.3');
+    assert.equal(marker.present, true, 'the completion marker is written at NEED_REBOOT');
+    engine.shutdown();
+    const restarted = new UpdateEngine({
+      clock: w.clock, timeScale: 1, random: () => 0.5, omahaCheck: () => w.omaha.response, faults: () => w.faults, bytesPerSecond: SIZE / 60, scheduledChecks: false,
+      completedMarker: { present: () => marker.present, set: (p) => (marker.present = p) },
+    });
+    assert.deepEqual(restarted.status(), { lastCheckedTime: 0, progress: 0, currentOperation: 'UPDATE_STATUS_UPDATED_NEED_REBOOT', newVersion: '0.0.0', newSize: 0 });
+  });
+
+  it('-reset_status sends no StatusUpdate signal', () => {
+    const { w, engine, history } = staged();
+    engine.attemptUpdate();
+    w.clock.advance(120_000);
+    const signals = history.length;
+    assert.equal(engine.resetStatus(), true);
+    w.clock.advance(60_000);
+    assert.equal(history.length, signals, 'watchers still believe UPDATED_NEED_REBOOT');
+    assert.equal(engine.status().currentOperation, 'UPDATE_STATUS_IDLE');
+  });
+
+  it('announces its state once at start-up and re-announces NEED_REBOOT at every scheduled check (about every 45 min)', () => {
+    const { w, engine, history } = staged(true);
+    w.clock.advance(1);
+    assert.deepEqual(history.map((h) => h.status.currentOperation), ['UPDATE_STATUS_IDLE'], 'the start-up broadcast');
+    engine.attemptUpdate();
+    w.clock.advance(120_000);
+    const staging = history.length;
+    w.clock.advance(3 * 60 * 60_000);
+    const repeats = history.slice(staging).filter((h) => h.previous.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && h.status.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
+    assert.ok(repeats.length >= 3 && repeats.length <= 5, `${repeats.length} re-announcements in 3 h`);
+  });
+
+  it('marks the boot good at the first update check, before the 45 s timer, and only once', () => {
+    const { w, engine, bootFlags } = staged();
+    w.clock.advance(10_000);
+    engine.attemptUpdate();
+    assert.equal(bootFlags.length, 1);
+    w.clock.advance(60_000);
+    assert.equal(bootFlags.length, 1);
+    const idle = staged();
+    idle.w.clock.advance(45_000);
+    assert.equal(idle.bootFlags.length, 1, 'without a check: 45 s after start');
+  });
+
+  it('does not mark the boot good when it starts with the completion marker present', () => {
+    const clock = new ManualClock();
+    const bootFlags: number[] = [];
+    new UpdateEngine({
+      clock, timeScale: 1, random: () => 0.5, omahaCheck: () => ({ kind: 'no-update' }), faults: () => ({ failAt: null, downloadStalled: false }), bytesPerSecond: 1e6, scheduledChecks: false,
+      completedMarker: { present: () => true, set: () => undefined },
+      updateBootFlags: () => bootFlags.push(clock.now()),
+    });
+    clock.advance(120_000);
+    assert.deepEqual(bootFlags, []);
+  });
+});
