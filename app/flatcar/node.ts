@@ -196,7 +196,13 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
     },
     reconnect: () => shell.reset(),
     async runHealthCheck(script, timeoutMs) {
-      const out = await run(healthCheck(script), { timeoutMs, acceptExit: true });
+      let cmd: Command;
+      try {
+        cmd = healthCheck(script);
+      } catch (err) {
+        throw new ApiError('invalid-request', `The health check cannot run: ${(err as Error).message}.`, { node });
+      }
+      const out = await run(cmd, { timeoutMs, acceptExit: true });
       return { exitCode: out.exitCode, output: `${out.stdout}${out.stderr}` };
     },
   };

@@ -67,6 +67,12 @@ describe('the Flatcar node adapter', () => {
     assert.deepEqual(shell.calls.map((c) => c.opts.timeoutMs), [COMMAND_TIMEOUT_MS, 15_000, 5000]);
   });
 
+  it('refuses an empty health check script before anything runs on the node', async () => {
+    const { shell, node } = adapterOver({});
+    await assert.rejects(node.runHealthCheck('  ', 5000), rejectsAs('invalid-request', { node: 'worker-7' }));
+    assert.equal(shell.calls.length, 0);
+  });
+
   it('reads a unit that is masked or stopped as a state, not as a failure', async () => {
     const { node } = adapterOver({
       'systemctl is-enabled locksmithd.service': [{ stdout: 'masked\n', exitCode: 1 }],
