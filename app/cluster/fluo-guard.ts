@@ -1,5 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { fluoKeys } from './node-annotations.ts';
+import { flatdeckKeys } from './node-keys.ts';
 import type { NodeApi } from './node-api.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { NodeApi } from './node-api.ts';
  * A node flatdeck paused this way carries HELD_BY_KEY; only the lock holder can hold, so whoever holds the lock
  * next also puts back what a crashed holder left paused.
  */
-export const HELD_BY_KEY = 'flatdeck.io/fluo-held-by';
+export const HELD_BY_KEY = flatdeckKeys.fluoHeldBy;
 
 const isTrue = (v: string | undefined) => v === 'true';
 

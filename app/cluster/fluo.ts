@@ -1,23 +1,8 @@
 import type { FluoNodeState } from '../api/nodes.ts';
 
-/** FLUO's node label and annotation prefix (flatcar-linux-update-operator `pkg/constants`). */
-export const FLUO_PREFIX = 'flatcar-linux-update.v1.flatcar-linux.net/';
+import { FLUO_PREFIX, fluoKeys } from './node-keys.ts';
 
-export const fluoKeys = {
-  status: `${FLUO_PREFIX}status`,
-  newVersion: `${FLUO_PREFIX}new-version`,
-  lastCheckedTime: `${FLUO_PREFIX}last-checked-time`,
-  rebootNeeded: `${FLUO_PREFIX}reboot-needed`,
-  rebootInProgress: `${FLUO_PREFIX}reboot-in-progress`,
-  rebootOk: `${FLUO_PREFIX}reboot-ok`,
-  rebootPaused: `${FLUO_PREFIX}reboot-paused`,
-  agentMadeUnschedulable: `${FLUO_PREFIX}agent-made-unschedulable`,
-  beforeReboot: `${FLUO_PREFIX}before-reboot`,
-  afterReboot: `${FLUO_PREFIX}after-reboot`,
-  id: `${FLUO_PREFIX}id`,
-  version: `${FLUO_PREFIX}version`,
-  group: `${FLUO_PREFIX}group`,
-} as const;
+export { FLUO_PREFIX, fluoKeys };
 
 type StringMap = Readonly<Record<string, string>> | undefined;
 

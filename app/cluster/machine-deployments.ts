@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import type { MachineDeploymentSummary } from '../api/auto-update.ts';
+import { machineKeys } from './node-keys.ts';
 
 /**
- * Kubermatic machine-controller links a Node to its Machine by the label `machine-controller/owned-by` = Machine
- * UID, and records the node in the Machine's `status.nodeRef`. The Machine is owned by a MachineSet, which is
- * owned by the MachineDeployment. Older cluster-api v1alpha1 controllers annotate the node with
- * `cluster.k8s.io/machine` = "namespace/name" instead.
+ * A Node points at its Machine (node-keys.ts `machineKeys`), and the machine-controller records the node in the
+ * Machine's `status.nodeRef`. The Machine is owned by a MachineSet, which is owned by the MachineDeployment.
  */
-export const NODE_OWNER_LABEL = 'machine-controller/owned-by';
-export const NODE_MACHINE_ANNOTATION = 'cluster.k8s.io/machine';
 
 export const MACHINE_API = '/apis/cluster.k8s.io/v1alpha1';
 
@@ -16,9 +13,9 @@ export const MACHINE_API = '/apis/cluster.k8s.io/v1alpha1';
 export type MachineRef = { by: 'uid'; uid: string } | { by: 'name'; namespace: string; name: string };
 
 export function machineRefOf(labels: Readonly<Record<string, string>> | undefined, annotations: Readonly<Record<string, string>> | undefined): MachineRef | null {
-  const uid = labels?.[NODE_OWNER_LABEL];
+  const uid = labels?.[machineKeys.ownerLabel];
   if (uid) return { by: 'uid', uid };
-  const ref = annotations?.[NODE_MACHINE_ANNOTATION];
+  const ref = annotations?.[machineKeys.machineAnnotation];
   if (ref) {
     const slash = ref.indexOf('/');
     return slash > 0 ? { by: 'name', namespace: ref.slice(0, slash), name: ref.slice(slash + 1) } : { by: 'name', namespace: 'kube-system', name: ref };

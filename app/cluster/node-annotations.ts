@@ -1,24 +1,12 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeApi } from './node-api.ts';
+import { fluoKeys, markKeys } from './node-keys.ts';
 
 /**
- * flatdeck's crash-safety mirror on the Node (flatdeck.io/*), and the FLUO annotations it reads and, for
- * reboot-paused, sets. Everything another instance needs to resume or hand back a run lives here.
+ * Reading and writing flatdeck's crash-safety mirror on the Node (flatdeck.io/*), and the FLUO annotations it reads
+ * and, for reboot-paused, sets. The keys are in node-keys.ts.
  */
-const P = 'flatdeck.io/';
-export const markKeys = {
-  instance: `${P}instance`,
-  run: `${P}run`,
-  step: `${P}step`,
-  since: `${P}since`,
-  cordonedByUs: `${P}cordoned-by-us`,
-  ueOriginal: `${P}update-engine-original`,
-  fluoPausedBefore: `${P}fluo-paused-before`,
-  bootIdBefore: `${P}boot-id-before`,
-  fromVersion: `${P}from-version`,
-  toVersion: `${P}to-version`,
-  attention: `${P}needs-attention`,
-} as const;
+export { fluoKeys, markKeys };
 
 export interface NodeMark {
   instance: string;
@@ -35,17 +23,6 @@ export interface NodeMark {
   toVersion: string | null;
   attention: string | null;
 }
-
-const FLUO = 'flatcar-linux-update.v1.flatcar-linux.net/';
-export const fluoKeys = {
-  rebootPaused: `${FLUO}reboot-paused`,
-  rebootOk: `${FLUO}reboot-ok`,
-  rebootNeeded: `${FLUO}reboot-needed`,
-  rebootInProgress: `${FLUO}reboot-in-progress`,
-  beforeReboot: `${FLUO}before-reboot`,
-  afterReboot: `${FLUO}after-reboot`,
-  agentMadeUnschedulable: `${FLUO}agent-made-unschedulable`,
-} as const;
 
 export function readMark(node: V1Node): NodeMark | null {
   const a = node.metadata?.annotations ?? {};

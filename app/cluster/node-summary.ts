@@ -2,6 +2,7 @@ import type { Distribution, FlatdeckNodeMark, NodeSummary } from '../api/nodes.t
 import { tryParse } from '../flatcar/errors.ts';
 import { parseFlatcarVersion, type FlatcarChannel } from '../flatcar/version.ts';
 import { fluoVersionLabel, readFluoState } from './fluo.ts';
+import { markKeys } from './node-keys.ts';
 
 /**
  * The Node object as the API server sends it (JSON). Only what flatdeck reads; timestamps may arrive as strings
@@ -22,15 +23,6 @@ export interface NodeObject {
     nodeInfo?: { osImage?: string; kernelVersion?: string; kubeletVersion?: string; bootID?: string };
   };
 }
-
-/** flatdeck's crash-safety mirror on the node, as written by the pipeline (app/cluster/node-annotations.ts). */
-export const FLATDECK_MARK_PREFIX = 'flatdeck.io/';
-export const flatdeckMarkKeys = {
-  instance: `${FLATDECK_MARK_PREFIX}instance`,
-  step: `${FLATDECK_MARK_PREFIX}step`,
-  since: `${FLATDECK_MARK_PREFIX}since`,
-  cordonedByUs: `${FLATDECK_MARK_PREFIX}cordoned-by-us`,
-} as const;
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 const LEGACY_ROLE_LABEL = 'kubernetes.io/role';
@@ -82,10 +74,10 @@ function readyOf(status: string | undefined): NodeSummary['ready'] {
 
 export function readFlatdeckMark(annotations: Readonly<Record<string, string>> | undefined): FlatdeckNodeMark | null {
   const a = annotations ?? {};
-  const instance = a[flatdeckMarkKeys.instance];
-  const step = a[flatdeckMarkKeys.step];
+  const instance = a[markKeys.instance];
+  const step = a[markKeys.step];
   if (!instance || !step) return null;
-  return { instance, step, since: a[flatdeckMarkKeys.since] ?? '', cordonedByUs: a[flatdeckMarkKeys.cordonedByUs] === 'true' };
+  return { instance, step, since: a[markKeys.since] ?? '', cordonedByUs: a[markKeys.cordonedByUs] === 'true' };
 }
 
 /** One Node object → the API's NodeSummary. Pure; called only for nodes that changed. */

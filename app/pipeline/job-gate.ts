@@ -1,5 +1,6 @@
 import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import type { HealthGate } from '../api/pipeline.ts';
+import { flatdeckKeys } from '../cluster/node-keys.ts';
 import type { Clock } from './ports.ts';
 
 /**
@@ -11,7 +12,7 @@ export async function runJobGate(kc: KubeConfig, gate: Extract<HealthGate, { kin
   const template = structuredClone(gate.template) as V1Job;
   template.apiVersion = 'batch/v1';
   template.kind = 'Job';
-  template.metadata = { ...(template.metadata ?? {}), generateName: 'flatdeck-health-', namespace: gate.namespace, labels: { ...(template.metadata?.labels ?? {}), 'flatdeck.io/health-gate-node': node } };
+  template.metadata = { ...(template.metadata ?? {}), generateName: 'flatdeck-health-', namespace: gate.namespace, labels: { ...(template.metadata?.labels ?? {}), [flatdeckKeys.healthGateNode]: node } };
   delete template.metadata.name;
   for (const c of template.spec?.template.spec?.containers ?? []) c.env = [...(c.env ?? []), { name: 'FLATDECK_NODE', value: node }];
   const job = await batch.createNamespacedJob({ namespace: gate.namespace, body: template });
