@@ -3,6 +3,7 @@ import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { Blocker, PreflightReport, UpdateOptions } from '../api/pipeline.ts';
 import { hasErrors, planDrain, type DrainPlan } from '../cluster/drain-filters.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
+import { identifyOs } from '../cluster/node-summary.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
 
 /**
@@ -58,7 +59,7 @@ const block = (kind: Blocker['kind'], message: string, severity: Blocker['severi
 
 function runsFlatcar(o: Observed): RuleVerdict {
   const os = o.node.status?.nodeInfo?.osImage ?? '';
-  return /flatcar/i.test(os) ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`);
+  return identifyOs(os).distribution === 'flatcar' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`);
 }
 
 function noOtherFlatdeckRun(o: Observed): RuleVerdict {
