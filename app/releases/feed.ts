@@ -10,6 +10,7 @@
 // whose entry is the same release; the highest version key is the fallback.
 import { z } from 'zod';
 import type { ReleaseChannel } from '../api/releases.ts';
+import { compareVersions } from '../api/versions.ts';
 
 const versionKey = /^\d+\.\d+\.\d+$/;
 
@@ -39,16 +40,6 @@ export function feedDateToIso(text: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-export function compareReleaseVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
 function sameRelease(a: FeedEntry, b: FeedEntry): boolean {
   return a.channel === b.channel && a.release_date === b.release_date && a.release_notes === b.release_notes;
 }
@@ -57,7 +48,7 @@ function sameRelease(a: FeedEntry, b: FeedEntry): boolean {
 export function newestRelease(feed: ReleaseFeed, channel: ReleaseChannel): NewestRelease | null {
   const versions = Object.keys(feed)
     .filter((key) => versionKey.test(key) && feed[key]?.channel === channel)
-    .sort(compareReleaseVersions);
+    .sort(compareVersions);
   const current = feed.current;
   const matching = current && current.channel === channel ? versions.filter((v) => sameRelease(feed[v] as FeedEntry, current)) : [];
   const version = matching.at(-1) ?? versions.at(-1);

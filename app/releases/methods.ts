@@ -5,8 +5,8 @@ import { DEMO_CLUSTER_ID } from '../service/cluster-registry.ts';
 import type { MethodModule, ServiceContext } from '../service/context.ts';
 import { FeedCache } from './cache.ts';
 import { ReleaseCatalog } from './catalog.ts';
-import { compareReleaseVersions } from './feed.ts';
 import { PUBLIC_FEED_URL } from './fetch-feed.ts';
+import { compareVersions } from '../api/versions.ts';
 
 /** The feed a cluster reads: its own setting (a mirror), the demo simulator's feed, or Flatcar's public one. */
 export function feedUrlFor(ctx: ServiceContext, cluster: string): string {
@@ -30,7 +30,7 @@ async function fromNodes(ctx: ServiceContext, cluster: string, missing: Set<Rele
     const channel = ReleaseChannel.safeParse(node.channel);
     if (!channel.success || !missing.has(channel.data) || !node.flatcarVersion || !/^\d+\.\d+\.\d+$/.test(node.flatcarVersion)) continue;
     const seen = newest.get(channel.data);
-    if (!seen || compareReleaseVersions(node.flatcarVersion, seen) > 0) newest.set(channel.data, node.flatcarVersion);
+    if (!seen || compareVersions(node.flatcarVersion, seen) > 0) newest.set(channel.data, node.flatcarVersion);
   }
   return [...newest].map(([channel, version]) => ({ channel, version, releaseDate: null, source: 'nodes' }));
 }
