@@ -41,28 +41,48 @@ export interface Journal {
 /** needs-attention is not terminal: the node is still cordoned and waits for a resume or a hand-back. */
 const terminalPhases = new Set(['done', 'current', 'failed', 'skipped']);
 
-/** Nodes of a run whose last record is not terminal: a crash (or kill) interrupted them. */
+/** A run that got no further than pre-flight changed nothing on its node: there is nothing to resume or give back. */
+const touchedNothing = (r: NodeRecord) => (r.step === null || r.step === 'preflight') && r.phase !== 'needs-attention';
+
+/** Nodes of a run whose last record is not terminal: a crash (or kill) interrupted them after they were touched. */
 export function unfinishedNodes(entries: readonly JournalEntry[]): NodeRecord[] {
   const last = new Map<string, NodeRecord>();
   for (const e of entries) if (e.type === 'node' && e.record) last.set(e.record.node, e.record);
-  return [...last.values()].filter((r) => !terminalPhases.has(r.phase) && (r.step !== null || r.phase === 'needs-attention'));
+  return [...last.values()].filter((r) => !terminalPhases.has(r.phase) && !touchedNothing(r));
 }
 
 /**
  * JSON lines, one file per run in the app data dir; every append is fsync'd before the pipeline goes on, so
  * after a crash the journal is never behind what happened to the cluster by more than the step in flight.
+ * With a `cluster` identity (see `clusterIdentity`) a cluster's runs live in a folder of their own, so two
+ * clusters whose contexts share a name (every kubeadm cluster's `kubernetes-admin@kubernetes`) never mix;
+ * runs written before that, in the shared folder, are still read.
  */
 export class FileJournal implements Journal {
   private readonly dir: string;
+  private readonly shared: string | null;
 
-  constructor(dataDir: string) {
-    this.dir = join(dataDir, 'runs');
+  constructor(dataDir: string, cluster: string | null = null) {
+    const shared = join(dataDir, 'runs');
+    this.dir = cluster === null ? shared : join(shared, cluster.replace(/[^A-Za-z0-9._-]/g, '_'));
+    this.shared = cluster === null ? null : shared;
     mkdirSync(this.dir, { recursive: true });
   }
 
-  private file(runId: string): string {
+  private static checked(runId: string): string {
     if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new RangeError(`invalid run id "${runId}"`);
-    return join(this.dir, `${runId}.jsonl`);
+    return `${runId}.jsonl`;
+  }
+
+  private file(runId: string): string {
+    return join(this.dir, FileJournal.checked(runId));
+  }
+
+  /** The files holding a run: an older shared-folder file first, then this cluster's own. */
+  private files(runId: string): string[] {
+    const own = this.file(runId);
+    const old = this.shared === null ? null : join(this.shared, FileJournal.checked(runId));
+    return [...(old !== null && existsSync(old) ? [old] : []), ...(existsSync(own) ? [own] : [])];
   }
 
   append(entry: JournalEntry): void {
@@ -76,10 +96,8 @@ export class FileJournal implements Journal {
   }
 
   entries(runId: string): JournalEntry[] {
-    const f = this.file(runId);
-    if (!existsSync(f)) return [];
     const out: JournalEntry[] = [];
-    for (const line of readFileSync(f, 'utf8').split('\n')) {
+    for (const line of this.files(runId).flatMap((f) => readFileSync(f, 'utf8').split('\n'))) {
       if (!line.trim()) continue;
       try {
         const parsed = JournalEntry.safeParse(JSON.parse(line));
@@ -92,10 +110,8 @@ export class FileJournal implements Journal {
   }
 
   runIds(): string[] {
-    return readdirSync(this.dir)
-      .filter((f) => f.endsWith('.jsonl'))
-      .map((f) => f.slice(0, -'.jsonl'.length))
-      .sort();
+    const names = [this.dir, ...(this.shared === null ? [] : [this.shared])].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.jsonl')));
+    return [...new Set(names.map((f) => f.slice(0, -'.jsonl'.length)))].sort();
   }
 }
 

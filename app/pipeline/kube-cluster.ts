@@ -1,4 +1,5 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { isTransientEvictionFailure, kubeDrainApi, type DrainApi } from '../cluster/drain.ts';
 import { kubeFailure } from '../cluster/kube-status.ts';
 import { kubeLeaseStore, type LeaseStore } from '../cluster/lease-lock.ts';
@@ -40,4 +41,21 @@ export function kubeClusterPort(kc: KubeConfig, lock: { namespace: string; name:
     leaseStore: retrying<LeaseStore>(kubeLeaseStore(kc, lock.namespace, lock.name), clock, budgetMs),
     jobs: { run: (gate, node, signal) => runJobGate(kc, gate, node, clock, signal) },
   };
+}
+
+/**
+ * Who a cluster is, whatever its kubeconfig context is called (every kubeadm cluster's is
+ * `kubernetes-admin@kubernetes`): its API server and the UID of its kube-system namespace, hashed.
+ */
+export async function clusterIdentity(kc: KubeConfig): Promise<string> {
+  const server = kc.getCurrentCluster()?.server ?? '';
+  let uid: string;
+  try {
+    uid = (await kc.makeApiClient(CoreV1Api).readNamespace({ name: 'kube-system' })).metadata?.uid ?? '';
+  } catch (err) {
+    // without `get namespaces` the API server alone tells clusters apart (less well, but never mixes two servers)
+    if (kubeFailure(err).code !== 403) throw err;
+    uid = '';
+  }
+  return createHash('sha256').update(`${server}\n${uid}`).digest('hex').slice(0, 16);
 }

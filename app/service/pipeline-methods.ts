@@ -3,6 +3,7 @@ import { ApiError } from '../api/errors.ts';
 import { updateOptionsFrom } from '../api/settings.ts';
 import { PipelineEngine } from '../pipeline/engine.ts';
 import { FileJournal } from '../pipeline/journal.ts';
+import { clusterIdentity } from '../pipeline/kube-cluster.ts';
 import type { Run } from '../pipeline/rollout.ts';
 import type { MethodModule } from './context.ts';
 import { pipelineActivity } from './pipeline-activity.ts';
@@ -14,7 +15,6 @@ import { pipelineActivity } from './pipeline-activity.ts';
  */
 export const pipelineMethods: MethodModule = (ctx) => {
   const engines = new Map<string, Promise<PipelineEngine>>();
-  const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'));
   const recordActivity = pipelineActivity(ctx.activity);
 
   const engine = (cluster: string): Promise<PipelineEngine> => {
@@ -23,9 +23,12 @@ export const pipelineMethods: MethodModule = (ctx) => {
       e = (async () => {
         await ctx.clusters.connect(cluster);
         const pool = await ctx.ssh.pool(cluster);
+        const kubeConfig = ctx.clusters.connection(cluster).kubeConfig;
+        // runs are kept per cluster identity, not per context name (two clusters may share one)
+        const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'), await clusterIdentity(kubeConfig));
         return new PipelineEngine({
           clusterId: cluster,
-          kubeConfig: ctx.clusters.connection(cluster).kubeConfig,
+          kubeConfig,
           pool,
           inventory: () => ctx.clusters.inventory(cluster),
           resolveTarget: (node) => ctx.ssh.target(cluster, node),
