@@ -239,6 +239,6 @@ export const pipelineMethods = {
   'rollout.cancel': { params: z.object({ runId: z.string() }), result: RolloutState },
   'rollout.list': { params: z.object({ cluster: ClusterId }), result: z.array(RolloutState) },
   'runs.unfinished': { params: z.object({ cluster: ClusterId }), result: z.array(UnfinishedRun) },
-  'runs.resume': { params: z.object({ cluster: ClusterId, runId: z.string() }), result: z.object({ runId: z.string() }) },
+  'runs.resume': { params: z.object({ cluster: ClusterId, runId: z.string(), options: UpdateOverrides.default({}) }), result: z.object({ runId: z.string() }) },
   'runs.handBack': { params: z.object({ cluster: ClusterId, runId: z.string() }), result: z.object({ handedBack: z.array(NodeName) }) },
 } as const;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.ts';
 import type { NodeSummary } from '../api/nodes.ts';
-import { RolloutRequest, type PreflightReport, type RolloutOptions, type UnfinishedRun, type UpdateOptions } from '../api/pipeline.ts';
+import { RolloutRequest, type PreflightReport, type RolloutOptions, type UnfinishedRun, type UpdateOptions, type UpdateOverrides } from '../api/pipeline.ts';
 import { applyOverrides } from '../api/schema-fields.ts';
 import { compareVersions } from '../api/versions.ts';
 import { flatcarNode } from '../flatcar/node.ts';
@@ -164,16 +164,17 @@ export class PipelineEngine {
 
   /**
    * Continues an interrupted run with its records (cordon ownership, originals); waits for the old Lease to expire.
-   * The interrupted run's own choices (drain policy, timeouts), read back from the journal, win over `options`.
+   * The interrupted run's own choices (drain policy, timeouts), read back from the journal, win over `options`;
+   * what the operator sets for this resume (`overrides`, e.g. a longer drain timeout) wins over both.
    */
-  async resume(runId: string, options: UpdateOptions): Promise<Run> {
+  async resume(runId: string, options: UpdateOptions, overrides: UpdateOverrides = {}): Promise<Run> {
     const found = (await findUnfinished(this.deps)).get(runId);
     if (!found) throw new ApiError('not-found', `No unfinished run ${runId}`, { runId });
     const saved = this.deps.journal.entries(runId).find((e) => e.type === 'run-start')?.options ?? {};
     const chosen = SavedRunOptions.safeParse(saved);
     if (!chosen.success) throw new ApiError('internal', `The journal of run ${runId} holds options flatdeck cannot read: ${chosen.error.issues[0]?.message ?? ''}`, { runId });
     const nodes = [...found.records.keys()];
-    return this.start({ kind: nodes.length > 1 ? 'rollout' : 'single', nodes, options: { ...chosen.data, ...applyOverrides(options, chosen.data) }, inherited: found.records, runId });
+    return this.start({ kind: nodes.length > 1 ? 'rollout' : 'single', nodes, options: { ...chosen.data, ...applyOverrides(applyOverrides(options, chosen.data), overrides) }, inherited: found.records, runId });
   }
 
   /** Clean hand-back: uncordon what the run cordoned, restore update-engine and FLUO, release its Lease. */

@@ -94,7 +94,7 @@ export const pipelineMethods: MethodModule = (ctx) => {
     },
     'rollout.list': async ({ cluster }) => [...(await engine(cluster)).runs.values()].map((r) => r.state()),
     'runs.unfinished': async ({ cluster }) => (await engine(cluster)).unfinished(),
-    'runs.resume': async ({ cluster, runId }) => ({ runId: (await (await engine(cluster)).resume(runId, runOptions())).runId }),
+    'runs.resume': async ({ cluster, runId, options }) => ({ runId: (await (await engine(cluster)).resume(runId, runOptions(), options)).runId }),
     'runs.handBack': async ({ cluster, runId }) => ({ handedBack: await (await engine(cluster)).handBack(runId, runOptions()) }),
   };
 };

@@ -356,7 +356,7 @@ ${exitCodeHelp}`,
         io.stdout.write(args.json ? `${JSON.stringify({ runId, handedBack })}\n` : `handed back ${handedBack.join(', ') || 'nothing'}\n`);
         return EXIT.ok;
       }
-      return follow(open, io, args.json, () => open.service.call('runs.resume', { cluster: open.cluster, runId }));
+      return follow(open, io, args.json, () => open.service.call('runs.resume', { cluster: open.cluster, runId, options: updateOptions(args) }));
     }),
 });
 
