@@ -57,10 +57,15 @@ export function hardenWebContents(contents: ContentsEvents, openExternal: (url: 
 
 type SessionHooks = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'webRequest'>;
 
-/** Every permission (camera, notifications, clipboard, …) is refused, and every response carries the CSP. */
+/** Only the app's own pages may show desktop notifications (a run ended, a node needs attention). */
+export function allowsPermission(permission: string, url: string | undefined): boolean {
+  return permission === 'notifications' && url !== undefined && isAppUrl(url);
+}
+
+/** Every other permission (camera, clipboard, …) and every other origin is refused; every response carries the CSP. */
 export function hardenSession(session: SessionHooks): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback, details) => callback(allowsPermission(permission, details?.requestingUrl)));
+  session.setPermissionCheckHandler((_contents, permission, requestingOrigin) => allowsPermission(permission, requestingOrigin));
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({
       responseHeaders: {

@@ -117,6 +117,80 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.getByRole('heading', { name: 'worker-2', level: 1 }).waitFor();
   });
 
+  test('a node is updated with the keyboard alone: / to search, Enter, arrows, u, Tab through the confirmation, focus back after', async () => {
+    await go(page, 'Nodes');
+    await page.locator('tbody tr[data-node]').first().waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    const focusedName = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.textContent?.trim() ?? ''}` : '';
+    });
+
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    assert.match((await help.textContent()) ?? '', /Update the node \(asks first\)/);
+    await shot(page, 'ux-shortcuts-light');
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'hidden' });
+
+    await page.keyboard.press('/');
+    assert.equal(await focusedName(), 'input:Search name or address');
+    await page.keyboard.type('worker');
+    await page.keyboard.press('Enter');
+    assert.equal(await focusedName(), 'div:Node table');
+    // The cursor starts on the first match; the arrows move it, and its outline is visible.
+    const active = () => page.locator('tbody tr.active').getAttribute('data-node');
+    assert.equal(await active(), 'worker-1');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await active(), 'worker-2');
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await active(), 'worker-4');
+    const ring = await page.locator('tbody tr.active td').first().evaluate((el) => getComputedStyle(el).boxShadow);
+    assert.notEqual(ring, 'none', 'the active row is outlined');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await active(), 'worker-2');
+    await shot(page, 'ux-keyboard-table-light');
+
+    // u: the node's confirmation, focus inside it; Tab stays inside (trapped).
+    await page.keyboard.press('u');
+    const confirm = page.getByRole('dialog', { name: 'Update worker-2?' });
+    await confirm.waitFor();
+    assert.ok(await confirm.evaluate((d) => d.contains(document.activeElement)), 'focus moved into the dialog');
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      assert.ok(await confirm.evaluate((d) => d.contains(document.activeElement)), `Tab ${i + 1} left the dialog`);
+    }
+    // Drain settings by keyboard: the demo puts pods with emptyDir data or without a controller on random nodes.
+    for (const field of ['Pods with emptyDir data', 'Pods without controller']) {
+      await confirm.getByRole('combobox', { name: field }).focus();
+      await page.keyboard.press('ArrowDown');
+      assert.equal(await confirm.getByRole('combobox', { name: field }).inputValue(), 'delete');
+    }
+    let tabs = 0;
+    while ((await focusedName()) !== 'button:Update worker-2' && tabs++ < 20) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await focusedName(), 'button:Update', 'focus went back to the Update button');
+
+    await waitUntil(
+      'worker-2 updated and uncordoned',
+      async () => {
+        const statuses = await page.locator('[data-stage]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+        assert.ok(!statuses.includes('failed'), statuses.join(', '));
+        return statuses.length > 0 && statuses.every((st) => st === 'done');
+      },
+      300_000,
+      250,
+    );
+    await go(page, 'Nodes');
+    await waitUntil('worker-2 current in the table', async () => (await page.locator('tbody tr[data-node="worker-2"] [data-currency]').getAttribute('data-currency')) === 'current');
+  });
+
   test('when the server goes away: a full-width banner, the data marked as of the last contact, and a fresh snapshot after the restart', async () => {
     await go(page, 'Nodes');
     await page.locator('tbody tr[data-node]').first().waitFor();

@@ -59,3 +59,16 @@ test('"behind only" keeps the behind nodes, and sorting by Behind puts them firs
     ['a', 'c', 'b', 'd', 'e'],
   );
 });
+
+test('a node that comes to need attention is announced once per run', async () => {
+  const { RolloutWatcher } = await import('../../renderer/src/lib/notify.ts');
+  const { rollout } = await import('./renderer-fixtures.ts');
+  const w = new RolloutWatcher();
+  assert.deepEqual(w.needingAttention(rollout('running', [['a', 'active'], ['b', 'waiting']])), []);
+  assert.deepEqual(
+    w.needingAttention(rollout('running', [['a', 'needs-attention'], ['b', 'waiting']])).map((n) => n.node),
+    ['a'],
+  );
+  assert.deepEqual(w.needingAttention(rollout('failed', [['a', 'needs-attention'], ['b', 'failed']])).map((n) => n.node), ['b']);
+  assert.deepEqual(w.needingAttention(rollout('running', [['a', 'failed']], 'run-2')).map((n) => n.node), ['a'], 'a new run announces again');
+});

@@ -83,21 +83,27 @@ describe('Electron window security', () => {
     assert.equal(isAppUrl('https://flatdeck/index.html'), false);
   });
 
-  it('refuses every permission and adds the CSP to every response', () => {
-    let requestHandler: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
-    let checkHandler: (() => boolean) | null = null;
+  it('grants notifications to the app itself only, refuses every other permission, and adds the CSP to every response', () => {
+    let requestHandler: ((c: unknown, p: string, cb: (ok: boolean) => void, d?: { requestingUrl?: string }) => void) | null = null;
+    let checkHandler: ((c: unknown, p: string, origin: string) => boolean) | null = null;
     let headersHook: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | null = null;
     hardenSession({
       setPermissionRequestHandler: (h: typeof requestHandler) => (requestHandler = h),
       setPermissionCheckHandler: (h: typeof checkHandler) => (checkHandler = h),
       webRequest: { onHeadersReceived: (h: typeof headersHook) => (headersHook = h) },
     } as never);
-    for (const permission of ['media', 'notifications', 'clipboard-read', 'openExternal', 'geolocation']) {
+    const ask = (permission: string, requestingUrl?: string): boolean | null => {
       let answer: boolean | null = null;
-      requestHandler!(null, permission, (ok) => (answer = ok));
-      assert.equal(answer, false, permission);
-    }
-    assert.equal(checkHandler!(), false);
+      requestHandler!(null, permission, (ok) => (answer = ok), requestingUrl === undefined ? {} : { requestingUrl });
+      return answer;
+    };
+    for (const permission of ['media', 'clipboard-read', 'openExternal', 'geolocation']) assert.equal(ask(permission, 'app://flatdeck/index.html'), false, permission);
+    assert.equal(ask('notifications', 'app://flatdeck/index.html'), true);
+    assert.equal(ask('notifications', 'https://www.flatcar.org/releases'), false);
+    assert.equal(ask('notifications'), false);
+    assert.equal(checkHandler!(null, 'notifications', 'app://flatdeck'), true);
+    assert.equal(checkHandler!(null, 'notifications', 'https://example.com'), false);
+    assert.equal(checkHandler!(null, 'media', 'app://flatdeck'), false);
     let result: Record<string, string[]> = {};
     headersHook!({ responseHeaders: { 'Content-Type': ['text/html'] } }, (r) => (result = r.responseHeaders));
     assert.deepEqual(result['Content-Security-Policy'], [electronContentSecurityPolicy]);

@@ -28,6 +28,11 @@ export class AppState {
   /** The node table's filter and sort, kept while the operator moves between views. */
   filter = $state<FilterSpec>({ ...defaultFilter });
   sort = $state<SortSpec>({ key: 'name', dir: 'asc' });
+  /** The node table's keyboard cursor (arrows move it, Enter opens, u updates). */
+  activeNode = $state<string | null>(null);
+  /** Set by the `u` shortcut: the node detail opens its update confirmation for this node. */
+  confirmUpdateFor = $state<string | null>(null);
+  showShortcuts = $state(false);
   /** Nodes picked in the table for a rollout. */
   readonly selection = new SvelteSet<string>();
   /** A refused connection because a host key changed: shown as a dialog with both fingerprints. */
@@ -73,6 +78,12 @@ export class AppState {
   openNode(name: string): void {
     this.node = name;
     this.view = 'node';
+  }
+
+  /** Opens the node and its update confirmation: nothing changes before the operator confirms. */
+  requestUpdate(name: string): void {
+    this.openNode(name);
+    this.confirmUpdateFor = name;
   }
 
   /** Notices errors that need their own dialog, wherever they surface. */
