@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { removeKnownHost } from '../ssh/known-hosts.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
 import { listKnownHosts } from './known-hosts-list.ts';
+import { parseJumpHostSetting } from './ssh-access.ts';
 
 function knownHostsFile(ctx: ServiceContext): string {
   return ctx.options.knownHostsPath ?? ctx.settings.get().knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
@@ -11,6 +12,7 @@ function knownHostsFile(ctx: ServiceContext): string {
 export const settingsMethods: MethodModule = (ctx) => ({
   'settings.get': async () => ctx.settings.get(),
   'settings.set': async (patch) => {
+    if (patch.ssh?.jumpHost) parseJumpHostSetting(patch.ssh.jumpHost);
     const next = ctx.settings.set(patch);
     ctx.activity.record('settings-changed', `Settings changed: ${Object.keys(patch).join(', ') || 'nothing'}`);
     return next;

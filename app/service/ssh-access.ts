@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { flatcarNode, type FlatcarNode } from '../flatcar/node.ts';
 import { resolveSshTarget, type AddressSetting } from '../ssh/address.ts';
 import { SshPool } from '../ssh/pool.ts';
-import { SshConfigFile } from '../ssh/ssh-config.ts';
+import { parseProxyJump, SshConfigFile, type JumpHost } from '../ssh/ssh-config.ts';
 import type { SshPrompter, SshTarget } from '../ssh/types.ts';
 import { DEMO_CLUSTER_ID } from './cluster-registry.ts';
 import type { DemoFiles } from './context.ts';
@@ -20,6 +20,10 @@ export interface SshProfile {
   connectTimeoutMs: number;
   defaultUser: string;
   useAgent: boolean;
+  /** Settings `ssh.jumpHost`, like `ssh -J`: `[user@]host[:port]` hops, comma-separated. */
+  jumpHost: string | null;
+  /** Settings `ssh.identityFile`, like `ssh -i`. */
+  identityFile: string | null;
 }
 
 /** Creates the pool for a profile (tests inject their own; the default reads the OpenSSH files). */
@@ -33,7 +37,18 @@ export const defaultSshPoolFactory: SshPoolFactory = async (profile, prompter) =
     defaultUser: profile.defaultUser,
     connectTimeoutMs: profile.connectTimeoutMs,
     ...(profile.useAgent ? {} : { agentSocket: null }),
+    ...(profile.jumpHost ? { jumpHosts: parseJumpHostSetting(profile.jumpHost) } : {}),
+    ...(profile.identityFile ? { identityFiles: [profile.identityFile] } : {}),
   });
+
+/** The `ssh.jumpHost` setting as hops; a value that is not `[user@]host[:port][,…]` is the operator's to fix. */
+export function parseJumpHostSetting(value: string): JumpHost[] {
+  try {
+    return parseProxyJump(value, 'the nodes');
+  } catch {
+    throw new ApiError('invalid-request', `The jump host "${value}" is not [user@]host[:port] (several hops separated by commas).`, { jumpHost: value });
+  }
+}
 
 function addressSetting(s: Settings['ssh']): AddressSetting {
   return s.addressType === 'template' ? { kind: 'template', template: s.addressTemplate ?? '' } : { kind: s.addressType };
@@ -54,9 +69,17 @@ export class SshAccess {
     const s = this.settings.get();
     const common = { connectTimeoutMs: s.timeouts.sshConnectSeconds * 1000, defaultUser: s.ssh.user, useAgent: s.ssh.useAgent };
     if (clusterId === DEMO_CLUSTER_ID && this.overrides.demo) {
-      return { ...common, sshConfigPath: this.overrides.demo.sshConfigPath, knownHostsPath: this.overrides.demo.knownHostsPath, defaultUser: 'core' };
+      // The demo's nodes are on this machine: the operator's user, bastion and key are for their own clusters.
+      const demo = this.overrides.demo;
+      return { ...common, sshConfigPath: demo.sshConfigPath, knownHostsPath: demo.knownHostsPath, defaultUser: 'core', jumpHost: null, identityFile: null };
     }
-    return { ...common, sshConfigPath: this.overrides.sshConfigPath ?? s.sshConfigPath, knownHostsPath: this.overrides.knownHostsPath ?? s.knownHostsPath };
+    return {
+      ...common,
+      sshConfigPath: this.overrides.sshConfigPath ?? s.sshConfigPath,
+      knownHostsPath: this.overrides.knownHostsPath ?? s.knownHostsPath,
+      jumpHost: s.ssh.jumpHost,
+      identityFile: s.ssh.identityFile,
+    };
   }
 
   /** The pool for a cluster; pools are shared by clusters with the same profile and rebuilt when it changes. */

@@ -4,7 +4,7 @@ import { defaultIdentityFiles } from './auth.ts';
 import type { Endpoint } from './connect.ts';
 import { SshError } from './errors.ts';
 import type { HostKeyPolicy } from './host-key-verifier.ts';
-import type { HostConfig, SshConfigFile } from './ssh-config.ts';
+import { expandPath, type HostConfig, type JumpHost, type SshConfigFile } from './ssh-config.ts';
 import type { SshTarget } from './types.ts';
 
 export interface PlanDefaults {
@@ -16,6 +16,10 @@ export interface PlanDefaults {
   knownHosts?: Partial<HostKeyPolicy>;
   /** Flatcar's login user */
   defaultUser?: string;
+  /** Like `ssh -J`: these hops replace ~/.ssh/config's ProxyJump for every node; each hop still gets its own look-up. */
+  jumpHosts?: readonly JumpHost[];
+  /** Like `ssh -i`: tried for every node before ~/.ssh/config's IdentityFile (`~` and `%` tokens expanded). */
+  identityFiles?: readonly string[];
 }
 
 /** The node and the jump hosts before it, in dialling order. */
@@ -66,19 +70,28 @@ function hostConfig(config: SshConfigFile | undefined, host: string): HostConfig
   return config?.resolve(host) ?? { hostName: host, identityFiles: [], identitiesOnly: false, proxyJump: [], unsupported: [] };
 }
 
+/** `ssh -i FILE`: FILE first, then the config's IdentityFiles (OpenSSH's default files only when there are none). */
+function withIdentities(hc: HostConfig, target: SshTarget, files: readonly string[], d: ReturnType<typeof defaultsFor>): HostConfig {
+  if (files.length === 0) return hc;
+  const tokens = { host: hc.hostName, original: target.host, port: target.port ?? hc.port ?? DEFAULT_PORT, user: target.user ?? hc.user ?? d.user, home: d.home };
+  return { ...hc, identityFiles: [...files.map((f) => expandPath(f, tokens)), ...hc.identityFiles] };
+}
+
 /**
  * Applies ~/.ssh/config to a target the way `ssh -p PORT -l USER HOST` would: the target's explicit port and
  * user win, then the config, then port 22 and user `core`. Jump hosts get their own config look-up.
  */
 export function planConnection(target: SshTarget, defaults: PlanDefaults): ConnectionPlan {
   const d = defaultsFor(defaults);
-  const hc = hostConfig(defaults.sshConfig, target.host);
-  if (hc.proxyJump.length === 0 && hc.unsupported.includes('proxycommand')) {
+  const hc = withIdentities(hostConfig(defaults.sshConfig, target.host), target, defaults.identityFiles ?? [], d);
+  // Like `ssh -J`, a jump host from Settings wins over the config's ProxyJump and ProxyCommand.
+  const hops = defaults.jumpHosts?.length ? defaults.jumpHosts : hc.proxyJump;
+  if (hops.length === 0 && hc.unsupported.includes('proxycommand')) {
     throw new SshError('unsupported-config',
       `~/.ssh/config sets ProxyCommand for ${target.host}; flatdeck never runs local commands. Use ProxyJump instead.`,
       { node: target.nodeName, host: target.host });
   }
-  const jumps = hc.proxyJump.map((hop) => endpointFrom(hostConfig(defaults.sshConfig, hop.host), hop, d));
+  const jumps = hops.map((hop) => endpointFrom(hostConfig(defaults.sshConfig, hop.host), hop, d));
   const explicit = { ...(target.port === undefined ? {} : { port: target.port }), ...(target.user === undefined ? {} : { user: target.user }) };
   return { jumps, node: endpointFrom(hc, explicit, d) };
 }

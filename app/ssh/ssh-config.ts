@@ -173,10 +173,10 @@ export function parseProxyJump(value: string | undefined, forHost: string): Jump
   });
 }
 
-interface Tokens { host: string; original: string; port: number; user: string; home: string }
+export interface Tokens { host: string; original: string; port: number; user: string; home: string }
 
 /** ssh_config(5) TOKENS that make sense without running anything, and a leading `~`. */
-function expandPath(path: string, t: Tokens): string {
+export function expandPath(path: string, t: Tokens): string {
   const local = safeUserName();
   const withTokens = path.replace(/%([%dhpnruLl])/g, (_, c: string) => ({
     '%': '%', d: t.home, h: t.host, p: String(t.port), n: t.original, r: t.user, u: local,

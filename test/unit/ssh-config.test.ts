@@ -128,6 +128,16 @@ describe('~/.ssh/config safety and extras', () => {
     assert.equal(none.node.identityFiles[0], '/home/op/.ssh/id_rsa');
     assert.throws(() => planConnection({ nodeName: 'p', host: 'pc' }, defaults), (e: unknown) => e instanceof SshError && e.kind === 'unsupported-config');
   });
+
+  it('a jump host and identity file from Settings act like ssh -J and ssh -i', () => {
+    const sshConfig = SshConfigFile.parse(`Host bastion\n  HostName 10.1.0.1\n  User jump\n  IdentityFile /k/bastion\nHost worker-*\n  ProxyJump old-bastion\n  IdentityFile /k/id\nHost pc\n  ProxyCommand nc %h %p\n`);
+    const defaults = { sshConfig, home: '/home/op', agentSocket: null, jumpHosts: [{ host: 'bastion', port: 2200 }], identityFiles: ['~/.ssh/fleet_%h'] };
+    const plan = planConnection({ nodeName: 'w', host: 'worker-1' }, defaults);
+    assert.deepEqual(plan.jumps.map((j) => [j.host, j.port, j.user, j.identityFiles]), [['10.1.0.1', 2200, 'jump', ['/k/bastion']]], 'the hop replaces ProxyJump and keeps its own config');
+    assert.deepEqual(plan.node.identityFiles, ['/home/op/.ssh/fleet_worker-1', '/k/id'], 'the setting first, then the config');
+    assert.deepEqual(planConnection({ nodeName: 'x', host: '10.0.0.9' }, defaults).node.identityFiles, ['/home/op/.ssh/fleet_10.0.0.9'], 'no OpenSSH default files once one is named');
+    assert.equal(planConnection({ nodeName: 'p', host: 'pc' }, defaults).jumps[0]?.host, '10.1.0.1', 'a jump host wins over ProxyCommand');
+  });
 });
 
 describe('~/.ssh/config fuzz', () => {
