@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { FluoNodeState, NodeName } from './nodes.ts';
+import { RebootWindow } from './pipeline.ts';
 
 export const FluoInstall = z.object({
   present: z.boolean(),
@@ -66,8 +67,8 @@ export const AutoUpdateReport = z.object({
 });
 
 const AutoUpdateToggleOptions = z.object({
-  rebootWindowStart: z.string().nullable().default(null),
-  rebootWindowLength: z.string().nullable().default(null),
+  /** FLUO's reboot window; FLUO can only express one day or every day, in UTC. */
+  rebootWindow: RebootWindow.nullable().default(null),
   disableMode: z.enum(['mask', 'server-disabled']).default('mask'),
 });
 

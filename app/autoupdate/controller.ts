@@ -3,7 +3,8 @@ import type { z } from 'zod';
 import type { AutoUpdatePlan, AutoUpdateReport, AutoUpdateStatus, MachineDeploymentSummary, NodeAutoUpdateState } from '../api/auto-update.ts';
 import { ApiError } from '../api/errors.ts';
 import type { NodeSummary } from '../api/nodes.ts';
-import { detectFluo, validateRebootWindow, type RebootWindow } from '../cluster/fluo-install.ts';
+import type { RebootWindow } from '../api/pipeline.ts';
+import { detectFluo, fluoWindow } from '../cluster/fluo-install.ts';
 import { editMachineDeployment, type MdRef, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
 import { listMachineDeployments, loadMachineOwnership, MachineOwnership } from '../cluster/machine-deployments.ts';
 import { nodeFailure } from '../flatcar/node-errors.ts';
@@ -23,8 +24,7 @@ interface StoredPlan {
 }
 
 export interface ToggleOptions {
-  rebootWindowStart: string | null;
-  rebootWindowLength: string | null;
+  rebootWindow: RebootWindow | null;
   disableMode: DisableMode;
 }
 
@@ -44,11 +44,14 @@ const nodeState = (r: NodeReading): z.infer<typeof NodeAutoUpdateState> => ({
 const toggleNotes = (enable: boolean, fluoPresent: boolean) =>
   enable || !fluoPresent ? [] : ['Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.'];
 
-function rebootWindow({ rebootWindowStart: start, rebootWindowLength: length }: ToggleOptions): RebootWindow | null {
-  if ((start === null) !== (length === null)) throw new ApiError('invalid-request', 'A reboot window needs both a start and a length.', {});
-  const window = start !== null && length !== null ? { start, length } : null;
-  const invalid = window ? validateRebootWindow(window) : null;
-  if (invalid) throw new ApiError('invalid-request', `Invalid ${invalid}.`, {});
+/** FLUO crash-loops on a window it cannot read: refuse it in the plan, before anything is applied. */
+function rebootWindow({ rebootWindow: window }: ToggleOptions): RebootWindow | null {
+  if (!window) return null;
+  try {
+    fluoWindow(window);
+  } catch (err) {
+    throw new ApiError('invalid-request', `Invalid reboot window: ${(err as Error).message}.`, {});
+  }
   return window;
 }
 

@@ -1,6 +1,7 @@
 import type { AutoUpdateStatus, MachineDeploymentSummary } from '../api/auto-update.ts';
 import type { NodeSummary } from '../api/nodes.ts';
-import type { FluoInstallState, RebootWindow } from '../cluster/fluo-install.ts';
+import type { RebootWindow } from '../api/pipeline.ts';
+import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
 import { nodeActions, type DisableMode, type NodeAction, type NodeUnits } from './node-units.ts';
 
 /** One Flatcar node as read for a plan or a status: its units over SSH, or why they could not be read. */
@@ -68,7 +69,8 @@ export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: st
 export function describeStep(step: ToggleStep): { target: string; node: string | null; action: string } {
   switch (step.kind) {
     case 'fluo-apply': {
-      const window = step.window ? ` with reboot window ${step.window.start} for ${step.window.length}` : '';
+      const fluo = step.window ? fluoWindow(step.window) : null;
+      const window = fluo ? ` with reboot window ${fluo.start} for ${fluo.length}` : '';
       return { target: 'cluster', node: null, action: `apply FLUO ${FLATDECK_FLUO_VERSION} (server-side apply, field manager flatdeck)${window}` };
     }
     case 'fluo-remove':

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AppsV1Api, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubeConfig, type KubernetesObject, type V1DaemonSet } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import type { FluoInstall } from '../api/auto-update.ts';
+import type { RebootWindow } from '../api/pipeline.ts';
 import { isNotFound } from './kube-status.ts';
 
 export type FluoInstallState = z.infer<typeof FluoInstall>;
@@ -15,27 +16,24 @@ const OPERATOR_IMAGE = /flatcar-linux-update-operator:([^@\s]+)/;
 
 const MANIFEST_URL = new URL('../../deploy/fluo/fluo.yaml', import.meta.url);
 
-export interface RebootWindow {
-  /** FLUO's `--reboot-window-start`, e.g. "Thu 04:00" or "04:00". */
-  start: string;
-  /** A Go duration, e.g. "1h30m". */
-  length: string;
-}
-
-const WINDOW_START = /^((Sun|Mon|Tue|Wed|Thu|Fri|Sat) )?([01]\d|2[0-3]):[0-5]\d$/i;
-const GO_DURATION = /^(\d+h)?(\d+m)?(\d+s)?$/;
-
-/** FLUO rejects a bad window at start-up and crash-loops; reject it here instead, with the expected form. */
-export function validateRebootWindow(w: RebootWindow): string | null {
-  if (!WINDOW_START.test(w.start)) return `reboot window start "${w.start}" must be "HH:MM" or "Ddd HH:MM" (e.g. "Thu 04:00")`;
-  if (w.length === '' || !GO_DURATION.test(w.length)) return `reboot window length "${w.length}" must be a duration like 1h30m`;
-  return null;
+/**
+ * FLUO's form of a reboot window (`--reboot-window-start` "Thu 04:00" or "04:00", `--reboot-window-length` a Go
+ * duration), read by the operator on its own clock, which is UTC in its image. FLUO starts one day or every day,
+ * so a window it cannot express is refused here instead of being set on an operator that would read it otherwise.
+ */
+export function fluoWindow(w: RebootWindow): { start: string; length: string } {
+  if (w.days.length !== 1 && new Set(w.days).size !== 7) throw new RangeError(`FLUO's reboot window starts on one day or on every day, not on ${w.days.join(',')}`);
+  if (!['UTC', 'Etc/UTC'].includes(w.timeZone)) throw new RangeError(`FLUO reads its reboot window in UTC; give the window in UTC, not ${w.timeZone}`);
+  const h = Math.floor(w.lengthMinutes / 60);
+  const m = w.lengthMinutes % 60;
+  return { start: w.days.length === 1 ? `${w.days[0]} ${w.start}` : w.start, length: `${h ? `${h}h` : ''}${m ? `${m}m` : ''}` };
 }
 
 /** The shipped manifests (deploy/fluo/fluo.yaml), with the reboot window set on the operator when given. */
-export function flatdeckFluoObjects(window: RebootWindow | null = null): KubernetesObject[] {
+export function flatdeckFluoObjects(rebootWindow: RebootWindow | null = null): KubernetesObject[] {
   const objects = loadAllYaml(readFileSync(MANIFEST_URL, 'utf8')) as KubernetesObject[];
-  if (!window) return objects;
+  if (!rebootWindow) return objects;
+  const window = fluoWindow(rebootWindow);
   const operator = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === OPERATOR_NAME) as
     | { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }
     | undefined;

@@ -54,11 +54,14 @@ export function nextWindowOpening(w: RebootWindow, at: Date): Date {
   return candidate;
 }
 
-/** Parses the CLI form `Mon,Tue 22:00+3h[@Europe/Berlin]` (days optional = every day, zone optional = UTC). */
+/**
+ * Parses the CLI form `Mon,Tue 22:00+3h[@Europe/Berlin]` (days optional = every day, zone optional = UTC).
+ * FLUO's `START,LENGTH` (`Thu 04:00,1h30m`) reads the same way, so one `--window` works for every command.
+ */
 export function parseWindowSpec(spec: string): RebootWindow {
-  const m = /^(?:([A-Za-z,]+)\s+)?([01]\d|2[0-3]):([0-5]\d)\+(?:(\d+)h)?(?:(\d+)m)?(?:@(\S+))?$/.exec(spec.trim());
+  const m = /^(?:([A-Za-z,]+)\s+)?([01]\d|2[0-3]):([0-5]\d)(?:\+|,\s*)(?:(\d+)h)?(?:(\d+)m)?(?:@(\S+))?$/.exec(spec.trim());
   if (!m || (m[4] === undefined && m[5] === undefined)) {
-    throw new RangeError(`"${spec}" is not a reboot window like "Mon,Tue 22:00+3h@Europe/Berlin"`);
+    throw new RangeError(`"${spec}" is not a reboot window like "Mon,Tue 22:00+3h@Europe/Berlin" or "Thu 04:00,1h30m"`);
   }
   const days = m[1]
     ? m[1].split(',').map((d) => {

@@ -38,7 +38,7 @@ describe('auto-update on the real control plane, as a least-privilege operator',
   /** Every object of every kind FLUO's manifests use that carries flatdeck's label, cluster-wide. */
   const labelled = async () => (await admin('get', KINDS, '-A', '-l', 'app.kubernetes.io/managed-by=flatdeck', '-o', 'name')).trim().split('\n').filter(Boolean).sort();
   const toggle = async (enable: boolean) => {
-    const plan = await service.call('autoUpdate.plan', { cluster, enable, options: { rebootWindowStart: null, rebootWindowLength: null, disableMode: 'mask' } });
+    const plan = await service.call('autoUpdate.plan', { cluster, enable, options: { rebootWindow: null, disableMode: 'mask' } });
     return { plan, report: await service.call('autoUpdate.apply', { cluster, planId: plan.planId }) };
   };
 

@@ -27,7 +27,7 @@ describe('flatdeck auto-update / md arguments', () => {
     assert.match((await run('auto-update', 'maybe')).err, /auto-update needs one of: status, on, off/);
     const w = await run('auto-update', 'on', '--window', 'Thu 04:00');
     assert.equal(w.code, EXIT.usage);
-    assert.match(w.err, /--window must be START,LENGTH/);
+    assert.match(w.err, /--window: "Thu 04:00" is not a reboot window like .*"Thu 04:00,1h30m"/);
     assert.match((await run('auto-update', 'off', '--disable-mode', 'unplug')).err, /--disable-mode must be mask or server-disabled/);
     const md = await run('md', 'auto-update', 'pool1', 'sometimes');
     assert.equal(md.code, EXIT.usage);

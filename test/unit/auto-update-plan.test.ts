@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import type { MachineDeploymentSummary } from '../../app/api/auto-update.ts';
 import type { NodeSummary } from '../../app/api/nodes.ts';
 import { fluoKeys } from '../../app/cluster/fluo.ts';
-import { flatdeckFluoObjects, MANAGED_BY_LABEL, validateRebootWindow, type FluoInstallState } from '../../app/cluster/fluo-install.ts';
+import { flatdeckFluoObjects, fluoWindow, MANAGED_BY_LABEL, type FluoInstallState } from '../../app/cluster/fluo-install.ts';
+import { parseWindowSpec } from '../../app/pipeline/reboot-window.ts';
 import { summarizeNode } from '../../app/cluster/node-summary.ts';
 import { templatePatch } from '../../app/cluster/machine-deployment-edit.ts';
 import { toShellLine } from '../../app/flatcar/command.ts';
@@ -64,7 +65,7 @@ describe('node actions', () => {
 
 describe('planToggle', () => {
   it('on without FLUO: apply it, then every node; unreachable nodes are listed as retries', () => {
-    const { steps, notes } = planToggle({ enable: true, mode: 'mask', window: { start: 'Thu 04:00', length: '1h' }, fluo: noFluo, readings: [reading('a', masked), reading('b', null)] });
+    const { steps, notes } = planToggle({ enable: true, mode: 'mask', window: parseWindowSpec('Thu 04:00,1h'), fluo: noFluo, readings: [reading('a', masked), reading('b', null)] });
     assert.deepEqual(steps.map((s) => describeStep(s).action), [
       'apply FLUO v0.10.0-rc2 (server-side apply, field manager flatdeck) with reboot window Thu 04:00 for 1h',
       'unmask update-engine',
@@ -120,7 +121,7 @@ describe('status', () => {
 
 describe('FLUO manifests', () => {
   it('every shipped object is labelled managed-by flatdeck and pinned to v0.10.0-rc2; the window goes into the operator env', () => {
-    const objects = flatdeckFluoObjects({ start: 'Sat 02:00', length: '4h' });
+    const objects = flatdeckFluoObjects(parseWindowSpec('Sat 02:00+4h'));
     assert.equal(objects.length, 11);
     for (const o of objects) assert.equal(o.metadata?.labels?.[MANAGED_BY_LABEL], 'flatdeck', `${o.kind}/${o.metadata?.name}`);
     const text = JSON.stringify(objects);
@@ -133,11 +134,11 @@ describe('FLUO manifests', () => {
       { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_LENGTH', value: '4h' },
     ]);
   });
-  it('rejects windows FLUO would crash on', () => {
-    assert.equal(validateRebootWindow({ start: 'Thu 04:00', length: '1h30m' }), null);
-    assert.equal(validateRebootWindow({ start: '23:59', length: '45m' }), null);
-    assert.match(validateRebootWindow({ start: 'Thursday 4am', length: '1h' })!, /must be "HH:MM" or "Ddd HH:MM"/);
-    assert.match(validateRebootWindow({ start: '04:00', length: '90' })!, /duration like 1h30m/);
+  it('writes the one reboot-window type in FLUO\'s form, and refuses what FLUO cannot express', () => {
+    assert.deepEqual(fluoWindow(parseWindowSpec('Thu 04:00,1h30m')), { start: 'Thu 04:00', length: '1h30m' });
+    assert.deepEqual(fluoWindow(parseWindowSpec('23:59+45m')), { start: '23:59', length: '45m' });
+    assert.throws(() => fluoWindow(parseWindowSpec('Mon,Tue 22:00+3h')), /one day or on every day, not on Mon,Tue/);
+    assert.throws(() => fluoWindow(parseWindowSpec('Thu 04:00+1h@Europe/Berlin')), /in UTC; give the window in UTC, not Europe\/Berlin/);
   });
 });
 

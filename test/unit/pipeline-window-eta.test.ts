@@ -43,6 +43,11 @@ describe('reboot window math', () => {
     assert.throws(() => parseWindowSpec('Thu 23:00'));
     assert.throws(() => parseWindowSpec('Thu 23:00+1h@Mars/Olympus'));
   });
+
+  it('reads FLUO\'s START,LENGTH form as the same window', () => {
+    assert.deepEqual(parseWindowSpec('Thu 04:00,1h30m'), parseWindowSpec('Thu 04:00+1h30m'));
+    assert.deepEqual(parseWindowSpec('Sat 02:00,4h'), { days: ['Sat'], start: '02:00', lengthMinutes: 240, timeZone: 'UTC' });
+  });
 });
 
 describe('ETA from measured step durations', () => {

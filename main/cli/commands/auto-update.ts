@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AutoUpdatePlan, AutoUpdateStatus, MachineDeploymentSummary } from '../../../app/api/auto-update.ts';
+import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
 import { confirm, withCluster } from '../session.ts';
@@ -54,14 +55,15 @@ export function mdTable(mds: readonly MachineDeploymentSummary[]): string {
   );
 }
 
-// --window "Thu 04:00,1h30m": the start may contain a space, the length never a comma.
-const WindowArg = z
-  .string()
-  .regex(/^[^,]+,[^,]+$/, '--window must be START,LENGTH, e.g. "Thu 04:00,1h30m"')
-  .transform((s) => {
-    const [start, length] = s.split(',') as [string, string];
-    return { start: start.trim(), length: length.trim() };
-  });
+// --window "Thu 04:00,1h30m" (FLUO's START,LENGTH) or "Thu 04:00+1h30m": the one reboot-window form of the CLI.
+const WindowArg = z.string().transform((s, ctx) => {
+  try {
+    return parseWindowSpec(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `--window: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+});
 
 const AutoUpdateArgs = z
   .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()) })
@@ -117,7 +119,7 @@ ${exitCodeHelp}`,
       const plan = await open.service.call('autoUpdate.plan', {
         cluster: open.cluster,
         enable: verb === 'on',
-        options: { rebootWindowStart: args.window?.start ?? null, rebootWindowLength: args.window?.length ?? null, disableMode: args['disable-mode'] },
+        options: { rebootWindow: args.window ?? null, disableMode: args['disable-mode'] },
       });
       if (!args.json) io.stdout.write(planText(plan));
       if (!args.yes && plan.changes.length > 0 && !(await confirm(io, `Apply these ${plan.changes.length} change(s)?`))) return EXIT.failed;
