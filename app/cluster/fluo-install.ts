@@ -106,6 +106,12 @@ async function readOrNull(api: KubernetesObjectApi, o: KubernetesObject): Promis
   }
 }
 
+/** Present, and not made by flatdeck (no managed-by label of ours). */
+async function isForeign(api: KubernetesObjectApi, o: KubernetesObject): Promise<boolean> {
+  const current = await readOrNull(api, o);
+  return current !== null && current.metadata?.labels?.[MANAGED_BY_LABEL] !== FIELD_MANAGER;
+}
+
 /** A namespace being deleted refuses new objects; after an "off" the next "on" waits for it to be gone. */
 async function waitNamespaceGone(api: KubernetesObjectApi, ns: KubernetesObject, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -128,6 +134,11 @@ export async function applyFluo(kc: KubeConfig, window: RebootWindow | null, opt
   if (ns) await waitNamespaceGone(api, ns, opts.namespaceTimeoutMs ?? 120_000);
   const outcomes: ObjectOutcome[] = [];
   for (const o of objects) {
+    // deploy/rbac.yaml has the admin create the namespace once (it holds flatdeck's Role): used, never taken over.
+    if (o === ns && (await isForeign(api, o))) {
+      outcomes.push({ object: describeObject(o), action: 'kept-not-ours' });
+      continue;
+    }
     await api.patch(o, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     outcomes.push({ object: describeObject(o), action: 'applied' });
   }

@@ -1,11 +1,13 @@
 // deploy/rbac.yaml on the real control plane: an operator bound only through it can do everything flatdeck does
 // (inventory, cordon, drain by eviction, the Lease lock, MachineDeployments, events, FLUO install with the
-// auto-update role), and anything else is a 403 that flatdeck turns into a message naming verb and resource.
+// auto-update roles), and anything else is a 403 that flatdeck turns into a message naming verb and resource;
+// the auto-update roles never reach beyond FLUO's own objects.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeHttpError } from '../../app/cluster/connection.ts';
 import { classifyKubeError } from '../../app/cluster/errors.ts';
+import { applyFluo, removeFluo } from '../../app/cluster/fluo-install.ts';
 import { kubeLeaseStore, LeaseLock } from '../../app/cluster/lease-lock.ts';
 import { ContentType, KubeRestClient } from '../../sim/kubelet/rest-client.ts';
 import { objectPath } from '../../sim/kubelet/workload.ts';
@@ -72,17 +74,13 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
     assert.equal(watch.status, 200, 'nodes can be watched');
   });
 
-  it('cordons by patch and update, records events, edits MachineDeployments', async () => {
+  it('cordons and uncordons by patch, records events, edits MachineDeployments', async () => {
     const path = `/api/v1/nodes/${nodes[1]!.name}`;
     await operator.call('PATCH', path, { spec: { unschedulable: true } }, ContentType.strategic);
     const node = await operator.get<{ spec: { unschedulable?: boolean } }>(path);
     assert.equal(node.spec.unschedulable, true);
-    // Heartbeats change the node between a read and a full update; like any client, re-read after a 409.
-    await waitFor('an uncordon by update (PUT) as the operator', async () => {
-      const current = await operator.get<{ spec: { unschedulable?: boolean } }>(path);
-      await operator.call('PUT', path, { ...current, spec: { ...current.spec, unschedulable: false } });
-      return true;
-    });
+    await operator.call('PATCH', path, { spec: { unschedulable: false } }, ContentType.strategic);
+    assert.equal((await operator.get<{ spec: { unschedulable?: boolean } }>(path)).spec.unschedulable, undefined);
     await operator.call('POST', '/api/v1/namespaces/default/events', {
       apiVersion: 'v1',
       kind: 'Event',
@@ -120,8 +118,6 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
     assert.equal(await lock.confirmHeld(), true);
     assert.equal(await lock.tryAcquireOrRenew(), true, 'renewal is an update');
     assert.equal(await lock.release(), true);
-    const del = await operator.raw('DELETE', '/apis/coordination.k8s.io/v1/namespaces/flatdeck-system/leases/flatdeck');
-    assert.equal(del.status, 200);
   });
 
   it('drains a node with the Go-built kubectl as the operator (evictions honour the PDBs)', async () => {
@@ -145,6 +141,9 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
       { method: 'GET', path: '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler', verb: 'get', resource: 'leases' },
       { method: 'PATCH', path: '/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy', verb: 'patch', resource: 'daemonsets', body: { metadata: { labels: { x: 'y' } } } },
       { method: 'PATCH', path: `/api/v1/nodes/${nodes[1]!.name}/status`, verb: 'patch', resource: 'nodes/status', body: { status: {} } },
+      // Rights flatdeck's code never uses: a full node update (it patches) and deleting the Lease (release empties it).
+      { method: 'PUT', path: `/api/v1/nodes/${nodes[1]!.name}`, verb: 'update', resource: 'nodes', body: { apiVersion: 'v1', kind: 'Node', metadata: { name: nodes[1]!.name } } },
+      { method: 'DELETE', path: '/apis/coordination.k8s.io/v1/namespaces/flatdeck-system/leases/flatdeck', verb: 'delete', resource: 'leases' },
     ];
     for (const c of cases) {
       const res = await operator.raw<{ reason: string; message: string }>(c.method, c.path, c.body, c.method === 'PATCH' ? ContentType.merge : undefined);
@@ -159,26 +158,91 @@ describe('least privilege: deploy/rbac.yaml on the real control plane', { skip }
 
   it('with flatdeck-auto-update bound, installs and removes FLUO by server-side apply', async () => {
     const manifests = readManifests('deploy/fluo/fluo.yaml');
-    const unbound = await operator.raw('PATCH', `${objectPath(manifests[0]!)}?fieldManager=flatdeck`, JSON.stringify(manifests[0]), ContentType.apply);
+    const agent = manifests.find((m) => m.kind === 'DaemonSet')!;
+    const unbound = await operator.raw('PATCH', `${objectPath(agent)}?fieldManager=flatdeck`, JSON.stringify(agent), ContentType.apply);
     assert.equal(unbound.status, 403, 'flatdeck alone cannot install FLUO');
-    await env.admin.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    await bindAutoUpdate();
+    await waitFor('the bindings to take effect', async () =>
+      (await operator.raw('PATCH', `${objectPath(agent)}?fieldManager=flatdeck&dryRun=All`, JSON.stringify(agent), ContentType.apply)).status !== 403,
+    );
+    const kc = new KubeConfig();
+    kc.loadFromFile(operatorKubeconfig);
+    const applied = await applyFluo(kc, null);
+    assert.deepEqual(applied.filter((o) => o.action !== 'applied').map((o) => `${o.object}: ${o.action}`), ['Namespace/reboot-coordinator: kept-not-ours']);
+    const agentLive = await env.admin.get<{ metadata: { labels: Record<string, string> } }>('/apis/apps/v1/namespaces/reboot-coordinator/daemonsets/flatcar-linux-update-agent');
+    assert.equal(agentLive.metadata.labels['app.kubernetes.io/managed-by'], 'flatdeck');
+    const removed = await removeFluo(kc);
+    assert.deepEqual(removed.filter((o) => o.action !== 'deleted').map((o) => `${o.object}: ${o.action}`), ['Namespace/reboot-coordinator: kept-not-ours']);
+    for (const m of manifests.filter((x) => x.kind !== 'Namespace')) {
+      const left = await env.admin.raw('GET', objectPath(m));
+      assert.equal(left.status, 404, `${m.kind}/${m.metadata.name} is gone`);
+    }
+    assert.equal((await env.admin.raw('GET', '/api/v1/namespaces/reboot-coordinator')).status, 200, 'the admin’s namespace (holding flatdeck’s Role) stays');
+  });
+
+  // Without the narrowing, create on workloads in every namespace was cluster-admin in practice: a DaemonSet in
+  // kube-system under any of its ServiceAccounts.
+  it('with flatdeck-auto-update bound, still cannot start workloads outside FLUO’s namespace or grant roles beyond FLUO’s', async () => {
+    await bindAutoUpdate();
+    const daemonSet = (namespace: string, name: string) => ({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name, namespace },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: { serviceAccountName: 'default', containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } },
+      },
+    });
+    const bindingTo = (name: string, role: string) => ({
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
-      metadata: { name: 'flatdeck-auto-update' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flatdeck-auto-update' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'flatdeck:operators' }],
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: OPERATOR }],
     });
-    const namespace = manifests[0]!;
-    await waitFor('the binding to take effect', async () =>
-      (await operator.raw('PATCH', `${objectPath(namespace)}?fieldManager=flatdeck&dryRun=All`, JSON.stringify(namespace), ContentType.apply)).status !== 403,
-    );
-    for (const m of manifests) {
-      const res = await operator.raw('PATCH', `${objectPath(m)}?fieldManager=flatdeck`, JSON.stringify(m), ContentType.apply);
-      assert.ok(res.status === 200 || res.status === 201, `apply ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
+    const apply = (path: string, body: unknown) => operator.raw<{ message?: string }>('PATCH', `${path}?fieldManager=flatdeck`, JSON.stringify(body), ContentType.apply);
+    const attempts: Array<[string, Promise<{ status: number; body: { message?: string } }>]> = [
+      ['create a DaemonSet in kube-system', operator.raw('POST', '/apis/apps/v1/namespaces/kube-system/daemonsets', daemonSet('kube-system', 'x'))],
+      ['apply FLUO’s agent DaemonSet name in kube-system', apply('/apis/apps/v1/namespaces/kube-system/daemonsets/flatcar-linux-update-agent', daemonSet('kube-system', 'flatcar-linux-update-agent'))],
+      ['create another DaemonSet in reboot-coordinator', operator.raw('POST', '/apis/apps/v1/namespaces/reboot-coordinator/daemonsets', daemonSet('reboot-coordinator', 'x'))],
+      ['bind cluster-admin by a new ClusterRoleBinding', operator.raw('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', bindingTo('mine', 'cluster-admin'))],
+      ['bind cluster-admin under FLUO’s binding name', apply('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/flatcar-linux-update-agent', bindingTo('flatcar-linux-update-agent', 'cluster-admin'))],
+      [
+        'widen FLUO’s ClusterRole to everything',
+        apply('/apis/rbac.authorization.k8s.io/v1/clusterroles/flatcar-linux-update-agent', {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: 'flatcar-linux-update-agent' },
+          rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+        }),
+      ],
+      [
+        'create a RoleBinding in kube-system',
+        operator.raw('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings', {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'mine', namespace: 'kube-system' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'flatcar-linux-update-agent' },
+          subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: OPERATOR }],
+        }),
+      ],
+      ['delete the namespace', operator.raw('DELETE', '/api/v1/namespaces/reboot-coordinator')],
+    ];
+    for (const [what, attempt] of attempts) {
+      const res = await attempt;
+      assert.equal(res.status, 403, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    for (const m of [...manifests].reverse()) {
-      const res = await operator.raw('DELETE', objectPath(m));
-      assert.ok(res.status === 200 || res.status === 202, `delete ${m.kind}/${m.metadata.name} as ${OPERATOR}: ${res.status} ${JSON.stringify(res.body)}`);
-    }
+    assert.equal((await env.admin.raw('GET', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/mine')).status, 404);
   });
+
+  /** What deploy/rbac.yaml tells the admin to run to turn the auto-update toggle on for the operators. */
+  async function bindAutoUpdate(): Promise<void> {
+    for (const args of [
+      ['create', 'clusterrolebinding', 'flatdeck-auto-update', '--clusterrole=flatdeck-auto-update', '--group=flatdeck:operators'],
+      ['-n', 'reboot-coordinator', 'create', 'rolebinding', 'flatdeck-auto-update', '--role=flatdeck-auto-update', '--group=flatdeck:operators'],
+    ]) {
+      const r = await runKubectl(env.cluster.kubeconfigPath, args);
+      assert.ok(r.code === 0 || /already exists/.test(r.stderr), r.stderr);
+    }
+  }
 });
