@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The one test command: static checks, renderer build, then every test file under test/ with node's runner.
-// Ends with the line "N passed, N failed[, N skipped]" that CI reads.
+// The one test command: static checks, renderer build, then every test file under test/ with node's runner
+// (tiers: unit, integration, cluster, e2e, packaging; `node scripts/test.mjs packaging` runs one) and the renderer's
+// tests under vitest (renderer/test, with the unit tier). Ends with the line "N passed, N failed[, N skipped]" that
+// CI reads.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,7 +77,8 @@ const dirs = tiers.length ? tiers.map((t) => join(testRoot, t)) : [testRoot];
 const files = dirs.flatMap(findTests).map((f) => relative(root, f));
 const tapFile = join(mkdtempSync(join(tmpdir(), 'flatdeck-test-')), 'results.tap');
 process.stdout.write(`\n== tests: ${files.length} files\n`);
-timed('tests', () => spawnSync(
+// With no files node's runner would search the whole tree itself.
+if (files.length) timed('tests', () => spawnSync(
   process.execPath,
   [
     '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000',
@@ -86,10 +89,10 @@ timed('tests', () => spawnSync(
   { cwd: root, stdio: 'inherit', env: { ...process.env, FLATDECK_TEST: '1' } },
 ));
 
-// Svelte component and store tests need the Svelte compiler and a DOM, so they run under vitest.
+// Every renderer test (components, stores, models, i18n) runs under vitest: the Svelte compiler and a DOM.
 const vitest = { pass: 0, fail: 0 };
 const vitestConfig = join(root, 'renderer', 'vitest.config.ts');
-if (existsSync(vitestConfig) && (!tiers.length || tiers.includes('unit') || tiers.includes('component'))) {
+if (existsSync(vitestConfig) && (!tiers.length || tiers.includes('unit') || tiers.includes('renderer'))) {
   const out = join(dirname(tapFile), 'vitest.json');
   run('component tests', join(root, 'node_modules', '.bin', 'vitest'), ['run', '--config', vitestConfig, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   const report = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
@@ -107,6 +110,7 @@ if (vitest.fail > 0) process.stdout.write(`component tests failed: ${vitest.fail
 const passed = count('pass') + vitest.pass + checks.length - failedChecks.length;
 const failed = count('fail') + count('cancelled') + vitest.fail + failedChecks.length;
 const skipped = count('skipped') + count('todo');
-if (!tap) process.stdout.write('the test runner wrote no results\n');
+const noResults = files.length > 0 && !tap;
+if (noResults) process.stdout.write('the test runner wrote no results\n');
 process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
-process.exit(failed > 0 || !tap ? 1 : 0);
+process.exit(failed > 0 || noResults ? 1 : 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ElectronClient } from '../src/lib/transport/electron.ts';
 import type { FlatdeckBridge } from '../src/lib/transport/electron.ts';
-import { node } from '../../test/unit/renderer-fixtures.ts';
+import { node } from './fixtures.ts';
 
 function bridge(answer: (method: string, params: unknown) => unknown) {
   const listeners = new Set<(e: unknown) => void>();

@@ -1,7 +1,7 @@
 import { flushSync } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import { FleetStore } from '../src/lib/stores/fleet.svelte.ts';
-import { node, live } from '../../test/unit/renderer-fixtures.ts';
+import { node, live } from './fixtures.ts';
 import { FakeClient } from './fake-client.ts';
 
 /** Runs scheduled updates on demand instead of per animation frame. */

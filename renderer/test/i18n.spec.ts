@@ -1,15 +1,16 @@
-import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { assert, test } from 'vitest';
 import { Blocker, NodePhase, PodAction, RolloutState, errorKinds, pipelineSteps } from '../../app/api/index.ts';
-import { de } from '../../renderer/src/lib/i18n/de.ts';
-import { en } from '../../renderer/src/lib/i18n/en.ts';
-import { placeholders, translate } from '../../renderer/src/lib/i18n/translate.ts';
-import { attentionReasons, updateStateKeys } from '../../renderer/src/lib/model/fleet.ts';
-import { progressionKeys } from '../../renderer/src/lib/model/progression.ts';
+import { de } from '../src/lib/i18n/de.ts';
+import { en } from '../src/lib/i18n/en.ts';
+import { placeholders, translate } from '../src/lib/i18n/translate.ts';
+import { attentionReasons, updateStateKeys } from '../src/lib/model/fleet.ts';
+import { progressionKeys } from '../src/lib/model/progression.ts';
 
-const srcDir = new URL('../../renderer/src/', import.meta.url).pathname;
+// Not `new URL('../src/', import.meta.url)`: Vite rewrites that pattern into an asset URL.
+const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -33,7 +34,7 @@ test('no German message is left empty or untranslated where English is a sentenc
   const sameAllowed = /^(stage\.UPDATE_STATUS_|nav\.rollout|rollout\.(title|rollout)|header\.cluster|detail\.(download|bytes|rate|kernel|kubelet|updateEngine|unit)|col\.download)/;
   for (const key of Object.keys(en) as Array<keyof typeof en>) {
     assert.ok(de[key].trim().length > 0, `${key} is empty`);
-    if (en[key].split(' ').length >= 4 && !sameAllowed.test(key)) assert.notEqual(de[key], en[key], `${key} is not translated`);
+    if (en[key].split(' ').length >= 4 && !sameAllowed.test(key)) assert.notStrictEqual(de[key], en[key], `${key} is not translated`);
   }
 });
 
@@ -95,7 +96,7 @@ test('attention reasons all have a label and a hint', () => {
 });
 
 test('translate fills placeholders and keeps unknown ones visible', () => {
-  assert.equal(translate(en, 'nodes.count', { shown: 3, total: 5 }), '3 of 5 nodes');
-  assert.equal(translate(de, 'nodes.count', { shown: 3, total: 5 }), '3 von 5 Knoten');
-  assert.equal(translate(en, 'nodes.count', { shown: 3 }), '3 of {total} nodes');
+  assert.strictEqual(translate(en, 'nodes.count', { shown: 3, total: 5 }), '3 of 5 nodes');
+  assert.strictEqual(translate(de, 'nodes.count', { shown: 3, total: 5 }), '3 von 5 Knoten');
+  assert.strictEqual(translate(en, 'nodes.count', { shown: 3 }), '3 of {total} nodes');
 });

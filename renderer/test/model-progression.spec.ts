@@ -1,9 +1,8 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { downloadFigures } from '../../renderer/src/lib/model/download.ts';
-import { FleetModel } from '../../renderer/src/lib/model/fleet.ts';
-import { progression } from '../../renderer/src/lib/model/progression.ts';
-import { live, node, step } from './renderer-fixtures.ts';
+import { assert, test } from 'vitest';
+import { downloadFigures } from '../src/lib/model/download.ts';
+import { FleetModel } from '../src/lib/model/fleet.ts';
+import { progression } from '../src/lib/model/progression.ts';
+import { live, node, step } from './fixtures.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s)).toISOString();
 
@@ -17,9 +16,9 @@ test('an idle node with no run shows IDLE as its current state and nothing else 
   m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
   m.applyLive(live('a', 'UPDATE_STATUS_IDLE', at(0)));
   const s = statuses(m, 'a', 'UPDATE_STATUS_IDLE');
-  assert.equal(s.UPDATE_STATUS_IDLE, 'active');
-  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'pending');
-  assert.equal(s.cordon, 'pending');
+  assert.strictEqual(s.UPDATE_STATUS_IDLE, 'active');
+  assert.strictEqual(s.UPDATE_STATUS_DOWNLOADING, 'pending');
+  assert.strictEqual(s.cordon, 'pending');
 });
 
 test('downloading: earlier update_engine states are done with their first-seen times and durations', () => {
@@ -33,16 +32,16 @@ test('downloading: earlier update_engine states are done with their first-seen t
   m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', at(7), 0.5, 1000));
   const stages = progression(m.history('a'), 'UPDATE_STATUS_DOWNLOADING');
   const byKey = Object.fromEntries(stages.map((s) => [s.key, s]));
-  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.status, 'done');
-  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.at, at(2));
-  assert.equal(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.durationMs, 2000);
-  assert.equal(byKey.UPDATE_STATUS_UPDATE_AVAILABLE?.status, 'done');
-  assert.equal(byKey.UPDATE_STATUS_DOWNLOADING?.status, 'active');
-  assert.equal(byKey.UPDATE_STATUS_DOWNLOADING?.at, at(5), 'first seen, not the latest re-notify');
-  assert.equal(byKey.UPDATE_STATUS_FINALIZING?.status, 'pending');
+  assert.strictEqual(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.status, 'done');
+  assert.strictEqual(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.at, at(2));
+  assert.strictEqual(byKey.UPDATE_STATUS_CHECKING_FOR_UPDATE?.durationMs, 2000);
+  assert.strictEqual(byKey.UPDATE_STATUS_UPDATE_AVAILABLE?.status, 'done');
+  assert.strictEqual(byKey.UPDATE_STATUS_DOWNLOADING?.status, 'active');
+  assert.strictEqual(byKey.UPDATE_STATUS_DOWNLOADING?.at, at(5), 'first seen, not the latest re-notify');
+  assert.strictEqual(byKey.UPDATE_STATUS_FINALIZING?.status, 'pending');
   // The repeated DOWNLOADING reading is one transition, but both feed the download bar.
-  assert.equal(m.history('a').ops.length, 4);
-  assert.equal(m.history('a').samples.length, 2);
+  assert.strictEqual(m.history('a').ops.length, 4);
+  assert.strictEqual(m.history('a').samples.length, 2);
 });
 
 test('a full run ends with every stage done, in order, and drain reports n of m pods', () => {
@@ -76,8 +75,8 @@ test('a full run ends with every stage done, in order, and drain reports n of m 
   );
   const drain = stages.find((s) => s.key === 'drain');
   assert.deepEqual([drain?.detail.podsDone, drain?.detail.podsTotal, drain?.detail.blocker], [3, 3, null]);
-  assert.equal(stages.find((s) => s.key === 'verify')?.detail.version, '4152.2.1');
-  assert.equal(stages.find((s) => s.key === 'uncordon')?.durationMs, 150);
+  assert.strictEqual(stages.find((s) => s.key === 'verify')?.detail.version, '4152.2.1');
+  assert.strictEqual(stages.find((s) => s.key === 'uncordon')?.durationMs, 150);
   const times = stages.filter((s) => s.key !== 'UPDATE_STATUS_IDLE').map((s) => Date.parse(s.at ?? ''));
   assert.deepEqual(times, [...times].sort((a, b) => a - b), 'stage times ascend');
 });
@@ -98,11 +97,11 @@ test('a drain blocked by a PDB shows drain failed and later stages pending', () 
   );
   const stages = progression(m.history('a'), 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
   const drain = stages.find((s) => s.key === 'drain');
-  assert.equal(drain?.status, 'failed');
-  assert.equal(drain?.message, 'PDB web-pdb allows 0 disruptions');
+  assert.strictEqual(drain?.status, 'failed');
+  assert.strictEqual(drain?.message, 'PDB web-pdb allows 0 disruptions');
   assert.deepEqual([drain?.detail.podsDone, drain?.detail.podsTotal, drain?.detail.blocker], [0, 1, 'web-pdb (default/web-1)']);
-  assert.equal(stages.find((s) => s.key === 'reboot')?.status, 'pending');
-  assert.equal(stages.find((s) => s.key === 'UPDATE_STATUS_UPDATED_NEED_REBOOT')?.status, 'done');
+  assert.strictEqual(stages.find((s) => s.key === 'reboot')?.status, 'pending');
+  assert.strictEqual(stages.find((s) => s.key === 'UPDATE_STATUS_UPDATED_NEED_REBOOT')?.status, 'done');
 });
 
 test('REPORTING_ERROR_EVENT marks the update_engine stage it happened in as failed', () => {
@@ -112,8 +111,8 @@ test('REPORTING_ERROR_EVENT marks the update_engine stage it happened in as fail
   m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', at(1), 0.3, 100));
   m.applyLive(live('a', 'UPDATE_STATUS_REPORTING_ERROR_EVENT', at(2)));
   const s = statuses(m, 'a', 'UPDATE_STATUS_REPORTING_ERROR_EVENT');
-  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'failed');
-  assert.equal(s.UPDATE_STATUS_FINALIZING, 'pending');
+  assert.strictEqual(s.UPDATE_STATUS_DOWNLOADING, 'failed');
+  assert.strictEqual(s.UPDATE_STATUS_FINALIZING, 'pending');
 });
 
 test('a new run starts a fresh history but keeps the terminal lines', () => {
@@ -122,10 +121,10 @@ test('a new run starts a fresh history but keeps the terminal lines', () => {
   m.applyStep(step('a', 'cordon', 'succeeded', at(0)));
   m.applyCommand({ runId: 'run-1', cluster: 'demo', node: 'a', commandId: 'c1', command: 'sudo systemctl reboot', stream: 'command', data: '', at: at(1) });
   m.applyStep(step('a', 'preflight', 'started', at(5), { runId: 'run-2' }));
-  assert.equal(m.history('a').runId, 'run-2');
-  assert.equal(m.history('a').steps.length, 1);
-  assert.equal(m.history('a').commands.length, 1);
-  assert.equal(statuses(m, 'a', 'UPDATE_STATUS_IDLE').cordon, 'pending');
+  assert.strictEqual(m.history('a').runId, 'run-2');
+  assert.strictEqual(m.history('a').steps.length, 1);
+  assert.strictEqual(m.history('a').commands.length, 1);
+  assert.strictEqual(statuses(m, 'a', 'UPDATE_STATUS_IDLE').cordon, 'pending');
 });
 
 test('update step progress events drive the stepper and the table when no live read arrives', () => {
@@ -136,12 +135,12 @@ test('update step progress events drive the stepper and the table when no live r
   m.applyStep(step('a', 'update', 'progress', at(2), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.25, newVersion: '4152.2.1' } }));
   m.applyStep(step('a', 'update', 'progress', at(3), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.5, newVersion: '4152.2.1' } }));
   const row = m.rows.get('a');
-  assert.equal(row?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_DOWNLOADING');
-  assert.equal(row?.live?.updateEngine?.progress, 0.5);
-  assert.equal(row?.live?.updateEngine?.newVersion, '4152.2.1');
+  assert.strictEqual(row?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_DOWNLOADING');
+  assert.strictEqual(row?.live?.updateEngine?.progress, 0.5);
+  assert.strictEqual(row?.live?.updateEngine?.newVersion, '4152.2.1');
   const s = statuses(m, 'a', row?.live?.updateEngine?.currentOp ?? null);
-  assert.equal(s.UPDATE_STATUS_CHECKING_FOR_UPDATE, 'done');
-  assert.equal(s.UPDATE_STATUS_DOWNLOADING, 'active');
+  assert.strictEqual(s.UPDATE_STATUS_CHECKING_FOR_UPDATE, 'done');
+  assert.strictEqual(s.UPDATE_STATUS_DOWNLOADING, 'active');
   assert.deepEqual(m.history('a').samples.map((x) => x.progress), [0.25, 0.5]);
 });
 
@@ -151,10 +150,10 @@ test('update step progress events carrying NEW_SIZE give the download bar bytes,
   const size = 458_000_000;
   m.applyStep(step('a', 'update', 'progress', at(0), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.1, newVersion: '4152.2.1', newSize: size } }));
   m.applyStep(step('a', 'update', 'progress', at(4), { detail: { op: 'UPDATE_STATUS_DOWNLOADING', progress: 0.3, newVersion: '4152.2.1', newSize: size } }));
-  assert.equal(m.rows.get('a')?.live?.updateEngine?.newSize, size);
+  assert.strictEqual(m.rows.get('a')?.live?.updateEngine?.newSize, size);
   const f = downloadFigures(m.history('a').samples);
-  assert.equal(f?.bytesTotal, size);
-  assert.equal(f?.bytesDone, 137_400_000);
+  assert.strictEqual(f?.bytesTotal, size);
+  assert.strictEqual(f?.bytesDone, 137_400_000);
   assert.ok(Math.abs((f?.rate ?? 0) - 22_900_000) < 1e-3, `rate ${f?.rate}`);
   assert.ok(Math.abs((f?.etaSeconds ?? 0) - 14) < 1e-9, `eta ${f?.etaSeconds}`);
 });

@@ -1,13 +1,12 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { VersionHistory, attentionCount, stateBreakdown, versionBreakdown } from '../../renderer/src/lib/model/breakdown.ts';
-import { downloadFigures } from '../../renderer/src/lib/model/download.ts';
-import { FleetModel, updateState } from '../../renderer/src/lib/model/fleet.ts';
-import { formatBytes, formatDuration } from '../../renderer/src/lib/model/format.ts';
-import { compareVersions, defaultFilter, tableRows } from '../../renderer/src/lib/model/table.ts';
-import { visibleRange } from '../../renderer/src/lib/model/virtual.ts';
-import { RolloutWatcher } from '../../renderer/src/lib/notify.ts';
-import { live, node, rollout, step } from './renderer-fixtures.ts';
+import { assert, test } from 'vitest';
+import { VersionHistory, attentionCount, stateBreakdown, versionBreakdown } from '../src/lib/model/breakdown.ts';
+import { downloadFigures } from '../src/lib/model/download.ts';
+import { FleetModel, updateState } from '../src/lib/model/fleet.ts';
+import { formatBytes, formatDuration } from '../src/lib/model/format.ts';
+import { compareVersions, defaultFilter, tableRows } from '../src/lib/model/table.ts';
+import { visibleRange } from '../src/lib/model/virtual.ts';
+import { RolloutWatcher } from '../src/lib/notify.ts';
+import { live, node, rollout, step } from './fixtures.ts';
 
 const iso = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s)).toISOString();
 
@@ -29,22 +28,22 @@ function fleet(): FleetModel {
 
 test('events for another cluster leave the model untouched', () => {
   const m = fleet();
-  assert.equal(m.applyNodes({ type: 'delete', cluster: 'other', name: 'node-1' }), false);
-  assert.equal(m.applyStep(step('node-1', 'drain', 'started', iso(0), { cluster: 'other' })), false);
-  assert.equal(m.rows.size, 5);
+  assert.strictEqual(m.applyNodes({ type: 'delete', cluster: 'other', name: 'node-1' }), false);
+  assert.strictEqual(m.applyStep(step('node-1', 'drain', 'started', iso(0), { cluster: 'other' })), false);
+  assert.strictEqual(m.rows.size, 5);
 });
 
 test('snapshot, upsert, delete and live events keep the row map current', () => {
   const m = fleet();
   m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('node-1', { unschedulable: true }) });
-  assert.equal(m.rows.get('node-1')?.summary.unschedulable, true);
+  assert.strictEqual(m.rows.get('node-1')?.summary.unschedulable, true);
   m.applyNodes({ type: 'delete', cluster: 'demo', name: 'node-10' });
-  assert.equal(m.rows.has('node-10'), false);
+  assert.strictEqual(m.rows.has('node-10'), false);
   m.applyNodes({ type: 'live', cluster: 'demo', state: live('node-2', 'UPDATE_STATUS_DOWNLOADING', iso(1), 0.4, 100) });
-  assert.equal(updateState(m.rows.get('node-2')!), 'downloading');
+  assert.strictEqual(updateState(m.rows.get('node-2')!), 'downloading');
   m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('node-2')] });
   assert.deepEqual([...m.rows.keys()], ['node-2']);
-  assert.equal(m.rows.get('node-2')?.live?.updateEngine?.progress, 0.4, 'a snapshot keeps live state read over SSH');
+  assert.strictEqual(m.rows.get('node-2')?.live?.updateEngine?.progress, 0.4, 'a snapshot keeps live state read over SSH');
 });
 
 test('the pipeline holding a node overrides update_engine, and a failed run needs attention', () => {
@@ -52,17 +51,17 @@ test('the pipeline holding a node overrides update_engine, and a failed run need
   m.applyLive(live('node-1', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', iso(0)));
   const run = rollout('running', [['node-1', 'active']]);
   m.applyRollout(run);
-  assert.equal(updateState(m.rows.get('node-1')!), 'in-pipeline');
+  assert.strictEqual(updateState(m.rows.get('node-1')!), 'in-pipeline');
   m.applyRollout(rollout('failed', [['node-1', 'failed']]));
-  assert.equal(updateState(m.rows.get('node-1')!), 'error');
-  assert.equal(attentionCount(m.rows.values()), 1);
+  assert.strictEqual(updateState(m.rows.get('node-1')!), 'error');
+  assert.strictEqual(attentionCount(m.rows.values()), 1);
 });
 
 test('a finished run does not mask a newer active run of the same node', () => {
   const m = fleet();
   m.applyRollout(rollout('running', [['node-1', 'active']], 'new'));
   m.applyRollout(rollout('succeeded', [['node-1', 'done']], 'old'));
-  assert.equal(m.rows.get('node-1')?.runId, 'new');
+  assert.strictEqual(m.rows.get('node-1')?.runId, 'new');
 });
 
 test('table: natural name order, numeric version order, filters combine', () => {
@@ -85,7 +84,7 @@ test('table sorts 5,000 rows quickly enough to re-sort on every pushed change', 
   const t0 = performance.now();
   const rows = tableRows(m.rows.values(), defaultFilter, { key: 'os', dir: 'asc' });
   const ms = performance.now() - t0;
-  assert.equal(rows.length, 5000);
+  assert.strictEqual(rows.length, 5000);
   console.log(`sorted 5000 rows by version in ${ms.toFixed(1)} ms`);
 });
 
@@ -102,19 +101,19 @@ test('breakdowns count versions per version+channel and states per category', ()
     ],
   );
   const states = stateBreakdown(m.rows.values());
-  assert.equal(states.unknown, 4);
-  assert.equal(states['not-flatcar'], 1);
+  assert.strictEqual(states.unknown, 4);
+  assert.strictEqual(states['not-flatcar'], 1);
 });
 
 test('version history records one sample per change', () => {
   const h = new VersionHistory();
   const m = fleet();
-  assert.equal(h.record(1, versionBreakdown(m.rows.values())), true);
-  assert.equal(h.record(2, versionBreakdown(m.rows.values())), false);
+  assert.strictEqual(h.record(1, versionBreakdown(m.rows.values())), true);
+  assert.strictEqual(h.record(2, versionBreakdown(m.rows.values())), false);
   m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('node-10', { flatcarVersion: '4152.2.1' }) });
-  assert.equal(h.record(3, versionBreakdown(m.rows.values())), true);
-  assert.equal(h.samples.length, 2);
-  assert.equal(h.samples[1]?.versions['4152.2.1 · stable'], 2);
+  assert.strictEqual(h.record(3, versionBreakdown(m.rows.values())), true);
+  assert.strictEqual(h.samples.length, 2);
+  assert.strictEqual(h.samples[1]?.versions['4152.2.1 · stable'], 2);
 });
 
 test('download figures: bytes of NEW_SIZE, rate over the recent window, ETA', () => {
@@ -123,43 +122,43 @@ test('download figures: bytes of NEW_SIZE, rate over the recent window, ETA', ()
     { atMs: 2000, progress: 0.3, newSize: 1_000_000 },
     { atMs: 4000, progress: 0.5, newSize: 1_000_000 },
   ]);
-  assert.equal(f?.bytesDone, 500_000);
-  assert.equal(f?.bytesTotal, 1_000_000);
-  assert.equal(f?.rate, 100_000);
-  assert.equal(f?.etaSeconds, 5);
-  assert.equal(downloadFigures([{ atMs: 0, progress: 0.2, newSize: 10 }])?.rate, null);
+  assert.strictEqual(f?.bytesDone, 500_000);
+  assert.strictEqual(f?.bytesTotal, 1_000_000);
+  assert.strictEqual(f?.rate, 100_000);
+  assert.strictEqual(f?.etaSeconds, 5);
+  assert.strictEqual(downloadFigures([{ atMs: 0, progress: 0.2, newSize: 10 }])?.rate, null);
   const unsized = downloadFigures([
     { atMs: 0, progress: 0.2, newSize: 0 },
     { atMs: 1000, progress: 0.3, newSize: 0 },
   ]);
-  assert.equal(unsized?.rate, null, 'no byte rate without NEW_SIZE');
+  assert.strictEqual(unsized?.rate, null, 'no byte rate without NEW_SIZE');
   assert.ok(Math.abs((unsized?.etaSeconds ?? 0) - 7) < 1e-9, 'the ETA still follows the progress');
-  assert.equal(downloadFigures([]), null);
+  assert.strictEqual(downloadFigures([]), null);
 });
 
 test('virtual range renders only rows near the viewport, with spacers for the rest', () => {
   const r = visibleRange(36 * 1000, 720, 36, 5000, 5);
   assert.deepEqual([r.start, r.end], [995, 1025]);
-  assert.equal(r.padTop, 995 * 36);
-  assert.equal(r.padBottom, (5000 - 1025) * 36);
+  assert.strictEqual(r.padTop, 995 * 36);
+  assert.strictEqual(r.padBottom, (5000 - 1025) * 36);
   assert.deepEqual(visibleRange(0, 720, 36, 3), { start: 0, end: 3, padTop: 0, padBottom: 0 });
 });
 
 test('rollout watcher reports each run end exactly once', () => {
   const w = new RolloutWatcher();
-  assert.equal(w.observe(rollout('running', [])), null);
-  assert.equal(w.observe(rollout('succeeded', [])), 'succeeded');
-  assert.equal(w.observe(rollout('succeeded', [])), null);
-  assert.equal(w.observe(rollout('failed', [], 'seen-only-at-end')), null, 'a run first seen finished is history, not news');
-  assert.equal(w.observe(rollout('running', [], 'b')), null);
-  assert.equal(w.observe(rollout('failed', [], 'b')), 'failed');
+  assert.strictEqual(w.observe(rollout('running', [])), null);
+  assert.strictEqual(w.observe(rollout('succeeded', [])), 'succeeded');
+  assert.strictEqual(w.observe(rollout('succeeded', [])), null);
+  assert.strictEqual(w.observe(rollout('failed', [], 'seen-only-at-end')), null, 'a run first seen finished is history, not news');
+  assert.strictEqual(w.observe(rollout('running', [], 'b')), null);
+  assert.strictEqual(w.observe(rollout('failed', [], 'b')), 'failed');
 });
 
 test('formatting', () => {
-  assert.equal(formatBytes(1536, 'en-GB'), '1.5 KiB');
-  assert.equal(formatBytes(1536, 'de-DE'), '1,5 KiB');
-  assert.equal(formatDuration(200), '3 min 20 s');
-  assert.equal(formatDuration(3900), '1 h 05 min');
+  assert.strictEqual(formatBytes(1536, 'en-GB'), '1.5 KiB');
+  assert.strictEqual(formatBytes(1536, 'de-DE'), '1,5 KiB');
+  assert.strictEqual(formatDuration(200), '3 min 20 s');
+  assert.strictEqual(formatDuration(3900), '1 h 05 min');
 });
 
 test('changes replace a row object instead of mutating it, so keyed UI lists re-render', () => {
@@ -167,7 +166,7 @@ test('changes replace a row object instead of mutating it, so keyed UI lists re-
   const before = m.rows.get('node-1');
   m.applyLive(live('node-1', 'UPDATE_STATUS_IDLE', iso(0)));
   const after = m.rows.get('node-1');
-  assert.notEqual(after, before);
-  assert.equal(before?.live, null, 'the old object is untouched');
-  assert.equal(after?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_IDLE');
+  assert.notStrictEqual(after, before);
+  assert.strictEqual(before?.live, null, 'the old object is untouched');
+  assert.strictEqual(after?.live?.updateEngine?.currentOp, 'UPDATE_STATUS_IDLE');
 });

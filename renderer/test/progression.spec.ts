@@ -4,7 +4,7 @@ import Progression from '../src/components/Progression.svelte';
 import { i18n } from '../src/lib/i18n/index.svelte.ts';
 import { FleetModel } from '../src/lib/model/fleet.ts';
 import { progression } from '../src/lib/model/progression.ts';
-import { live, node, step } from '../../test/unit/renderer-fixtures.ts';
+import { live, node, step } from './fixtures.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s)).toISOString();
 

@@ -1,10 +1,9 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { assert, test } from 'vitest';
 import type { ReleaseInfo } from '../../app/api/index.ts';
-import { FleetModel } from '../../renderer/src/lib/model/fleet.ts';
-import { channelCurrency, currency } from '../../renderer/src/lib/model/releases.ts';
-import { defaultFilter, tableRows } from '../../renderer/src/lib/model/table.ts';
-import { node } from './renderer-fixtures.ts';
+import { FleetModel } from '../src/lib/model/fleet.ts';
+import { channelCurrency, currency } from '../src/lib/model/releases.ts';
+import { defaultFilter, tableRows } from '../src/lib/model/table.ts';
+import { node } from './fixtures.ts';
 
 const releases: ReleaseInfo = {
   cluster: 'demo',
@@ -61,8 +60,8 @@ test('"behind only" keeps the behind nodes, and sorting by Behind puts them firs
 });
 
 test('a node that comes to need attention is announced once per run', async () => {
-  const { RolloutWatcher } = await import('../../renderer/src/lib/notify.ts');
-  const { rollout } = await import('./renderer-fixtures.ts');
+  const { RolloutWatcher } = await import('../src/lib/notify.ts');
+  const { rollout } = await import('./fixtures.ts');
   const w = new RolloutWatcher();
   assert.deepEqual(w.needingAttention(rollout('running', [['a', 'active'], ['b', 'waiting']])), []);
   assert.deepEqual(

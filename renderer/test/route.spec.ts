@@ -1,7 +1,6 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { formatRoute, parseRoute } from '../../renderer/src/lib/route.ts';
-import type { Route } from '../../renderer/src/lib/route.ts';
+import { assert, test } from 'vitest';
+import { formatRoute, parseRoute } from '../src/lib/route.ts';
+import type { Route } from '../src/lib/route.ts';
 
 test('every place in the app survives the address bar unchanged, odd names included', () => {
   const routes: Route[] = [
@@ -13,11 +12,11 @@ test('every place in the app survives the address bar unchanged, odd names inclu
     { cluster: 'kind-x', view: 'auto-update', node: null },
   ];
   for (const route of routes) assert.deepEqual(parseRoute(formatRoute(route)), route, formatRoute(route));
-  assert.equal(formatRoute({ cluster: 'demo', view: 'node', node: 'worker-1' }), '#/c/demo/nodes/worker-1');
+  assert.strictEqual(formatRoute({ cluster: 'demo', view: 'node', node: 'worker-1' }), '#/c/demo/nodes/worker-1');
 });
 
 test('what is not a route is ignored: the one-time token, unknown views, broken escapes', () => {
   for (const hash of ['', '#', `#token=${'a'.repeat(64)}`, '#/nope', '#/c/demo/nope', '#/c/%E0%A4%A/nodes', '#/nodes/worker-1', '#/c/demo/overview/x']) {
-    assert.equal(parseRoute(hash), null, hash);
+    assert.strictEqual(parseRoute(hash), null, hash);
   }
 });

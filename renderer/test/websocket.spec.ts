@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../app/api/index.ts';
 import { WebSocketClient } from '../src/lib/transport/websocket.ts';
 import { tokenFromHash } from '../src/lib/transport/select.ts';
-import { node } from '../../test/unit/renderer-fixtures.ts';
+import { node } from './fixtures.ts';
 
 class FakeSocket extends EventTarget {
   static instances: FakeSocket[] = [];

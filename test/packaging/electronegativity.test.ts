@@ -16,7 +16,7 @@ const scanner = require.resolve('@doyensec/electronegativity/dist/index.js');
 const electronVersion = (JSON.parse(readFileSync(join(root, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
 
 const Allowlist = z.array(z.object({ check: z.string().min(1), file: z.string().min(1), reason: z.string().min(40) }));
-const allowlist = Allowlist.parse(JSON.parse(readFileSync(new URL('./shell-electronegativity-allowlist.json', import.meta.url), 'utf8')));
+const allowlist = Allowlist.parse(JSON.parse(readFileSync(new URL('./electronegativity-allowlist.json', import.meta.url), 'utf8')));
 
 // A deliberately insecure window, scanned alongside: proves the scanner ran and parsed TypeScript.
 const canaryFile = 'canary-insecure-window.ts';
@@ -101,7 +101,7 @@ describe('Electronegativity', () => {
     for (const f of findings.filter((x) => x.file !== canaryFile)) {
       console.log(`electronegativity: ${f.severity} ${f.check} ${f.file}:${f.location} ${f.description}`);
     }
-    assert.deepEqual(unexplained, [], 'explain these in shell-electronegativity-allowlist.json or fix them');
+    assert.deepEqual(unexplained, [], 'explain these in test/packaging/electronegativity-allowlist.json or fix them');
   });
 
   it('has no stale allowlist entries', () => {

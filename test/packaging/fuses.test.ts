@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FuseV1Options, flipFuses } from '@electron/fuses';
 import { afterPack, fuseConfig } from '../../scripts/after-pack.mjs';
-import { assertReleaseFuses, fuseOff, fuseOn, readFuses, writeFakeElectron } from './shell-fuse-wire.ts';
+import { assertReleaseFuses, fuseOff, fuseOn, readFuses, writeFakeElectron } from './fuse-wire.ts';
 
 async function flippedWire(testBuild: boolean): Promise<Record<number, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'flatdeck-fuses-'));

@@ -12,7 +12,7 @@ import { startSimCluster } from '../../sim/cluster.ts';
 import { kubectlPath } from '../support/kubectl.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { assertReleaseFuses, readFuses, writeFakeElectron } from './shell-fuse-wire.ts';
+import { assertReleaseFuses, readFuses, writeFakeElectron } from './fuse-wire.ts';
 
 // The real electron-builder with electron-builder.yml and the afterPack fuses hook, packaging for Linux into
 // an unpacked directory. Instead of a downloaded Electron it gets a small stand-in binary that carries the
