@@ -30,7 +30,13 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
     },
-    (r) => ({ message: r === 'proceed' ? `Holding the cluster update lock for ${ctx.node}` : `${ctx.node} was updated meanwhile by someone else` }),
+    (r) => ({
+      message: r === 'proceed'
+        ? `Holding the cluster update lock for ${ctx.node}`
+        : ctx.rec.rebootIssuedAt !== null
+          ? `${ctx.node} already runs the new version: this run rebooted it before it was interrupted`
+          : `${ctx.node} was updated meanwhile by another run`,
+    }),
   );
 }
 

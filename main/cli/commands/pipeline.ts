@@ -142,7 +142,8 @@ async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => 
     }
     if (state.status === 'succeeded') return EXIT.ok;
     if (state.status === 'cancelled') {
-      io.stderr.write(`flatdeck: run ${state.runId} cancelled; no node is left cordoned by flatdeck unless marked needs-attention\n`);
+      const left = state.nodes.filter((n) => n.phase === 'needs-attention').map((n) => n.node);
+      io.stderr.write(`flatdeck: run ${state.runId} cancelled; ${left.length ? `left needing attention (resume or hand back): ${left.join(', ')}` : 'this run left no node cordoned'}\n`);
       return io.signal.aborted ? EXIT.interrupted : EXIT.failed;
     }
     const err = state.error;
