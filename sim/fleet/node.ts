@@ -106,6 +106,8 @@ export class SimNode implements SimNodeView, ShellHost {
   private fallbackVersion: string | null = null;
   /** /var/run/update_engine_autoupdate_completed (tmpfs: gone after a reboot) */
   private updateCompleted = false;
+  /** /run/reboot-required, kured's sentinel, touched by flatcar-postinst (tmpfs) */
+  private rebootRequired = false;
   private currentBootId = randomUUID();
   private power: Power = 'down';
   private daemon: UpdateEngine | null = null;
@@ -293,6 +295,8 @@ export class SimNode implements SimNodeView, ShellHost {
         return `${this.machineId}\n`;
       case '/etc/hostname':
         return `${this.name}\n`;
+      case '/run/reboot-required':
+        return this.rebootRequired ? '' : null;
       default:
         return this.etcFlatcar.read(path);
     }
@@ -396,8 +400,12 @@ export class SimNode implements SimNodeView, ShellHost {
         this.lastProgressStep = step;
       }
     }
-    // postinst has switched the partition priority: the new version boots next, even after -reset_status.
-    if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && previous.currentOperation === 'UPDATE_STATUS_FINALIZING') this.nextBootVersion = status.newVersion;
+    // postinst has switched the partition priority (the new version boots next, even after -reset_status) and
+    // touched /run/reboot-required.
+    if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && previous.currentOperation === 'UPDATE_STATUS_FINALIZING') {
+      this.nextBootVersion = status.newVersion;
+      this.rebootRequired = true;
+    }
   }
 
   private async powerOff(): Promise<void> {
@@ -426,6 +434,7 @@ export class SimNode implements SimNodeView, ShellHost {
     const previousBootId = this.currentBootId;
     this.chooseBootSlot();
     this.updateCompleted = false;
+    this.rebootRequired = false;
     this.etcFlatcar.ensureUpdateConf();
     if (!firstBoot) this.currentBootId = randomUUID();
     await this.ssh.listen(this.currentHostKey());

@@ -70,7 +70,7 @@ describe('stock Flatcar nodes (profile stock) over OpenSSH', () => {
     assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service locksmithd.service'), { stdout: 'disabled\ndisabled\n', stderr: '', code: 1 });
     assert.deepEqual(await run(host, 'systemctl is-active update-engine.service locksmithd.service'), { stdout: 'active\nactive\n', stderr: '', code: 0 });
     assert.deepEqual(await run(host, 'cat /etc/flatcar/update.conf'), { stdout: '', stderr: '', code: 0 });
-    assert.deepEqual(await run(host, 'cat /run/reboot-required'), { stdout: '', stderr: 'cat: /run/reboot-required: No such file or directory\n', code: 1 });
+    assert.deepEqual(await run(host, 'cat /run/reboot-required'), { stdout: '', stderr: 'cat: /run/reboot-required: No such file or directory\n', code: 1 }, 'no update staged yet');
     assert.deepEqual(await run(host, 'sudo systemctl disable locksmithd.service'), { stdout: '', stderr: '', code: 0 }, 'the /usr link cannot be removed');
   });
 
@@ -82,6 +82,7 @@ describe('stock Flatcar nodes (profile stock) over OpenSSH', () => {
     assert.deepEqual(rebootStarts('worker-1').map((e) => e.by), ['locksmithd']);
     await waitFor('worker-1 back up', async () => (events('worker-1').some((e) => e.kind === 'up') ? true : undefined));
     assert.notEqual(cluster.machines[0]!.osRelease().versionId, before);
+    assert.equal((await run(host, 'cat /run/reboot-required')).code, 1, 'the sentinel lived in /run (tmpfs)');
     assert.deepEqual(await run(host, 'systemctl is-active update-engine.service locksmithd.service'), { stdout: 'active\nactive\n', stderr: '', code: 0 }, 'disable changed nothing: both start at boot');
   });
 
@@ -101,6 +102,7 @@ describe('stock Flatcar nodes (profile stock) over OpenSSH', () => {
     assert.equal(statusField(restarted.stdout, 'NEW_SIZE'), '0');
     assert.equal(statusField(restarted.stdout, 'LAST_CHECKED_TIME'), '0');
     assert.deepEqual(rebootStarts('worker-2'), []);
+    assert.deepEqual(await run(host, 'cat /run/reboot-required'), { stdout: '', stderr: '', code: 0 }, 'flatcar-postinst touched the kured sentinel');
 
     await writeUpdateConf(host, 'REBOOT_STRATEGY=reboot\n');
     assert.equal((await run(host, 'sudo systemctl start locksmithd.service')).code, 0);
