@@ -62,13 +62,14 @@ export class PipelineEngine {
   readonly runs = new Map<string, Run>();
   private readonly targets = new Map<string, SshTarget>();
   private readonly durationsFile: string;
+  private apiTroubleSaidAtMs = -Infinity;
 
   constructor(private readonly opts: EngineOptions) {
     const clock = opts.clock ?? realClock;
     this.durationsFile = join(opts.dataDir, `durations-${opts.clusterId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
     this.deps = {
       clusterId: opts.clusterId,
-      cluster: opts.cluster ?? kubeClusterPort(opts.kubeConfig, opts.lock, clock),
+      cluster: opts.cluster ?? kubeClusterPort(opts.kubeConfig, opts.lock, clock, undefined, (what) => this.waitingForApi(what)),
       flatcarNode: (node, runId) => {
         const target = this.targets.get(node);
         if (!target) throw new ApiError('ssh-unreachable', `No SSH address known for node ${node}`, { node });
@@ -81,6 +82,20 @@ export class PipelineEngine {
       durations: this.loadDurations(),
       lock: opts.lock,
     };
+  }
+
+  /**
+   * An API call is being retried: every run still going says it waits for the API (the run's own next
+   * update replaces the line). At most one such line every 5 s, so an outage is visible but not noisy.
+   */
+  private waitingForApi(what: string): void {
+    const now = this.deps.clock.nowMs();
+    if (now - this.apiTroubleSaidAtMs < 5000) return;
+    this.apiTroubleSaidAtMs = now;
+    for (const run of this.runs.values()) {
+      const state = run.state();
+      if (!['succeeded', 'failed', 'cancelled'].includes(state.status)) this.deps.emit({ topic: 'rollout', payload: { ...state, waitingFor: what } });
+    }
   }
 
   private loadDurations(): StepDurations {

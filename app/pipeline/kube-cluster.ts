@@ -19,26 +19,35 @@ export function isTransient(err: unknown, call: string): boolean {
   return f.code === null || f.code === 500 || f.code === 502 || f.code === 503 || f.code === 504;
 }
 
-function retrying<T extends object>(api: T, clock: Clock, budgetMs: number): T {
+/** Told about every retry of an API call, so a run can say it waits for the API (and how much longer it will). */
+export type ApiTroubleListener = (what: string) => void;
+
+function retrying<T extends object>(api: T, clock: Clock, budgetMs: number, onTrouble: ApiTroubleListener): T {
   const out = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(api)) {
     if (typeof fn !== 'function') continue;
-    out[name] = (...args: unknown[]) =>
-      retry(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args), {
+    out[name] = (...args: unknown[]) => {
+      const deadlineMs = clock.nowMs() + budgetMs;
+      return retry(() => (fn as (...a: unknown[]) => Promise<unknown>).apply(api, args), {
         clock,
         backoff: { initialMs: 100, maxMs: 2000 },
         retryable: (err) => isTransient(err, name),
-        deadlineMs: clock.nowMs() + budgetMs,
+        deadlineMs,
+        onRetry: ({ error }) => {
+          const f = kubeFailure(error);
+          onTrouble(`the Kubernetes API (${name}: ${f.code ? `HTTP ${f.code} ` : ''}${f.message.split('\n')[0]}); retrying for up to ${Math.max(0, Math.round((deadlineMs - clock.nowMs()) / 1000))} s more`);
+        },
       });
+    };
   }
   return out as T;
 }
 
-export function kubeClusterPort(kc: KubeConfig, lock: { namespace: string; name: string }, clock: Clock, budgetMs = 60_000): ClusterPort {
+export function kubeClusterPort(kc: KubeConfig, lock: { namespace: string; name: string }, clock: Clock, budgetMs = 60_000, onTrouble: ApiTroubleListener = () => undefined): ClusterPort {
   return {
-    nodes: retrying<NodeApi>(kubeNodeApi(kc), clock, budgetMs),
-    drain: retrying<DrainApi>(kubeDrainApi(kc), clock, budgetMs),
-    leaseStore: retrying<LeaseStore>(kubeLeaseStore(kc, lock.namespace, lock.name), clock, budgetMs),
+    nodes: retrying<NodeApi>(kubeNodeApi(kc), clock, budgetMs, onTrouble),
+    drain: retrying<DrainApi>(kubeDrainApi(kc), clock, budgetMs, onTrouble),
+    leaseStore: retrying<LeaseStore>(kubeLeaseStore(kc, lock.namespace, lock.name), clock, budgetMs, onTrouble),
     jobs: { run: (gate, node, signal) => runJobGate(kc, gate, node, clock, signal) },
   };
 }

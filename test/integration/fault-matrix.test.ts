@@ -302,10 +302,13 @@ describe('fault matrix: the safety promise under every fault', () => {
     assert.ok(said, 'the outage was reported while it lasted');
   });
 
-  matrixCase('f', 'api-unavailable 2 s during the drain', 'retried; the lock is kept; finishes', async (note) => {
-    const s = await (await start(engine(), [name(1)], {}, { when: stepStarted('drain'), act: () => void w.sim.faults.add({ kind: 'api-unavailable', durationMs: 2000 }) })).done;
-    note(endState(s));
+  matrixCase('f', 'api-unavailable 3 s during the drain', 'retried, saying it waits for the API; the lock is kept; finishes', async (note) => {
+    const run = await start(engine(), [name(1)], {}, { when: stepStarted('drain'), act: () => void w.sim.faults.add({ kind: 'api-unavailable', durationMs: 3000 }) });
+    const s = await run.done;
+    const said = w.events.some((e) => e.topic === 'rollout' && e.payload.runId === run.runId && /Kubernetes API/.test(e.payload.waitingFor ?? ''));
+    note(`${endState(s)}; said it waits for the API: ${said}`);
     assert.equal(s.status, 'succeeded', JSON.stringify(s.error));
+    assert.ok(said, 'the outage was reported while it lasted');
   });
 
   matrixCase('f3', 'eviction answered 500 (etcd timeout) ×15 during the drain, policy force', 'the 500s are retried, no pod is force-deleted, the node is updated', async (note) => {
