@@ -6,12 +6,12 @@ import type { NodeSummary } from '../api/nodes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { detectFluo, fluoWindow } from '../cluster/fluo-install.ts';
 import { editMachineDeployment, type MdRef, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
-import { listMachineDeployments, loadMachineOwnership, MachineOwnership } from '../cluster/machine-deployments.ts';
+import { listMachineDeployments } from '../cluster/machine-deployments.ts';
 import { nodeFailure } from '../flatcar/node-errors.ts';
 import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
 import { applySteps } from './apply.ts';
 import { readNodeUnits, type DisableMode } from './node-units.ts';
-import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from './plan.ts';
+import { describeStep, overallState, planToggle, rebootsWithoutDrain, statusWarnings, type NodeReading } from './plan.ts';
 import type { AutoUpdatePorts } from './ports.ts';
 
 const PLAN_TTL_MS = 15 * 60_000;
@@ -74,7 +74,7 @@ export class AutoUpdateController {
     const warnings = statusWarnings(fluo, readings, mds, ubuntu);
     const retry = [...this.pending].filter((n) => readings.some((r) => r.node.name === n));
     if (retry.length) warnings.push(`Not yet converged after the last toggle (unreachable then): ${retry.join(', ')}; the next toggle retries them.`);
-    return { cluster: this.ports.clusterId, enabled: overallState(fluo, readings), fluo, nodes: readings.map(nodeState), machineDeployments: mds, warnings };
+    return { cluster: this.ports.clusterId, enabled: overallState(fluo, readings), fluo, nodes: readings.map(nodeState), machineDeployments: mds, warnings, rebootsWithoutDrain: rebootsWithoutDrain(readings) };
   }
 
   async plan(enable: boolean, options: ToggleOptions): Promise<AutoUpdatePlan> {
@@ -114,13 +114,10 @@ export class AutoUpdateController {
 
   async machineDeployments(): Promise<MachineDeploymentSummary[]> {
     const { inventory, connection } = await this.ports.cluster();
+    // Read fresh: the inventory's ownership index refreshes on a timer and lags behind a rollout. A 403 is reported.
+    await inventory.refreshOwnership();
     const nodes = inventory.nodes();
-    const getJson = (path: string) => connection.getJsonOrNull(path);
-    // Read fresh: the inventory's ownership index refreshes on a timer and lags behind a rollout.
-    // Without permission to read Machines the inventory's own index (possibly empty) is all there is.
-    const ownership = await loadMachineOwnership(getJson).catch(() => MachineOwnership.empty());
-    const mdOf = (n: NodeSummary) => ownership.resolve(null, n.name) ?? n.machineDeployment;
-    return listMachineDeployments(getJson, (md) => nodes.filter((n) => mdOf(n) === md).map((n) => n.name));
+    return listMachineDeployments((path) => connection.getJsonOrNull(path), (md) => nodes.filter((n) => n.machineDeployment === md).map((n) => n.name));
   }
 
   /** Changes a MachineDeployment's template (the machine-controller then replaces its nodes one at a time). */
