@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
-import { FluoNodeState, NodeName } from './nodes.ts';
+import { FluoNodeState, NodeName, UnitFileWord } from './nodes.ts';
 import { RebootWindow } from './pipeline.ts';
 
 export const FluoInstall = z.object({
@@ -15,9 +15,9 @@ export const FluoInstall = z.object({
 
 export const NodeAutoUpdateState = z.object({
   node: NodeName,
-  updateEngine: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']),
+  updateEngine: UnitFileWord,
   updateEngineActive: z.boolean().nullable(),
-  locksmithd: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']),
+  locksmithd: UnitFileWord,
   group: z.string().nullable(),
   server: z.string().nullable(),
   reachable: z.boolean(),
@@ -39,6 +39,17 @@ export const MachineDeploymentSummary = z.object({
 });
 export type MachineDeploymentSummary = z.infer<typeof MachineDeploymentSummary>;
 
+/** A way out flatdeck offers: turn auto-update on (FLUO drains before each reboot) or off. */
+export const AutoUpdateRemedy = z.object({ enable: z.boolean(), description: z.string() });
+
+/** Nodes that reboot by themselves, without a drain, as soon as update_engine stages an update (locksmithd). */
+export const RebootsWithoutDrain = z.object({
+  nodes: z.array(NodeName),
+  message: z.string(),
+  remedies: z.array(AutoUpdateRemedy),
+});
+export type RebootsWithoutDrain = z.infer<typeof RebootsWithoutDrain>;
+
 export const AutoUpdateStatus = z.object({
   cluster: ClusterId,
   enabled: z.enum(['on', 'off', 'mixed']),
@@ -46,6 +57,7 @@ export const AutoUpdateStatus = z.object({
   nodes: z.array(NodeAutoUpdateState),
   machineDeployments: z.array(MachineDeploymentSummary),
   warnings: z.array(z.string()),
+  rebootsWithoutDrain: RebootsWithoutDrain.nullable().default(null),
 });
 export type AutoUpdateStatus = z.infer<typeof AutoUpdateStatus>;
 

@@ -58,12 +58,18 @@ export const NodeSummary = z.object({
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
 
+/**
+ * How systemd starts a unit, in the API's words: `vendor-enabled` is what `systemctl is-enabled` prints as
+ * `disabled` for Flatcar's update-engine and locksmithd, which the image itself starts at every boot.
+ */
+export const UnitFileWord = z.enum(['enabled', 'vendor-enabled', 'masked', 'static', 'unknown']);
+
 /** Live per-node state read over SSH; absent until flatdeck has asked the node. */
 export const NodeLiveState = z.object({
   node: NodeName,
   at: z.string(),
   updateEngine: UpdateEngineStatus.nullable(),
-  updateEngineUnit: z.enum(['enabled', 'disabled', 'masked', 'static', 'unknown']).nullable(),
+  updateEngineUnit: UnitFileWord.nullable(),
   versionId: z.string().nullable(),
   error: z.string().nullable(),
 });

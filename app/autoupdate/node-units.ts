@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { NodeAutoUpdateState } from '../api/auto-update.ts';
 import type { FlatcarNode, UnitAction } from '../flatcar/node.ts';
 import { summarizeUnitFile, type FlatcarUnit } from '../flatcar/systemctl.ts';
-import { effectiveUpdateConf, parseUpdateConf, withServerDisabled } from '../flatcar/update-conf.ts';
+import { parseOsRelease } from '../flatcar/os-release.ts';
+import { effectiveUpdateConf, parseUpdateConf, serverSendsRequests, updateEngineStripsQuotes, withServerDisabled } from '../flatcar/update-conf.ts';
 
 type UnitWord = z.infer<typeof NodeAutoUpdateState>['updateEngine'];
 
@@ -14,7 +15,7 @@ export interface NodeUnits {
   locksmithdActive: boolean;
   group: string | null;
   server: string | null;
-  /** `SERVER=disabled` is set in /etc/flatcar/update.conf (what flatdeck's server-disabled mode writes). */
+  /** /etc/flatcar/update.conf sets SERVER to what update_engine cannot send to (`disabled`, flatdeck's server-disabled mode). */
   serverDisabledInEtc: boolean;
   /** The text of /etc/flatcar/update.conf, null when it does not exist (rewritten with only SERVER changed). */
   etcUpdateConf: string | null;
@@ -36,8 +37,10 @@ export async function readNodeUnits(node: FlatcarNode): Promise<NodeUnits> {
     node.updateConf('usr'),
     node.osRelease(),
   ]);
-  const etcConf = parseUpdateConf(etc ?? '');
-  const conf = effectiveUpdateConf([etcConf, parseUpdateConf(usr ?? '')]);
+  // read as update_engine reads them: how it treats quotes depends on the release the node runs
+  const stripQuotes = updateEngineStripsQuotes(parseOsRelease(osRelease).versionId);
+  const etcConf = parseUpdateConf(etc ?? '', { stripQuotes });
+  const conf = effectiveUpdateConf([etcConf, parseUpdateConf(usr ?? '', { stripQuotes })]);
   return {
     updateEngine,
     updateEngineActive,
@@ -45,7 +48,7 @@ export async function readNodeUnits(node: FlatcarNode): Promise<NodeUnits> {
     locksmithdActive,
     group: conf.group ?? null,
     server: conf.server ?? null,
-    serverDisabledInEtc: etcConf.server === 'disabled',
+    serverDisabledInEtc: !serverSendsRequests(etcConf.server),
     etcUpdateConf: etc,
     quotedOsRelease: /^(ID|VERSION|VERSION_ID)="/m.test(osRelease),
   };
@@ -56,7 +59,6 @@ export type DisableMode = 'mask' | 'server-disabled';
 const unitAction = (action: UnitAction, unit: FlatcarUnit) => ({ unit, action });
 export const NODE_ACTIONS = {
   'unmask update-engine': unitAction('unmask', 'update-engine.service'),
-  'enable update-engine': unitAction('enable', 'update-engine.service'),
   'start update-engine': unitAction('start', 'update-engine.service'),
   'stop update-engine': unitAction('stop', 'update-engine.service'),
   'mask update-engine': unitAction('mask', 'update-engine.service'),
@@ -69,29 +71,33 @@ export type NodeAction = keyof typeof NODE_ACTIONS | keyof typeof CONF_ACTIONS;
 
 /**
  * What must run on a node to reach the wanted state, in order; empty when it is already there (idempotent).
- * On: update-engine unmasked, enabled and running, locksmithd stopped and masked (FLUO reboots, not locksmithd),
- * no SERVER=disabled. Off (mask): update-engine stopped and masked. Off (server-disabled): SERVER=disabled with
- * update-engine running, so it still marks booted slots good (Flatcar's documented way).
+ * On: update-engine unmasked and running, locksmithd stopped and masked (FLUO reboots, not locksmithd), no
+ * SERVER=disabled. Off (mask): update-engine stopped and masked, and locksmithd too (with update-engine gone
+ * it would fail and restart every 10 s). Off (server-disabled): SERVER=disabled with update-engine running, so
+ * it still marks booted slots good (Flatcar's documented way). Nothing is ever `systemctl enable`d: the image
+ * starts both units at boot through its own links, so an unmasked unit needs no /etc link of its own.
  */
 export function nodeActions(units: NodeUnits, enable: boolean, mode: DisableMode): NodeAction[] {
   const actions: NodeAction[] = [];
+  const holdLocksmithd = () => {
+    if (units.locksmithdActive) actions.push('stop locksmithd');
+    if (units.locksmithd !== 'masked') actions.push('mask locksmithd');
+  };
   if (enable) {
     if (units.serverDisabledInEtc) actions.push('remove SERVER=disabled');
     if (units.updateEngine === 'masked') actions.push('unmask update-engine');
-    if (units.updateEngine !== 'enabled' && units.updateEngine !== 'static') actions.push('enable update-engine');
     if (!units.updateEngineActive) actions.push('start update-engine');
-    if (units.locksmithdActive) actions.push('stop locksmithd');
-    if (units.locksmithd !== 'masked') actions.push('mask locksmithd');
+    holdLocksmithd();
     return actions;
   }
   if (mode === 'mask') {
     if (units.updateEngineActive) actions.push('stop update-engine');
     if (units.updateEngine !== 'masked') actions.push('mask update-engine');
+    holdLocksmithd();
     return actions;
   }
   if (!units.serverDisabledInEtc) actions.push('set SERVER=disabled');
   if (units.updateEngine === 'masked') actions.push('unmask update-engine');
-  if (units.updateEngine !== 'enabled' && units.updateEngine !== 'static') actions.push('enable update-engine');
   if (!units.updateEngineActive) actions.push('start update-engine');
   return actions;
 }

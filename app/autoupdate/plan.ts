@@ -1,7 +1,8 @@
-import type { AutoUpdateStatus, MachineDeploymentSummary } from '../api/auto-update.ts';
+import type { AutoUpdateStatus, MachineDeploymentSummary, RebootsWithoutDrain } from '../api/auto-update.ts';
 import type { NodeSummary } from '../api/nodes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
+import { serverSendsRequests } from '../flatcar/update-conf.ts';
 import { nodeActions, type DisableMode, type NodeAction, type NodeUnits } from './node-units.ts';
 
 /** One Flatcar node as read for a plan or a status: its units over SSH, or why they could not be read. */
@@ -123,4 +124,26 @@ export function statusWarnings(fluo: FluoInstallState, readings: readonly NodeRe
   const ubuntuOutsideMds = ubuntuNodes.filter((n) => !mds.some((md) => md.nodes.includes(n)));
   if (ubuntuOutsideMds.length) warnings.push(`Ubuntu worker nodes are no longer supported: ${list(ubuntuOutsideMds)}.`);
   return warnings;
+}
+
+/**
+ * A node whose update-engine runs and can reach its server while locksmithd runs: update_engine downloads an
+ * update on its own schedule, and locksmithd (strategy `reboot` when unset) reboots the node as soon as it is
+ * staged, with no drain (flatcar/locksmith locksmithctl/daemon.go). What a stock Flatcar node does.
+ */
+const rebootsUndrained = (u: NodeUnits) => u.updateEngineActive && u.locksmithdActive && serverSendsRequests(u.server ?? undefined);
+
+/** The cluster-level danger of stock nodes, with the two ways out flatdeck offers; null when no node is at risk. */
+export function rebootsWithoutDrain(readings: readonly NodeReading[]): RebootsWithoutDrain | null {
+  const nodes = readings.filter((r) => r.units && rebootsUndrained(r.units)).map((r) => r.node.name);
+  if (nodes.length === 0) return null;
+  const one = nodes.length === 1;
+  return {
+    nodes,
+    message: `${nodes.length} node${one ? '' : 's'} reboot${one ? 's' : ''} without a drain when an update arrives (update-engine and locksmithd running): ${list(nodes)}`,
+    remedies: [
+      { enable: true, description: `Turn auto-update on: FLUO ${FLATDECK_FLUO_VERSION} drains each node before its reboot, one node at a time, and locksmithd is stopped and masked.` },
+      { enable: false, description: 'Turn auto-update off: no node installs an update by itself; update them with flatdeck, which drains each node first.' },
+    ],
+  };
 }

@@ -32,7 +32,7 @@ export interface UnitState {
   active: boolean;
 }
 
-export type UnitAction = 'unmask' | 'mask' | 'start' | 'stop' | 'enable';
+export type UnitAction = 'unmask' | 'mask' | 'start' | 'stop' | 'mask-runtime' | 'unmask-runtime';
 
 /**
  * One Flatcar node, the only way flatdeck talks to one: every command comes from this folder's builders, every
@@ -50,7 +50,7 @@ export interface FlatcarNode {
   setUnit(unit: FlatcarUnit, action: UnitAction): Promise<void>;
   /** The text of one update.conf layer; null when the file does not exist. */
   updateConf(where: UpdateConfLocation): Promise<string | null>;
-  /** Replaces /etc/flatcar/update.conf with `text`. */
+  /** Replaces /etc/flatcar/update.conf with `text`, atomically (a file next to it renamed over it). */
   writeUpdateConf(text: string): Promise<void>;
   status(): Promise<UeStatus>;
   checkForUpdate(): Promise<void>;
@@ -170,7 +170,11 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
       if (failure) throw fromFlatcar(failure, node);
       return out.stdout;
     },
-    writeUpdateConf: async (text) => void (await run(writeUpdateConf(), { stdin: text })),
+    async writeUpdateConf(text) {
+      const [write, rename] = writeUpdateConf();
+      await run(write, { stdin: text });
+      await run(rename);
+    },
     status: () => read(updateEngineClient.status(), (o) => toUe(parseUpdateEngineStatus(o.stdout))),
     checkForUpdate: async () => void (await run(updateEngineClient.checkForUpdate())),
     async watch(onStatus, signal) {

@@ -18,53 +18,97 @@ export interface OsRelease {
   fields: Readonly<Record<string, string>>;
 }
 
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-/** Inside double quotes only these are escaped with a backslash (os-release(5): shell style). */
-const DOUBLE_QUOTE_ESCAPABLE = new Set(['$', '"', '\\', '`', '\n']);
+const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+/** Inside double quotes only these lose their backslash (systemd SHELL_NEED_ESCAPE); any other keeps it. */
+const DOUBLE_QUOTE_ESCAPABLE = new Set(['"', '\\', '`', '$']);
+const VALID_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type State = 'pre-key' | 'key' | 'pre-value' | 'value' | 'value-escape' | 'single' | 'double' | 'double-escape' | 'comment' | 'comment-escape';
 
 /**
- * Shell-style value: a run of unquoted, '…' and "…" segments. Returns undefined for broken quoting; such lines
- * are skipped like systemd's own parser does.
+ * The file as systemd reads it (src/basic/env-file.c, what os-release(5) points to): `#`/`;` start a comment only
+ * where a key could start; blanks around the key and before the value are dropped; a value is any run of
+ * unquoted (backslash escapes the next character, trailing blanks dropped), '…' and "…" parts, so a `#` inside a
+ * value is part of it (`SUPPORT_URL="…/forum/#!forum/…"`); a quote left open runs on to the next lines; keys
+ * that are not shell names are ignored; the last assignment of a key wins.
  */
-function unquoteValue(raw: string): string | undefined {
-  let out = '';
-  let i = 0;
-  while (i < raw.length) {
-    const c = raw[i]!;
-    if (c === "'") {
-      const end = raw.indexOf("'", i + 1);
-      if (end < 0) return undefined;
-      out += raw.slice(i + 1, end);
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= raw.length) return undefined;
-        const d = raw[i]!;
-        if (d === '"') break;
-        if (d === '\\' && i + 1 < raw.length && DOUBLE_QUOTE_ESCAPABLE.has(raw[i + 1]!)) {
-          out += raw[i + 1];
-          i += 2;
-        } else {
-          out += d;
-          i++;
+function parseEnvFile(text: string): Record<string, string> {
+  const fields: Record<string, string> = Object.create(null);
+  let state: State = 'pre-key';
+  let key = '';
+  let value = '';
+  let valueEnd = 0;
+  const push = () => {
+    const name = key.trimEnd();
+    if (VALID_KEY.test(name)) fields[name] = value;
+    [key, value, valueEnd] = ['', '', 0];
+  };
+  const keep = (c: string) => {
+    value += c;
+    valueEnd = value.length;
+  };
+  for (const c of text) {
+    switch (state) {
+      case 'pre-key':
+        if (c === '#' || c === ';') state = 'comment';
+        else if (!WHITESPACE.has(c)) [state, key] = ['key', c];
+        break;
+      case 'key':
+        if (c === '\n') [state, key] = ['pre-key', ''];
+        else if (c === '=') state = 'pre-value';
+        else key += c;
+        break;
+      case 'pre-value':
+        if (c === '\n') {
+          push();
+          state = 'pre-key';
+        } else if (c === "'") state = 'single';
+        else if (c === '"') state = 'double';
+        else if (c === '\\') state = 'value-escape';
+        else if (!WHITESPACE.has(c)) {
+          keep(c);
+          state = 'value';
         }
-      }
-      i++;
-    } else if (c === '\\') {
-      if (i + 1 >= raw.length) return undefined;
-      out += raw[i + 1];
-      i += 2;
-    } else if (c === ' ' || c === '\t') {
-      // A blank ends the value; anything but a comment after it is not a plain assignment.
-      const rest = raw.slice(i).trim();
-      return rest === '' || rest.startsWith('#') ? out : undefined;
-    } else {
-      out += c;
-      i++;
+        break;
+      case 'value':
+        if (c === '\n') {
+          value = value.slice(0, valueEnd);
+          push();
+          state = 'pre-key';
+        } else if (c === '\\') state = 'value-escape';
+        else if (WHITESPACE.has(c)) value += c;
+        else keep(c);
+        break;
+      case 'value-escape':
+        if (c !== '\n') keep(c);
+        state = 'value';
+        break;
+      case 'single':
+        if (c === "'") [state, valueEnd] = ['pre-value', value.length];
+        else value += c;
+        break;
+      case 'double':
+        if (c === '"') [state, valueEnd] = ['pre-value', value.length];
+        else if (c === '\\') state = 'double-escape';
+        else value += c;
+        break;
+      case 'double-escape':
+        if (DOUBLE_QUOTE_ESCAPABLE.has(c)) value += c;
+        else if (c !== '\n') value += `\\${c}`;
+        state = 'double';
+        break;
+      case 'comment':
+        if (c === '\\') state = 'comment-escape';
+        else if (c === '\n') state = 'pre-key';
+        break;
+      case 'comment-escape':
+        state = 'comment';
+        break;
     }
   }
-  return out;
+  if (state === 'value' || state === 'value-escape') value = value.slice(0, valueEnd);
+  if (!['pre-key', 'key', 'comment', 'comment-escape'].includes(state)) push();
+  return fields;
 }
 
 const NAMED_FIELDS = [
@@ -74,15 +118,7 @@ const NAMED_FIELDS = [
 
 /** Parses the whole file (old unquoted and new quoted formats) or just `grep VERSION_ID` output. */
 export function parseOsRelease(text: string): OsRelease {
-  const fields: Record<string, string> = Object.create(null);
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
-    const m = ASSIGNMENT.exec(trimmed);
-    if (!m) continue;
-    const value = unquoteValue(m[2]!);
-    if (value !== undefined) fields[m[1]!] = value; // sourced like a shell file: the last one wins
-  }
+  const fields = parseEnvFile(text);
   const versionId = fields.VERSION_ID;
   if (versionId === undefined || versionId === '') {
     throw parseFailure('/etc/os-release', 'no VERSION_ID line');

@@ -13,9 +13,11 @@ export const systemctl = {
   isActive: (unit: FlatcarUnit) => query('is-active', unit),
   unmask: (unit: FlatcarUnit) => change('unmask', unit),
   mask: (unit: FlatcarUnit) => change('mask', unit),
+  /** A mask in /run/systemd/system: nothing can start the unit until it is lifted or the machine reboots. */
+  'mask-runtime': (unit: FlatcarUnit) => command(['systemctl', 'mask', '--runtime', unit], true),
+  'unmask-runtime': (unit: FlatcarUnit) => command(['systemctl', 'unmask', '--runtime', unit], true),
   start: (unit: FlatcarUnit) => change('start', unit),
   stop: (unit: FlatcarUnit) => change('stop', unit),
-  enable: (unit: FlatcarUnit) => change('enable', unit),
   reboot: () => command(['systemctl', 'reboot'], true),
 } as const;
 
@@ -81,11 +83,18 @@ export function parseIsActive({ stdout, exitCode }: SystemctlOutput): IsActiveRe
   return { state: known, running };
 }
 
-/** The unit file state in the five words the API shows (`enabled-runtime` counts as enabled, and so on). */
-export type UnitFileSummary = 'enabled' | 'disabled' | 'masked' | 'static' | 'unknown';
+/**
+ * The unit file state in the words the API shows (`enabled-runtime` counts as enabled, and so on). Flatcar's
+ * image enables update-engine and locksmithd itself, with links under /usr/lib/systemd/system/…wants/
+ * (`systemd_enable_service` in their ebuilds); `is-enabled` counts only /etc and /run links and says `disabled`
+ * although both start at every boot (systemd#29155, flatcar#1330), so for these units that word is shown as
+ * what it means: vendor-enabled.
+ */
+export type UnitFileSummary = 'enabled' | 'vendor-enabled' | 'masked' | 'static' | 'unknown';
 export function summarizeUnitFile(state: UnitFileState): UnitFileSummary {
   if (state === 'enabled' || state === 'enabled-runtime') return 'enabled';
   if (state === 'masked' || state === 'masked-runtime') return 'masked';
-  if (state === 'disabled' || state === 'static') return state;
+  if (state === 'disabled') return 'vendor-enabled';
+  if (state === 'static') return state;
   return 'unknown';
 }

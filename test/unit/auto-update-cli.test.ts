@@ -47,13 +47,30 @@ describe('flatdeck auto-update output', () => {
       ],
       machineDeployments: [{ name: 'old', namespace: 'kube-system', operatingSystem: 'ubuntu', disableAutoUpdate: false, replicas: 2, updatedReplicas: 2, readyReplicas: 2, nodes: ['u1', 'u2'] }],
       warnings: ['FLUO is installed but update-engine is masked on w1: those nodes never get updates.'],
+      rebootsWithoutDrain: null,
     };
     const text = statusText(status);
     assert.match(text, /^auto-update: mixed\nFLUO v0\.9\.0 in kube-system, managed by kubermatic, agent ready 1\/2\n/);
-    assert.match(text, /^w1 +masked +no +masked +stable +- +- +-$/m);
+    assert.match(text, /^w1 +masked +no +masked +no +stable +- +- +-$/m);
+    assert.doesNotMatch(text, /DANGER/);
     assert.match(text, /^w2 +unreachable +- +- +/m);
     assert.match(text, /^kube-system\/old +ubuntu \(unsupported: migrate to Flatcar\) +- +2 +2 +2 +u1,u2$/m);
     assert.match(text, /^warning: FLUO is installed but update-engine is masked on w1/m);
+  });
+  it('status puts stock nodes that reboot without a drain first, with both remedies as commands', () => {
+    const stock = { updateEngine: 'vendor-enabled', updateEngineActive: true, locksmithd: 'vendor-enabled', locksmithdActive: true, group: 'stable', server: null, reachable: true, error: null, fluo: null } as const;
+    const status: AutoUpdateStatus = {
+      cluster: 'prod',
+      enabled: 'mixed',
+      fluo: { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: 2 },
+      nodes: [{ node: 'w1', ...stock }, { node: 'w2', ...stock }],
+      machineDeployments: [],
+      warnings: [],
+      rebootsWithoutDrain: { nodes: ['w1', 'w2'], message: '2 nodes reboot without a drain when an update arrives: w1, w2', remedies: [{ enable: true, description: 'FLUO drains' }, { enable: false, description: 'no updates by themselves' }] },
+    };
+    const text = statusText(status);
+    assert.match(text, /^FLUO not installed\n\nDANGER: 2 nodes reboot without a drain when an update arrives: w1, w2\n {2}remedy: flatdeck auto-update on \(FLUO drains\)\n {2}remedy: flatdeck auto-update off \(no updates by themselves\)\n\nNODE/m);
+    assert.match(text, /^w1 +vendor-enabled +yes +vendor-enabled +yes +stable/m);
   });
   it('the plan names every change and its node, and says when there is nothing to do', () => {
     const plan: AutoUpdatePlan = { planId: 'p', cluster: 'prod', enable: false, changes: [{ target: 'node', node: 'w1', action: 'mask update-engine' }], notes: ['a note'] };

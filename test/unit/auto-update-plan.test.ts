@@ -13,11 +13,13 @@ import { toShellLine } from '../../app/flatcar/command.ts';
 import { systemctl } from '../../app/flatcar/systemctl.ts';
 import { withServerDisabled, writeUpdateConf } from '../../app/flatcar/update-conf.ts';
 import { NODE_ACTIONS, nodeActions, type NodeUnits } from '../../app/autoupdate/node-units.ts';
-import { describeStep, overallState, planToggle, statusWarnings, type NodeReading } from '../../app/autoupdate/plan.ts';
+import { describeStep, overallState, planToggle, rebootsWithoutDrain, statusWarnings, type NodeReading } from '../../app/autoupdate/plan.ts';
 
 const masked: NodeUnits = { updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', locksmithdActive: false, group: 'stable', server: null, serverDisabledInEtc: false, etcUpdateConf: 'GROUP=stable\n', quotedOsRelease: true };
 const fluoReady: NodeUnits = { ...masked, updateEngine: 'enabled', updateEngineActive: true };
 const locksmithRunning: NodeUnits = { ...fluoReady, locksmithd: 'enabled', locksmithdActive: true };
+/** As the Flatcar image ships: both units started by vendor links (`is-enabled` says disabled), update.conf empty. */
+const stock: NodeUnits = { ...masked, updateEngine: 'vendor-enabled', updateEngineActive: true, locksmithd: 'vendor-enabled', locksmithdActive: true, group: 'stable', etcUpdateConf: '' };
 
 function flatcarNode(name: string, annotations: Record<string, string> = {}): NodeSummary {
   return summarizeNode({
@@ -37,26 +39,29 @@ const ourFluo: FluoInstallState = { present: true, namespace: 'reboot-coordinato
 const kkpFluo: FluoInstallState = { present: true, namespace: 'kube-system', version: 'v0.9.0', managedBy: 'kubermatic', agentReady: 0, agentDesired: 2 };
 
 describe('node actions', () => {
-  it('on: unmask, enable and start update-engine, stop and mask locksmithd, in that order', () => {
-    assert.deepEqual(nodeActions(masked, true, 'mask'), ['unmask update-engine', 'enable update-engine', 'start update-engine']);
+  it('on: unmask and start update-engine, stop and mask locksmithd, in that order; never a needless enable', () => {
+    assert.deepEqual(nodeActions(masked, true, 'mask'), ['unmask update-engine', 'start update-engine']);
+    assert.deepEqual(nodeActions(stock, true, 'mask'), ['stop locksmithd', 'mask locksmithd'], 'the image already starts update-engine at boot');
     assert.deepEqual(nodeActions(locksmithRunning, true, 'mask'), ['stop locksmithd', 'mask locksmithd']);
     assert.deepEqual(nodeActions({ ...masked, serverDisabledInEtc: true }, true, 'mask')[0], 'remove SERVER=disabled');
   });
   it('off: stop + mask by default; SERVER=disabled keeps update-engine running', () => {
     assert.deepEqual(nodeActions(fluoReady, false, 'mask'), ['stop update-engine', 'mask update-engine']);
-    assert.deepEqual(nodeActions(masked, false, 'server-disabled'), ['set SERVER=disabled', 'unmask update-engine', 'enable update-engine', 'start update-engine']);
+    assert.deepEqual(nodeActions(masked, false, 'server-disabled'), ['set SERVER=disabled', 'unmask update-engine', 'start update-engine']);
+    assert.deepEqual(nodeActions(stock, false, 'server-disabled'), ['set SERVER=disabled'], 'a stock node only needs the line');
+    assert.deepEqual(nodeActions(stock, false, 'mask'), ['stop update-engine', 'mask update-engine', 'stop locksmithd', 'mask locksmithd'], 'locksmithd would fail and restart every 10 s without update-engine');
   });
   it('is idempotent: a node already in the wanted state needs nothing', () => {
     assert.deepEqual(nodeActions(fluoReady, true, 'mask'), []);
     assert.deepEqual(nodeActions(masked, false, 'mask'), []);
     assert.deepEqual(nodeActions({ ...fluoReady, serverDisabledInEtc: true }, false, 'server-disabled'), []);
   });
-  it('every action is a sudo command built from fixed words; update.conf is rewritten through tee with only SERVER changed', () => {
+  it('every action is a sudo command built from fixed words; update.conf is rewritten atomically with only SERVER changed', () => {
     const { unit, action } = NODE_ACTIONS['mask locksmithd'];
     assert.equal(toShellLine(systemctl[action](unit)), 'sudo -n systemctl mask locksmithd.service');
-    assert.equal(toShellLine(writeUpdateConf()), 'sudo -n tee /etc/flatcar/update.conf');
+    assert.deepEqual(writeUpdateConf().map(toShellLine), ['sudo -n tee /etc/flatcar/update.conf.flatdeck-new', 'sudo -n mv -f /etc/flatcar/update.conf.flatdeck-new /etc/flatcar/update.conf']);
     assert.equal(withServerDisabled(null, true), 'SERVER=disabled\n');
-    assert.equal(withServerDisabled('# mine\nGROUP=beta\nSERVER=https://updates.example/\n', true), '# mine\nGROUP=beta\nSERVER=disabled\n');
+    assert.equal(withServerDisabled('# mine\nGROUP=beta\nSERVER=https://updates.example/\n', true), '# mine\nGROUP=beta\nSERVER=https://updates.example/\nSERVER=disabled\n', 'the last SERVER wins; the operator\'s own URL is kept for later');
     assert.equal(withServerDisabled('GROUP=beta\nSERVER="disabled"\n', false), 'GROUP=beta\n');
     assert.equal(withServerDisabled('SERVER=https://updates.example/\n', false), 'SERVER=https://updates.example/\n', "an operator's own server stays");
     assert.equal(withServerDisabled('SERVER=disabled\n', false), '');
@@ -69,7 +74,6 @@ describe('planToggle', () => {
     assert.deepEqual(steps.map((s) => describeStep(s).action), [
       'apply FLUO v0.10.0-rc2 (server-side apply, field manager flatdeck) with reboot window Thu 04:00 for 1h',
       'unmask update-engine',
-      'enable update-engine',
       'start update-engine',
       'retry: unreachable now (connect ECONNREFUSED)',
     ]);
@@ -110,6 +114,14 @@ describe('status', () => {
       'MachineDeployment kube-system/old runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its 2 node(s)).',
       'Ubuntu worker nodes are no longer supported: u3.',
     ]);
+  });
+  it('names the nodes that reboot without a drain when an update arrives, with both ways out', () => {
+    assert.equal(rebootsWithoutDrain([reading('k', masked), reading('f', fluoReady)]), null);
+    const danger = rebootsWithoutDrain([reading('s1', stock), reading('k', masked), reading('s2', stock), reading('off', { ...stock, server: 'disabled' }), reading('gone', null)]);
+    assert.deepEqual(danger?.nodes, ['s1', 's2']);
+    assert.match(danger?.message ?? '', /^2 nodes reboot without a drain when an update arrives \(update-engine and locksmithd running\): s1, s2$/);
+    assert.deepEqual(danger?.remedies.map((r) => r.enable), [true, false]);
+    assert.match(rebootsWithoutDrain([reading('s1', stock)])?.message ?? '', /^1 node reboots without a drain/);
   });
   it('on / off / mixed', () => {
     assert.equal(overallState(ourFluo, [reading('a', fluoReady)]), 'on');

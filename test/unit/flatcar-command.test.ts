@@ -119,7 +119,7 @@ describe('command builders', () => {
   it('only query verbs run without sudo, and only known units can be named', () => {
     for (const unit of FLATCAR_UNITS) {
       assert.equal(systemctl.isActive(unit).sudo, false);
-      for (const verb of ['unmask', 'mask', 'start', 'stop', 'enable'] as const) assert.equal(systemctl[verb](unit).sudo, true);
+      for (const verb of ['unmask', 'mask', 'start', 'stop', 'mask-runtime', 'unmask-runtime'] as const) assert.equal(systemctl[verb](unit).sudo, true);
     }
     // @ts-expect-error a unit outside the closed set is a type error
     systemctl.start('sshd.service');

@@ -129,16 +129,20 @@ describe('the Flatcar node adapter', () => {
     await assert.rejects(node.status(), rejectsAs('command-failed', { command: 'sudo -n update_engine_client -status' }));
   });
 
-  it('reads update.conf layers (a missing file is null) and writes /etc/flatcar/update.conf through stdin', async () => {
+  it('reads update.conf layers (a missing file is null) and replaces /etc/flatcar/update.conf atomically: stdin into a file next to it, renamed over it', async () => {
     const { shell, node } = adapterOver({
       'cat /etc/flatcar/update.conf': [{ stderr: 'cat: /etc/flatcar/update.conf: No such file or directory\n', exitCode: 1 }],
       'cat /usr/share/flatcar/update.conf': [{ stdout: 'GROUP=stable\n' }],
-      'sudo -n tee /etc/flatcar/update.conf': [{ stdout: 'SERVER=disabled\n' }],
+      'sudo -n tee /etc/flatcar/update.conf.flatdeck-new': [{ stdout: 'SERVER=disabled\n' }],
+      'sudo -n mv -f /etc/flatcar/update.conf.flatdeck-new /etc/flatcar/update.conf': [{}],
     });
     assert.equal(await node.updateConf('etc'), null);
     assert.equal(await node.updateConf('usr'), 'GROUP=stable\n');
     await node.writeUpdateConf('SERVER=disabled\n');
-    assert.equal(shell.calls.at(-1)?.opts.stdin, 'SERVER=disabled\n');
+    const [write, rename] = shell.calls.slice(-2);
+    assert.equal(write?.line, 'sudo -n tee /etc/flatcar/update.conf.flatdeck-new');
+    assert.equal(write?.opts.stdin, 'SERVER=disabled\n');
+    assert.equal(rename?.line, 'sudo -n mv -f /etc/flatcar/update.conf.flatdeck-new /etc/flatcar/update.conf');
   });
 
   it('takes a dropped connection under systemctl reboot as the reboot happening and forgets the connection', async () => {

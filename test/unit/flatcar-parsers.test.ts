@@ -5,7 +5,7 @@ import { FlatcarParseError, tryParse } from '../../app/flatcar/errors.ts';
 import { parseOsRelease } from '../../app/flatcar/os-release.ts';
 import { parseUpdateEngineStatus } from '../../app/flatcar/update-engine.ts';
 import { parseIsActive, parseIsEnabled } from '../../app/flatcar/systemctl.ts';
-import { effectiveUpdateConf, parseUpdateConf } from '../../app/flatcar/update-conf.ts';
+import { effectiveUpdateConf, liftServerDisabled, parseUpdateConf, restoreLiftedServer, serverSendsRequests, updateEngineStripsQuotes } from '../../app/flatcar/update-conf.ts';
 import { compareFlatcarVersions, parseFlatcarVersion } from '../../app/flatcar/version.ts';
 import { parseBootId } from '../../app/flatcar/boot-id.ts';
 import { parseGlogLine } from '../../app/flatcar/glog.ts';
@@ -101,13 +101,33 @@ describe('os-release', () => {
   it('applies os-release(5) shell quoting and escapes', () => {
     const r = parseOsRelease([
       '# comment', '', `PRETTY_NAME="a \\"quoted\\" \\$HOME \\\\ x"`, `NAME='single $literal \\n'`,
-      'VARIANT=plain\\ word', 'VERSION_ID=1.2.3', `BROKEN="unterminated`, '__proto__=x',
+      'VARIANT=plain\\ word', 'VERSION_ID=1.2.3', '__proto__=x', `BROKEN="unterminated`,
     ].join('\r\n'));
     assert.equal(r.prettyName, 'a "quoted" $HOME \\ x');
     assert.equal(r.name, 'single $literal \\n');
     assert.equal(r.fields.VARIANT, 'plain word');
-    assert.equal(r.fields.BROKEN, undefined);
     assert.equal(r.fields.__proto__, 'x');
+    assert.equal(r.fields.BROKEN, 'unterminated', 'a quote left open runs to the end of the file, as in systemd');
+  });
+
+  it('reads it as systemd does: a # inside a value is part of it, blanks around the key go, the last assignment wins', () => {
+    const r = parseOsRelease([
+      'BUG_REPORT_URL="https://issues.flatcar.org"',
+      'SUPPORT_URL="https://groups.google.com/forum/#!forum/flatcar-linux-user"',
+      'HOME_URL=https://flatcar.org/#top  ',
+      '  VERSION_ID = 4757.2.0',
+      'VERSION_ID="4757.2.1"',
+      ' # VERSION_ID=1.0.0',
+      'ANSI_COLOR="38;5;75"',
+      'not-a-key=x',
+      'ESCAPED="a\\nb"',
+    ].join('\n'));
+    assert.equal(r.fields.SUPPORT_URL, 'https://groups.google.com/forum/#!forum/flatcar-linux-user');
+    assert.equal(r.fields.HOME_URL, 'https://flatcar.org/#top');
+    assert.equal(r.versionId, '4757.2.1');
+    assert.equal(r.fields.ANSI_COLOR, '38;5;75');
+    assert.equal(r.fields['not-a-key'], undefined);
+    assert.equal(r.fields.ESCAPED, 'a\\nb', 'a backslash before a character that needs none is kept');
   });
 
   it('fails with a typed error when there is no VERSION_ID', () => {
@@ -169,12 +189,25 @@ describe('systemctl is-enabled / is-active', () => {
 });
 
 describe('update.conf', () => {
-  it('reads GROUP, SERVER, REBOOT_STRATEGY and skips comments', () => {
+  it('reads GROUP, SERVER, REBOOT_STRATEGY, stripping one pair of quotes', () => {
     const c = parseUpdateConf('# set by admin\nGROUP=beta\nSERVER="disabled"\n\nREBOOT_STRATEGY=off\nLOCKSMITHD_REBOOT_WINDOW_START="Thu 04:00"\n');
     assert.equal(c.group, 'beta');
     assert.equal(c.server, 'disabled');
     assert.equal(c.rebootStrategy, 'off');
     assert.equal(c.rebootWindowStart, 'Thu 04:00');
+  });
+
+  it('reads it as update_engine does: the last occurrence wins, nothing is trimmed, no line is an error', () => {
+    const c = parseUpdateConf('GROUP=stable\nGROUP=beta\nGROUP = alpha\nSERVER=disabled \nwhat is this\n#GROUP=lts\n');
+    assert.equal(c.group, 'beta', '"GROUP " is another key');
+    assert.equal(c.fields['GROUP '], ' alpha');
+    assert.equal(c.server, 'disabled ', 'the trailing blank stays part of the value');
+    assert.equal(c.fields['#GROUP'], 'lts', 'a # line is just a key nobody asks for');
+  });
+
+  it('keeps the quotes on releases branched before update_engine learned to strip them (3510.x)', () => {
+    assert.equal(parseUpdateConf('GROUP="beta"\n', { stripQuotes: updateEngineStripsQuotes('3510.2.8') }).group, '"beta"');
+    assert.equal(parseUpdateConf('GROUP="beta"\n', { stripQuotes: updateEngineStripsQuotes('4459.2.1') }).group, 'beta');
   });
 
   it('lets /etc override /usr/share per key', () => {
@@ -185,9 +218,16 @@ describe('update.conf', () => {
     assert.equal(eff.server, 'https://public.update.flatcar-linux.net/v1/update/');
   });
 
-  it('rejects a line that is not KEY=value, naming the line', () => {
-    const r = tryParse(() => parseUpdateConf('GROUP=beta\nwhat is this\n'));
-    assert.equal(!r.ok && r.error.facts.line, 2);
+  it('lifts SERVER=disabled for one run and puts back exactly what was there', () => {
+    const text = '# mine\nSERVER=https://nebraska.example/v1/update/\nGROUP=beta\nSERVER="disabled"\n';
+    const lifted = liftServerDisabled(text);
+    assert.ok(lifted !== null);
+    assert.equal(effectiveUpdateConf([parseUpdateConf(lifted)]).server, 'https://nebraska.example/v1/update/');
+    assert.ok(serverSendsRequests(parseUpdateConf(lifted).server));
+    assert.equal(restoreLiftedServer(lifted), text);
+    assert.equal(liftServerDisabled('GROUP=beta\n'), null, 'nothing to lift');
+    assert.equal(restoreLiftedServer('GROUP=beta\n'), null, 'nothing to put back');
+    assert.equal(serverSendsRequests(parseUpdateConf('SERVER=\n').server), false);
   });
 });
 

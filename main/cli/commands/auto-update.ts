@@ -14,19 +14,26 @@ export function statusText(s: AutoUpdateStatus): string {
     ? `FLUO ${f.version ?? '(unknown version)'} in ${f.namespace}, managed by ${f.managedBy}, agent ready ${f.agentReady}/${f.agentDesired}`
     : 'FLUO not installed';
   const nodes = formatTable(
-    ['NODE', 'UPDATE-ENGINE', 'RUNNING', 'LOCKSMITHD', 'GROUP', 'SERVER', 'FLUO-STATUS', 'REBOOT-PAUSED'],
+    ['NODE', 'UPDATE-ENGINE', 'RUNNING', 'LOCKSMITHD', 'RUNNING', 'GROUP', 'SERVER', 'FLUO-STATUS', 'REBOOT-PAUSED'],
     s.nodes.map((n) => [
       n.node,
       n.reachable ? n.updateEngine : 'unreachable',
       yesNo(n.updateEngineActive),
       n.reachable ? n.locksmithd : '-',
+      yesNo(n.locksmithdActive),
       n.group ?? '-',
       n.server ?? '-',
       n.fluo?.status?.replace(/^UPDATE_STATUS_/, '') ?? '-',
       n.fluo ? yesNo(n.fluo.rebootPaused) : '-',
     ]),
   );
-  const lines = [`auto-update: ${s.enabled}`, fluo, '', nodes.trimEnd()];
+  const lines = [`auto-update: ${s.enabled}`, fluo];
+  const danger = s.rebootsWithoutDrain;
+  if (danger) {
+    lines.push('', `DANGER: ${danger.message}`);
+    for (const r of danger.remedies) lines.push(`  remedy: flatdeck auto-update ${r.enable ? 'on' : 'off'} (${r.description})`);
+  }
+  lines.push('', nodes.trimEnd());
   if (s.machineDeployments.length) lines.push('', mdTable(s.machineDeployments).trimEnd());
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;
@@ -84,13 +91,15 @@ export const autoUpdateCommand = defineCommand({
   summary: 'show or switch automatic Flatcar updates (FLUO in the cluster, update-engine on the nodes)',
   help: `usage: flatdeck auto-update status|on|off [--yes] [--window START,LENGTH] [--disable-mode mask|server-disabled] [cluster options]
 
-status  FLUO (namespace, version, who manages it, agent health), every Flatcar node's update-engine,
-        locksmithd, update.conf GROUP/SERVER and FLUO annotations, MachineDeployments, and warnings.
+status  FLUO (namespace, version, who manages it, agent health), every Flatcar node's update-engine and
+        locksmithd (vendor-enabled = started by the image although \`systemctl is-enabled\` says disabled),
+        update.conf GROUP/SERVER and FLUO annotations, MachineDeployments, and warnings; first of all the
+        nodes that reboot without a drain when an update arrives (update-engine and locksmithd running).
 on      applies FLUO ${'v0.10.0-rc2'} (server-side apply, field manager flatdeck; nothing when Kubermatic runs its
-        own), then on every Flatcar node: unmask, enable and start update-engine, stop and mask locksmithd.
+        own), then on every Flatcar node: unmask and start update-engine, stop and mask locksmithd.
 off     removes the FLUO flatdeck installed (a Kubermatic FLUO is paused with reboot-paused instead), then on
-        every node stops and masks update-engine (--disable-mode mask, default) or writes SERVER=disabled
-        into /etc/flatcar/update.conf (--disable-mode server-disabled).
+        every node stops and masks update-engine and locksmithd (--disable-mode mask, default) or writes
+        SERVER=disabled into /etc/flatcar/update.conf (--disable-mode server-disabled).
 on/off show the plan first and ask before applying. Unreachable nodes are listed and retried next time.
 
   -y, --yes                      apply without asking
