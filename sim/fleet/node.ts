@@ -435,6 +435,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.chooseBootSlot();
     this.updateCompleted = false;
     this.rebootRequired = false;
+    this.units.clearRuntimeMasks();
     this.etcFlatcar.ensureUpdateConf();
     if (!firstBoot) this.currentBootId = randomUUID();
     await this.ssh.listen(this.currentHostKey());

@@ -6,6 +6,8 @@ export interface UnitState {
   /** the vendor unit file exists in /usr/lib/systemd/system */
   exists: boolean;
   masked: boolean;
+  /** /run/systemd/system/UNIT → /dev/null (`systemctl mask --runtime`): gone at the next boot, /run is a tmpfs */
+  runtimeMasked: boolean;
   /** /etc/systemd/system/multi-user.target.wants/UNIT (systemctl enable) */
   enabled: boolean;
   /** /usr/lib/systemd/system/multi-user.target.wants/UNIT (the image's own enablement; read-only) */
@@ -13,7 +15,7 @@ export interface UnitState {
   active: UnitActiveState;
 }
 
-export type UnitFileState = 'masked' | 'enabled' | 'disabled';
+export type UnitFileState = 'masked' | 'masked-runtime' | 'enabled' | 'disabled';
 /** `activating` is systemd's state while a Restart= unit waits for its next start (sub-state auto-restart). */
 export type UnitActiveState = 'active' | 'inactive' | 'activating' | 'failed';
 
@@ -41,17 +43,18 @@ export class Units {
 
   constructor(initial: Record<string, InitialUnit>) {
     for (const [name, u] of Object.entries(initial)) {
-      this.units.set(name, { exists: true, masked: u.masked, enabled: u.enabled, vendorEnabled: u.vendorEnabled ?? false, active: u.active ? 'active' : 'inactive' });
+      this.units.set(name, { exists: true, masked: u.masked, runtimeMasked: false, enabled: u.enabled, vendorEnabled: u.vendorEnabled ?? false, active: u.active ? 'active' : 'inactive' });
     }
   }
 
   get(unit: string): UnitState {
-    return { ...(this.units.get(unit) ?? { exists: false, masked: false, enabled: false, vendorEnabled: false, active: 'inactive' }) };
+    return { ...(this.units.get(unit) ?? { exists: false, masked: false, runtimeMasked: false, enabled: false, vendorEnabled: false, active: 'inactive' }) };
   }
 
   fileState(unit: string): UnitFileState | null {
     const u = this.get(unit);
     if (u.masked) return 'masked';
+    if (u.runtimeMasked) return 'masked-runtime';
     if (!u.exists) return null;
     return u.enabled ? 'enabled' : 'disabled';
   }
@@ -71,6 +74,15 @@ export class Units {
 
   setMasked(unit: string, masked: boolean): void {
     this.update(unit, { masked });
+  }
+
+  setRuntimeMasked(unit: string, runtimeMasked: boolean): void {
+    this.update(unit, { runtimeMasked });
+  }
+
+  /** A boot starts with an empty /run: every runtime mask is gone. */
+  clearRuntimeMasks(): void {
+    for (const unit of this.units.keys()) if (this.get(unit).runtimeMasked) this.setRuntimeMasked(unit, false);
   }
 
   setEnabled(unit: string, enabled: boolean): void {

@@ -376,6 +376,22 @@ describe('systemd unit enablement on a stock node (vendor links under /usr)', ()
     assert.deepEqual(await run(host, 'systemctl is-enabled update-engine.service'), { stdout: 'disabled\n', stderr: '', code: 1 });
   });
 
+  it('mask --runtime links the unit to /dev/null under /run until the next boot: is-enabled says masked-runtime, nothing starts it, unmask --runtime lifts it', async () => {
+    const host = stockHost();
+    host.units.setActive('locksmithd.service', true);
+    assert.deepEqual(await run(host, 'sudo systemctl mask --runtime locksmithd.service'), { stdout: '', stderr: 'Created symlink /run/systemd/system/locksmithd.service → /dev/null.\n', code: 0 });
+    assert.deepEqual(await run(host, 'sudo systemctl stop locksmithd.service'), { stdout: '', stderr: '', code: 0 });
+    assert.deepEqual(await run(host, 'systemctl is-enabled locksmithd.service'), { stdout: 'masked-runtime\n', stderr: '', code: 1 });
+    assert.deepEqual(await run(host, 'sudo systemctl restart locksmithd.service'), { stdout: '', stderr: 'Failed to start locksmithd.service: Unit locksmithd.service is masked.\n', code: 1 });
+    assert.deepEqual(await run(host, 'sudo systemctl unmask locksmithd.service'), { stdout: '', stderr: '', code: 0 }, 'a plain unmask leaves the /run link');
+    host.units.clearRuntimeMasks();
+    assert.deepEqual(await run(host, 'systemctl is-enabled locksmithd.service'), { stdout: 'disabled\n', stderr: '', code: 1 }, 'gone at the next boot');
+    assert.equal(host.units.bootActive('locksmithd.service'), true);
+    await run(host, 'sudo systemctl mask --runtime locksmithd.service');
+    assert.deepEqual(await run(host, 'sudo systemctl unmask --runtime locksmithd.service'), { stdout: '', stderr: 'Removed "/run/systemd/system/locksmithd.service".\n', code: 0 });
+    assert.deepEqual(await run(host, 'sudo systemctl start locksmithd.service'), { stdout: '', stderr: '', code: 0 });
+  });
+
   it('is-active reports a unit waiting for its automatic restart as activating (exit 3)', async () => {
     const host = stockHost();
     host.units.setActive('locksmithd.service', 'activating');

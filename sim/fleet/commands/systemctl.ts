@@ -5,9 +5,11 @@ import type { Invocation } from './process.ts';
 
 const AUTH_REQUIRED = 'Interactive authentication required.';
 const UNIT_DIR = '/etc/systemd/system';
+/** `--runtime`: the change goes to /run, which does not survive a reboot */
+const RUNTIME_DIR = '/run/systemd/system';
 const VENDOR_DIR = '/usr/lib/systemd/system';
 
-type Verb = (inv: Invocation, units: string[], now: boolean) => number;
+type Verb = (inv: Invocation, units: string[], now: boolean, runtime?: boolean) => number;
 
 function isEnabled(inv: Invocation, units: string[]): number {
   let anyEnabled = false;
@@ -36,7 +38,7 @@ function isActive(inv: Invocation, units: string[], quiet: boolean): number {
 const start: Verb = (inv, units) => {
   for (const unit of units) {
     const u = inv.host.units.get(unit);
-    if (u.masked) {
+    if (u.masked || u.runtimeMasked) {
       inv.io.stderr(`Failed to start ${unit}: Unit ${unit} is masked.\n`);
       return 1;
     }
@@ -61,20 +63,25 @@ const stop: Verb = (inv, units) => {
   return 0;
 };
 
-const mask: Verb = (inv, units, now) => {
+const mask: Verb = (inv, units, now, runtime = false) => {
   for (const unit of units) {
-    if (inv.host.units.get(unit).masked) continue;
-    inv.host.units.setMasked(unit, true);
-    inv.io.stderr(`Created symlink ${UNIT_DIR}/${unit} → /dev/null.\n`);
+    const u = inv.host.units.get(unit);
+    if (runtime ? u.runtimeMasked : u.masked) continue;
+    if (runtime) inv.host.units.setRuntimeMasked(unit, true);
+    else inv.host.units.setMasked(unit, true);
+    inv.io.stderr(`Created symlink ${runtime ? RUNTIME_DIR : UNIT_DIR}/${unit} → /dev/null.\n`);
   }
   return now ? stop(inv, units, false) : 0;
 };
 
-const unmask: Verb = (inv, units) => {
+// Each scope's link is removed by its own unmask: plain unmask leaves a runtime mask in place, and the reverse.
+const unmask: Verb = (inv, units, _now, runtime = false) => {
   for (const unit of units) {
-    if (!inv.host.units.get(unit).masked) continue;
-    inv.host.units.setMasked(unit, false);
-    inv.io.stderr(`Removed "${UNIT_DIR}/${unit}".\n`);
+    const u = inv.host.units.get(unit);
+    if (!(runtime ? u.runtimeMasked : u.masked)) continue;
+    if (runtime) inv.host.units.setRuntimeMasked(unit, false);
+    else inv.host.units.setMasked(unit, false);
+    inv.io.stderr(`Removed "${runtime ? RUNTIME_DIR : UNIT_DIR}/${unit}".\n`);
   }
   return 0;
 };
@@ -133,7 +140,8 @@ export function systemctl(inv: Invocation): number {
   const args = inv.argv.slice(1);
   const quiet = args.includes('-q') || args.includes('--quiet');
   const now = args.includes('--now');
-  const unknownOption = args.find((a) => a.startsWith('-') && !['-q', '--quiet', '--now', '--no-pager', '--no-block'].includes(a));
+  const runtime = args.includes('--runtime');
+  const unknownOption = args.find((a) => a.startsWith('-') && !['-q', '--quiet', '--now', '--runtime', '--no-pager', '--no-block'].includes(a));
   if (unknownOption !== undefined) {
     inv.io.stderr(`systemctl: unrecognized option '${unknownOption}'\n`);
     return 1;
@@ -170,5 +178,5 @@ export function systemctl(inv: Invocation): number {
     }
     return 1;
   }
-  return entry.verb(inv, units, now);
+  return entry.verb(inv, units, now, runtime);
 }
