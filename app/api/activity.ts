@@ -5,8 +5,12 @@ export const ActivityEntry = z.object({
   at: z.string(),
   cluster: ClusterId.nullable(),
   node: z.string().nullable(),
+  /** What happened, as a code the UI words in its language (with `params`); `message` is the English text. */
   kind: z.string(),
   message: z.string(),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).default({}),
+  /** Who did it (user@host of the flatdeck instance) for an operator's action; null for what flatdeck saw. */
+  actor: z.string().nullable().default(null),
 });
 export type ActivityEntry = z.infer<typeof ActivityEntry>;
 

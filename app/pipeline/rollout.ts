@@ -228,7 +228,12 @@ export class Run {
     const passed = await this.preflightAll();
     const resumedAfterReboot = this.spec.nodes.filter((n) => this.afterReboot(n));
     if (this.stopping) {
-      for (const s of this.nodes.values()) if (!finalPhases.has(s.rec.phase) && !this.afterReboot(s.rec.node)) s.rec.phase = 'skipped';
+      const why = new ApiError('cancelled', this.control.isCancelled ? 'The run was cancelled before this node' : 'The run stopped at a pre-flight failure before this node');
+      for (const s of this.nodes.values()) {
+        if (finalPhases.has(s.rec.phase) || this.afterReboot(s.rec.node)) continue;
+        s.rec.phase = 'skipped';
+        this.fail(s.rec.node, why);
+      }
       if (resumedAfterReboot.length === 0) return this.finish();
       // a node already rebooted must still be seen back and uncordoned, whatever else failed
       this.anyFailed = false;
@@ -283,7 +288,9 @@ export class Run {
         continue;
       }
       if (prepared === 'skipped' || this.stopping) {
-        await cleanUpAfter(ctx, null, new ApiError('cancelled', 'Stopped before this node'));
+        const why = new ApiError('cancelled', this.control.isCancelled ? 'The run was cancelled before this node' : 'The run stopped at an earlier failure before this node');
+        this.fail(n, why);
+        await cleanUpAfter(ctx, null, why);
         continue;
       }
       try {
@@ -299,11 +306,9 @@ export class Run {
 
   /** A node that failed or was cancelled: record why (a cancel is not a failure) and clean up after it. */
   private async stopNode(ctx: NodeCtx, lock: ClusterLock | null, err: unknown): Promise<void> {
-    const cancelled = toErrorInfo(err).kind === 'cancelled';
-    if (!cancelled) {
-      this.fail(ctx.node, err);
-      this.anyFailed = true;
-    }
+    // A cancel is not a failure, but the node still shows why it stopped.
+    this.fail(ctx.node, err);
+    if (toErrorInfo(err).kind !== 'cancelled') this.anyFailed = true;
     await cleanUpAfter(ctx, lock, err);
   }
 
@@ -328,7 +333,7 @@ export class Run {
     const attention = all.some((s) => s.rec.phase === 'needs-attention');
     const status: RolloutState['status'] = this.control.isCancelled ? 'cancelled' : this.anyFailed || attention ? 'failed' : 'succeeded';
     this.status = status;
-    this.error = status === 'failed' ? (all.find((s) => s.error)?.error ?? this.attentionError(all)) : null;
+    this.error = status === 'failed' ? (all.find((s) => s.error && s.error.kind !== 'cancelled')?.error ?? this.attentionError(all)) : null;
     this.ended = this.deps.clock.nowMs();
     this.deps.journal.append({ v: 1, at: iso(this.ended), runId: this.runId, cluster: this.deps.clusterId, holder: this.deps.holder, type: 'run-end', status });
     const state = this.state();

@@ -44,8 +44,21 @@ export class ActivityLog {
     return () => this.listeners.delete(listener);
   }
 
-  record(kind: string, message: string, where: { cluster?: string | null; node?: string | null } = {}): ActivityEntry {
-    const entry: ActivityEntry = { at: new Date().toISOString(), cluster: where.cluster ?? null, node: where.node ?? null, kind, message };
+  record(
+    kind: string,
+    message: string,
+    where: { cluster?: string | null; node?: string | null } = {},
+    extra: { params?: ActivityEntry['params']; actor?: string | null } = {},
+  ): ActivityEntry {
+    const entry: ActivityEntry = {
+      at: new Date().toISOString(),
+      cluster: where.cluster ?? null,
+      node: where.node ?? null,
+      kind,
+      message,
+      params: extra.params ?? {},
+      actor: extra.actor ?? null,
+    };
     this.entries.push(entry);
     this.trim();
     if (this.file) {
@@ -71,7 +84,7 @@ export class ActivityLog {
       const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
       return `"${safe.replaceAll('"', '""')}"`;
     };
-    const rows = this.entries.map((e) => [e.at, e.cluster, e.node, e.kind, e.message].map(cell).join(','));
-    return { filename: `flatdeck-activity-${stamp}.csv`, content: ['at,cluster,node,kind,message', ...rows].join('\r\n') + '\r\n' };
+    const rows = this.entries.map((e) => [e.at, e.cluster, e.node, e.kind, e.message, e.actor].map(cell).join(','));
+    return { filename: `flatdeck-activity-${stamp}.csv`, content: ['at,cluster,node,kind,message,actor', ...rows].join('\r\n') + '\r\n' };
   }
 }

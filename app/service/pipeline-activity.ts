@@ -14,6 +14,21 @@ function runScope(s: RolloutState): string {
   return s.kind === 'single' ? `Update of ${nodes.join(', ')}` : `Rollout of ${nodes.length} node(s)`;
 }
 
+/** The counts an Activity line about a run is worded from, in any language. */
+function runParams(s: RolloutState): Record<string, string | number> {
+  const count = (...phases: string[]) => s.nodes.filter((n) => phases.includes(n.phase)).length;
+  return {
+    runId: s.runId,
+    scope: s.kind,
+    nodes: s.nodes.length,
+    first: s.nodes[0]?.node ?? '',
+    updated: count('done'),
+    current: count('current'),
+    skipped: count('skipped'),
+    failed: count('failed', 'needs-attention'),
+  };
+}
+
 /**
  * Turns pipeline events into the Activity log: every step transition of every node (not the progress ticks in
  * between, which would flood it) and the start and end of each run. Rollout states arrive on every change, so
@@ -24,17 +39,23 @@ export function pipelineActivity(activity: ActivityLog): (event: PipelineEvent) 
   return (event) => {
     if (event.topic === 'step') {
       const e = event.payload;
-      if (e.status !== 'progress') activity.record(`step-${e.status}`, stepLine(e), { cluster: e.cluster, node: e.node });
+      if (e.status !== 'progress') {
+        activity.record(`step-${e.status}`, stepLine(e), { cluster: e.cluster, node: e.node }, {
+          params: { step: e.step, durationMs: e.durationMs, errorKind: e.error?.kind ?? null },
+        });
+      }
     } else if (event.topic === 'rollout') {
       const s = event.payload;
       if (!runs.has(s.runId)) {
         runs.set(s.runId, 'open');
-        activity.record('run-started', `${runScope(s)} started (run ${s.runId})`, { cluster: s.cluster });
+        activity.record('run-started', `${runScope(s)} started (run ${s.runId})`, { cluster: s.cluster }, { params: runParams(s) });
       }
       if (FINISHED.has(s.status) && runs.get(s.runId) === 'open') {
         runs.set(s.runId, 'finished');
         const why = s.error ? `: ${s.error.message}` : '';
-        activity.record(`run-${s.status}`, `${runScope(s)} ${s.status} (run ${s.runId})${why}`, { cluster: s.cluster });
+        activity.record(`run-${s.status}`, `${runScope(s)} ${s.status} (run ${s.runId})${why}`, { cluster: s.cluster }, {
+          params: { ...runParams(s), errorKind: s.error?.kind ?? null },
+        });
       }
     }
   };

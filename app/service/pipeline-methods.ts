@@ -1,3 +1,4 @@
+import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.ts';
 import { updateOptionsFrom } from '../api/settings.ts';
@@ -13,6 +14,17 @@ import { pipelineActivity } from './pipeline-activity.ts';
  * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers and its transitions
  * recorded in the Activity log.
  */
+/** user@host of this flatdeck instance: the person at the keyboard of the UI or CLI that asked. */
+function operator(): string {
+  let user = process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers): the environment's name stands
+  }
+  return `${user}@${hostname()}`;
+}
+
 export const pipelineMethods: MethodModule = (ctx) => {
   const engines = new Map<string, Promise<PipelineEngine>>();
   const recordActivity = pipelineActivity(ctx.activity);
@@ -67,6 +79,18 @@ export const pipelineMethods: MethodModule = (ctx) => {
     }
   });
 
+  /** Pause, resume and cancel are the operator's decisions: Activity says who made them, and when. */
+  const operatorAction = (run: Run, what: 'paused' | 'resumed' | 'cancel-requested', act: (run: Run) => void) => {
+    act(run);
+    const state = run.state();
+    const nodes = state.nodes.length;
+    ctx.activity.record(`run-${what}`, `Run ${run.runId} (${nodes} node(s)) ${what.replace('-', ' ')} by ${operator()}`, { cluster: state.cluster }, {
+      params: { runId: run.runId, nodes },
+      actor: operator(),
+    });
+    return state;
+  };
+
   /** Every run starts from the operator's Settings; what the caller set for this run goes on top. */
   const runOptions = (overrides: Parameters<typeof updateOptionsFrom>[1] = {}) => updateOptionsFrom(ctx.settings.get(), overrides);
 
@@ -77,21 +101,9 @@ export const pipelineMethods: MethodModule = (ctx) => {
       return { runId: run.runId };
     },
     'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId }),
-    'rollout.pause': async ({ runId }) => {
-      const run = await findRun(runId);
-      run.control.pause();
-      return run.state();
-    },
-    'rollout.resume': async ({ runId }) => {
-      const run = await findRun(runId);
-      run.control.resume();
-      return run.state();
-    },
-    'rollout.cancel': async ({ runId }) => {
-      const run = await findRun(runId);
-      run.control.cancel();
-      return run.state();
-    },
+    'rollout.pause': async ({ runId }) => operatorAction(await findRun(runId), 'paused', (run) => run.control.pause()),
+    'rollout.resume': async ({ runId }) => operatorAction(await findRun(runId), 'resumed', (run) => run.control.resume()),
+    'rollout.cancel': async ({ runId }) => operatorAction(await findRun(runId), 'cancel-requested', (run) => run.control.cancel()),
     'rollout.list': async ({ cluster }) => [...(await engine(cluster)).runs.values()].map((r) => r.state()),
     'runs.unfinished': async ({ cluster }) => (await engine(cluster)).unfinished(),
     'runs.resume': async ({ cluster, runId, options }) => ({ runId: (await (await engine(cluster)).resume(runId, runOptions(), options)).runId }),

@@ -71,3 +71,29 @@ test('a node that comes to need attention is announced once per run', async () =
   assert.deepEqual(w.needingAttention(rollout('failed', [['a', 'needs-attention'], ['b', 'failed']])).map((n) => n.node), ['b']);
   assert.deepEqual(w.needingAttention(rollout('running', [['a', 'failed']], 'run-2')).map((n) => n.node), ['a'], 'a new run announces again');
 });
+
+test('a run counts each node once by its outcome, and a cancel says what it does to each node', async () => {
+  const { cancelEffect, runCounts, reasonOf } = await import('../src/lib/model/run.ts');
+  const { rollout } = await import('./fixtures.ts');
+  const run = rollout('running', [
+    ['a', 'done'],
+    ['b', 'current'],
+    ['c', 'skipped'],
+    ['d', 'needs-attention'],
+    ['e', 'downloading'],
+    ['f', 'waiting'],
+    ['g', 'ready-to-reboot'],
+  ]);
+  assert.deepEqual(runCounts(run), { updated: 1, current: 1, skipped: 1, failed: 0, attention: 1, open: 3 });
+  assert.deepEqual(
+    run.nodes.map((n) => cancelEffect(n)),
+    ['unchanged-done', 'unchanged-done', 'unchanged', 'unchanged', 'download-stops', 'not-started', 'keeps-staged'],
+  );
+  const rebooting = { ...run.nodes[0]!, phase: 'active' as const, step: 'reboot' as const };
+  const draining = { ...run.nodes[0]!, phase: 'active' as const, step: 'drain' as const };
+  assert.equal(cancelEffect(rebooting), 'stays-cordoned');
+  assert.equal(cancelEffect(draining), 'put-back');
+  const skipped = { ...run.nodes[2]!, error: { kind: 'cancelled' as const, message: 'The run was cancelled before this node', facts: {} } };
+  assert.equal(reasonOf(skipped), 'The run was cancelled before this node');
+  assert.equal(reasonOf(run.nodes[0]!), null);
+});

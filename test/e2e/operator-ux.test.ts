@@ -191,6 +191,78 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await waitUntil('worker-2 current in the table', async () => (await page.locator('tbody tr[data-node="worker-2"] [data-currency]').getAttribute('data-currency')) === 'current');
   });
 
+  test('cancel mid-rollout: a confirmation per node, a cancelling state, honest final counts and a reason per skipped node', async () => {
+    await go(page, 'Nodes');
+    await page.locator('tbody tr[data-node]').first().waitFor();
+    await page.getByRole('checkbox', { name: 'Select all shown nodes' }).check();
+    await page.getByRole('button', { name: 'Update selected (5)' }).click();
+    await page.getByRole('spinbutton', { name: 'Settle delay between nodes (seconds)' }).fill('1');
+    await page.getByRole('combobox', { name: 'Pods with emptyDir data' }).selectOption('delete');
+    await page.getByRole('combobox', { name: 'Pods without controller' }).selectOption('delete');
+    await page.getByRole('button', { name: 'Update 5 nodes…' }).click();
+    const start = page.getByRole('dialog', { name: 'Start the rollout?' });
+    await start.waitFor();
+    const plan = await start
+      .getByTestId('rollout-plan')
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()).join(' | ')));
+    assert.equal(plan.length, 5, plan.join('\n'));
+    for (const row of plan) assert.match(row, /^worker-\d \| \d+\.\d+\.\d+ ⇾ \d+\.\d+\.\d+ \| (behind|current)$/);
+    assert.match((await start.textContent()) ?? '', /Pods with emptyDir data: Delete them\. Pods without controller: Delete them\./);
+    await start.getByRole('button', { name: 'Start rollout' }).click();
+
+    const run = page.locator('section[data-run]').first();
+    await run.waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Update \d+ nodes…$/ }).isDisabled(), true, 'no second run while one is active');
+    // Cancel once a node is being drained/rebooted or has its update staged: the interesting moment.
+    await waitUntil(
+      'a node past its download',
+      async () => (await run.locator('tr[data-phase="active"], tr[data-phase="ready-to-reboot"]').count()) > 0,
+      240_000,
+      100,
+    );
+    await run.getByRole('button', { name: 'Cancel rollout' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Cancel this run?' });
+    await confirm.waitFor();
+    const effects = await confirm.getByTestId('cancel-effects').locator('li').allTextContents();
+    assert.equal(effects.length, 5, effects.join(' | '));
+    for (const line of effects) assert.match(line, /^worker-\d: \S.+\.$/, line);
+    assert.ok(effects.some((l) => /is not started|stays updated|keeps .* staged|stops after|is rebooting|download stops/.test(l)), effects.join(' | '));
+    await shot(page, 'ux-cancel-confirm-light');
+    await confirm.getByRole('button', { name: 'Cancel the run' }).click();
+    await waitUntil('the cancelling state', async () => (await run.getAttribute('data-status')) === 'cancelling', 5_000, 20);
+    assert.match((await run.getByTestId('run-status').textContent()) ?? '', /Cancelling…/);
+    await shot(page, 'ux-cancelling-light');
+
+    await waitUntil('the run to end', async () => (await run.getAttribute('data-status')) === 'cancelled', 300_000, 250);
+    const phases = Object.fromEntries(
+      await run.locator('tr[data-node]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-node') ?? '', r.getAttribute('data-phase') ?? ''])),
+    );
+    const count = (...p: string[]) => Object.values(phases).filter((x) => p.includes(x)).length;
+    const counts = (await run.getByTestId('run-counts').textContent())?.replace(/\s+/g, ' ').trim() ?? '';
+    assert.match(counts, new RegExp(`^${count('done')} of 5 nodes? updated`), counts);
+    if (count('skipped')) assert.match(counts, new RegExp(`${count('skipped')} skipped`), counts);
+    if (count('failed')) assert.match(counts, new RegExp(`${count('failed')} failed`), counts);
+    if (count('needs-attention')) assert.match(counts, new RegExp(`${count('needs-attention')} needs? attention`), counts);
+    assert.ok(count('skipped', 'failed', 'needs-attention') > 0, `the cancel left something undone: ${JSON.stringify(phases)}`);
+    for (const [node, phase] of Object.entries(phases)) {
+      if (!['skipped', 'failed', 'needs-attention'].includes(phase)) continue;
+      const reason = (await run.locator(`tr[data-reason-for="${node}"]`).textContent())?.trim() ?? '';
+      assert.ok(reason.length > 5, `${node} (${phase}) has a reason: "${reason}"`);
+    }
+    const bar = Number(await run.getByRole('progressbar', { name: 'Rollout progress' }).getAttribute('aria-valuenow'));
+    assert.equal(bar, Math.round(((count('done') + count('current')) / 5) * 1000) / 10, 'the bar counts only updated and current nodes');
+    await shot(page, 'ux-cancelled-light');
+
+    await go(page, 'Activity');
+    const log = page.getByRole('table', { name: 'Activity' });
+    const cancelLine = log.locator('tr', { hasText: 'Cancel requested by' }).first();
+    await cancelLine.waitFor();
+    assert.match((await cancelLine.textContent()) ?? '', /Cancel requested by [^@\s]+@\S+/);
+    assert.match((await log.textContent()) ?? '', /Run cancelled: \d+ updated, \d+ already current, \d+ skipped, \d+ failed/);
+    await shot(page, 'ux-activity-light');
+  });
+
   test('when the server goes away: a full-width banner, the data marked as of the last contact, and a fresh snapshot after the restart', async () => {
     await go(page, 'Nodes');
     await page.locator('tbody tr[data-node]').first().waitFor();

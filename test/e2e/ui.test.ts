@@ -207,9 +207,10 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await page.getByRole('combobox', { name: 'Pods with emptyDir data' }).selectOption('delete');
     await page.getByRole('combobox', { name: 'Pods without controller' }).selectOption('delete');
     await shot(page, 'rollout-plan-light');
-    await page.getByRole('button', { name: 'Update all…' }).click();
+    await page.getByRole('button', { name: 'Update 3 nodes…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Start the rollout?' });
-    assert.match((await confirm.textContent()) ?? '', /3 nodes will be updated, one reboot at a time/);
+    assert.match((await confirm.textContent()) ?? '', /These 3 nodes will be updated, one reboot at a time/);
+    for (const n of nodes) assert.ok(await confirm.getByTestId('rollout-plan').locator(`tr[data-node="${n}"]`).count(), `the plan names ${n}`);
     await confirm.getByRole('button', { name: 'Start rollout' }).click();
 
     const run = page.locator('section[data-run]').filter({ has: page.locator('tr[data-node="worker-5"]') }).first();
@@ -263,7 +264,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     });
     await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
     await page.getByRole('heading', { name: 'Rollout', level: 1 }).waitFor();
-    await page.getByRole('button', { name: 'Alle aktualisieren …' }).waitFor();
+    await page.getByRole('button', { name: '3 Knoten aktualisieren …' }).waitFor();
     await page.getByText('Erfolgreich').first().waitFor();
     await shot(page, 'rollout-de');
     await page.getByRole('navigation', { name: 'Bereiche' }).getByRole('button', { name: 'Knoten' }).click();
