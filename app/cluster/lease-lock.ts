@@ -203,48 +203,53 @@ export interface HeldLease {
   stop(): Promise<void>;
 }
 
+/** The time keepRenewed runs on: the pipeline's Clock, or a virtual one in tests. */
+export interface RenewClock {
+  nowMs(): number;
+  /** Rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+}
+
 /**
  * Keeps a held lease renewed every third of its duration. If renewals keep failing for two thirds of the
  * duration (client-go's RenewDeadline), the lease counts as lost and `onLost` fires so the pipeline can stop
  * at its next safe point.
  */
-export function keepRenewed(lock: LeaseLock, onLost: (reason: string) => void, nowMs: () => number = Date.now): HeldLease {
+export function keepRenewed(lock: LeaseLock, onLost: (reason: string) => void, clock: RenewClock): HeldLease {
   const periodMs = (lock.leaseDurationSeconds * 1000) / 3;
   const deadlineMs = (lock.leaseDurationSeconds * 2000) / 3;
-  let lastRenewed = nowMs();
+  const stopping = new AbortController();
+  let lastRenewed = clock.nowMs();
   let lost = false;
-  let stopping = false;
-  let timer: NodeJS.Timeout | null = null;
-  let resolveStopped: (v: { lost: boolean }) => void = () => undefined;
-  const stopped = new Promise<{ lost: boolean }>((r) => (resolveStopped = r));
-  let inFlight: Promise<void> = Promise.resolve();
 
-  const tick = async (): Promise<void> => {
-    let reason = 'another holder took it over';
-    try {
-      if (await lock.tryAcquireOrRenew()) lastRenewed = nowMs();
-    } catch (err) {
-      reason = err instanceof Error ? err.message : String(err);
+  const renewals = (async (): Promise<{ lost: boolean }> => {
+    for (;;) {
+      try {
+        await clock.sleep(periodMs, stopping.signal);
+      } catch {
+        return { lost: false };
+      }
+      let reason = 'another holder took it over';
+      try {
+        if (await lock.tryAcquireOrRenew()) lastRenewed = clock.nowMs();
+      } catch (err) {
+        reason = err instanceof Error ? err.message : String(err);
+      }
+      if (stopping.signal.aborted) return { lost: false };
+      if (clock.nowMs() - lastRenewed > deadlineMs || (lock.holder() !== null && lock.holder()?.identity !== lock.identity)) {
+        lost = true;
+        onLost(`Lost the cluster update lock (${reason})`);
+        return { lost: true };
+      }
     }
-    if (stopping) return;
-    if (nowMs() - lastRenewed > deadlineMs || (lock.holder() !== null && lock.holder()?.identity !== lock.identity)) {
-      lost = true;
-      onLost(`Lost the cluster update lock (${reason})`);
-      resolveStopped({ lost: true });
-      return;
-    }
-    timer = setTimeout(() => (inFlight = tick()), periodMs);
-  };
-  timer = setTimeout(() => (inFlight = tick()), periodMs);
+  })();
 
   return {
-    stopped,
+    stopped: renewals,
     isLost: () => lost,
     async stop() {
-      stopping = true;
-      if (timer) clearTimeout(timer);
-      await inFlight;
-      resolveStopped({ lost });
+      stopping.abort();
+      await renewals;
     },
   };
 }

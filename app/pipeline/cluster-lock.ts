@@ -140,7 +140,7 @@ export class ClusterLock {
     }
     control.setWaiting(null);
     this.lostReason = null;
-    this.held = keepRenewed(this.lease, (reason) => (this.lostReason = reason), () => this.deps.clock.nowMs());
+    this.held = keepRenewed(this.lease, (reason) => (this.lostReason = reason), this.deps.clock);
   }
 
   /** Ownership re-check right before a destructive action (client-go gives no fencing). */

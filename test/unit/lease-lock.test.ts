@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Lease } from '@kubernetes/client-node';
 import { LeaseLock, keepRenewed, type LeaseStore } from '../../app/cluster/lease-lock.ts';
+import { SteppedClock } from '../support/virtual-clock.ts';
 
 class Conflict extends Error {
   code = 409;
@@ -145,11 +146,14 @@ describe('the cluster Lease lock', () => {
     await a.tryAcquireOrRenew();
     const before = api.rv;
     let lostReason = '';
-    const held = keepRenewed(a, (r) => (lostReason = r));
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.ok(api.rv >= before + 2, `renewed ${api.rv - before} times`);
+    const clock = new SteppedClock();
+    const held = keepRenewed(a, (r) => (lostReason = r), clock);
+    await clock.advance(1500);
+    assert.equal(api.rv, before + 2, 'renewed every third of the 2 s lease');
     const stored = JSON.parse(api.stored ?? '') as V1Lease;
     api.stored = JSON.stringify({ ...stored, spec: { ...stored.spec, holderIdentity: 'mallory' } });
+    await clock.advance(700);
+    assert.equal(held.isLost(), true);
     const { lost } = await held.stopped;
     assert.equal(lost, true);
     assert.match(lostReason, /Lost the cluster update lock/);

@@ -6,19 +6,7 @@ import { MemoryJournal } from '../../app/pipeline/journal.ts';
 import type { ClusterPort, Clock, FlatcarNode, PipelineEvent, UeStatus, UnitState } from '../../app/pipeline/ports.ts';
 import type { PipelineDeps } from '../../app/pipeline/run-context.ts';
 
-/** Virtual time: every sleep returns at once and moves the clock, so waits are measured, not waited for. */
-export function virtualClock(start = Date.parse('2026-11-26T12:00:00Z')): Clock & { t: number } {
-  const c = {
-    t: start,
-    nowMs: () => c.t,
-    sleep: async (ms: number, signal?: AbortSignal) => {
-      if (signal?.aborted) throw signal.reason;
-      c.t += ms;
-      await new Promise((r) => setImmediate(r));
-    },
-  };
-  return c;
-}
+export { virtualClock } from '../support/virtual-clock.ts';
 
 function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
