@@ -66,7 +66,7 @@ describe('MachineDeployment nodes in the simulator', () => {
     writeFileSync(join(dir, 'md.yaml'), machineDeployment(true));
     await kubectl('apply', '-f', join(dir, 'md.yaml'));
     const first = await machineNode();
-    assert.match(readFileSync(cluster.sshConfigPath, 'utf8'), new RegExp(`^Host 127\\.10\\.120\\.2 ${first}$`, 'm'));
+    assert.match(readFileSync(cluster.sshConfigPath, 'utf8'), new RegExp(`^Host ${block.host(2).replaceAll('.', '\\.')} ${first}$`, 'm'));
     assert.deepEqual(await ssh(cluster.sshConfigPath, first, 'systemctl is-enabled update-engine.service'), { stdout: 'masked\n', stderr: '', code: 1 });
     assert.match((await ssh(cluster.sshConfigPath, first, 'grep VERSION_ID /etc/os-release')).stdout, /^VERSION_ID="4757\.2\.3"\n$/);
     const osImage = await kubectl('get', 'node', first, '-o', 'jsonpath={.status.nodeInfo.osImage}');
@@ -79,6 +79,8 @@ describe('MachineDeployment nodes in the simulator', () => {
       return name !== first ? name : undefined;
     }, 30_000, 200);
     assert.deepEqual(await ssh(cluster.sshConfigPath, second, 'systemctl is-active update-engine.service'), { stdout: 'active\n', stderr: '', code: 0 });
+    // OSM with disableAutoUpdate false masks only locksmithd; update-engine runs from the image's vendor link.
+    assert.deepEqual(await ssh(cluster.sshConfigPath, second, 'systemctl is-enabled update-engine.service locksmithd.service'), { stdout: 'disabled\nmasked\n', stderr: '', code: 1 });
     await waitFor('the old node to be removed', async () => (cluster.machines.some((m) => m.name === first) ? undefined : true), 30_000, 200);
     assert.doesNotMatch(readFileSync(cluster.sshConfigPath, 'utf8'), new RegExp(`\\b${first}\\b`));
     const events = readEvents(cluster.eventsPath);
