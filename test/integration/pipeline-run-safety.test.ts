@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { UpdateOptions, type RolloutState } from '../../app/api/pipeline.ts';
+import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const block = loopbackBlock();
+
+const options = (extra: Partial<UpdateOptions> = {}) =>
+  UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 2, leaseDurationSeconds: 3, rebootTimeoutSeconds: 30, drainTimeoutSeconds: 60, ...extra });
+
+/** The stop-after-download, two-runs-on-one-node and resume-flag cases of the safety issue, on the simulator. */
+describe('run safety on the simulator', () => {
+  let w: World;
+  let guard: FleetGuard;
+  before(async () => {
+    w = await startWorld({ nodes: 3, addressBase: block.base });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
+  });
+  afterEach(() => guard.assertSafe());
+  after(async () => {
+    guard?.stop();
+    await w?.stop();
+  });
+
+  const annotations = async (node: string) => (await w.kc.makeApiClient(CoreV1Api).readNode({ name: node })).metadata?.annotations ?? {};
+  const events = (node: string, kind: string) => readSimEvents(w.sim.eventsPath).filter((e) => e.node === node && e.kind === kind);
+
+  /** An unplanned reboot (a panic, the hypervisor): no drain, no flatdeck; waits until the node is up again. */
+  async function unplannedReboot(node: string): Promise<void> {
+    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const ups = events(node, 'up').length;
+    machine.requestReboot('panic');
+    await waitFor(`${node} up after an unplanned reboot`, () => events(node, 'up').length > ups && machine.isUp(), { timeoutMs: 30_000 });
+  }
+
+  it('a run cancelled after the download keeps the update staged and visible, and the node keeps that version over later reboots', async () => {
+    const wanted = publishNewReleases(w.sim);
+    const node = w.sim.nodes[0]!.name;
+    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const from = machine.bootedVersion();
+    const engine = w.engine();
+    const run = await engine.start({ kind: 'single', nodes: [node], options: options() });
+    await waitFor('the download to finish', () => w.events.some((e) => e.topic === 'step' && e.payload.runId === run.runId && e.payload.step === 'update' && e.payload.status === 'succeeded'), { timeoutMs: 60_000 });
+    run.control.cancel();
+    const state = await run.done;
+
+    assert.equal(state.status, 'cancelled');
+    const target = wanted[machine.channel()]!;
+    assert.equal(state.nodes[0]?.phase, 'needs-attention');
+    assert.match(state.nodes[0]?.attention.join(' ') ?? '', new RegExp(`boots ${target.replaceAll('.', '\\.')} at its next reboot`));
+    const marks = await annotations(node);
+    assert.match(marks['flatdeck.io/needs-attention'] ?? '', /at its next reboot/, 'the Node says so for every instance');
+    assert.equal(marks['flatdeck.io/to-version'], target);
+    assert.match((await engine.preflight(node, options())).updateEngineUnit ?? '', /,active$/, 'update-engine left running to mark the new boot good');
+
+    const markedGood = events(node, 'boot-marked-good').length;
+    await unplannedReboot(node);
+    assert.equal(machine.bootedVersion(), target, 'the staged update boots, as the mark said');
+    await waitFor(`update-engine to mark ${node}'s new boot good`, () => events(node, 'boot-marked-good').length > markedGood, { timeoutMs: 30_000 });
+    await unplannedReboot(node);
+    assert.equal(machine.bootedVersion(), target, `no fall back to ${from} on the reboot after`);
+  });
+
+  it('two runs on one node: one updates it, the other finds it current; update-engine ends as it was, and the new boot stays', async () => {
+    publishNewReleases(w.sim);
+    const node = w.sim.nodes[1]!.name;
+    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const a = w.engine({ dataDir: mkdtempSync(join(w.dir, 'a-')), holder: 'ann@desk#a' });
+    const b = w.engine({ dataDir: mkdtempSync(join(w.dir, 'b-')), holder: 'bob@laptop#b' });
+    const originally = (await a.preflight(node, options())).updateEngineUnit;
+    const runs = await Promise.all([a.start({ kind: 'single', nodes: [node], options: options() }), b.start({ kind: 'single', nodes: [node], options: options() })]);
+    const [sa, sb] = (await Promise.all(runs.map((r) => r.done))) as [RolloutState, RolloutState];
+
+    assert.deepEqual([sa.status, sb.status], ['succeeded', 'succeeded'], JSON.stringify([sa.error, sb.error]));
+    assert.deepEqual([sa.nodes[0]?.phase, sb.nodes[0]?.phase].sort(), ['current', 'done']);
+    const rebootsByRuns = events(node, 'reboot-start').filter((e) => (e as { by?: unknown }).by === 'systemctl');
+    assert.equal(rebootsByRuns.length, 1, 'rebooted once');
+    assert.equal((await a.preflight(node, options())).updateEngineUnit, originally, 'update-engine put back as it was, by the run that changed it');
+    const version = machine.bootedVersion();
+    await unplannedReboot(node);
+    const history = readSimEvents(w.sim.eventsPath).filter((e) => e.node === node).map((e) => `${e.ts.slice(11, 23)} ${e.kind} ${JSON.stringify(e.to)}`);
+    assert.equal(machine.bootedVersion(), version, `the new slot had been marked good before update-engine was put back:\n${history.slice(-16).join('\n')}`);
+  });
+
+  it('resume honours the pipeline flags it is given', async () => {
+    publishNewReleases(w.sim);
+    const node = w.sim.nodes[2]!.name;
+    const dataDir = mkdtempSync(join(w.dir, 'resume-'));
+    const killed = flatdeck(w.sim, dataDir, ['update', node, '--json', ...fastFlags]);
+    await waitFor('the run to reach the lock step', () => killed.lines.some((l) => /"step":"lock","status":"started"/.test(l)), { timeoutMs: 60_000 });
+    killed.child.kill('SIGKILL');
+    await killed.exit;
+
+    const runId = /"runId":"([^"]+)"/.exec(killed.lines.find((l) => l.includes('"runId"')) ?? '')?.[1];
+    assert.ok(runId, 'the killed run printed its id');
+    const resume = flatdeck(w.sim, dataDir, ['resume', runId, ...fastFlags, '--settle', '2s']);
+    const { code } = await finished(resume);
+    assert.equal(code, 0, `${resume.lines.slice(-30).join('\n')}\n${resume.stderr()}`);
+    assert.ok(resume.lines.some((l) => /settle\s+started\s+Letting the cluster settle for 2 s/.test(l)), `the resumed run settles 2 s, not the 0 s the killed run chose:\n${resume.lines.filter((l) => /settle/.test(l)).join('\n')}`);
+  });
+});
