@@ -30,14 +30,13 @@ export interface FluoHoldDeps {
   holder: string;
   /** how often FLUO's candidates are re-checked while held (FLUO reconciles every 30 s) */
   intervalMs: number;
+  clock: { sleep(ms: number, signal?: AbortSignal): Promise<void> };
   /** a failed pass; the next pass tries again */
   onError(err: unknown): void;
 }
 
 export class FluoHold {
-  // A background poller like the Lease renewal (keepRenewed): real timers, unref'd, so it never holds a process open.
-  private timer: NodeJS.Timeout | null = null;
-  private inFlight: Promise<void> = Promise.resolve();
+  private loop: { stop: AbortController; done: Promise<void> } | null = null;
 
   constructor(private readonly deps: FluoHoldDeps) {}
 
@@ -45,12 +44,19 @@ export class FluoHold {
   async start(self: string): Promise<void> {
     await this.stopLoop();
     await this.pass(self);
-    const tick = () => {
-      this.inFlight = this.pass(self).catch((err: unknown) => this.deps.onError(err)).then(() => {
-        if (this.timer) this.timer = setTimeout(tick, this.deps.intervalMs).unref();
-      });
-    };
-    this.timer = setTimeout(tick, this.deps.intervalMs).unref();
+    const stop = new AbortController();
+    const done = (async () => {
+      for (;;) {
+        try {
+          await this.deps.clock.sleep(this.deps.intervalMs, stop.signal);
+        } catch {
+          return;
+        }
+        if (stop.signal.aborted) return;
+        await this.pass(self).catch((err: unknown) => this.deps.onError(err));
+      }
+    })();
+    this.loop = { stop, done };
   }
 
   /** Stops holding and unpauses every node a holder paused. */
@@ -64,9 +70,9 @@ export class FluoHold {
   }
 
   private async stopLoop(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.inFlight;
+    this.loop?.stop.abort();
+    await this.loop?.done;
+    this.loop = null;
   }
 
   private async pass(self: string): Promise<void> {

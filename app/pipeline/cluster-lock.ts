@@ -85,7 +85,7 @@ export class ClusterLock {
       nowMs: () => deps.clock.nowMs(),
     });
     // A failed pass leaves the previous pauses in place and is repeated a second later.
-    this.fluo = new FluoHold({ nodes: deps.cluster.nodes, holder: deps.holder, intervalMs: 1000, onError: () => undefined });
+    this.fluo = new FluoHold({ nodes: deps.cluster.nodes, holder: deps.holder, intervalMs: 1000, clock: deps.clock, onError: () => undefined });
   }
 
   get leaseLock(): LeaseLock {

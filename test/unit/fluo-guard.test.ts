@@ -7,6 +7,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { FluoHold, HELD_BY_KEY } from '../../app/cluster/fluo-guard.ts';
 import type { NodeApi } from '../../app/cluster/node-api.ts';
 import { fluoBusyReason } from '../../app/cluster/node-annotations.ts';
+import { SteppedClock } from '../support/virtual-clock.ts';
 
 const P = 'flatcar-linux-update.v1.flatcar-linux.net/';
 
@@ -42,7 +43,7 @@ describe('FLUO guard', () => {
       granted: { annotations: { [`${P}reboot-needed`]: 'true', [`${P}reboot-ok`]: 'true' } },
       idle: { annotations: { [`${P}reboot-needed`]: 'false' } },
     });
-    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 60_000, onError: (err) => assert.fail(String(err)) });
+    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 60_000, clock: new SteppedClock(), onError: (err) => assert.fail(String(err)) });
     await hold.start('ours');
     const paused = (name: string) => api.annotations(name)[`${P}reboot-paused`] ?? null;
     assert.deepEqual(
@@ -56,10 +57,14 @@ describe('FLUO guard', () => {
 
   it('keeps pausing nodes that start wanting a reboot while held', async () => {
     const api = memoryNodes({ ours: {}, later: {} });
-    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 5, onError: (err) => assert.fail(String(err)) });
+    const clock = new SteppedClock();
+    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 1000, clock, onError: (err) => assert.fail(String(err)) });
     await hold.start('ours');
     await api.mergePatchNode('later', { metadata: { annotations: { [`${P}reboot-needed`]: 'true' } } });
-    for (let i = 0; i < 100 && api.annotations('later')[`${P}reboot-paused`] !== 'true'; i++) await new Promise((r) => setTimeout(r, 5));
+    await clock.advance(999);
+    assert.equal(api.annotations('later')[`${P}reboot-paused`], undefined, 'not before the next pass');
+    await clock.advance(1);
+    await new Promise((r) => setImmediate(r));
     assert.equal(api.annotations('later')[`${P}reboot-paused`], 'true');
     await hold.stop();
     assert.equal(api.annotations('later')[`${P}reboot-paused`], undefined);
@@ -67,7 +72,7 @@ describe('FLUO guard', () => {
 
   it("a later holder puts back what a crashed holder left paused", async () => {
     const api = memoryNodes({ ours: {}, left: { annotations: { [`${P}reboot-needed`]: 'true', [`${P}reboot-paused`]: 'true', [HELD_BY_KEY]: 'crashed@host' } } });
-    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 60_000, onError: (err) => assert.fail(String(err)) });
+    const hold = new FluoHold({ nodes: api, holder: 'me@laptop', intervalMs: 60_000, clock: new SteppedClock(), onError: (err) => assert.fail(String(err)) });
     await hold.start('ours');
     await hold.stop();
     assert.equal(api.annotations('left')[`${P}reboot-paused`], undefined);
