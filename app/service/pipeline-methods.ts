@@ -9,11 +9,6 @@ import type { Run } from '../pipeline/rollout.ts';
 import type { MethodModule } from './context.ts';
 import { pipelineActivity } from './pipeline-activity.ts';
 
-/**
- * The pipeline behind the API: one engine per cluster (its Lease holder identity is this process), runs
- * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers and its transitions
- * recorded in the Activity log.
- */
 /** user@host of this flatdeck instance: the person at the keyboard of the UI or CLI that asked. */
 function operator(): string {
   let user = process.env.USER ?? process.env.USERNAME ?? 'unknown';
@@ -25,46 +20,70 @@ function operator(): string {
   return `${user}@${hostname()}`;
 }
 
+/**
+ * The pipeline behind the API: one engine per cluster (its Lease holder identity is this process), runs
+ * kept for pause/resume/cancel, every step/command/rollout event pushed to subscribers and its transitions
+ * recorded in the Activity log.
+ */
 export const pipelineMethods: MethodModule = (ctx) => {
-  const engines = new Map<string, Promise<PipelineEngine>>();
+  const engines = new Map<string, { engine: Promise<PipelineEngine>; builtFrom: string }>();
   const recordActivity = pipelineActivity(ctx.activity);
+  /** What an engine is built from that the operator changes in Settings: the Lease and the SSH profile. */
+  const settingsOf = (cluster: string) => JSON.stringify([ctx.settings.get().lock, ctx.ssh.profile(cluster)]);
 
+  const build = async (cluster: string): Promise<PipelineEngine> => {
+    await ctx.clusters.connect(cluster);
+    const pool = await ctx.ssh.pool(cluster);
+    const kubeConfig = ctx.clusters.connection(cluster).kubeConfig;
+    // runs are kept per cluster identity, not per context name (two clusters may share one)
+    const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'), await clusterIdentity(kubeConfig));
+    return new PipelineEngine({
+      clusterId: cluster,
+      kubeConfig,
+      pool,
+      inventory: () => ctx.clusters.inventory(cluster),
+      resolveTarget: (node) => ctx.ssh.target(cluster, node),
+      journal,
+      dataDir: join(ctx.options.dataDir, 'pipeline'),
+      lock: ctx.settings.get().lock,
+      emit: (event) => {
+        try {
+          recordActivity(event);
+        } catch {
+          // an Activity file that cannot be written (disk full) must not stop a node mid-update
+        }
+        ctx.emit(event);
+      },
+    });
+  };
+
+  /**
+   * The cluster's engine, rebuilt when the Settings it was built from changed (a new jump host, key or Lease); a run
+   * still going keeps the engine it started with, and the runs of the old engine stay listed.
+   */
   const engine = (cluster: string): Promise<PipelineEngine> => {
-    let e = engines.get(cluster);
-    if (!e) {
-      e = (async () => {
-        await ctx.clusters.connect(cluster);
-        const pool = await ctx.ssh.pool(cluster);
-        const kubeConfig = ctx.clusters.connection(cluster).kubeConfig;
-        // runs are kept per cluster identity, not per context name (two clusters may share one)
-        const journal = new FileJournal(join(ctx.options.dataDir, 'pipeline'), await clusterIdentity(kubeConfig));
-        return new PipelineEngine({
-          clusterId: cluster,
-          kubeConfig,
-          pool,
-          inventory: () => ctx.clusters.inventory(cluster),
-          resolveTarget: (node) => ctx.ssh.target(cluster, node),
-          journal,
-          dataDir: join(ctx.options.dataDir, 'pipeline'),
-          lock: ctx.settings.get().lock,
-          emit: (event) => {
-            try {
-              recordActivity(event);
-            } catch {
-              // an Activity file that cannot be written (disk full) must not stop a node mid-update
-            }
-            ctx.emit(event);
-          },
-        });
-      })();
-      engines.set(cluster, e);
-      e.catch(() => engines.delete(cluster));
-    }
-    return e;
+    const builtFrom = settingsOf(cluster);
+    const current = engines.get(cluster);
+    if (current?.builtFrom === builtFrom) return current.engine;
+    const next = (async () => {
+      const old = current ? await current.engine.catch(() => null) : null;
+      if (old && [...old.runs.values()].some((r) => r.state().finishedAt === null)) {
+        engines.set(cluster, current!);
+        return old;
+      }
+      const fresh = await build(cluster);
+      for (const [runId, run] of old?.runs ?? []) fresh.runs.set(runId, run);
+      return fresh;
+    })();
+    engines.set(cluster, { engine: next, builtFrom });
+    next.catch(() => {
+      if (engines.get(cluster)?.engine === next) engines.delete(cluster);
+    });
+    return next;
   };
 
   const findRun = async (runId: string): Promise<Run> => {
-    for (const e of engines.values()) {
+    for (const { engine: e } of engines.values()) {
       const run = (await e).runs.get(runId);
       if (run) return run;
     }
@@ -72,7 +91,7 @@ export const pipelineMethods: MethodModule = (ctx) => {
   };
 
   ctx.onClose(async () => {
-    for (const e of engines.values()) {
+    for (const { engine: e } of engines.values()) {
       const eng = await e.catch(() => null);
       for (const run of eng?.runs.values() ?? []) run.control.cancel();
       await Promise.allSettled([...(eng?.runs.values() ?? [])].map((r) => r.done));

@@ -51,6 +51,8 @@ describe('jump host and identity file from Settings', () => {
     const live = await service.call('nodes.refreshLive', { cluster });
     assert.equal(live.length, 2);
     for (const state of live) assert.match(state.error ?? '', /authenticat|denied|key/i, `${state.node}: ${state.error}`);
+    const preflight = await service.call('nodes.preflight', { cluster, node: sim.nodes[0]!.name });
+    assert.equal(preflight.versionId, null, 'the pipeline cannot log in either');
     assert.deepEqual(bastion.forwards, []);
   });
 
@@ -63,6 +65,8 @@ describe('jump host and identity file from Settings', () => {
     );
     assert.deepEqual(bastion.forwards.map((f) => `${f.host}:${f.port}`).sort(), sim.nodes.map((n) => `${n.address}:${n.port}`).sort());
     assert.equal(bastion.connections, 1, 'one bastion connection carries both nodes');
+    const preflight = await service.call('nodes.preflight', { cluster, node: sim.nodes[0]!.name });
+    assert.equal(preflight.versionId, sim.nodes[0]!.version, 'the pipeline, built before the change, takes the new settings too');
   });
 
   it('refuses a jump host that is not [user@]host[:port] and keeps the previous settings', async () => {
