@@ -64,7 +64,6 @@ export function renderSshConfig(nodes: readonly SshEndpoint[], identityPath: str
       `  IdentityFile ${configArg(identityPath)}`,
       `  UserKnownHostsFile ${configArg(knownHostsPath)}`,
       '  IdentitiesOnly yes',
-      '  StrictHostKeyChecking yes',
       '',
     ].join('\n'),
   );

@@ -9,6 +9,8 @@ export const Prompt = z.discriminatedUnion('kind', [
     port: z.number().int(),
     keyType: z.string(),
     fingerprint: z.string(),
+    /** Keys of other types already known for the host (file:line), shown with OpenSSH's warning. */
+    otherKnownKeys: z.array(z.object({ keyType: z.string(), fingerprint: z.string(), file: z.string(), line: z.number().int() })).optional(),
   }),
   z.object({ id: z.string(), kind: z.literal('passphrase'), keyPath: z.string() }),
 ]);

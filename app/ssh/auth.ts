@@ -14,11 +14,28 @@ export function defaultIdentityFiles(home: string): string[] {
  */
 export class UnlockedKeys {
   readonly #byKeyPath = new Map<string, ParsedKey>();
+  readonly #unlocking = new Map<string, Promise<ParsedKey | null>>();
   get(keyPath: string): ParsedKey | undefined {
     return this.#byKeyPath.get(keyPath);
   }
-  set(keyPath: string, key: ParsedKey): void {
-    this.#byKeyPath.set(keyPath, key);
+  /**
+   * Runs `unlock` (which asks for the passphrase) once per key at a time: connections racing to the same
+   * encrypted key, e.g. to every node at once, share one question and its answer.
+   */
+  unlockOnce(keyPath: string, unlock: () => Promise<ParsedKey | null>): Promise<ParsedKey | null> {
+    const known = this.#byKeyPath.get(keyPath);
+    if (known) return Promise.resolve(known);
+    let pending = this.#unlocking.get(keyPath);
+    if (!pending) {
+      pending = unlock()
+        .then((key) => {
+          if (key) this.#byKeyPath.set(keyPath, key);
+          return key;
+        })
+        .finally(() => this.#unlocking.delete(keyPath));
+      this.#unlocking.set(keyPath, pending);
+    }
+    return pending;
   }
   clear(): void {
     this.#byKeyPath.clear();
@@ -124,21 +141,21 @@ async function loadPrivateKey(path: string, prompter: SshPrompter, unlocked: Unl
   const plain = utils.parseKey(data);
   if (!(plain instanceof Error)) return firstKey(plain);
   if (!ENCRYPTED.test(plain.message)) return undefined;
+  const key = await unlocked.unlockOnce(path, () => askForPassphrase(path, data, prompter));
+  if (!key) outcome.passphraseDeclined.push(path);
+  return key ?? undefined;
+}
+
+/** Up to three tries; null when the operator declined or never typed the right one. */
+async function askForPassphrase(path: string, data: Buffer, prompter: SshPrompter): Promise<ParsedKey | null> {
   for (let i = 0; i < MAX_PASSPHRASE_TRIES; i++) {
     const passphrase = await prompter.askPassphrase({ keyPath: path });
-    if (passphrase === null) {
-      outcome.passphraseDeclined.push(path);
-      return undefined;
-    }
+    if (passphrase === null) return null;
     const key = utils.parseKey(data, passphrase);
     const first = key instanceof Error ? undefined : firstKey(key);
-    if (first) {
-      unlocked.set(path, first);
-      return first;
-    }
+    if (first) return first;
   }
-  outcome.passphraseDeclined.push(path);
-  return undefined;
+  return null;
 }
 
 function firstKey(parsed: ParsedKey | ParsedKey[]): ParsedKey | undefined {

@@ -108,7 +108,7 @@ export async function connectEndpoint(ep: Endpoint, deps: ConnectDeps, sock?: Du
       readyTimeout: 0,
       keepaliveInterval: deps.keepaliveIntervalMs,
       keepaliveCountMax: deps.keepaliveCountMax,
-      ...(hostKeys.serverHostKeyAlgorithms ? { algorithms: { serverHostKey: hostKeys.serverHostKeyAlgorithms } } : {}),
+      algorithms: { serverHostKey: hostKeys.serverHostKeyAlgorithms },
     });
   });
 }

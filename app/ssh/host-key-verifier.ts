@@ -2,13 +2,15 @@ import { SshError } from './errors.ts';
 import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint.ts';
 import { appendKnownHost, KnownHosts } from './known-hosts.ts';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
-import type { SshPrompter } from './types.ts';
+import type { KnownHostKey, SshPrompter } from './types.ts';
 
 export interface HostKeyPolicy {
   /** UserKnownHostsFile list; accepted keys are recorded in the first one */
   userKnownHostsFiles: readonly string[];
   globalKnownHostsFiles: readonly string[];
   hashKnownHosts: boolean;
+  /** ssh_config StrictHostKeyChecking=yes: an unknown host is refused instead of asked about. */
+  strictHostKeyChecking: boolean;
 }
 
 /** What one connection attempt hands to ssh2, plus why it refused if it did. */
@@ -16,25 +18,28 @@ export interface HostKeyCheckSession {
   /** ssh2 `hostVerifier`: answers through the callback, never by return value */
   verify(key: Buffer, answer: (accept: boolean) => void): void;
   /** ssh2 `algorithms.serverHostKey`: key types already known for this host first, as OpenSSH orders them */
-  serverHostKeyAlgorithms: ServerHostKeyAlgorithm[] | undefined;
+  serverHostKeyAlgorithms: ServerHostKeyAlgorithm[];
   refusal(): SshError | undefined;
 }
 
+// No `ssh-rsa`: its signatures use SHA-1, which OpenSSH stopped accepting by default in 8.8. RSA host keys
+// still work through rsa-sha2-512/256. Always passed to ssh2, whose own default list would include ssh-rsa.
 const HOST_KEY_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256',
 ];
 const ALGORITHMS_FOR_KEY_TYPE: Record<string, readonly ServerHostKeyAlgorithm[]> = {
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256'],
 };
 
-function preferKnownTypes(knownTypes: string[]): ServerHostKeyAlgorithm[] | undefined {
+function preferKnownTypes(knownTypes: string[]): ServerHostKeyAlgorithm[] {
   const preferred = HOST_KEY_ALGORITHMS.filter((a) => knownTypes.some((t) => (ALGORITHMS_FOR_KEY_TYPE[t] ?? [t]).includes(a)));
-  return preferred.length === 0 ? undefined : [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
+  return [...preferred, ...HOST_KEY_ALGORITHMS.filter((a) => !preferred.includes(a))];
 }
 
 /**
- * OpenSSH's StrictHostKeyChecking=ask, always: known key → connect; unknown → the operator confirms the
- * SHA256 fingerprint and the key is recorded; changed or revoked → refuse. There is no "off".
+ * OpenSSH's StrictHostKeyChecking=ask: known key → connect; unknown → the operator confirms the SHA256
+ * fingerprint (warned when keys of other types are known for the host) and the key is recorded; changed or
+ * revoked → refuse. `yes` refuses unknown hosts too; there is no "off" (`no` and `accept-new` still ask).
  */
 export class HostKeyVerifier {
   /** One question per host and key at a time, however many connections race to it. */
@@ -84,18 +89,26 @@ export class HostKeyVerifier {
           'flatdeck does not support host certificates. Add the host key itself to known_hosts.',
           { ...facts, knownHostsFile: check.file });
       case 'unknown':
-        if (!(await this.#askAndRecord(policy, prompter, host, port, key, keyType, fingerprint))) {
+        if (policy.strictHostKeyChecking) {
+          throw new SshError('host-key-unknown-rejected',
+            `No host key is known for ${host}:${port} (it presented ${keyType} ${fingerprint}) and StrictHostKeyChecking is yes; ` +
+            `refusing to connect. Add the key to ${policy.userKnownHostsFiles[0] ?? 'known_hosts'} first.`, facts);
+        }
+        if (!(await this.#askAndRecord(policy, prompter, host, port, key, keyType, fingerprint, check.otherKeys))) {
           throw new SshError('host-key-unknown-rejected',
             `The host key of ${host}:${port} (${keyType} ${fingerprint}) was not accepted.`, facts);
         }
     }
   }
 
-  #askAndRecord(policy: HostKeyPolicy, prompter: SshPrompter, host: string, port: number, key: Buffer, keyType: string, fingerprint: string): Promise<boolean> {
+  #askAndRecord(
+    policy: HostKeyPolicy, prompter: SshPrompter, host: string, port: number, key: Buffer, keyType: string, fingerprint: string,
+    otherKnownKeys: KnownHostKey[],
+  ): Promise<boolean> {
     const id = `${host}:${port} ${fingerprint}`;
     let pending = this.#pendingPrompts.get(id);
     if (!pending) {
-      pending = prompter.confirmHostKey({ host, port, keyType, fingerprint })
+      pending = prompter.confirmHostKey({ host, port, keyType, fingerprint, otherKnownKeys })
         .then(async (accepted) => {
           if (accepted) await appendKnownHost(recordFile(policy), host, port, key, { hashed: policy.hashKnownHosts });
           return accepted;

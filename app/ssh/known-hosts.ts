@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { keyTypeOfBlob, sha256Fingerprint } from './fingerprint.ts';
+import type { KnownHostKey } from './types.ts';
 
 /** One usable line of an OpenSSH known_hosts file. */
 export interface KnownHostEntry {
@@ -15,7 +16,7 @@ export interface KnownHostEntry {
 
 export type HostKeyCheck =
   | { status: 'known' }
-  | { status: 'unknown'; otherKeyTypes: string[] }
+  | { status: 'unknown'; otherKeys: KnownHostKey[] }
   | { status: 'changed'; knownFingerprints: string[]; file: string; line: number }
   | { status: 'revoked'; file: string; line: number }
   | { status: 'cert-authority-only'; file: string; line: number };
@@ -113,10 +114,12 @@ export class KnownHosts {
         line: sameType[0]!.line,
       };
     }
-    if (plain.length > 0) return { status: 'unknown', otherKeyTypes: [...new Set(plain.map((e) => e.keyType))] };
+    if (plain.length > 0) {
+      return { status: 'unknown', otherKeys: plain.map((e) => ({ keyType: e.keyType, fingerprint: sha256Fingerprint(e.keyBlob), file: e.file, line: e.line })) };
+    }
     const ca = matching.find((e) => e.marker === 'cert-authority');
     if (ca) return { status: 'cert-authority-only', file: ca.file, line: ca.line };
-    return { status: 'unknown', otherKeyTypes: [] };
+    return { status: 'unknown', otherKeys: [] };
   }
 
   /** Key types already recorded for the host, so the handshake can prefer them (as OpenSSH does). */

@@ -44,6 +44,7 @@ function defaultsFor(d: PlanDefaults) {
       userKnownHostsFiles: d.knownHosts?.userKnownHostsFiles ?? [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2')],
       globalKnownHostsFiles: d.knownHosts?.globalKnownHostsFiles ?? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
       hashKnownHosts: d.knownHosts?.hashKnownHosts ?? false,
+      strictHostKeyChecking: d.knownHosts?.strictHostKeyChecking ?? false,
     },
   };
 }
@@ -62,6 +63,7 @@ function endpointFrom(hc: HostConfig, explicit: { port?: number; user?: string }
       userKnownHostsFiles: hc.userKnownHostsFiles ?? d.knownHosts.userKnownHostsFiles,
       globalKnownHostsFiles: hc.globalKnownHostsFiles ?? d.knownHosts.globalKnownHostsFiles,
       hashKnownHosts: hc.hashKnownHosts ?? d.knownHosts.hashKnownHosts,
+      strictHostKeyChecking: hc.strictHostKeyChecking ?? d.knownHosts.strictHostKeyChecking,
     },
   };
 }

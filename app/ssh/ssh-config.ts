@@ -21,6 +21,8 @@ export interface HostConfig {
   userKnownHostsFiles?: string[];
   globalKnownHostsFiles?: string[];
   hashKnownHosts?: boolean;
+  /** StrictHostKeyChecking=yes: refuse hosts whose key is not known */
+  strictHostKeyChecking?: boolean;
   proxyJump: JumpHost[];                   // empty = direct
   connectTimeoutSeconds?: number;
   serverAliveIntervalSeconds?: number;
@@ -106,6 +108,7 @@ export class SshConfigFile {
     const globalFiles = paths('globalknownhostsfile');
     if (globalFiles) result.globalKnownHostsFiles = globalFiles;
     if (str('hashknownhosts') !== undefined) result.hashKnownHosts = yes(str('hashknownhosts'));
+    if (str('stricthostkeychecking') !== undefined) result.strictHostKeyChecking = yes(str('stricthostkeychecking'));
     const timeout = optionalInt(str('connecttimeout'), 'ConnectTimeout', host);
     if (timeout !== undefined) result.connectTimeoutSeconds = timeout;
     const aliveInterval = optionalInt(str('serveraliveinterval'), 'ServerAliveInterval', host);

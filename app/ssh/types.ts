@@ -32,9 +32,26 @@ export interface NodeShell {
   reset(): void;
 }
 
+/** A key of another type already recorded for a host (OpenSSH warns about these on first contact). */
+export interface KnownHostKey {
+  keyType: string;
+  fingerprint: string;
+  file: string;
+  line: number;
+}
+
+export interface HostKeyQuestion {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  /** Keys of other types known for this host: the new key is unknown, but the host is not. */
+  otherKnownKeys: KnownHostKey[];
+}
+
 /** Questions only the operator can answer; app/service wires these to API prompts. */
 export interface SshPrompter {
-  confirmHostKey(q: { host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean>;
+  confirmHostKey(q: HostKeyQuestion): Promise<boolean>;
   /** null = the operator declined */
   askPassphrase(q: { keyPath: string }): Promise<string | null>;
 }

@@ -1,5 +1,6 @@
 // `flatdeck` (bin/flatdeck.js) and `npm run flatdeck -- …`: the command-line host of the core.
 import { runCli } from './run.ts';
+import { controlStripping } from './terminal-text.ts';
 
 const abort = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -13,8 +14,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  // Everything the CLI prints may quote what nodes report; no control sequence of theirs reaches the terminal.
+  stdout: controlStripping(process.stdout),
+  stderr: controlStripping(process.stderr),
   stdin: process.stdin,
   env: process.env,
   signal: abort.signal,

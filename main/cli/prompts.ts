@@ -1,18 +1,46 @@
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import type { ApiHandler } from '../../app/api/handler.ts';
 import type { Prompt, PromptAnswer } from '../../app/api/prompts.ts';
 import type { CliIo } from './command.ts';
 
+type HostKeyPrompt = Extract<Prompt, { kind: 'host-key-unknown' }>;
+
+/** The first-contact question, with OpenSSH's warning when the host is known under another key type. */
+export function hostKeyQuestion(prompt: HostKeyPrompt): string {
+  const where = prompt.port === 22 ? prompt.host : `[${prompt.host}]:${prompt.port}`;
+  const others = prompt.otherKnownKeys ?? [];
+  const lines = [`The authenticity of host ${where} can't be established.`];
+  if (others.length > 0) {
+    lines.push('WARNING: keys of another type are already known for this host; it now presents a key of a type not on record:');
+    for (const k of others) lines.push(`  known: ${k.keyType} key ${k.fingerprint} (${k.file}:${k.line})`);
+  }
+  lines.push(`${prompt.keyType} key fingerprint is ${prompt.fingerprint}.`, 'Accept and remember it (yes/no)? ');
+  return lines.join('\n');
+}
+
+/** Reads one line without echoing it (a passphrase): the terminal is in raw mode and readline's echo goes nowhere. */
+async function askHidden(io: CliIo, question: string): Promise<string> {
+  io.stderr.write(question);
+  const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: io.stdin, output: silent, terminal: true });
+  try {
+    return await rl.question('');
+  } finally {
+    rl.close();
+    io.stderr.write('\n');
+  }
+}
+
 async function askTerminal(prompt: Prompt, io: CliIo): Promise<PromptAnswer> {
+  if (prompt.kind === 'passphrase') {
+    const reply = await askHidden(io, `Passphrase for ${prompt.keyPath} (empty to skip): `);
+    return { kind: 'passphrase', passphrase: reply === '' ? null : reply };
+  }
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
-    if (prompt.kind === 'host-key-unknown') {
-      const where = prompt.port === 22 ? prompt.host : `[${prompt.host}]:${prompt.port}`;
-      const reply = await rl.question(`The authenticity of host ${where} can't be established.\n${prompt.keyType} key fingerprint is ${prompt.fingerprint}.\nAccept and remember it (yes/no)? `);
-      return { kind: 'host-key-unknown', accept: reply.trim().toLowerCase() === 'yes' };
-    }
-    const reply = await rl.question(`Passphrase for ${prompt.keyPath} (empty to skip): `);
-    return { kind: 'passphrase', passphrase: reply === '' ? null : reply };
+    const reply = await rl.question(hostKeyQuestion(prompt));
+    return { kind: 'host-key-unknown', accept: reply.trim().toLowerCase() === 'yes' };
   } finally {
     rl.close();
   }

@@ -149,7 +149,7 @@ describe('host keys against the simulated fleet', () => {
     const accepted = simPool(base, { hostKey: true });
     await accepted.pool.exec(t, toShellLine(grepVersionId()));
     const expected = fingerprintOf(join(work, 'sim', 'host-keys', `${node(4).name}_ed25519.pub`));
-    assert.deepEqual(accepted.asked.hostKeys, [{ host: node(4).address, port: node(4).port, keyType: 'ssh-ed25519', fingerprint: expected }]);
+    assert.deepEqual(accepted.asked.hostKeys, [{ host: node(4).address, port: node(4).port, keyType: 'ssh-ed25519', fingerprint: expected, otherKnownKeys: [] }]);
     assert.match(execFileSync('ssh-keygen', ['-F', `[${node(4).address}]:${node(4).port}`, '-f', knownHosts], { encoding: 'utf8' }), /found: line 1/);
     await accepted.pool.close();
   });

@@ -146,7 +146,7 @@ describe('createService: prompts, settings and activity', () => {
     const prompts: ApiEvent[] = [];
     service.subscribe((e) => e.topic === 'prompt' && prompts.push(e));
     try {
-      const answer = service.context.prompts.sshPrompter().confirmHostKey({ host: '10.0.0.5', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' });
+      const answer = service.context.prompts.sshPrompter().confirmHostKey({ host: '10.0.0.5', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc', otherKnownKeys: [] });
       assert.equal(prompts.length, 1);
       const p = prompts[0]!;
       assert.ok(p.topic === 'prompt' && p.payload.kind === 'host-key-unknown');

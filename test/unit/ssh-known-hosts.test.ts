@@ -58,7 +58,10 @@ describe('known_hosts', () => {
     const changed = kh.check('h1', 22, other.blob);
     assert.equal(changed.status, 'changed');
     assert.deepEqual(changed.status === 'changed' && changed.knownFingerprints, [sha256Fingerprint(ed.blob)]);
-    assert.deepEqual(kh.check('h1', 22, ecdsa.blob), { status: 'unknown', otherKeyTypes: ['ssh-ed25519'] });
+    assert.deepEqual(kh.check('h1', 22, ecdsa.blob), {
+      status: 'unknown',
+      otherKeys: [{ keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(ed.blob), file: '(text)', line: 1 }],
+    });
     assert.deepEqual(KnownHosts.fromText(`h1 ${ed.line}\nh1 ${ecdsa.line}\n`).knownKeyTypes('h1', 22), ['ssh-ed25519', 'ecdsa-sha2-nistp256']);
   });
 

@@ -172,7 +172,7 @@ describe('host key verification', () => {
     const { pool, asked } = poolFor({}, { hostKey: true });
     await pool.exec(target(peer), toShellLine(grepVersionId()));
     assert.equal(asked.hostKeys.length, 1);
-    assert.deepEqual(asked.hostKeys[0], { host: '127.0.0.1', port: peer.port, keyType: 'ssh-ed25519', fingerprint: sshKeygenFingerprint(peer.hostKeyPublic) });
+    assert.deepEqual(asked.hostKeys[0], { host: '127.0.0.1', port: peer.port, keyType: 'ssh-ed25519', fingerprint: sshKeygenFingerprint(peer.hostKeyPublic), otherKnownKeys: [] });
     // OpenSSH itself finds the recorded entry
     const found = execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${peer.port}`, '-f', knownHosts], { encoding: 'utf8' });
     assert.match(found, new RegExp(peer.hostKeyPublic.split(' ')[1]!.slice(0, 30).replace(/[+/]/g, '\\$&')));
