@@ -191,6 +191,33 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await waitUntil('worker-2 current in the table', async () => (await page.locator('tbody tr[data-node="worker-2"] [data-currency]').getAttribute('data-currency')) === 'current');
   });
 
+  test('in German, a pre-flight blocker is worded in German from its code, not passed through in English', async (t) => {
+    t.after(async () => {
+      const sprache = page.getByRole('combobox', { name: 'Sprache' });
+      if (await sprache.count()) await sprache.selectOption('en');
+    });
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
+    let blocked: string | null = null;
+    for (const node of ['worker-1', 'worker-2', 'worker-3', 'worker-4', 'worker-5']) {
+      await page.getByRole('navigation', { name: 'Bereiche' }).getByRole('button', { name: 'Knoten', exact: true }).click();
+      await page.getByRole('button', { name: node, exact: true }).click();
+      await page.getByRole('heading', { name: node, level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Vorabprüfung starten' }).click();
+      const report = page.getByRole('region', { name: 'Vorabprüfung' });
+      await report.waitFor({ timeout: 60_000 });
+      if ((await report.getByText('Blockiert', { exact: true }).count()) === 0) continue;
+      blocked = node;
+      const texts = await report.getByTestId('blocker-text').allTextContents();
+      assert.ok(texts.length > 0, 'the blockers are worded from their codes');
+      for (const text of texts) assert.match(text, /^Pod \S+\/\S+ (hält Daten in emptyDir|hat keinen Controller)/, text);
+      const all = (await report.textContent()) ?? '';
+      assert.doesNotMatch(all, /uses emptyDir storage|declares no controller|Pre-flight failed/);
+      await shot(page, 'ux-preflight-de');
+      break;
+    }
+    assert.ok(blocked, 'the demo workload puts a pod with emptyDir data or without controller on some node');
+  });
+
   test('cancel mid-rollout: a confirmation per node, a cancelling state, honest final counts and a reason per skipped node', async () => {
     await go(page, 'Nodes');
     await page.locator('tbody tr[data-node]').first().waitFor();

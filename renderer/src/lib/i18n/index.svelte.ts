@@ -1,6 +1,7 @@
 import { de } from './de.ts';
 import { en } from './en.ts';
 import type { MessageKey } from './en.ts';
+import { worded } from '../model/wording.ts';
 import { translate } from './translate.ts';
 import type { Vars } from './translate.ts';
 
@@ -26,6 +27,13 @@ class I18n {
     return translate(dict, form in dict ? form : `${base}.other`, { ...vars, count: count.toLocaleString(this.locale) });
   };
 
+  /**
+   * A core message in the UI language from its code (`key`) and parameters, when a message for it exists and
+   * every value it needs is there; otherwise null, and the caller shows the core's English text.
+   */
+  tc = (key: string, values: Record<string, string | number | boolean | null | undefined>): string | null =>
+    worded(dictionaries[this.lang] as Record<string, string>, key, values, (k, vars) => translate(dictionaries[this.lang] as Record<string, string>, k, vars));
+
   /** For keys built from data (e.g. `state.${key}`): falls back to the raw value when no message exists. */
   tx = (key: string, fallback: string, vars?: Vars): string => {
     const dict = dictionaries[this.lang] as Record<string, string>;
@@ -37,3 +45,4 @@ export const i18n = new I18n();
 export const t = i18n.t;
 export const tn = i18n.tn;
 export const tx = i18n.tx;
+export const tc = i18n.tc;
