@@ -16,6 +16,10 @@ export interface NodeMark {
   cordonedByUs: boolean;
   /** `<unit file state>,<active|inactive>` as found before flatdeck touched update-engine; null = untouched. */
   ueOriginal: string | null;
+  /** locksmithd as found before flatdeck held it for the update (same form); null = untouched. */
+  lsOriginal: string | null;
+  /** flatdeck commented out SERVER=disabled in /etc/flatcar/update.conf for the run. */
+  serverLifted: boolean;
   /** FLUO reboot-paused value before flatdeck set it: `absent`, or the old value; null = untouched. */
   fluoPausedBefore: string | null;
   bootIdBefore: string | null;
@@ -35,6 +39,8 @@ export function readMark(node: V1Node): NodeMark | null {
     since: a[markKeys.since] ?? '',
     cordonedByUs: a[markKeys.cordonedByUs] === 'true',
     ueOriginal: a[markKeys.ueOriginal] ?? null,
+    lsOriginal: a[markKeys.lsOriginal] ?? null,
+    serverLifted: a[markKeys.serverLifted] === 'true',
     fluoPausedBefore: a[markKeys.fluoPausedBefore] ?? null,
     bootIdBefore: a[markKeys.bootIdBefore] ?? null,
     fromVersion: a[markKeys.fromVersion] ?? null,

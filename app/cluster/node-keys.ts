@@ -13,6 +13,8 @@ export const markKeys = {
   since: `${FLATDECK}since`,
   cordonedByUs: `${FLATDECK}cordoned-by-us`,
   ueOriginal: `${FLATDECK}update-engine-original`,
+  lsOriginal: `${FLATDECK}locksmithd-original`,
+  serverLifted: `${FLATDECK}server-disabled-lifted`,
   fluoPausedBefore: `${FLATDECK}fluo-paused-before`,
   bootIdBefore: `${FLATDECK}boot-id-before`,
   fromVersion: `${FLATDECK}from-version`,

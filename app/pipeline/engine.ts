@@ -201,7 +201,7 @@ export class PipelineEngine {
     for (const rec of found.records.values()) {
       const copy: NodeRecord = { ...rec };
       const ctx = detachedNodeCtx(this.deps, runId, copy, { ...options, restoreAfterBootSeconds: 0 });
-      if (rec.ueOriginal !== null) await restoreNode(ctx, { backAtMs: null, keepMarks: true });
+      if (rec.ueOriginal !== null || (rec.lsOriginal ?? null) !== null || rec.serverLifted) await restoreNode(ctx, { backAtMs: null, keepMarks: true });
       await handBackNode(this.deps, rec);
       copy.phase = 'skipped';
       copy.step = null;

@@ -15,6 +15,12 @@ export const NodeRecord = z.object({
   cordonedByUs: z.boolean(),
   ueOriginal: z.string().nullable(),
   fluoPausedBefore: z.string().nullable(),
+  /** locksmithd as found before flatdeck held it (`<file>,<active|inactive>`); absent or null = untouched. */
+  lsOriginal: z.string().nullable().optional(),
+  /** flatdeck commented out SERVER=disabled in /etc/flatcar/update.conf for this run. */
+  serverLifted: z.boolean().optional(),
+  /** An update is downloaded and applied whose version update_engine no longer names (it restarted since). */
+  staged: z.boolean().optional(),
 });
 export type NodeRecord = z.infer<typeof NodeRecord>;
 

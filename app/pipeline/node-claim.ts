@@ -19,6 +19,8 @@ export type Claim = { claimed: true } | { claimed: false; holder: NodeMark };
  */
 function takeOver(ctx: NodeCtx, left: NodeMark): void {
   ctx.rec.ueOriginal ??= left.ueOriginal;
+  ctx.rec.lsOriginal ??= left.lsOriginal;
+  ctx.rec.serverLifted ||= left.serverLifted;
   ctx.rec.fluoPausedBefore ??= left.fluoPausedBefore;
   ctx.rec.cordonedByUs ||= left.cordonedByUs;
 }
@@ -38,6 +40,8 @@ export async function claimNode(ctx: NodeCtx): Promise<Claim> {
         since: new Date(ctx.deps.clock.nowMs()).toISOString(),
         attention: null,
         ueOriginal: ctx.rec.ueOriginal,
+        lsOriginal: ctx.rec.lsOriginal ?? null,
+        serverLifted: ctx.rec.serverLifted === true,
         fluoPausedBefore: ctx.rec.fluoPausedBefore,
         cordonedByUs: ctx.rec.cordonedByUs,
       });

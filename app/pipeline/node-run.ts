@@ -146,7 +146,7 @@ async function finishNode(ctx: NodeCtx, phase: 'current', backAtMs: number | nul
 }
 
 /** Downloaded and applied, not yet booted: the next boot of the node, planned or not, starts the new version. */
-const isStaged = (ctx: NodeCtx) => ctx.rec.toVersion !== null && ctx.rec.rebootIssuedAt === null;
+const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged === true) && ctx.rec.rebootIssuedAt === null;
 
 /**
  * The run stops with the update staged. Masking update-engine now would make the next (unplanned) boot start
@@ -155,7 +155,7 @@ const isStaged = (ctx: NodeCtx) => ctx.rec.toVersion !== null && ctx.rec.rebootI
  */
 async function keepStaged(ctx: NodeCtx, why: string): Promise<void> {
   await restoreNode(ctx, { backAtMs: null, keepMarks: true, leaveUpdateEngine: true });
-  await ctx.needsAttention('update', `boots ${ctx.rec.toVersion} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good. Update ${ctx.node} again to reboot it drained`);
+  await ctx.needsAttention('update', `boots ${ctx.rec.toVersion ?? 'the staged update'} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good${ctx.rec.lsOriginal ? ', and locksmithd stays held until that boot so it cannot reboot the node undrained' : ''}. Update ${ctx.node} again to reboot it drained`);
   ctx.rec.step = null;
   journalRecord(ctx);
 }

@@ -7,11 +7,11 @@ import type { FlatcarNode as FlatcarNodeAdapter, UeStatus, UnitState } from '../
 export type { UeStatus, UnitState };
 
 /**
- * The part of the Flatcar node adapter (app/flatcar/node.ts) the pipeline drives: everything but the update.conf
- * and os-release access only auto-update needs. Failures are ApiErrors with the node, command and exit code; every
- * command shows in the node's terminal.
+ * The part of the Flatcar node adapter (app/flatcar/node.ts) the pipeline drives: everything but the os-release
+ * text only auto-update needs. Failures are ApiErrors with the node, command and exit code; every command shows
+ * in the node's terminal.
  */
-export type FlatcarNode = Omit<FlatcarNodeAdapter, 'name' | 'osRelease' | 'updateConf' | 'writeUpdateConf'>;
+export type FlatcarNode = Omit<FlatcarNodeAdapter, 'name' | 'osRelease'>;
 
 /** Runs a health-gate Job from the operator's template and reports whether it succeeded. */
 export interface JobRunner {

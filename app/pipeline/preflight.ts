@@ -4,6 +4,8 @@ import type { Blocker, PreflightReport, UpdateOptions } from '../api/pipeline.ts
 import { hasErrors, planDrain, type DrainPlan } from '../cluster/drain-filters.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import { identifyOs } from '../cluster/node-summary.ts';
+import { LIFTED_PREFIX, parseUpdateConf, serverSendsRequests } from '../flatcar/update-conf.ts';
+import { locksmithdPlan } from './node-guards.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
 
 /**
@@ -35,6 +37,8 @@ export interface SshReading {
   bootId: string | null;
   updateEngine: UnitState | null;
   locksmithd: UnitState | null;
+  /** /etc/flatcar/update.conf (null: the file does not exist). */
+  etcUpdateConf: string | null;
   error: ApiErrorInfo | null;
 }
 
@@ -91,8 +95,15 @@ function sshReachesThisNode(o: Observed): RuleVerdict {
 }
 
 function locksmithdWillNotReboot(o: Observed): RuleVerdict {
-  if (!o.ssh.locksmithd?.active) return ok('locksmithd is not running, so nothing else reboots it');
-  return block('other', `locksmithd is running on ${o.nodeName}: it may reboot the node by itself, without a drain, once the update is applied`, 'warning');
+  return ok(o.ssh.locksmithd ? locksmithdPlan(o.ssh.locksmithd) : 'locksmithd was not read');
+}
+
+function updateServerReachable(o: Observed): RuleVerdict {
+  const text = o.ssh.etcUpdateConf ?? '';
+  const server = parseUpdateConf(text).server;
+  if (text.includes(LIFTED_PREFIX)) return ok('SERVER=disabled in /etc/flatcar/update.conf is lifted by an earlier run (it is put back afterwards)');
+  if (serverSendsRequests(server)) return ok(`update_engine asks ${server ?? 'the image\'s update server'}`);
+  return ok(`SERVER=${server} in /etc/flatcar/update.conf stops every update check (auto-update off, server-disabled): flatdeck lifts it for this update (the line commented out) and puts it back afterwards`);
 }
 
 function podsCanBeDrained(o: Observed): RuleVerdict {
@@ -109,11 +120,12 @@ export const preflightRules: ReadonlyArray<readonly [string, PreflightRule]> = [
   ['ssh-and-sudo', sshAndSudoWork],
   ['ssh-reaches-this-node', sshReachesThisNode],
   ['locksmithd-will-not-reboot', locksmithdWillNotReboot],
+  ['update-server-reachable', updateServerReachable],
   ['pods-can-be-drained', podsCanBeDrained],
 ];
 
 async function readOverSsh(ops: FlatcarNode): Promise<SshReading> {
-  const r: SshReading = { sudoOk: false, versionId: null, bootId: null, updateEngine: null, locksmithd: null, error: null };
+  const r: SshReading = { sudoOk: false, versionId: null, bootId: null, updateEngine: null, locksmithd: null, etcUpdateConf: null, error: null };
   try {
     await ops.sudoCheck();
     r.sudoOk = true;
@@ -121,6 +133,7 @@ async function readOverSsh(ops: FlatcarNode): Promise<SshReading> {
     r.bootId = await ops.bootId();
     r.updateEngine = await ops.unitState('update-engine.service');
     r.locksmithd = await ops.unitState('locksmithd.service');
+    r.etcUpdateConf = await ops.updateConf('etc');
   } catch (err) {
     r.error = toErrorInfo(err);
   }

@@ -20,6 +20,8 @@ export function recordFromMark(node: string, m: NodeMark): NodeRecord {
     cordonedByUs: m.cordonedByUs,
     ueOriginal: m.ueOriginal,
     fluoPausedBefore: m.fluoPausedBefore,
+    lsOriginal: m.lsOriginal,
+    serverLifted: m.serverLifted,
   };
 }
 
@@ -30,6 +32,8 @@ function merge(rec: NodeRecord, mark: NodeMark | null): NodeRecord {
     ...rec,
     cordonedByUs: rec.cordonedByUs || mark.cordonedByUs,
     ueOriginal: rec.ueOriginal ?? mark.ueOriginal,
+    lsOriginal: rec.lsOriginal ?? mark.lsOriginal,
+    serverLifted: rec.serverLifted === true || mark.serverLifted,
     fluoPausedBefore: rec.fluoPausedBefore ?? mark.fluoPausedBefore,
     bootIdBefore: rec.bootIdBefore ?? mark.bootIdBefore,
     step: STEPS.has(mark.step) && ['reboot', 'verify'].includes(mark.step) ? (mark.step as NodeRecord['step']) : rec.step,

@@ -1,6 +1,7 @@
 import { toErrorInfo } from '../api/errors.ts';
 import type { PipelineStep } from '../api/pipeline.ts';
 import { clearMarkPatch, markPatch, restoreFluoPausePatch } from '../cluster/node-annotations.ts';
+import { releaseLocksmithd, restoreServer } from './node-guards.ts';
 import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 
 /**
@@ -51,10 +52,13 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
 }
 
 /**
- * Puts update-engine and FLUO's reboot-paused back as they were, then clears flatdeck's marks, unless the
+ * Puts locksmithd, SERVER=, update-engine and FLUO's reboot-paused back as they were, then clears flatdeck's marks, unless the
  * node needs attention: then the marks stay, so every instance keeps seeing it.
  */
 export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean; leaveUpdateEngine?: boolean }): Promise<void> {
+  // a staged update (update-engine left running) keeps locksmithd held until the boot that activates it
+  if (!opts.leaveUpdateEngine) await releaseLocksmithd(ctx);
+  await restoreServer(ctx);
   if (!opts.leaveUpdateEngine) await restoreUpdateEngine(ctx, opts.backAtMs);
   const keepMarks = opts.keepMarks || ctx.rec.phase === 'needs-attention';
   const fluoBefore = ctx.rec.fluoPausedBefore;

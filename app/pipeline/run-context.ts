@@ -155,6 +155,8 @@ export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | '
     attention: reasons.join('; '),
     cordonedByUs: rec.cordonedByUs,
     ueOriginal: rec.ueOriginal,
+    lsOriginal: rec.lsOriginal ?? null,
+    serverLifted: rec.serverLifted === true,
     fluoPausedBefore: rec.fluoPausedBefore,
     fromVersion: rec.fromVersion,
     toVersion: rec.toVersion,

@@ -174,10 +174,15 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
             if (id !== before) {
               bootIdNow = id;
               const version = await ctx.ops.versionId();
+              const rolledBack = version === ctx.rec.fromVersion;
+              // an update update_engine staged without naming it is verified as "not the old version any more"
+              if (ctx.rec.toVersion === null && !rolledBack) {
+                ctx.rec.toVersion = version;
+                journalRecord(ctx);
+              }
               if (version !== ctx.rec.toVersion) {
-                const rolledBack = version === ctx.rec.fromVersion;
                 throw new ApiError(rolledBack ? 'rollback-detected' : 'reboot-failed', rolledBack
-                  ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion} (rollback)`
+                  ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion ?? 'the staged update'} (rollback)`
                   : `${ctx.node} booted version ${version}, expected ${ctx.rec.toVersion}`, { node: ctx.node, version, expected: ctx.rec.toVersion });
               }
               emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });

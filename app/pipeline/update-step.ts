@@ -1,5 +1,6 @@
 import { ApiError } from '../api/errors.ts';
 import { pauseFluo } from '../cluster/node-annotations.ts';
+import { holdLocksmithd, liftServer } from './node-guards.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx, type StepOutcome } from './run-context.ts';
 import type { UeStatus, UnitState } from './ports.ts';
 
@@ -8,7 +9,14 @@ const IDLE = 'UPDATE_STATUS_IDLE';
 const ERROR_EVENT = 'UPDATE_STATUS_REPORTING_ERROR_EVENT';
 const POLL_MS = 1000;
 
-export type UpdateResult = { kind: 'need-reboot'; newVersion: string } | { kind: 'current' };
+/** `newVersion` null: staged, but update_engine no longer names the version (it restarted after staging it). */
+export type UpdateResult = { kind: 'need-reboot'; newVersion: string | null } | { kind: 'current' };
+
+/**
+ * NEW_VERSION is the version only while update_engine knows it: after a restart with an update staged it says
+ * 0.0.0 (update_attempter.cc restores just the state), and `(null)` when its status could not be read.
+ */
+const namedVersion = (v: string): string | null => (v === '0.0.0' || v === '(null)' || v === '' ? null : v);
 
 /** Makes update-engine runnable, remembering exactly how it was so it can be put back. */
 async function ensureUpdateEngineRunning(ctx: NodeCtx, found: UnitState): Promise<void> {
@@ -43,6 +51,8 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
   let sawActivity = false;
   let lastOp = '';
   let lastProgress = -1;
+  /** The version this check offered, as update_engine named it on the way (the check's own result). */
+  let offered: string | null = null;
   let movedAtMs = clock.nowMs();
   let saidAtMs = clock.nowMs();
   let sshDownSinceMs: number | null = null;
@@ -54,6 +64,7 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
   };
   const consider = (s: UeStatus) => {
     if (settled) return;
+    offered = namedVersion(s.newVersion) ?? offered;
     if (s.op !== lastOp || Math.abs(s.progress - lastProgress) >= 0.01) {
       lastOp = s.op;
       lastProgress = s.progress;
@@ -61,7 +72,7 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
       say(s.op === 'UPDATE_STATUS_DOWNLOADING' ? `Downloading ${s.newVersion}: ${percent(s.progress)}` : s.op, { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize });
       ctx.onRecord(ctx.rec, s.op === 'UPDATE_STATUS_DOWNLOADING' ? s.progress : undefined);
     }
-    if (s.op === NEED_REBOOT) settled = { kind: 'need-reboot', newVersion: s.newVersion };
+    if (s.op === NEED_REBOOT) settled = { kind: 'need-reboot', newVersion: offered };
     else if (s.op === ERROR_EVENT) sawError = true;
     else if (s.op === IDLE) {
       if (sawError) settled = updateFailed(ctx.node, 'update_engine reported an error');
@@ -142,9 +153,13 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
         ctx.rec.fluoPausedBefore = await pauseFluo(ctx.deps.cluster.nodes, node);
         journalRecord(ctx);
       }
+      // before update-engine runs: locksmithd would reboot the node the moment an update is staged
+      await holdLocksmithd(ctx);
       await ensureUpdateEngineRunning(ctx, ueFound);
+      await liftServer(ctx);
       const before = await ctx.ops.status();
-      if (before.op === NEED_REBOOT) return { kind: 'need-reboot', newVersion: before.newVersion } as UpdateResult;
+      // staged before this run: by an earlier run (which recorded the version) or by update_engine on its own
+      if (before.op === NEED_REBOOT) return { kind: 'need-reboot', newVersion: namedVersion(before.newVersion) ?? ctx.rec.toVersion } as UpdateResult;
       await ctx.ops.checkForUpdate();
       const deadline = ctx.deps.clock.nowMs() + ctx.options.updateTimeoutSeconds * 1000;
       return followUpdate(ctx, before.lastCheckedTime, deadline);
@@ -152,6 +167,10 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
     (r): StepOutcome => {
       if (r.kind === 'need-reboot') {
         ctx.rec.toVersion = r.newVersion;
+        ctx.rec.staged = true;
+        if (r.newVersion === null) {
+          return { message: `${ctx.node}: an update is downloaded and applied, but update_engine no longer names its version (it restarted since); a reboot activates it, and the version it boots is read from /etc/os-release`, detail: { newVersion: null } };
+        }
         return { message: `${ctx.node}: ${r.newVersion} is downloaded and applied; a reboot activates it`, detail: { newVersion: r.newVersion } };
       }
       return { message: `${ctx.node} is already on the newest version (${ctx.rec.fromVersion ?? 'unknown'})`, detail: { current: true } };

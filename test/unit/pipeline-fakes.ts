@@ -122,6 +122,8 @@ export interface FakeNodeScript {
   ue: UnitState;
   locksmithd?: UnitState;
   rollback?: boolean;
+  /** /etc/flatcar/update.conf ('' when absent from the script: tmpfiles.d creates it empty) */
+  updateConf?: string;
   sudoFails?: boolean;
   updateFails?: boolean;
 }
@@ -148,6 +150,11 @@ export class FakeFlatcar implements FlatcarNode {
     if (this.s.sudoFails) throw new ApiError('sudo-password-required', 'sudo asked for a password', { node: this.name });
   }
   async versionId() { return this.s.version; }
+  async updateConf(where: 'etc' | 'usr') { return where === 'etc' ? (this.s.updateConf ?? '') : 'SERVER=https://public.update.flatcar-linux.net/v1/update/\nGROUP=stable\n'; }
+  async writeUpdateConf(text: string) {
+    this.log.push('write /etc/flatcar/update.conf');
+    this.s.updateConf = text;
+  }
   async bootId() { return this.bootIdNow; }
   async unitState(unit: string) {
     return unit === 'update-engine.service' ? { ...this.s.ue } : { ...(this.s.locksmithd ?? { file: 'masked', active: false }) };
@@ -193,6 +200,12 @@ export class FakeFlatcar implements FlatcarNode {
     const n = this.cluster.nodesByName.get(this.name)!;
     n.status!.nodeInfo!.bootID = this.bootIdNow;
     n.status!.conditions = [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date(this.clock.nowMs() + 1000) }];
+  }
+  async discardStagedUpdate() {
+    this.log.push('flatcar-setgoodroot', 'update_engine_client -reset_status');
+    // the booted slot boots next: the staged version never comes
+    this.s.offered = null;
+    this.op = 'UPDATE_STATUS_IDLE';
   }
   reconnect() {}
   async runHealthCheck() { return { exitCode: 0, output: '' }; }

@@ -17,7 +17,7 @@ function observed(o: Partial<Observed> = {}): Observed {
     nodeName: 'worker-1',
     runId: 'run-now',
     node: node(),
-    ssh: { sudoOk: true, versionId: '4230.2.4', bootId: 'boot-0', updateEngine: { file: 'masked', active: false }, locksmithd: { file: 'masked', active: false }, error: null },
+    ssh: { sudoOk: true, versionId: '4230.2.4', bootId: 'boot-0', updateEngine: { file: 'masked', active: false }, locksmithd: { file: 'masked', active: false }, etcUpdateConf: '', error: null },
     drain: { pods: [], toRemove: [], blockers: [] },
     ...o,
   };
@@ -80,10 +80,22 @@ describe('pre-flight rules, each with a reason an operator can read', () => {
     assert.match(b?.message ?? '', /SSH address points at another machine/);
   });
 
-  it('warns that a running locksmithd may reboot the node without a drain', () => {
-    const b = blockerOf(judge('locksmithd-will-not-reboot', observed({ ssh: { ...observed().ssh, locksmithd: { file: 'enabled', active: true } } })));
-    assert.equal(b?.severity, 'warning');
-    assert.match(b?.message ?? '', /locksmithd is running on worker-1/);
+  it('says what it found of locksmithd and that a running one is held for the update', () => {
+    const stock = judge('locksmithd-will-not-reboot', observed({ ssh: { ...observed().ssh, locksmithd: { file: 'disabled', active: true } } }));
+    assert.ok(stock.ok);
+    assert.match(stock.reason, /^locksmithd is disabled,active: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update \(systemctl mask --runtime, stop\) and puts it back afterwards/);
+    const masked = judge('locksmithd-will-not-reboot', observed());
+    assert.ok(masked.ok);
+    assert.equal(masked.reason, 'locksmithd is masked,inactive: it cannot reboot the node');
+  });
+
+  it('says SERVER=disabled stops every check and that flatdeck lifts it for the update', () => {
+    const off = judge('update-server-reachable', observed({ ssh: { ...observed().ssh, etcUpdateConf: 'GROUP=stable\nSERVER=disabled\n' } }));
+    assert.ok(off.ok);
+    assert.match(off.reason, /^SERVER=disabled in \/etc\/flatcar\/update\.conf stops every update check .*flatdeck lifts it for this update .* puts it back afterwards$/);
+    const stock = judge('update-server-reachable', observed());
+    assert.ok(stock.ok);
+    assert.equal(stock.reason, "update_engine asks the image's update server");
   });
 
   it('passes on the drain planner\'s blockers, and says when the pods cannot be listed', () => {
@@ -103,8 +115,8 @@ describe('pre-flight on a node', () => {
     const fc = new FakeFlatcar('worker-1', { version: '4230.2.4', offered: null, ue: { file: 'masked', active: false }, locksmithd: { file: 'enabled', active: true } }, cluster, clock);
     const facts = await preflight('test', 'worker-1', cluster, fc, testOptions(), new Date(clock.nowMs()), null);
     assert.deepEqual(facts.checks.map((c) => c.rule), preflightRules.map(([name]) => name));
-    assert.equal(facts.report.ok, true, 'a warning alone does not stop the update');
-    assert.deepEqual(facts.report.blockers.map((b) => b.severity), ['warning']);
+    assert.equal(facts.report.ok, true, 'a running locksmithd does not stop the update: it is held');
+    assert.deepEqual(facts.report.blockers, []);
     assert.equal(facts.report.versionId, '4230.2.4');
     assert.equal(facts.report.updateEngineUnit, 'masked,inactive');
     assert.equal(facts.report.locksmithdUnit, 'enabled,active');
