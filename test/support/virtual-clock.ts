@@ -4,13 +4,15 @@
 //   new SteppedClock()  sleeps wait until the test calls advance(ms) (tests of what happens between ticks).
 import type { Clock } from '../../app/pipeline/ports.ts';
 
-/** Every sleep returns at once and moves the clock, so waits are measured, not waited for. */
-export function virtualClock(start = Date.parse('2026-11-26T12:00:00Z')): Clock & { t: number } {
+/** Every sleep returns at once and moves the clock, so waits are measured (`t`, `sleeps`), not waited for. */
+export function virtualClock(start = Date.parse('2026-11-26T12:00:00Z')): Clock & { t: number; sleeps: number[] } {
   const c = {
     t: start,
+    sleeps: [] as number[],
     nowMs: () => c.t,
     sleep: async (ms: number, signal?: AbortSignal) => {
       if (signal?.aborted) throw signal.reason;
+      c.sleeps.push(ms);
       c.t += ms;
       await new Promise((r) => setImmediate(r));
     },

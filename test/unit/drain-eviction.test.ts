@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { evictPods, retryDelayMs, type DrainApi, type PodDrainEvent } from '../../app/cluster/drain.ts';
+import { virtualClock } from '../support/virtual-clock.ts';
 
 class HttpError extends Error {
   constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string> = {}) {
@@ -13,11 +14,6 @@ const status = (code: number, message: string, retryAfterSeconds?: number) =>
 
 const pod = (name: string, uid = `${name}-uid`): V1Pod => ({ metadata: { name, namespace: 'shop', uid }, spec: { nodeName: 'worker-1', containers: [] } });
 
-/** A virtual clock: sleeping advances time instantly, so backoff is measured, not waited for. */
-function clock() {
-  const c = { t: 0, sleeps: [] as number[] };
-  return { c, nowMs: () => c.t, sleep: async (ms: number) => void (c.sleeps.push(ms), (c.t += ms)) };
-}
 
 function fakeApi(evictAnswers: Array<() => void>, existing: Map<string, V1Pod>): DrainApi & { evictions: number } {
   const api = {
@@ -38,7 +34,8 @@ function fakeApi(evictAnswers: Array<() => void>, existing: Map<string, V1Pod>):
 
 describe('eviction with backoff', () => {
   it('honours retryAfterSeconds from a 429 before retrying', async () => {
-    const { c, nowMs, sleep } = clock();
+    const c = virtualClock(0);
+    const { nowMs, sleep } = c;
     const pods = new Map([['web-1', pod('web-1')]]);
     const api = fakeApi([() => { throw new HttpError(429, status(429, 'Cannot evict pod as it would violate the pod\'s disruption budget.', 10)); }], pods);
     const events: PodDrainEvent[] = [];
@@ -51,7 +48,8 @@ describe('eviction with backoff', () => {
   });
 
   it('never loops tightly when the server says retry after 0: the delay grows', async () => {
-    const { c, nowMs, sleep } = clock();
+    const c = virtualClock(0);
+    const { nowMs, sleep } = c;
     const pods = new Map([['web-1', pod('web-1')]]);
     const deny = () => { throw new HttpError(429, status(429, 'would violate the disruption budget', 0)); };
     const api = fakeApi([deny, deny, deny, deny], pods);
@@ -66,7 +64,7 @@ describe('eviction with backoff', () => {
   });
 
   it('reports a pod matched by two PDBs (500) as blocked, naming the pod, and stops evicting', async () => {
-    const { nowMs, sleep } = clock();
+    const { nowMs, sleep } = virtualClock(0);
     const pods = new Map([['db-0', pod('db-0')]]);
     const api = fakeApi([() => { throw new HttpError(500, status(500, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.')); }], pods);
     const out = await evictPods(api, [pod('db-0')], { deadlineMs: 600_000, nowMs, sleep });
@@ -78,7 +76,8 @@ describe('eviction with backoff', () => {
   });
 
   it('retries an eviction answered 500 (etcd timeout), 503 or a dropped connection until it goes through', async () => {
-    const { c, nowMs, sleep } = clock();
+    const c = virtualClock(0);
+    const { nowMs, sleep } = c;
     const pods = new Map([['db-0', pod('db-0')]]);
     const api = fakeApi([
       () => { throw new HttpError(500, status(500, 'etcdserver: request timed out')); },
@@ -95,7 +94,8 @@ describe('eviction with backoff', () => {
   });
 
   it('a 500 that never clears is a timeout at the deadline, never a refusal (so force waits for the agreed timeout)', async () => {
-    const { c, nowMs, sleep } = clock();
+    const c = virtualClock(0);
+    const { nowMs, sleep } = c;
     const pods = new Map([['db-0', pod('db-0')]]);
     const api = fakeApi(Array.from({ length: 100 }, () => () => { throw new HttpError(500, status(500, 'etcdserver: request timed out')); }), pods);
     const out = await evictPods(api, [pod('db-0')], { deadlineMs: 30_000, nowMs, sleep });
@@ -106,7 +106,8 @@ describe('eviction with backoff', () => {
   });
 
   it('waits for deletion by UID: a same-name replacement counts as gone, the old pod lingering does not', async () => {
-    const { c, nowMs, sleep } = clock();
+    const c = virtualClock(0);
+    const { nowMs, sleep } = c;
     const pods = new Map([['db-0', pod('db-0')]]);
     let reads = 0;
     const api: DrainApi = {
@@ -122,7 +123,7 @@ describe('eviction with backoff', () => {
   });
 
   it('gives up at the deadline and reports the remaining pods as a timeout', async () => {
-    const { nowMs, sleep } = clock();
+    const { nowMs, sleep } = virtualClock(0);
     const pods = new Map([['web-1', pod('web-1')]]);
     const api: DrainApi = {
       listPodsOnNode: async () => [],
