@@ -19,6 +19,13 @@ function client() {
   return new FakeClient()
     .on('nodes.list', () => [node('a'), node('b')])
     .on('rollout.list', () => [])
+    .on('releases.get', () => ({
+      cluster: 'demo',
+      feedUrl: 'http://127.0.0.1:1/releases-json/',
+      fetchedAt: null,
+      error: null,
+      channels: [{ channel: 'stable' as const, version: '4081.2.1', releaseDate: null, source: 'feed' as const }],
+    }))
     .on('nodes.refreshLive', () => [live('a', 'UPDATE_STATUS_IDLE', new Date().toISOString())]);
 }
 
@@ -46,7 +53,8 @@ describe('FleetStore', () => {
     flush();
     flushSync();
     expect(seen.sort()).toEqual(['a', 'b']);
-    expect(c.calls.map((x) => x.method)).toEqual(['nodes.list', 'rollout.list', 'nodes.refreshLive']);
+    expect(c.calls.map((x) => x.method)).toEqual(['nodes.list', 'rollout.list', 'releases.get', 'nodes.refreshLive']);
+    expect(store.releases?.channels[0]?.version).toBe('4081.2.1');
     expect(store.row('a')?.live?.updateEngine?.currentOp).toBe('UPDATE_STATUS_IDLE');
 
     stop1();
@@ -118,14 +126,18 @@ describe('FleetStore.history', () => {
 });
 
 describe('AppState settings', () => {
-  it('changes the language without resetting the other settings', async () => {
+  it('changes the language with a patch naming only the language, so only it changes (and only it is logged)', async () => {
     const { AppState } = await import('../src/lib/stores/app.svelte.ts');
-    const { Settings } = await import('../../app/api/index.ts');
+    const { Settings, SettingsPatch } = await import('../../app/api/index.ts');
     let stored = Settings.parse({ ssh: { user: 'ops' } });
-    const c = new FakeClient()
-      .on('settings.get', () => stored)
-      .on('settings.set', (p) => (stored = Settings.partial().parse(p) as typeof stored));
+    const patches: unknown[] = [];
+    // settings.set as the core does it: a patch over what is stored.
+    const c = new FakeClient().on('settings.get', () => stored).on('settings.set', (p) => {
+      patches.push(p);
+      return (stored = Settings.parse({ ...stored, ...SettingsPatch.parse(p) }));
+    });
     await new AppState(c).setLanguage('de');
+    expect(patches).toEqual([{ language: 'de' }]);
     expect(stored.language).toBe('de');
     expect(stored.ssh.user).toBe('ops');
   });
