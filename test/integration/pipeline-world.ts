@@ -10,6 +10,7 @@ import { PipelineEngine } from '../../app/pipeline/engine.ts';
 import { SshPool } from '../../app/ssh/pool.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { startSimCluster, type SimCluster, type FaultSpecInput } from '../../sim/cluster.ts';
+import type { FleetProfile } from '../../sim/fleet/composition.ts';
 import { openInventory } from '../support/cluster-inventory.ts';
 
 export interface SimEventLine {
@@ -51,9 +52,9 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number }): Promise<World> {
+export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number; profile?: FleetProfile }): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-'));
-  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}) });
+  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
   const kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   const pool = new SshPool({

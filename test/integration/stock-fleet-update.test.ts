@@ -1,0 +1,107 @@
+// flatdeck on Flatcar as it ships and as Kubermatic leaves it (the simulator's `mixed` profile: two Kubermatic-masked
+// nodes, one FLUO-ready, the rest stock), through the CLI as an operator runs it: locksmithd, which reboots a stock
+// node the moment an update is staged, never gets to reboot a node flatdeck is updating; an update staged before
+// update-engine restarted (NEW_VERSION=0.0.0 from then on) is updated and verified by VERSION_ID; SERVER=disabled
+// is lifted for the run and put back exactly.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { SimNode } from '../../sim/fleet/node.ts';
+import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
+import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { startWorld, type World } from './pipeline-world.ts';
+
+const block = loopbackBlock();
+const LOCKSMITHD = 'locksmithd.service';
+const NEED_REBOOT = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
+
+let w: World;
+let recorder: NodeRecorder;
+let wanted: Record<string, string>;
+
+const machine = (name: string): SimNode => {
+  const m = w.sim.machines.find((n) => n.name === name);
+  assert.ok(m, `${name} exists`);
+  return m as SimNode;
+};
+const nodeEvents = (node: string) => readEvents(w.sim.eventsPath).filter((e) => e.node === node);
+
+/** `flatdeck update NODE --json` to its end; the messages of its step events. */
+async function update(node: string): Promise<string[]> {
+  const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['update', node, '--json', ...fastFlags]);
+  const { code } = await finished(run);
+  const messages = run.lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { payload?: { message?: string } }).payload?.message ?? '');
+  assert.equal(code, 0, `${messages.slice(-12).join('\n')}\n${run.stderr()}`);
+  return messages;
+}
+
+/** When the node was first seen cordoned, from the recorded Node timeline. */
+function cordonedAtMs(node: string): number {
+  const sample = recorder.timeline.find((s) => s.node === node && s.unschedulable === true);
+  assert.ok(sample, `${node} was cordoned`);
+  return sample.atMs;
+}
+
+describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, profile mixed)', () => {
+  before(async () => {
+    w = await startWorld({ nodes: 5, addressBase: block.base, profile: 'mixed' });
+    recorder = await recordNodes(w.kc);
+    wanted = publishNewReleases(w.sim);
+  });
+  afterEach(() => assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder }));
+  after(async () => {
+    recorder?.stop();
+    await w?.stop();
+  });
+
+  it('a stock node is drained before any reboot, locksmithd never reboots it, and locksmithd is left as it was found', async () => {
+    const m = machine('worker-4');
+    const found = m.units.get(LOCKSMITHD);
+    assert.deepEqual([found.masked, found.runtimeMasked, found.active], [false, false, 'active'], 'stock: locksmithd runs');
+    const messages = await update('worker-4');
+
+    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
+    const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start');
+    assert.deepEqual(reboots.map((e) => e.by), ['systemctl'], 'one reboot, flatdeck\'s, none by locksmithd');
+    await recorder.catchUp();
+    assert.ok(Date.parse(reboots[0]!.ts) > cordonedAtMs('worker-4'), 'the reboot came after the cordon');
+    assert.ok(messages.some((t) => /^OK: locksmithd is disabled,active: it would reboot the node without a drain once the update is staged, so flatdeck holds it/.test(t)), 'pre-flight says what it found and will do');
+    const held = nodeEvents('worker-4').filter((e) => e.kind === 'unit-file' && e.unit === LOCKSMITHD).map((e) => `${e.from}→${e.to}`);
+    assert.deepEqual(held, ['disabled→masked-runtime', 'masked-runtime→disabled'], 'held with a runtime mask that the reboot ended');
+    const after = m.units.get(LOCKSMITHD);
+    assert.deepEqual([after.masked, after.runtimeMasked, after.active], [false, false, 'active'], 'locksmithd runs again as the image starts it');
+  });
+
+  it('an update staged before update-engine restarted (NEW_VERSION=0.0.0) is rebooted into and verified by VERSION_ID', async () => {
+    const m = machine('worker-2');
+    assert.ok(m.updateEngine()?.attemptUpdate(), 'update_engine started a check');
+    await waitFor('worker-2 staged', async () => m.updateEngine()?.status().currentOperation === NEED_REBOOT, { timeoutMs: 60_000 });
+    m.units.setActive('update-engine.service', false);
+    m.units.setActive('update-engine.service', true);
+    assert.deepEqual([m.updateEngine()?.status().currentOperation, m.updateEngine()?.status().newVersion], [NEED_REBOOT, '0.0.0']);
+
+    const messages = await update('worker-2');
+    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
+    assert.ok(messages.includes(`worker-2 is back on ${wanted[m.channel()]}, Ready`), messages.filter((t) => /back|booted/.test(t)).join('\n'));
+    assert.ok(messages.some((t) => /update_engine no longer names its version/.test(t)), 'says it did not trust 0.0.0');
+  });
+
+  it('SERVER=disabled is lifted for the run and put back exactly, by atomic rewrites', async () => {
+    const m = machine('worker-5');
+    const conf = '# auto-update off\nSERVER=disabled\n';
+    assert.equal(m.etcFlatcar.write('/etc/flatcar/update.conf', conf, true), 'written');
+    const messages = await update('worker-5');
+
+    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
+    assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'exactly what was there');
+    assert.equal(m.etcFlatcar.has('/etc/flatcar/update.conf.flatdeck-new'), false, 'no temporary file left');
+    assert.ok(messages.some((t) => /^OK: SERVER=disabled in \/etc\/flatcar\/update\.conf stops every update check .* flatdeck lifts it for this update/.test(t)));
+    assert.ok(messages.some((t) => /^SERVER=disabled is back in \/etc\/flatcar\/update\.conf on worker-5$/.test(t)));
+    assert.deepEqual(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').map((e) => e.by), ['systemctl']);
+    assert.equal(m.units.get(LOCKSMITHD).active, 'active');
+  });
+});
