@@ -40,9 +40,14 @@ export function fluoVersionLabel(labels: StringMap): string | null {
   return labels?.[fluoKeys.version] ?? null;
 }
 
-/** FLUO's `-status` CURRENT_OP as a short word for tables: UPDATE_STATUS_UPDATED_NEED_REBOOT → UPDATED_NEED_REBOOT. */
+/**
+ * FLUO's `-status` CURRENT_OP as a short word for tables: UPDATE_STATUS_UPDATED_NEED_REBOOT → UPDATED_NEED_REBOOT.
+ * After the reboot FLUO's agent writes no status until the operator has cleared reboot-ok (pkg/agent/agent.go),
+ * so until then the annotation still says NEED_REBOOT of a node already on the new version: that phase is REBOOTED.
+ */
 export function fluoStatusWord(state: FluoNodeState): string | null {
   if (state.rebootInProgress) return 'REBOOTING';
+  if (state.afterReboot || (state.rebootOk && !state.rebootNeeded)) return 'REBOOTED';
   if (!state.status) return state.rebootNeeded ? 'UPDATED_NEED_REBOOT' : null;
   return state.status.replace(/^UPDATE_STATUS_/, '');
 }

@@ -140,6 +140,7 @@ describe('Node object → NodeSummary', () => {
     });
     assert.equal(fluoStatusWord(fluo!), 'UPDATED_NEED_REBOOT');
     assert.equal(fluoStatusWord({ ...fluo!, rebootInProgress: true }), 'REBOOTING');
+    assert.equal(fluoStatusWord({ ...fluo!, beforeReboot: false, rebootNeeded: false, rebootOk: true, afterReboot: true }), 'REBOOTED', 'the agent has not rewritten the stale NEED_REBOOT status yet');
   });
 
   it('reads flatdeck.io marks left by a pipeline step', () => {
