@@ -1,4 +1,5 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { ApiError } from '../api/errors.ts';
 import { isConflict, isNotFound } from './kube-status.ts';
 
 /** The three calls the lock needs; `replace` must be a PUT carrying the read object's resourceVersion. */
@@ -191,7 +192,18 @@ export function kubeLeaseStore(kc: KubeConfig, namespace: string, name: string):
         throw err;
       }
     },
-    create: (lease) => api.createNamespacedLease({ namespace, body: lease }),
+    async create(lease) {
+      try {
+        return await api.createNamespacedLease({ namespace, body: lease });
+      } catch (err) {
+        // Creating in a namespace that does not exist answers 404: say what to do instead of "not found".
+        if (!isNotFound(err)) throw err;
+        throw new ApiError('not-found', `The namespace ${namespace} for flatdeck's update Lease does not exist: apply deploy/rbac.yaml (it creates flatdeck-system) or choose the lock namespace in Settings.`, {
+          namespace,
+          lease: name,
+        });
+      }
+    },
     replace: (lease) => api.replaceNamespacedLease({ name, namespace, body: lease }),
   };
 }

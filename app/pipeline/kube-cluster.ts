@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ApiError } from '../api/errors.ts';
 import { isTransientEvictionFailure, kubeDrainApi, type DrainApi } from '../cluster/drain.ts';
 import { kubeFailure } from '../cluster/kube-status.ts';
 import { kubeLeaseStore, type LeaseStore } from '../cluster/lease-lock.ts';
@@ -14,6 +15,7 @@ import { retry } from './retry.ts';
  * and pass through. Of the 500s only the eviction's "more than one PodDisruptionBudget" is a permanent refusal.
  */
 export function isTransient(err: unknown, call: string): boolean {
+  if (err instanceof ApiError) return false; // already classified by the port (e.g. the Lease's missing namespace)
   if (call === 'evict') return isTransientEvictionFailure(err);
   const f = kubeFailure(err);
   return f.code === null || f.code === 500 || f.code === 502 || f.code === 503 || f.code === 504;
