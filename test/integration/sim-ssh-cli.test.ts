@@ -16,8 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
 describe('sim CLI', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints one JSON line, serves SSH, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '2', '--state-dir', dir, '--api', 'none', '--ssh-port', '0', '--address-base', block.base, '--time-scale', '0.01', '--fault', 'sudo-password:worker-2'], {
+  it('prints one JSON line, serves SSH (profile mixed by default: stock nodes after the fixed three), and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '4', '--state-dir', dir, '--api', 'none', '--ssh-port', '0', '--address-base', block.base, '--time-scale', '0.01', '--fault', 'sudo-password:worker-2'], {
       cwd: new URL('../..', import.meta.url).pathname,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -34,7 +34,7 @@ describe('sim CLI', () => {
     assert.deepEqual(Object.keys(info), ['kubeconfig', 'sshConfig', 'knownHosts', 'identity', 'events', 'control', 'apiServer', 'nodes']);
     assert.equal(info.sshConfig, join(dir, 'ssh_config'));
     assert.match(String(info.control), /^http:\/\/127\.0\.0\.1:\d+$/);
-    assert.deepEqual(info.nodes.map((n) => [n.name, n.address, n.version, n.channel]), [
+    assert.deepEqual(info.nodes.slice(0, 2).map((n) => [n.name, n.address, n.version, n.channel]), [
       ['worker-1', block.host(1), '4459.2.1', 'stable'],
       ['worker-2', block.host(2), '4757.2.0', 'stable'],
     ]);
@@ -42,6 +42,9 @@ describe('sim CLI', () => {
 
     assert.deepEqual(await ssh(join(dir, 'ssh_config'), 'worker-1', 'sudo -n true'), { stdout: '', stderr: '', code: 0 });
     assert.equal((await ssh(join(dir, 'ssh_config'), 'worker-2', 'sudo -n true')).stderr, 'sudo: a password is required\n', 'the --fault flag applied');
+    assert.deepEqual(await ssh(join(dir, 'ssh_config'), 'worker-4', 'systemctl is-active update-engine.service locksmithd.service'), { stdout: 'active\nactive\n', stderr: '', code: 0 }, 'worker-4 is a stock node');
+    assert.deepEqual(await ssh(join(dir, 'ssh_config'), 'worker-4', 'systemctl is-enabled locksmithd.service'), { stdout: 'disabled\n', stderr: '', code: 1 });
+    assert.deepEqual(await ssh(join(dir, 'ssh_config'), 'worker-1', 'systemctl is-enabled locksmithd.service'), { stdout: 'masked\n', stderr: '', code: 1 }, 'worker-1 stays the Kubermatic node');
 
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
@@ -57,5 +60,10 @@ describe('sim CLI', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 2);
     assert.match(stderr, /usage: npm run sim -- --nodes N --state-dir DIR/);
+    const bad = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--nodes', '1', '--profile', 'ubuntu', '--state-dir', dir], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+    let badErr = '';
+    bad.stderr.on('data', (d: Buffer) => (badErr += d.toString()));
+    assert.equal(await new Promise<number | null>((resolve) => bad.on('close', resolve)), 2);
+    assert.match(badErr, /profile/);
   });
 });
