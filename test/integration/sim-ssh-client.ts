@@ -7,11 +7,13 @@ export interface SshRun {
   code: number | null;
 }
 
-export function ssh(sshConfigPath: string, host: string, command: string, extraOptions: string[] = []): Promise<SshRun> {
+/** `input`, when given, is the command's standard input (sent, then EOF). */
+export function ssh(sshConfigPath: string, host: string, command: string, extraOptions: string[] = [], input?: string): Promise<SshRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/ssh', ['-F', sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', ...extraOptions, host, command], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -20,20 +20,7 @@ let dir: string;
 
 const events = (node: string): SimEvent[] => readEvents(cluster.eventsPath).filter((e) => e.node === node);
 const statusField = (stdout: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(stdout)?.[1];
-const run = (host: string, command: string, input?: string) => (input === undefined ? ssh(cluster.sshConfigPath, host, command) : sshWithInput(host, command, input));
-
-function sshWithInput(host: string, command: string, input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/ssh', ['-F', cluster.sshConfigPath, '-o', 'BatchMode=yes', host, command], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ stdout, stderr, code }));
-    child.stdin.end(input);
-  });
-}
+const run = (host: string, command: string, input?: string) => ssh(cluster.sshConfigPath, host, command, [], input);
 
 /** Replaces update.conf the atomic way: a temporary file in /etc/flatcar renamed over the old one. */
 async function writeUpdateConf(host: string, content: string): Promise<void> {
