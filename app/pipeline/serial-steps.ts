@@ -88,6 +88,8 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
     `Draining ${ctx.node}`,
     async () => {
       await lock.confirm(`draining ${ctx.node}`);
+      // the Node says where the run is, so a crash mid-drain is found (and resumed) as a drain
+      await mark(ctx, 'drain');
       const { drain } = ctx.deps.cluster;
       const clock = ctx.deps.clock;
       const plan = planDrain(await drain.listPodsOnNode(ctx.node), await drain.listPdbs(), drainPolicy(ctx.options), new Date(clock.nowMs()));
