@@ -53,6 +53,8 @@ export interface SimClusterOptions {
   fluo?: 'off' | 'runtime' | 'installed';
   /** control endpoint port on 127.0.0.1 (default 0 = ephemeral) */
   controlPort?: number;
+  /** when set, the control endpoint answers only requests carrying `Authorization: Bearer <token>` */
+  controlToken?: string;
   log?: (message: string) => void;
 }
 
@@ -270,6 +272,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
         supportsFault: (kind) => !(API_FAULT_KINDS as readonly string[]).includes(kind) || Boolean(api?.faults),
       },
       opts.controlPort ?? 0,
+      opts.controlToken,
     );
     cleanups.push(control.stop);
     const feed = await startReleasesFeed(releases);

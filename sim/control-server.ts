@@ -1,5 +1,6 @@
 // The simulator's control endpoint (loopback only): inject and clear faults, publish releases,
 // authorise extra SSH keys, and read the fleet's state. Documented in sim/README.md.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { FaultSpecSchema, type FaultRegistry } from './faults.ts';
@@ -95,22 +96,39 @@ async function route(target: ControlTarget, req: IncomingMessage): Promise<[numb
   throw new HttpError(404, `no route ${method} ${path}`);
 }
 
-export async function startControlServer(target: ControlTarget, port = 0): Promise<ControlServer> {
+/**
+ * Any local process or web page can reach a loopback port: a Host other than the loopback address itself is a
+ * DNS-rebinding page and is refused, and with a token every request must carry it (which a page cannot add
+ * without a CORS preflight this server never answers).
+ */
+function admit(req: IncomingMessage, port: number, token: string | undefined): void {
+  if (req.headers.host !== `127.0.0.1:${port}` && req.headers.host !== `localhost:${port}`) throw new HttpError(403, 'Host must be the loopback address');
+  if (token === undefined) return;
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpError(401, 'missing or wrong bearer token');
+}
+
+export async function startControlServer(target: ControlTarget, port = 0, token?: string): Promise<ControlServer> {
+  let boundPort = port;
   const server = createServer((req, res) => {
-    route(target, req).then(
-      ([status, body]) => send(res, status, body),
-      (err: unknown) => {
-        if (err instanceof HttpError) send(res, err.status, { error: err.message, details: err.details });
-        else send(res, 500, { error: (err as Error).message });
-      },
-    );
+    Promise.resolve()
+      .then(() => admit(req, boundPort, token))
+      .then(() => route(target, req))
+      .then(
+        ([status, body]) => send(res, status, body),
+        (err: unknown) => {
+          if (err instanceof HttpError) send(res, err.status, { error: err.message, details: err.details });
+          else send(res, 500, { error: (err as Error).message });
+        },
+      );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const address = server.address();
-  const boundPort = address && typeof address === 'object' ? address.port : port;
+  if (address && typeof address === 'object') boundPort = address.port;
   return {
     url: `http://127.0.0.1:${boundPort}`,
     stop: () =>

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { z } from 'zod';
 import { ApiError } from '../../app/api/errors.ts';
 import type { ApiHandler } from '../../app/api/handler.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
-import { defaultUserDataDir } from '../host/user-data-dir.ts';
+import { defaultUserDataDir, privateDataDir } from '../host/user-data-dir.ts';
 import { CliError, EXIT, type CliIo } from './command.ts';
 import { answerPromptsOnTerminal } from './prompts.ts';
 
@@ -82,10 +83,12 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
   if (args.demo) {
     const { startSimCluster } = await import('../../sim/cluster.ts');
     simDir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-demo-'));
-    sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime' });
+    // The control endpoint is for tests and `npm run sim`; here a token nobody knows closes it.
+    const controlToken = randomBytes(32).toString('hex');
+    sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime', controlToken });
   }
   const service = createService({
-    dataDir: args['data-dir'] ?? defaultUserDataDir(io.env),
+    dataDir: privateDataDir(args['data-dir'] ?? defaultUserDataDir(io.env)),
     env: io.env,
     // Started from a shell, the CLI already has the login PATH its exec credential plugins need.
     loginShellPath: false,

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ApiHandler } from '../../app/api/index.ts';
 import { kubeconfigFiles } from '../../app/cluster/kubeconfig.ts';
 import { createService } from '../../app/service/index.ts';
 import { startSimCluster } from '../../sim/cluster.ts';
+import { privateDataDir } from './user-data-dir.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 
 /**
@@ -49,10 +51,12 @@ function wantsDemo(mode: CoreOptions['demo'], env: NodeJS.ProcessEnv): boolean {
 /** What every host (Electron main, browser mode) runs: the core, and for the demo the simulator it talks to. */
 export async function startCore(opts: CoreOptions): Promise<RunningCore> {
   const env = opts.env ?? process.env;
-  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  privateDataDir(opts.dataDir);
   let sim: SimCluster | null = null;
   if (wantsDemo(opts.demo, env)) {
-    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, fluo: 'runtime' });
+    // Nothing in flatdeck uses the simulator's control endpoint: a token nobody knows closes it to other local users.
+    const controlToken = randomBytes(32).toString('hex');
+    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, fluo: 'runtime', controlToken });
   }
   try {
     const handler = createService({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -39,6 +39,7 @@ describe('rollouts through the CLI on the simulator', () => {
   it('a 5-node rollout ends with every node on the new version, none cordoned, one reboot at a time', async () => {
     const wanted = publishNewReleases(w.sim);
     const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    chmodSync(dataDir, 0o755); // as an older flatdeck left it
     const run = flatdeck(w.sim, dataDir, ['rollout', '--all', '--parallel', '3', ...fastFlags]);
     const { code } = await finished(run);
     assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
@@ -50,6 +51,13 @@ describe('rollouts through the CLI on the simulator', () => {
       const uncordoned = activity.some((e) => e.kind === 'step-succeeded' && e.node === m.name && e.message.startsWith(`${m.name}: uncordon succeeded`));
       assert.ok(uncordoned, `Activity lists ${m.name}'s progression through uncordon`);
     }
+    const modes = readdirSync(dataDir, { recursive: true, withFileTypes: true }).map((e) => {
+      const path = join(e.parentPath, e.name);
+      return `${(statSync(path).mode & 0o777).toString(8)} ${e.isDirectory() ? 'dir' : 'file'} ${path.slice(dataDir.length)}`;
+    });
+    assert.ok(modes.some((m) => m.endsWith('/activity.jsonl')) && modes.some((m) => m.endsWith('.jsonl') && m.includes('/runs/')), modes.join('\n'));
+    assert.deepEqual(modes.filter((m) => !/^(600 file|700 dir) /.test(m)), [], 'the data folder is private to the operator');
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700);
   });
 
   it('two flatdeck processes rolling out the same cluster at once: one reboot at a time, both finish', async () => {
