@@ -140,6 +140,13 @@ export function loadKubeconfigs(files: readonly string[], opts: { required?: boo
         : null,
     });
   }
+  for (const { value: cluster, file } of clusters.items.values()) {
+    if (!cluster.skipTLSVerify) continue;
+    warnings.push({
+      file,
+      message: `${file}: cluster "${cluster.name}" sets insecure-skip-tls-verify: the API server's certificate is not checked, so anyone on the network path can pose as the cluster and receive your credentials.`,
+    });
+  }
   if (currentContext !== null && !contexts.items.has(currentContext)) {
     warnings.push({ file: read[0] ?? '', message: `current-context "${currentContext}" does not name any context.` });
     currentContext = null;
