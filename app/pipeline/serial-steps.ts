@@ -23,6 +23,8 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
     async () => {
       await lock.acquire(ctx.node, ctx.runId, ctx.control);
       await mark(ctx, 'lock');
+      // resumed after this run's own reboot: the node may still be down or have rolled back; verify judges that
+      if (ctx.rec.rebootIssuedAt !== null) return 'proceed' as const;
       // another instance may have rebooted this node onto the new version while we waited
       const version = await ctx.ops.versionId();
       if (version !== ctx.rec.fromVersion) return 'current' as const;
@@ -30,13 +32,7 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
     },
-    (r) => ({
-      message: r === 'proceed'
-        ? `Holding the cluster update lock for ${ctx.node}`
-        : ctx.rec.rebootIssuedAt !== null
-          ? `${ctx.node} already runs the new version: this run rebooted it before it was interrupted`
-          : `${ctx.node} was updated meanwhile by another run`,
-    }),
+    (r) => ({ message: r === 'proceed' ? `Holding the cluster update lock for ${ctx.node}` : `${ctx.node} was updated meanwhile by another run` }),
   );
 }
 
