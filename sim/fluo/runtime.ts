@@ -43,6 +43,9 @@ interface Process {
 const AGENT_DEFAULT_GRACE_PERIOD_S = 600;
 const CRASH_LOOP = { initialMs: 10_000, maxMs: 300_000 };
 const RECONCILE_MS = 500;
+// FLUO's 30 s reconciliation is far longer than an agent takes to uncordon after reboot-ok=false; scaled below a
+// few real seconds that would no longer hold and the operator could grant the next node before the last is back.
+const MIN_OPERATOR_PERIOD_MS = 2_000;
 
 export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRuntime> {
   const client = await KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath);
@@ -101,7 +104,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
           beforeRebootAnnotations: stringSlice(flags.get('before-reboot-annotations')),
           afterRebootAnnotations: stringSlice(flags.get('after-reboot-annotations')),
           rebootWindow: parsed?.value ?? null,
-          periodMs: scaled(30_000),
+          periodMs: Math.max(MIN_OPERATOR_PERIOD_MS, scaled(30_000)),
           maxRebootingNodes: 1,
           now: () => new Date(),
           log,

@@ -80,7 +80,7 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
     assert.deepEqual((await rowOf('worker-2'))?.update, { source: 'fluo', state: 'UPDATED_NEED_REBOOT', progress: null, newVersion: offered });
 
     // FLUO does not go on without the check: three more reconciliations later it still waits.
-    await new Promise((r) => setTimeout(r, 3 * 30_000 * 0.05));
+    await new Promise((r) => setTimeout(r, 3 * 2_000)); // three operator reconciliations
     assert.equal((await node('worker-2')).metadata.labels[`${P}before-reboot`], 'true');
     assert.equal(readEvents(sim.eventsPath).some((e) => e.node === 'worker-2' && e.kind === 'reboot-start'), false);
   });

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import type { SimEvent } from '../../sim/fleet/events.ts';
 import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
-import { KubeRestClient } from '../../sim/kubelet/rest-client.ts';
+import { ContentType, KubeRestClient } from '../../sim/kubelet/rest-client.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { ssh } from './sim-ssh-client.ts';
@@ -171,6 +171,29 @@ describe('FLUO in the simulator', () => {
       assert.equal(n.metadata.labels[`${P}before-reboot`], undefined);
       assert.equal(n.metadata.labels[`${P}after-reboot`], undefined);
     }
+  });
+
+  it('the operator selects a node only inside its reboot window', async () => {
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const configure = async (start: string) => {
+      const since = Date.now();
+      await api.call('PATCH', '/apis/apps/v1/namespaces/reboot-coordinator/deployments/flatcar-linux-update-operator', {
+        spec: { template: { spec: { containers: [{ name: 'update-operator', env: [{ name: 'UPDATE_OPERATOR_REBOOT_WINDOW_START', value: start }, { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_LENGTH', value: '1h' }] }] } } },
+      }, ContentType.strategic);
+      await waitFor(`the operator restarted with window ${start}`, () => events().some((e) => e.kind === 'fluo-role' && e.role === 'update-operator' && e.to === 'running' && Date.parse(e.ts) > since), { timeoutMs: 60_000 });
+    };
+    await configure(hhmm(Date.now() + 2 * 3600_000));
+    sim.releases.publish('beta', { version: '4803.1.1', size: 466_616_320 });
+    await run('worker-3', 'update_engine_client -check_for_update');
+    await waitFor('worker-3 waiting for a reboot', async () => (await node('worker-3')).metadata.annotations[`${P}reboot-needed`] === 'true', { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 3 * 2_000)); // three operator reconciliations
+    assert.equal((await node('worker-3')).metadata.labels[`${P}before-reboot`], undefined, 'outside the window nothing is selected');
+
+    const opened = Date.now();
+    await configure(hhmm(opened - 60_000));
+    const selected = await waitFor('worker-3 selected inside the window', () =>
+      fluoWrites('worker-3').find((e) => e.key === 'before-reboot' && e.to === 'true' && Date.parse(e.ts) > opened), { timeoutMs: 60_000 });
+    await waitFor('worker-3 rebooted by FLUO', () => events().some((e) => e.node === 'worker-3' && e.kind === 'reboot-start' && e.by === 'update-agent' && e.ts > selected.ts), { timeoutMs: 60_000 });
   });
 
   it('a node with a pod no controller owns is never drained: the agent exits and is restarted (crash loop)', async () => {
