@@ -21,3 +21,11 @@ export const ClusterSummary = z.object({
 export type ClusterSummary = z.infer<typeof ClusterSummary>;
 
 export const ConnectParams = z.object({ cluster: ClusterId });
+
+/** What reading the kubeconfig files found beyond the clusters: kubectl's current-context and what to warn about. */
+export const KubeconfigOverview = z.object({
+  /** The cluster id of the current-context, if it names one. */
+  currentCluster: ClusterId.nullable(),
+  warnings: z.array(z.object({ file: z.string(), message: z.string() })),
+});
+export type KubeconfigOverview = z.infer<typeof KubeconfigOverview>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { activityMethods } from './activity.ts';
 import { autoUpdateMethods } from './auto-update.ts';
-import { ClusterId, ClusterSummary, ConnectParams } from './clusters.ts';
+import { ClusterId, ClusterSummary, ConnectParams, KubeconfigOverview } from './clusters.ts';
 import { NodeLiveState, NodeName, NodeSummary } from './nodes.ts';
 import { pipelineMethods } from './pipeline.ts';
 import { promptMethods } from './prompts.ts';
@@ -10,6 +10,7 @@ import { settingsMethods } from './settings.ts';
 
 const clusterMethods = {
   'clusters.list': { params: z.object({}).default({}), result: z.array(ClusterSummary) },
+  'clusters.kubeconfig': { params: z.object({}).default({}), result: KubeconfigOverview },
   'clusters.connect': { params: ConnectParams, result: ClusterSummary },
   'clusters.disconnect': { params: ConnectParams, result: ClusterSummary },
   'nodes.list': { params: z.object({ cluster: ClusterId }), result: z.array(NodeSummary) },

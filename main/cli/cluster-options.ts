@@ -87,7 +87,8 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
     const controlToken = randomBytes(32).toString('hex');
     sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime', controlToken });
   }
-  const service = createService({
+  // Only the API from here on, as the UI uses it.
+  const service: ApiHandler = createService({
     dataDir: privateDataDir(args['data-dir'] ?? defaultUserDataDir(io.env)),
     env: io.env,
     // Started from a shell, the CLI already has the login PATH its exec credential plugins need.
@@ -105,11 +106,11 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
     if (simDir) rmSync(simDir, { recursive: true, force: true });
   };
   try {
-    const { context } = service;
-    for (const w of context.clusters.warnings) io.stderr.write(`flatdeck: warning: ${w.message}\n`);
-    const cluster = sim ? DEMO_CLUSTER_ID : (args.context ?? context.clusters.currentContext);
+    const kubeconfig = await service.call('clusters.kubeconfig', {});
+    for (const w of kubeconfig.warnings) io.stderr.write(`flatdeck: warning: ${w.message}\n`);
+    const cluster = sim ? DEMO_CLUSTER_ID : (args.context ?? kubeconfig.currentCluster);
     if (!cluster) {
-      const known = context.clusters.ids();
+      const known = (await service.call('clusters.list', {})).map((c) => c.id);
       if (known.length) throw new CliError(`No current-context is set; pass --context (one of: ${known.join(', ')}).`, EXIT.usage);
       throw new CliError('No kubeconfig context found; pass --kubeconfig, set $KUBECONFIG or create ~/.kube/config.', EXIT.cluster);
     }
