@@ -3,7 +3,7 @@
 // as the pod runs on a powered node. Applying deploy/fluo/fluo.yaml therefore starts FLUO (the DaemonSet and
 // Deployment controllers create the pods, the kubelet role runs them) and deleting it stops FLUO. A process that
 // fails is restarted with the kubelet's CrashLoopBackOff delays (10 s doubling up to 5 min).
-import { KubeApiError, KubeRestClient } from '../kubelet/rest-client.ts';
+import { KubeApiError, KubeRestClient, KUBELET_USER_AGENT } from '../kubelet/rest-client.ts';
 import { isRunningAndReady } from '../kubelet/pod-status.ts';
 import type { EventSink } from '../fleet/events.ts';
 import { runAgent } from './agent.ts';
@@ -48,7 +48,10 @@ const RECONCILE_MS = 500;
 const MIN_OPERATOR_PERIOD_MS = 2_000;
 
 export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRuntime> {
-  const client = await KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath);
+  // The kubelet knows which containers run; FLUO's binaries talk to the API as client-go does, named after themselves.
+  const kubelet = await KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath, KUBELET_USER_AGENT);
+  const clientOf = (binary: FluoBinary) => KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath, `${binary}/v0.0.0 (linux/amd64) kubernetes/$Format`);
+  const clients: Record<FluoBinary, KubeRestClient> = { 'update-agent': await clientOf('update-agent'), 'update-operator': await clientOf('update-operator') };
   const scaled = scaler(opts.timeScale);
   const pods = new Map<string, FluoPod>();
   const processes = new Map<string, Process>();
@@ -73,6 +76,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
 
   function program(pod: FluoPod, binary: FluoBinary, container: ContainerSpec): (signal: AbortSignal) => Promise<void> {
     const log = opts.log;
+    const client = clients[binary];
     if (binary === 'update-agent') {
       const flags = readFlags(container, 'UPDATE_AGENT', ['grace-period', 'force-drain'], ['force-drain']);
       const host = opts.host(pod.spec.nodeName ?? '') as FluoHost;
@@ -171,7 +175,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
   };
 
   async function relist(): Promise<void> {
-    const list = await client.get<{ metadata: { resourceVersion: string }; items: FluoPod[] }>('/api/v1/pods');
+    const list = await kubelet.get<{ metadata: { resourceVersion: string }; items: FluoPod[] }>('/api/v1/pods');
     pods.clear();
     for (const pod of list.items) observe(pod);
     resourceVersion = list.metadata.resourceVersion;
@@ -182,7 +186,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
     while (!stopped) {
       try {
         if (resourceVersion === undefined) await relist();
-        const handle = client.watch<FluoPod>(`/api/v1/pods?watch=1&resourceVersion=${resourceVersion}`, (ev) => {
+        const handle = kubelet.watch<FluoPod>(`/api/v1/pods?watch=1&resourceVersion=${resourceVersion}`, (ev) => {
           if (ev.type === 'ERROR') {
             resourceVersion = undefined;
             handle.abort();
