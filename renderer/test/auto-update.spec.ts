@@ -36,6 +36,7 @@ function status(enabled: AutoUpdateStatus['enabled']): AutoUpdateStatus {
     nodes: [{ node: 'worker-1', updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', group: 'stable', server: null, reachable: true, error: null, locksmithdActive: false, fluo: null }],
     machineDeployments: [md({}), md({ name: 'legacy', operatingSystem: 'ubuntu', replicas: 3 })],
     warnings: ['worker-2 has update-engine enabled while auto-update is off'],
+    rebootsWithoutDrain: null,
   };
 }
 
@@ -61,6 +62,31 @@ describe('AutoUpdateView', () => {
     await tick();
     expect(client.calls.find((c) => c.method === 'autoUpdate.apply')?.params).toEqual({ cluster: 'demo', planId: 'p1' });
     expect(screen.getByRole('heading', { name: 'Results' })).toBeTruthy();
+  });
+
+  it('says first which nodes reboot without a drain, and each way out asks for its plan', async () => {
+    const stock = { ...status('mixed').nodes[0]!, node: 'worker-4', updateEngine: 'vendor-enabled' as const, updateEngineActive: true, locksmithd: 'vendor-enabled' as const, locksmithdActive: true };
+    const client = new FakeClient()
+      .on('autoUpdate.status', () => ({
+        ...status('mixed'),
+        nodes: [stock],
+        rebootsWithoutDrain: { nodes: ['worker-4'], message: '1 node reboots without a drain when an update arrives: worker-4', remedies: [{ enable: true, description: 'Turn auto-update on' }, { enable: false, description: 'Turn auto-update off' }] },
+      }))
+      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [], notes: [] }));
+    render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
+    await tick();
+    expect([...document.querySelectorAll('td')].filter((td) => td.textContent === 'vendor-enabled (running)')).toHaveLength(2);
+    const alert = screen.getByRole('alert');
+    expect(within(alert).getByText('1 node reboots without a drain when an update arrives: worker-4')).toBeTruthy();
+    await fireEvent.click(within(alert).getByRole('button', { name: 'Turn auto-update off' }));
+    await tick();
+    expect(client.calls.find((c) => c.method === 'autoUpdate.plan')?.params).toMatchObject({ cluster: 'demo', enable: false });
+  });
+
+  it('shows no such alert when no node is at risk', async () => {
+    render(AutoUpdateView, { app: new AppState(new FakeClient().on('autoUpdate.status', () => status('off'))), cluster: 'demo' });
+    await tick();
+    expect(screen.queryByTestId('reboots-without-drain')).toBeNull();
   });
 
   it('asks "replaces N nodes" before switching a MachineDeployment, and sends that N', async () => {
