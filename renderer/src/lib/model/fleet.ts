@@ -51,6 +51,15 @@ export interface NodeRow {
   runId: string | null;
   runStatus: RolloutState['status'] | null;
   lastStep: StepEvent | null;
+  /** The node's boot ID when `live` was read: a reading from before a reboot no longer describes the node. */
+  liveBootId?: string | null;
+}
+
+/** The live reading, unless the node has rebooted since it was taken (then update_engine is a new process). */
+export function currentLive(row: NodeRow): NodeLiveState | null {
+  if (!row.live) return null;
+  if (row.liveBootId && row.liveBootId !== row.summary.bootID) return null;
+  return row.live;
 }
 
 export interface NodeHistory {
@@ -88,11 +97,12 @@ export function updateState(row: NodeRow): UpdateStateKey {
   if (row.summary.distribution !== 'flatcar') return 'not-flatcar';
   if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') return 'error';
   if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
-  const op = row.live?.updateEngine?.currentOp;
+  const live = currentLive(row);
+  const op = live?.updateEngine?.currentOp;
   if (op) return opState[op];
-  if (row.live?.error) return 'unreachable';
+  if (live?.error) return 'unreachable';
   // Masked or stopped update-engine (the seed's nodes): flatdeck starts it only for an update.
-  if (row.live && !row.live.error && row.live.updateEngineUnit && row.live.updateEngineUnit !== 'enabled') return 'engine-off';
+  if (live && !live.error && live.updateEngineUnit && live.updateEngineUnit !== 'enabled') return 'engine-off';
   return 'unknown';
 }
 
@@ -101,9 +111,10 @@ export function attentionReasons(row: NodeRow): AttentionReason[] {
   const active = isRunActive(row.runStatus);
   if (row.summary.ready !== 'True' && !active) reasons.push('not-ready');
   if (row.summary.unschedulable && !active) reasons.push('cordoned');
-  if (row.live?.error) reasons.push('live-error');
-  if (row.live?.updateEngine?.currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT') reasons.push('update-error');
-  if (row.live?.updateEngine?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && !active) reasons.push('reboot-pending');
+  const live = currentLive(row);
+  if (live?.error) reasons.push('live-error');
+  if (live?.updateEngine?.currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT') reasons.push('update-error');
+  if (live?.updateEngine?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && !active) reasons.push('reboot-pending');
   if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') reasons.push('run-failed');
   if (row.summary.flatdeck && !active) reasons.push('left-behind');
   return reasons;
@@ -155,7 +166,7 @@ export class FleetModel {
   }
 
   applyLive(state: NodeLiveState): void {
-    this.#patch(state.node, { live: state });
+    this.#patch(state.node, { live: state, liveBootId: this.rows.get(state.node)?.summary.bootID ?? null });
     const ue = state.updateEngine;
     if (!ue) return;
     this.#recordOp(state.node, ue.currentOp, state.at, ue.progress, ue.newSize);
@@ -167,7 +178,9 @@ export class FleetModel {
     const rebooted = h.steps.some((s) => s.step === 'reboot');
     if (!rebooted && h.ops.at(-1)?.op !== op) h.ops.push({ op, at });
     if (op === 'UPDATE_STATUS_DOWNLOADING' || op === 'UPDATE_STATUS_FINALIZING') {
-      h.samples.push({ atMs: Date.parse(at), progress, newSize });
+      // FINALIZING comes after the whole payload is written (update_engine resets PROGRESS for it): the
+      // download is complete, whatever PROGRESS says.
+      h.samples.push({ atMs: Date.parse(at), progress: op === 'UPDATE_STATUS_FINALIZING' ? 1 : progress, newSize });
       if (h.samples.length > maxSamples) h.samples.splice(0, h.samples.length - maxSamples);
     }
   }
@@ -207,6 +220,7 @@ export class FleetModel {
           versionId: row.live?.versionId ?? null,
           error: null,
         },
+        liveBootId: row.summary.bootID,
       });
     }
     this.#recordOp(ev.node, op, ev.at, progress, newSize);

@@ -1,4 +1,4 @@
-import { attentionReasons, updateState } from './fleet.ts';
+import { attentionReasons, currentLive, isRunActive, updateState } from './fleet.ts';
 import type { ReleaseInfo } from '../../../../app/api/index.ts';
 import type { NodeRow, UpdateStateKey } from './fleet.ts';
 import { currency } from './releases.ts';
@@ -29,10 +29,13 @@ export function isControlPlane(row: NodeRow): boolean {
   return row.summary.roles.some((r) => r === 'control-plane' || r === 'master');
 }
 
+/** A bar only while a download is under way: never a leftover 99 % on an idle node or after the run. */
 export function downloadProgress(row: NodeRow): number | null {
-  const ue = row.live?.updateEngine;
-  if (ue && (ue.currentOp === 'UPDATE_STATUS_DOWNLOADING' || ue.currentOp === 'UPDATE_STATUS_FINALIZING')) return ue.progress;
-  return row.run?.downloadProgress ?? null;
+  const ue = currentLive(row)?.updateEngine;
+  if (ue?.currentOp === 'UPDATE_STATUS_DOWNLOADING') return ue.progress;
+  if (ue?.currentOp === 'UPDATE_STATUS_FINALIZING') return 1;
+  if (ue) return null;
+  return isRunActive(row.runStatus) && row.run?.phase === 'downloading' ? (row.run.downloadProgress ?? null) : null;
 }
 
 const stateOrder: Record<UpdateStateKey, number> = {

@@ -1,5 +1,5 @@
 import { createSubscriber } from 'svelte/reactivity';
-import type { ApiEvent, ReleaseInfo, RolloutState } from '../../../../app/api/index.ts';
+import type { ApiEvent, NodeLiveState, ReleaseInfo, RolloutState } from '../../../../app/api/index.ts';
 import { VersionHistory, versionBreakdown } from '../model/breakdown.ts';
 import { FleetModel } from '../model/fleet.ts';
 import type { NodeHistory, NodeRow } from '../model/fleet.ts';
@@ -91,7 +91,7 @@ export class FleetStore {
       for (const r of await this.#client.call('rollout.list', { cluster: this.cluster })) this.model.applyRollout(r);
     });
     // The feed may be slow or unreachable (offline, air-gapped): it must not hold up the SSH reads.
-    await Promise.all([part(() => this.refreshReleases()), part(() => this.refreshLive())]);
+    await Promise.all([part(() => this.refreshReleases()), part(async () => void (await this.refreshLive()))]);
     this.loadError = errors.length ? errors.join(' ') : null;
   }
 
@@ -100,10 +100,11 @@ export class FleetStore {
   }
 
   /** Asks the core to read update_engine over SSH now (once; live changes during runs are pushed). */
-  async refreshLive(nodes?: string[]): Promise<void> {
+  async refreshLive(nodes?: string[]): Promise<NodeLiveState[]> {
     const states = await this.#client.call('nodes.refreshLive', nodes ? { cluster: this.cluster, nodes } : { cluster: this.cluster });
     for (const state of states) this.model.applyLive(state);
     this.#bump();
+    return states;
   }
 
   /** Read inside a reactive context to re-run when anything changes. */

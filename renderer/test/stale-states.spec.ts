@@ -1,0 +1,35 @@
+import { assert, test } from 'vitest';
+import { FleetModel, attentionReasons, updateState } from '../src/lib/model/fleet.ts';
+import { downloadProgress } from '../src/lib/model/table.ts';
+import { live, node, rollout } from './fixtures.ts';
+
+function model() {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a', { bootID: 'boot-1' })] });
+  return m;
+}
+
+test('"Reboot needed" ends the moment the node reports a new boot ID, not at the next SSH read', () => {
+  const m = model();
+  m.applyLive(live('a', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', '2026-12-04T10:00:00Z'));
+  assert.equal(updateState(m.rows.get('a')!), 'need-reboot');
+  assert.include(attentionReasons(m.rows.get('a')!), 'reboot-pending');
+  m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('a', { bootID: 'boot-2' }) });
+  assert.equal(updateState(m.rows.get('a')!), 'unknown');
+  assert.notInclude(attentionReasons(m.rows.get('a')!), 'reboot-pending');
+  m.applyLive(live('a', 'UPDATE_STATUS_IDLE', '2026-12-04T10:02:00Z'));
+  assert.equal(updateState(m.rows.get('a')!), 'idle');
+});
+
+test('no download bar on an idle node or after the run, and a full one while update_engine finalizes', () => {
+  const m = model();
+  m.applyRollout({ ...rollout('running', [['a', 'downloading']]), nodes: [{ ...rollout('running', [['a', 'downloading']]).nodes[0]!, downloadProgress: 0.99 }] });
+  assert.equal(downloadProgress(m.rows.get('a')!), 0.99);
+  m.applyRollout({ ...rollout('cancelled', [['a', 'skipped']]), nodes: [{ ...rollout('cancelled', [['a', 'skipped']]).nodes[0]!, downloadProgress: 0.99 }] });
+  assert.equal(downloadProgress(m.rows.get('a')!), null);
+  m.applyLive(live('a', 'UPDATE_STATUS_FINALIZING', '2026-12-04T10:00:00Z', 0, 458_234_665));
+  assert.equal(downloadProgress(m.rows.get('a')!), 1);
+  assert.equal(m.histories.get('a')?.samples.at(-1)?.progress, 1, 'FINALIZING is after the whole payload is written');
+  m.applyLive(live('a', 'UPDATE_STATUS_IDLE', '2026-12-04T10:01:00Z'));
+  assert.equal(downloadProgress(m.rows.get('a')!), null);
+});
