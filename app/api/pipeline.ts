@@ -126,6 +126,13 @@ export const UpdateOptions = z.object({
   emptyDirPolicy: z.enum(['refuse', 'delete']).default('refuse'),
   unmanagedPodPolicy: z.enum(['refuse', 'delete']).default('refuse'),
   restoreUpdateEngine: z.enum(['restore', 'leave-enabled']).default('restore'),
+  /**
+   * A run that stops after update_engine staged the new version (skip, failure, cancel before the reboot):
+   * `keep` (default) leaves it staged and says so on the node ("boots V at its next reboot"), with update-engine
+   * running so that boot is marked good; `discard` makes the booted version boot next (flatcar-setgoodroot,
+   * then -reset_status) and puts update-engine back. Never: the new version once and the old one after.
+   */
+  stagedUpdateOnStop: z.enum(['keep', 'discard']).default('keep'),
   settleSeconds: z.number().int().nonnegative().default(30),
   waitForDaemonSets: z.boolean().default(true),
   /** Pods terminating longer than this are not waited for (kubectl --skip-wait-for-delete-timeout); null = always wait. */

@@ -13,7 +13,7 @@ import { grepVersionId, parseOsRelease, readOsRelease } from './os-release.ts';
 import { sudoCheck } from './sudo-check.ts';
 import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFileState } from './systemctl.ts';
 import { readUpdateConf, writeUpdateConf, type UpdateConfLocation } from './update-conf.ts';
-import { parseUpdateEngineStatus, updateEngineClient, type UpdateEngineStatus } from './update-engine.ts';
+import { parseUpdateEngineStatus, setGoodRoot, updateEngineClient, type UpdateEngineStatus } from './update-engine.ts';
 import { WatchStreamParser } from './update-engine-watch.ts';
 
 /** update_engine status as flatdeck uses it. */
@@ -58,6 +58,8 @@ export interface FlatcarNode {
   watch(onStatus: (s: UeStatus) => void, signal: AbortSignal): Promise<void>;
   /** `sudo systemctl reboot`; the connection dropping under it is the expected outcome. */
   reboot(): Promise<void>;
+  /** Keeps the booted version for the next boot (flatcar-setgoodroot) and returns update_engine to IDLE (-reset_status). */
+  discardStagedUpdate(): Promise<void>;
   /** Forget the pooled connection (the next command connects anew). */
   reconnect(): void;
   runHealthCheck(script: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
@@ -187,6 +189,10 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
       } catch (err) {
         if (!signal.aborted) throw err;
       }
+    },
+    async discardStagedUpdate() {
+      await run(setGoodRoot());
+      await run(updateEngineClient.resetStatus());
     },
     async reboot() {
       try {

@@ -24,6 +24,13 @@ export const updateEngineClient = {
   update: () => client('-update'),
 } as const;
 
+/**
+ * flatcar-setgoodroot (flatcar/init): marks the booted USR partition successful and gives it the highest
+ * priority, as update_engine does 45 s after it starts. With an update staged, that also means the next boot
+ * stays on the booted version: the staged one is discarded.
+ */
+export const setGoodRoot = (): Command => command(['flatcar-setgoodroot'], true);
+
 export function isUpdateOperation(value: string): value is UpdateOperation {
   return (UPDATE_OPERATIONS as readonly string[]).includes(value);
 }

@@ -104,7 +104,10 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
     await ctx.control.checkpoint();
     if ((await drainStep(ctx, lock)) === 'skipped') {
       await lock.release();
-      await keepStaged(ctx, 'its drain did not finish and the policy said skip');
+      await stopWithStagedUpdate(ctx, 'its drain did not finish and the policy said skip');
+      if (!isAttention(ctx)) ctx.rec.phase = 'skipped';
+      ctx.rec.step = null;
+      journalRecord(ctx);
       return 'skipped';
     }
     await ctx.control.checkpoint();
@@ -149,10 +152,25 @@ async function finishNode(ctx: NodeCtx, phase: 'current', backAtMs: number | nul
 const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged === true) && ctx.rec.rebootIssuedAt === null;
 
 /**
- * The run stops with the update staged. Masking update-engine now would make the next (unplanned) boot start
- * the new version and the boot after it roll back, because nothing would mark the new slot good. So it stays
- * running, FLUO's pause goes back, and the node says on its mark what its next boot will do.
+ * The run stops with the update staged. Masking update-engine with the update still staged would make the next
+ * (unplanned) boot start the new version and the boot after it roll back, because nothing would mark the new
+ * slot good. So, as the operator chose: the booted version is made to boot next and everything put back, or
+ * the update stays staged, update-engine keeps running, and the node says on its mark what its next boot does.
  */
+async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
+  if (ctx.options.stagedUpdateOnStop === 'discard') {
+    const staged = ctx.rec.toVersion;
+    const discarded = await tidy(ctx, 'update', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());
+    if (discarded) {
+      ctx.rec.toVersion = null;
+      emitStep(ctx, 'update', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion}: the update to ${staged} was discarded (${why})`);
+      await restoreNode(ctx, { backAtMs: null });
+      return;
+    }
+  }
+  await keepStaged(ctx, why);
+}
+
 async function keepStaged(ctx: NodeCtx, why: string): Promise<void> {
   await restoreNode(ctx, { backAtMs: null, keepMarks: true, leaveUpdateEngine: true });
   await ctx.needsAttention('update', `boots ${ctx.rec.toVersion ?? 'the staged update'} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good${ctx.rec.lsOriginal ? ', and locksmithd stays held until that boot so it cannot reboot the node undrained' : ''}. Update ${ctx.node} again to reboot it drained`);
@@ -183,7 +201,7 @@ export async function cleanUpAfter(ctx: NodeCtx, lock: ClusterLock | null, err: 
   }
   if (!isAttention(ctx)) {
     if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, ctx.rec.step ?? 'preflight', `after: ${info.message}`);
-    if (isStaged(ctx)) await keepStaged(ctx, cancelled ? 'the run stopped before its reboot' : info.message);
+    if (isStaged(ctx)) await stopWithStagedUpdate(ctx, cancelled ? 'the run stopped before its reboot' : info.message);
     else if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
     if (!isAttention(ctx)) ctx.rec.phase = cancelled ? 'skipped' : 'failed';
   }

@@ -297,7 +297,9 @@ export class Run {
         if (this.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
         await this.waitForWindow();
         await this.control.checkpoint();
-        await rebootNode(ctx, this.lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
+        const outcome = await rebootNode(ctx, this.lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
+        // the rollout goes on with the next node, but a skipped node is not an updated one
+        if (outcome === 'skipped') this.fail(n, new ApiError('drain-timeout', `${n} was not updated: its drain did not finish and the policy said skip`, { node: n }));
       } catch (err) {
         await this.stopNode(ctx, this.lock, err);
       }
@@ -330,8 +332,8 @@ export class Run {
   /** Phase 4: the run's verdict. A node that needs attention is not a success, whatever else went well. */
   private finish(): RolloutState {
     const all = [...this.nodes.values()];
-    const attention = all.some((s) => s.rec.phase === 'needs-attention');
-    const status: RolloutState['status'] = this.control.isCancelled ? 'cancelled' : this.anyFailed || attention ? 'failed' : 'succeeded';
+    const notUpdated = all.some((s) => s.rec.phase === 'needs-attention' || s.error !== null);
+    const status: RolloutState['status'] = this.control.isCancelled ? 'cancelled' : this.anyFailed || notUpdated ? 'failed' : 'succeeded';
     this.status = status;
     this.error = status === 'failed' ? (all.find((s) => s.error && s.error.kind !== 'cancelled')?.error ?? this.attentionError(all)) : null;
     this.ended = this.deps.clock.nowMs();

@@ -225,6 +225,17 @@ export class SimNode implements SimNodeView, ShellHost {
     this.after(Math.max(REBOOT_TIMINGS.shutdown, MIN_SHUTDOWN_REAL_MS / this.timeScale), () => this.background(this.powerOff()));
   }
 
+  setGoodRoot(): void {
+    this.markBootedGood();
+    this.nextBootVersion = null;
+  }
+
+  private markBootedGood(): void {
+    if (!this.fallbackVersion) return;
+    this.fallbackVersion = null;
+    this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+  }
+
   nextPid(): number {
     this.pid += 1 + Math.floor(this.deps.random() * 40);
     return this.pid;
@@ -342,11 +353,7 @@ export class SimNode implements SimNodeView, ShellHost {
         downloadStalled: this.fault('download-stall') !== undefined,
       }),
       completedMarker: { present: () => this.updateCompleted, set: (present) => (this.updateCompleted = present) },
-      updateBootFlags: () => {
-        if (!this.fallbackVersion) return;
-        this.fallbackVersion = null;
-        this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
-      },
+      updateBootFlags: () => this.markBootedGood(),
     });
     daemon.subscribe((status, previous) => {
       this.onUpdateStatus(status, previous);

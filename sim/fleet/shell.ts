@@ -4,6 +4,7 @@ import { mktemp, mv, rm } from './commands/file-ops.ts';
 import { cat, grep, tee } from './commands/files.ts';
 import type { Invocation, ProcessIO, ShellHost, SimCommand } from './commands/process.ts';
 import { systemctl } from './commands/systemctl.ts';
+import { flatcarSetGoodRoot } from './commands/setgoodroot.ts';
 import { updateEngineClient } from './commands/update-engine-client.ts';
 import { splitShellWords } from './shell-words.ts';
 
@@ -16,6 +17,7 @@ const PROGRAMS: Record<string, SimCommand> = {
   mktemp,
   systemctl,
   update_engine_client: updateEngineClient,
+  'flatcar-setgoodroot': flatcarSetGoodRoot,
   true: () => 0,
   sudo,
   sh,

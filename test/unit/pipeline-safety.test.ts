@@ -123,3 +123,41 @@ describe('one lock for the whole node cycle (F10)', () => {
     assert.deepEqual(order.slice(-4), ['uncordon', 'health-gate', 'settle', 'release']);
   });
 });
+
+describe('a run that stops after the download, by the operator\'s choice (F2)', () => {
+  it('discard: the node keeps booting its version, update-engine is put back, the skip is reported as not updated', async () => {
+    const w = world();
+    w.cluster.evictAnswer = () => 429;
+    const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions({ drainTimeoutSeconds: 30, onDrainTimeout: 'skip', stagedUpdateOnStop: 'discard' }) }).done;
+
+    assert.equal(state.status, 'failed', 'a skip is never a success');
+    assert.match(state.error?.message ?? '', /worker-1 was not updated: its drain did not finish/);
+    assert.equal(state.nodes[0]?.phase, 'skipped');
+    assert.deepEqual(state.nodes[0]?.attention, [], 'nothing is left for the operator on this node');
+    const fc = w.nodes.get('worker-1')!;
+    const tail = fc.log.slice(fc.log.indexOf('flatcar-setgoodroot'));
+    assert.deepEqual(tail, ['flatcar-setgoodroot', 'update_engine_client -reset_status', 'systemctl stop update-engine.service', 'systemctl mask update-engine.service'], 'discarded first, then update-engine put back');
+    assert.equal(w.cluster.unschedulable('worker-1'), false);
+    assert.deepEqual(Object.keys(w.cluster.annotations('worker-1')).filter((k) => k.startsWith('flatdeck.io/')), []);
+    await fc.reboot();
+    assert.equal(await fc.versionId(), '4230.2.4', 'an unplanned reboot keeps the current version');
+  });
+
+  it('keep (the default) after a failure: the staged update stays, visible, with update-engine running', async () => {
+    const w = world();
+    const listPods = w.cluster.drain.listPodsOnNode;
+    w.cluster.drain.listPodsOnNode = async (node) => {
+      if (w.cluster.unschedulable(node)) throw Object.assign(new Error('pods is forbidden'), { code: 403 });
+      return listPods(node);
+    };
+    const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions() }).done;
+
+    assert.equal(state.status, 'failed');
+    assert.equal(state.nodes[0]?.phase, 'needs-attention');
+    assert.match(state.nodes[0]?.attention[0] ?? '', /boots 4459\.2\.1 at its next reboot: the update is staged \(pods is forbidden\)/);
+    assert.equal(w.cluster.unschedulable('worker-1'), false, 'uncordoned: the node is in service');
+    const fc = w.nodes.get('worker-1')!;
+    assert.equal(fc.log.includes('systemctl mask update-engine.service'), false);
+    assert.equal(w.cluster.annotations('worker-1')[markKeys.ueOriginal], 'masked,inactive', 'the original stays on the Node for whoever finishes it');
+  });
+});

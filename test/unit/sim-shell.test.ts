@@ -71,6 +71,11 @@ class FakeHost implements ShellHost {
     this.reboots++;
   }
 
+  goodRootSet = 0;
+  setGoodRoot(): void {
+    this.goodRootSet++;
+  }
+
   nextPid(): number {
     return ++this.pid;
   }
@@ -241,6 +246,14 @@ describe('systemctl', () => {
     assert.equal(host.reboots, 0);
     assert.deepEqual(await run(host, 'sudo systemctl reboot'), { stdout: '', stderr: '', code: 0 });
     assert.equal(host.reboots, 1);
+  });
+
+  it('flatcar-setgoodroot rewrites the partition table only as root', async () => {
+    const host = new FakeHost();
+    assert.deepEqual(await run(host, 'flatcar-setgoodroot'), { stdout: '', stderr: 'ERROR: Permission denied\n', code: 1 });
+    assert.equal(host.goodRootSet, 0);
+    assert.deepEqual(await run(host, 'sudo flatcar-setgoodroot'), { stdout: '', stderr: '', code: 0 });
+    assert.equal(host.goodRootSet, 1);
   });
 
   it('reports unknown units and verbs', async () => {

@@ -36,6 +36,7 @@ const pipelineOptions = {
   'keep-update-engine': { type: 'boolean' },
   'download-timeout': { type: 'string' },
   'out-of-service-ok': { type: 'string' },
+  'staged-update': { type: 'string' },
 } as const;
 
 const pipelineOptionsHelp = `update options:
@@ -52,7 +53,10 @@ const pipelineOptionsHelp = `update options:
   --keep-update-engine      leave update-engine enabled afterwards instead of restoring it
   --download-timeout D      give up when update_engine shows no progress for D (default 5m)
   --out-of-service-ok a,b   go on although these nodes are out of service (cordoned or down and needing
-                            attention); without it such a node stops every reboot until it is resolved`;
+                            attention); without it such a node stops every reboot until it is resolved
+  --staged-update S         when a run stops after the download (skip, failure, Ctrl-C): keep (default: the
+                            update stays staged, the node boots it at its next reboot and says so) | discard
+                            (the node keeps booting its current version)`;
 
 const PipelineFlags = z.object({
   yes: z.boolean().default(false),
@@ -67,6 +71,7 @@ const PipelineFlags = z.object({
   'keep-update-engine': z.boolean().default(false),
   'download-timeout': duration('--download-timeout').optional(),
   'out-of-service-ok': z.string().optional(),
+  'staged-update': z.enum(['keep', 'discard'], { message: '--staged-update must be keep or discard' }).optional(),
 });
 type PipelineFlags = z.infer<typeof PipelineFlags>;
 
@@ -82,6 +87,7 @@ function updateOptions(f: PipelineFlags): Partial<UpdateOptions> {
     ...(f['restore-after-boot'] !== undefined ? { restoreAfterBootSeconds: f['restore-after-boot'] } : {}),
     ...(f['keep-update-engine'] ? { restoreUpdateEngine: 'leave-enabled' as const } : {}),
     ...(f['download-timeout'] !== undefined ? { downloadTimeoutSeconds: f['download-timeout'] } : {}),
+    ...(f['staged-update'] ? { stagedUpdateOnStop: f['staged-update'] } : {}),
     ...(f['out-of-service-ok'] ? { outOfServiceOk: f['out-of-service-ok'].split(',').map((s) => s.trim()).filter(Boolean) } : {}),
   };
 }

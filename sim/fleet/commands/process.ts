@@ -28,6 +28,8 @@ export interface ShellHost {
   updateEngine(): UpdateEngine | null;
   sudoRequiresPassword(): boolean;
   requestReboot(): void;
+  /** flatcar-setgoodroot: the booted USR slot marked successful and given the highest priority */
+  setGoodRoot(): void;
   nextPid(): number;
 }
 
