@@ -33,3 +33,17 @@ test('no download bar on an idle node or after the run, and a full one while upd
   m.applyLive(live('a', 'UPDATE_STATUS_IDLE', '2026-12-04T10:01:00Z'));
   assert.equal(downloadProgress(m.rows.get('a')!), null);
 });
+
+test('the Reboot stage lasts until the node is seen back, not the instant systemctl reboot took', async () => {
+  const { progression } = await import('../src/lib/model/progression.ts');
+  const { step } = await import('./fixtures.ts');
+  const steps = [
+    step('a', 'reboot', 'started', '2026-12-04T10:00:00.000Z'),
+    step('a', 'reboot', 'succeeded', '2026-12-04T10:00:00.200Z', { durationMs: 200 }),
+    step('a', 'verify', 'started', '2026-12-04T10:00:00.300Z'),
+    step('a', 'verify', 'succeeded', '2026-12-04T10:00:41.000Z', { durationMs: 40_700 }),
+  ];
+  const stages = progression({ ops: [], steps }, null);
+  assert.equal(stages.find((s) => s.key === 'reboot')?.durationMs, 41_000);
+  assert.equal(stages.find((s) => s.key === 'verify')?.durationMs, 40_700);
+});

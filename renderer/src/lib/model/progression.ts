@@ -117,6 +117,12 @@ export function progression(history: Pick<NodeHistory, 'ops' | 'steps'>, current
     }
   }
 
+  // `systemctl reboot` returns at once; the node is down until the verify step sees it back. The Reboot stage
+  // shows that whole time, not the instant the command took.
+  const reboot = pipeline.find((s) => s.key === 'reboot');
+  const back = steps.findLast((s) => s.step === 'verify' && s.status === 'succeeded');
+  if (reboot?.status === 'done' && reboot.at && back) reboot.durationMs = Math.max(0, Date.parse(back.at) - Date.parse(reboot.at));
+
   const stages = [...engine, ...pipeline];
   stages.forEach((stage, i) => {
     const next = stages.slice(i + 1).find((s) => s.at !== null);
