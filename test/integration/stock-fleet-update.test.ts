@@ -5,6 +5,7 @@
 // is lifted for the run and put back exactly.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { SimNode } from '../../sim/fleet/node.ts';
@@ -21,13 +22,14 @@ const NEED_REBOOT = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
 
 let w: World;
 let recorder: NodeRecorder;
-let wanted: Record<string, string>;
 
 const machine = (name: string): SimNode => {
   const m = w.sim.machines.find((n) => n.name === name);
   assert.ok(m, `${name} exists`);
   return m as SimNode;
 };
+/** The release the simulator's update server offers the node's channel now. */
+const offered = (m: SimNode) => w.sim.releases.latest(m.channel())?.version;
 const nodeEvents = (node: string) => readEvents(w.sim.eventsPath).filter((e) => e.node === node);
 
 /** `flatdeck update NODE --json` to its end; the messages of its step events. */
@@ -50,7 +52,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
   before(async () => {
     w = await startWorld({ nodes: 5, addressBase: block.base, profile: 'mixed' });
     recorder = await recordNodes(w.kc);
-    wanted = publishNewReleases(w.sim);
+    publishNewReleases(w.sim);
   });
   afterEach(() => assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder }));
   after(async () => {
@@ -64,7 +66,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.deepEqual([found.masked, found.runtimeMasked, found.active], [false, false, 'active'], 'stock: locksmithd runs');
     const messages = await update('worker-4');
 
-    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
+    assert.equal(m.osRelease().versionId, offered(m));
     const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start');
     assert.deepEqual(reboots.map((e) => e.by), ['systemctl'], 'one reboot, flatdeck\'s, none by locksmithd');
     await recorder.catchUp();
@@ -85,9 +87,39 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.deepEqual([m.updateEngine()?.status().currentOperation, m.updateEngine()?.status().newVersion], [NEED_REBOOT, '0.0.0']);
 
     const messages = await update('worker-2');
-    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
-    assert.ok(messages.includes(`worker-2 is back on ${wanted[m.channel()]}, Ready`), messages.filter((t) => /back|booted/.test(t)).join('\n'));
+    assert.equal(m.osRelease().versionId, offered(m));
+    assert.ok(messages.includes(`worker-2 is back on ${offered(m)}, Ready`), messages.filter((t) => /back|booted/.test(t)).join('\n'));
     assert.ok(messages.some((t) => /update_engine no longer names its version/.test(t)), 'says it did not trust 0.0.0');
+  });
+
+  it('killed mid-update on a stock node: the held locksmithd never reboots it, the Node records what to put back, resume ends drained and puts it back', async () => {
+    publishNewReleases(w.sim);
+    const m = machine('worker-4');
+    const rebootsBefore = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').length;
+    const dataDir = mkdtempSync(join(w.dir, 'kill-'));
+    const run = flatdeck(w.sim, dataDir, ['update', 'worker-4', '--json', ...fastFlags]);
+    await waitFor('locksmithd held', () => run.lines.some((l) => l.includes('"locksmithd":"held"')), { timeoutMs: 120_000 });
+    run.child.kill('SIGKILL');
+    assert.equal((await run.exit).signal, 'SIGKILL');
+
+    await waitFor('the download finishing without flatdeck', async () => m.updateEngine()?.status().currentOperation === NEED_REBOOT, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').length, rebootsBefore, 'staged, and nothing rebooted it');
+    assert.equal(m.units.fileState(LOCKSMITHD), 'masked-runtime');
+    const mark = (await w.kc.makeApiClient(CoreV1Api).readNode({ name: 'worker-4' })).metadata?.annotations ?? {};
+    assert.equal(mark['flatdeck.io/locksmithd-original'], 'disabled,active');
+
+    const resume = flatdeck(w.sim, dataDir, ['resume', ...fastFlags]);
+    const { code } = await finished(resume);
+    assert.equal(code, 0, `${resume.lines.slice(-12).join('\n')}\n${resume.stderr()}`);
+    assert.equal(m.osRelease().versionId, offered(m));
+    const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').slice(rebootsBefore);
+    assert.deepEqual(reboots.map((e) => e.by), ['systemctl']);
+    await recorder.catchUp();
+    const cordoned = recorder.timeline.filter((s) => s.node === 'worker-4' && s.unschedulable === true).at(-1);
+    assert.ok(cordoned && cordoned.atMs < Date.parse(reboots[0]!.ts), 'cordoned before the reboot');
+    const after = m.units.get(LOCKSMITHD);
+    assert.deepEqual([after.masked, after.runtimeMasked, after.active], [false, false, 'active']);
   });
 
   it('SERVER=disabled is lifted for the run and put back exactly, by atomic rewrites', async () => {
@@ -96,7 +128,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.equal(m.etcFlatcar.write('/etc/flatcar/update.conf', conf, true), 'written');
     const messages = await update('worker-5');
 
-    assert.equal(m.osRelease().versionId, wanted[m.channel()]);
+    assert.equal(m.osRelease().versionId, offered(m));
     assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'exactly what was there');
     assert.equal(m.etcFlatcar.has('/etc/flatcar/update.conf.flatdeck-new'), false, 'no temporary file left');
     assert.ok(messages.some((t) => /^OK: SERVER=disabled in \/etc\/flatcar\/update\.conf stops every update check .* flatdeck lifts it for this update/.test(t)));
