@@ -159,10 +159,11 @@ const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged
  */
 async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
   if (ctx.options.stagedUpdateOnStop === 'discard') {
-    const staged = ctx.rec.toVersion;
+    const staged = ctx.rec.toVersion ?? 'a version update_engine no longer names';
     const discarded = await tidy(ctx, 'update', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());
     if (discarded) {
       ctx.rec.toVersion = null;
+      ctx.rec.staged = false;
       emitStep(ctx, 'update', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion}: the update to ${staged} was discarded (${why})`);
       await restoreNode(ctx, { backAtMs: null });
       return;
