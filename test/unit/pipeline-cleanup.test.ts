@@ -19,12 +19,7 @@ const isUncordon = (patch: object) => (patch as { spec?: { unschedulable?: unkno
 describe('a cleanup that fails is recorded on the node, never dropped', () => {
   it('an uncordon that fails after a failed drain leaves the node as needing attention, marked on the Node', async () => {
     const w = world();
-    const listPods = w.cluster.drain.listPodsOnNode;
-    // the API refuses to list pods once the node is cordoned: the drain fails
-    w.cluster.drain.listPodsOnNode = async (node) => {
-      if (w.cluster.unschedulable(node)) throw Object.assign(new Error('etcdserver: leader changed'), { code: 500 });
-      return listPods(node);
-    };
+    w.cluster.failPodListsWhileCordoned('etcdserver: leader changed', 500);
     const patch = w.cluster.nodes.mergePatchNode;
     w.cluster.nodes.mergePatchNode = async (node, p) => {
       if (isUncordon(p)) throw Object.assign(new Error('connection refused'), { code: null });

@@ -59,6 +59,14 @@ export class FakeCluster implements ClusterPort {
   annotations(node: string): Record<string, string> {
     return this.nodesByName.get(node)?.metadata?.annotations ?? {};
   }
+  /** The API refuses to list pods once a node is cordoned, with `code`: the drain fails after the cordon. */
+  failPodListsWhileCordoned(message: string, code: number | null): void {
+    const listPods = this.drain.listPodsOnNode;
+    this.drain.listPodsOnNode = async (node) => {
+      if (this.unschedulable(node)) throw Object.assign(new Error(message), { code });
+      return listPods(node);
+    };
+  }
   cordonPatches(node: string): number {
     return this.patches.filter((p) => p.node === node && (p.patch.spec as { unschedulable?: unknown } | undefined)?.unschedulable === true).length;
   }

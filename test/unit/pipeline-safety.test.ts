@@ -145,11 +145,7 @@ describe('a run that stops after the download, by the operator\'s choice (F2)', 
 
   it('keep (the default) after a failure: the staged update stays, visible, with update-engine running', async () => {
     const w = world();
-    const listPods = w.cluster.drain.listPodsOnNode;
-    w.cluster.drain.listPodsOnNode = async (node) => {
-      if (w.cluster.unschedulable(node)) throw Object.assign(new Error('pods is forbidden'), { code: 403 });
-      return listPods(node);
-    };
+    w.cluster.failPodListsWhileCordoned('pods is forbidden', 403);
     const state = await new Run(w.deps, { kind: 'single', nodes: ['worker-1'], options: testOptions() }).done;
 
     assert.equal(state.status, 'failed');
