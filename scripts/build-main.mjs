@@ -21,15 +21,46 @@ function writeAtomically(outputFiles) {
   }
 }
 
-/** Chunk names carry a content hash; the ones an earlier build left behind would otherwise ship in app.asar. */
-function removeStaleChunks(outputFiles) {
+const cliDir = join(root, 'dist', 'cli');
+/**
+ * Where bin/flatdeck.js keeps the CLI it rebuilds in a checkout: apart from dist/cli, so a `flatdeck` started by a
+ * test never rewrites what electron-builder is packing at that moment.
+ */
+export const checkoutCliDir = join(root, 'dist', 'cli-checkout');
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'error', absWorkingDir: root, write: false };
+
+/**
+ * Chunk names carry a content hash; the ones an earlier build left behind would otherwise ship in app.asar. Only
+ * for packaging: in a checkout a flatdeck process that started before a rebuild may still load its old chunks.
+ */
+function removeStaleChunks(outputFiles, dir) {
   const current = new Set(outputFiles.map((file) => file.path));
-  const chunks = join(root, 'dist', 'cli', 'chunks');
-  for (const name of readdirSync(chunks)) if (!current.has(join(chunks, name))) rmSync(join(chunks, name), { force: true });
+  for (const name of readdirSync(dir)) if (/^chunk-/.test(name) && !current.has(join(dir, name))) rmSync(join(dir, name), { force: true });
 }
 
-export async function buildMain() {
-  const common = { bundle: true, platform: 'node', target: 'node22', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root, write: false };
+/**
+ * The CLI (and browser mode, `flatdeck serve`) in chunks beside the entry, all in one folder so paths relative
+ * to import.meta.url (the FLUO manifests, the renderer build) resolve alike from every file. What only some
+ * commands need, like the demo's simulator, is loaded by dynamic import() when asked for.
+ */
+export async function buildCli({ outDir = cliDir, pruneStale = false } = {}) {
+  const cli = await build({
+    ...common,
+    entryPoints: { flatdeck: 'main/cli/main.ts' },
+    outdir: outDir,
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    splitting: true,
+    packages: 'external',
+  });
+  writeAtomically(cli.outputFiles);
+  if (pruneStale) removeStaleChunks(cli.outputFiles, outDir);
+}
+
+/** Everything `npm start` and packaging need: the Electron main and preload bundles and the CLI. */
+export async function buildMain({ pruneStale = false } = {}) {
   const main = await build({
     ...common,
     entryPoints: ['main/electron/main.ts'],
@@ -44,21 +75,8 @@ export async function buildMain() {
     format: 'cjs',
     external: ['electron'],
   });
-  // The CLI (and browser mode, `flatdeck serve`) in chunks: what only some commands need, like the demo's
-  // simulator, is loaded by dynamic import() when asked for, so `flatdeck --help` stays fast.
-  const cli = await build({
-    ...common,
-    entryPoints: { flatdeck: 'main/cli/main.ts' },
-    outdir: join(root, 'dist', 'cli'),
-    entryNames: '[name]',
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-    format: 'esm',
-    splitting: true,
-    packages: 'external',
-  });
-  writeAtomically([...main.outputFiles, ...preload.outputFiles, ...cli.outputFiles]);
-  removeStaleChunks(cli.outputFiles);
+  writeAtomically([...main.outputFiles, ...preload.outputFiles]);
+  await buildCli({ pruneStale });
 }
 
 /** vite build of renderer/ into renderer/dist; output goes to stderr so callers keep stdout clean. */
@@ -72,6 +90,6 @@ export function buildRenderer() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await buildMain();
+  await buildMain({ pruneStale: true });
   process.stderr.write(`built ${mainBundle}, preload.cjs and ${cliBundle}\n`);
 }

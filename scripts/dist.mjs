@@ -16,7 +16,7 @@ if (!binary) {
 const electronDist = binary.includes('.app/') ? binary.slice(0, binary.indexOf('/Electron.app/')) : dirname(binary);
 
 buildRenderer();
-await buildMain();
+await buildMain({ pruneStale: true });
 const builderCli = join(root, 'node_modules', 'electron-builder', 'cli.js');
 const r = spawnSync(
   process.execPath,

@@ -1,7 +1,8 @@
 // Where the Electron binary is, if it was downloaded. `npm ci` here denies electron's install script
 // (package.json allowScripts), so the binary exists only after `node node_modules/electron/install.js`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,10 +24,13 @@ function platformExecutable() {
   return process.platform === 'win32' ? 'electron.exe' : 'electron';
 }
 
-/** Tries electron's own downloader once; returns the binary path or null (its output goes to stderr). */
+/** Where the downloader's own output goes: its network stack traces would bury the advice on the terminal. */
+export const installLog = join(tmpdir(), 'flatdeck-electron-install.log');
+
+/** Tries electron's own downloader once; returns the binary path or null (its output is kept in installLog). */
 export function installElectronBinary() {
-  process.stderr.write('The Electron binary is missing; trying `node node_modules/electron/install.js` ...\n');
-  spawnSync(process.execPath, [join(electronDir, 'install.js')], { stdio: ['ignore', 2, 2], timeout: 10 * 60_000 });
+  const r = spawnSync(process.execPath, [join(electronDir, 'install.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60_000 });
+  writeFileSync(installLog, `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? `${r.error.message}\n` : ''}`);
   return electronBinaryPath();
 }
 
@@ -34,7 +38,8 @@ export const missingElectronHelp = `The Electron binary could not be installed (
   - On a machine with internet access run:  node node_modules/electron/install.js
     (behind a proxy or mirror, set ELECTRON_MIRROR or ELECTRON_GET_USE_PROXY first; see electron's docs)
   - Or point ELECTRON_OVERRIDE_DIST_PATH at an unpacked Electron ${readElectronVersion()} directory.
-  - Meanwhile the same UI runs in your browser:  npm run serve        (or: npm run serve -- --demo)`;
+  - Meanwhile the same UI runs in your browser:  npm run serve        (or: npm run serve -- --demo)
+  (What electron's downloader said is in ${installLog}.)`;
 
 function readElectronVersion() {
   return JSON.parse(readFileSync(join(electronDir, 'package.json'), 'utf8')).version;

@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { CliError, EXIT, exitCodeHelp, type CliCommand, type CliIo } from './command.ts';
 import { builtinCommands } from './commands/index.ts';
+
+// package.json is two folders up from main/cli/ and from the bundle in dist/cli/ (also inside app.asar).
+const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+
+/** `flatdeck --version`: the version of the package this CLI belongs to. */
+export function version(): string {
+  return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8'))).version;
+}
 
 export function overview(commands: ReadonlyMap<string, CliCommand>): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));
@@ -12,7 +22,7 @@ Keeps the Flatcar Container Linux nodes of Kubernetes clusters up to date, safel
 commands:
 ${lines.join('\n')}
 
-Run "flatdeck <command> --help" for a command's options.
+Run "flatdeck <command> --help" for a command's options, "flatdeck --version" for the version.
 
 ${exitCodeHelp}
 `;
@@ -22,6 +32,10 @@ ${exitCodeHelp}
 export async function runCli(argv: readonly string[], io: CliIo, commands?: ReadonlyMap<string, CliCommand>): Promise<number> {
   const registry = commands ?? builtinCommands();
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`flatdeck ${version()}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     const command = topic ? registry.get(topic) : undefined;

@@ -1,5 +1,6 @@
 // Electron main process: hosts the core (app/service) and one hardened window that reaches it only through
-// the preload bridge. `--demo` adds the built-in simulated Flatcar cluster.
+// the preload bridge. `--demo` adds the built-in simulated Flatcar cluster. Given a command (`flatdeck nodes`,
+// `flatdeck serve`), the same binary is the CLI instead, without any window.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, app, ipcMain, protocol, session, shell } from 'electron';
@@ -8,6 +9,7 @@ import { deferredHandler } from '../host/deferred-handler.ts';
 import { startCore } from '../host/start-core.ts';
 import { registerAppProtocol } from './app-protocol.ts';
 import { eventChannel } from './channels.ts';
+import { cliArguments } from './cli-mode.ts';
 import { registerApiIpc } from './ipc.ts';
 import { appEntryUrl, appScheme, hardenSession, hardenWebContents, isAllowedExternalUrl, isAppUrl } from './window-security.ts';
 
@@ -29,7 +31,13 @@ app.setPath('userData', join(app.getPath('appData'), 'flatdeck'));
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: appScheme, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-if (!app.requestSingleInstanceLock()) {
+const commandLine = cliArguments(process.argv, app.isPackaged);
+if (commandLine) {
+  app.dock?.hide();
+  // The CLI bundle beside this one (dist/cli/, also in app.asar), loaded only for a command-line run.
+  const cli = (await import(new URL('../cli/flatdeck.mjs', import.meta.url).href)) as { main(argv: readonly string[]): Promise<number> };
+  app.exit(await cli.main(commandLine));
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
@@ -99,6 +107,8 @@ async function start(): Promise<void> {
       navigateOnDragDrop: false,
       safeDialogs: true,
       spellcheck: false,
+      // No DevTools in a packaged build: they would give anyone at the keyboard the renderer's API bridge.
+      devTools: !app.isPackaged,
       // Middle-click would otherwise try to open links in new windows.
       disableBlinkFeatures: 'Auxclick',
     },

@@ -50,7 +50,7 @@ export interface ServeOptions {
 /** `npm run serve -- --demo --port 0` as a child process; resolves with the printed URL (token included). */
 export async function serveDemo(env: NodeJS.ProcessEnv = {}, opts: ServeOptions = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flatdeck-e2e-'));
-  const args = ['--import', 'tsx', 'main/serve/main.ts', '--demo', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
+  const args = ['bin/flatdeck.js', 'serve', '--demo', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },

@@ -7,10 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { root } from '../../scripts/build-main.mjs';
 
-// `npm run serve` as a process: argument errors, the one output line, a working API, clean shutdown.
+// `flatdeck serve` (npm run serve) as a process: argument errors, the one output line, a working API, clean shutdown.
 
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const entry = join(root, 'main', 'serve', 'main.ts');
+const bin = join(root, 'bin', 'flatdeck.js');
 
 const kubeconfig = `apiVersion: v1
 kind: Config
@@ -26,7 +25,7 @@ contexts:
 current-context: lab
 `;
 
-describe('npm run serve (process)', () => {
+describe('flatdeck serve (process)', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
@@ -43,16 +42,16 @@ describe('npm run serve (process)', () => {
       [['--demo=yes'], /--demo/],
       [['--listen', '0.0.0.0'], /Unknown option '--listen'/],
     ] as const) {
-      const r = spawnSync(tsx, [entry, ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [bin, 'serve', ...args], { cwd: root, env, encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
-      assert.match(r.stderr, /usage: npm run serve/);
+      assert.match(r.stderr, /Run "flatdeck serve --help" for usage/);
       assert.equal(r.stdout, '');
     }
   });
 
   it('prints exactly one line with the tokened URL, serves the API, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(tsx, [entry, '--data-dir', join(dir, 'data')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', join(dir, 'data')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -33,7 +33,7 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
 
   before(async () => {
     if (!existsSync(join(root, 'renderer', 'dist', 'index.html'))) buildRenderer();
-    await buildMain();
+    await buildMain({ pruneStale: true });
     work = mkdtempSync(join(tmpdir(), 'flatdeck-packaging-'));
     const electronDist = join(work, 'electron-dist');
     mkdirSync(join(electronDist, 'resources'), { recursive: true });
@@ -64,7 +64,7 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
   it('puts the bundles, the renderer build and the runtime dependencies into app.asar, with main pointing at the bundle', () => {
     const sep = files[0]?.includes('\\') ? '\\' : '/';
     const has = (p: string) => files.includes(p.split('/').join(sep));
-    for (const p of ['/dist/electron/main.mjs', '/dist/electron/preload.cjs', '/renderer/dist/index.html', '/node_modules/ssh2/package.json', '/node_modules/@kubernetes/client-node/package.json', '/node_modules/zod/package.json']) {
+    for (const p of ['/dist/electron/main.mjs', '/dist/electron/preload.cjs', '/dist/cli/flatdeck.mjs', '/renderer/dist/index.html', '/node_modules/ssh2/package.json', '/node_modules/@kubernetes/client-node/package.json', '/node_modules/zod/package.json']) {
       assert.ok(has(p), `${p} is missing from app.asar`);
     }
     const pkg = JSON.parse(asar.extractFile(join(unpacked, 'resources', 'app.asar'), 'package.json').toString('utf8')) as { main?: string };
@@ -101,6 +101,8 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
         { cwd: extracted, env: { PATH: process.env.PATH, HOME: work, KUBECONFIG: '', SSH_AUTH_SOCK: '' } },
       );
       const rows = JSON.parse(stdout) as NodeRow[];
+      const version = await promisify(execFile)(process.execPath, [join(extracted, 'dist', 'cli', 'flatdeck.mjs'), '--version'], { cwd: extracted });
+      assert.match(version.stdout, /^flatdeck \d+\.\d+\.\d+\n$/);
       assert.deepEqual(
         rows.map((r) => [r.name, r.versionSource, r.version, r.error]),
         sim.machines.map((m) => [m.name, 'ssh', m.osRelease().versionId, null]),

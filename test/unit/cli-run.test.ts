@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
@@ -132,5 +133,14 @@ describe('flatdeck nodes output', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('flatdeck --version', () => {
+  it('prints the package version', async () => {
+    const t = io();
+    assert.equal(await runCli(['--version'], t, new Map()), EXIT.ok);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(t.out(), `flatdeck ${pkg.version}\n`);
   });
 });

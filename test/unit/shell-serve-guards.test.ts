@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UsageError, parseServeArgs } from '../../main/serve/args.ts';
+import { parseArgs } from 'node:util';
+import { ServeArgs, serveOptions } from '../../main/serve/args.ts';
 import { checkHostAndOrigin, checkToken } from '../../main/serve/request-guards.ts';
 import { createToken, tokenMatches } from '../../main/serve/token.ts';
 import { resolveStaticPath } from '../../main/host/static-path.ts';
@@ -78,17 +79,23 @@ describe('static paths', () => {
   });
 });
 
-describe('npm run serve arguments', () => {
+describe('flatdeck serve arguments', () => {
+  /** As runCli parses a command line: node:util parseArgs with the command's options, then its schema. */
+  const parse = (argv: string[]) => {
+    const { values, positionals } = parseArgs({ args: argv, options: serveOptions, strict: true, allowPositionals: true });
+    return ServeArgs.parse({ values, positionals });
+  };
+
   it('defaults to a free port without the demo', () => {
-    assert.deepEqual(parseServeArgs([]), { demo: false, port: 0, dataDir: null, help: false });
-    assert.deepEqual(parseServeArgs(['--demo', '--port', '8080']), { demo: true, port: 8080, dataDir: null, help: false });
-    assert.equal(parseServeArgs(['--data-dir', '/tmp/fd']).dataDir, '/tmp/fd');
+    assert.deepEqual(parse([]), { demo: false, port: 0, dataDir: null });
+    assert.deepEqual(parse(['--demo', '--port', '8080']), { demo: true, port: 8080, dataDir: null });
+    assert.equal(parse(['--data-dir', '/tmp/fd']).dataDir, '/tmp/fd');
   });
 
-  it('refuses unknown options, positionals and bad ports with a UsageError', () => {
+  it('refuses unknown options, positionals and bad ports', () => {
     for (const argv of [['--prot', '1'], ['demo'], ['--port'], ['--port', 'x'], ['--port', '65536'], ['--port', '-1'], ['--port', '1.5'], ['--port', ''], ['--data-dir', '']]) {
-      assert.throws(() => parseServeArgs(argv), UsageError, JSON.stringify(argv));
+      assert.throws(() => parse(argv), JSON.stringify(argv));
     }
-    assert.throws(() => parseServeArgs(['--port', '70000']), /--port must be a whole number from 0 to 65535/);
+    assert.throws(() => parse(['--port', '70000']), /--port must be a whole number from 0 to 65535/);
   });
 });
