@@ -136,4 +136,34 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.deepEqual(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').map((e) => e.by), ['systemctl']);
     assert.equal(m.units.get(LOCKSMITHD).active, 'active');
   });
+
+  it('killed after the download with SERVER=disabled lifted: the hand-back puts SERVER=disabled back and keeps locksmithd held while the update is staged', async () => {
+    publishNewReleases(w.sim);
+    const m = machine('worker-5');
+    const conf = '# auto-update off\nSERVER=disabled\n';
+    assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'as the previous case left it');
+    const rebootsBefore = nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').length;
+    const dataDir = mkdtempSync(join(w.dir, 'hand-back-'));
+    const run = flatdeck(w.sim, dataDir, ['update', 'worker-5', '--json', ...fastFlags]);
+    await waitFor('the lock step', () => run.lines.some((l) => l.includes('"step":"lock","status":"started"')), { timeoutMs: 120_000 });
+    run.child.kill('SIGKILL');
+    await run.exit;
+    assert.match(m.etcFlatcar.read('/etc/flatcar/update.conf') ?? '', /^#flatdeck-lifted-for-an-update#SERVER=disabled$/m, 'lifted while the run lasted');
+
+    const handBack = flatdeck(w.sim, dataDir, ['resume', '--hand-back', ...fastFlags]);
+    const { code } = await finished(handBack);
+    assert.equal(code, 0, `${handBack.lines.slice(-12).join('\n')}\n${handBack.stderr()}`);
+    assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'SERVER=disabled back, byte for byte');
+    assert.equal(m.updateEngine()?.status().currentOperation, NEED_REBOOT, 'the update stays staged');
+    assert.equal(m.units.fileState(LOCKSMITHD), 'masked-runtime', 'locksmithd would reboot the staged node at once: it stays held until the next boot');
+    assert.equal(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').length, rebootsBefore, 'nothing rebooted it');
+    const annotations = (await w.kc.makeApiClient(CoreV1Api).readNode({ name: 'worker-5' })).metadata?.annotations ?? {};
+    assert.deepEqual(Object.keys(annotations).filter((k) => k.startsWith('flatdeck.io/')), []);
+
+    await update('worker-5');
+    assert.equal(m.osRelease().versionId, offered(m));
+    assert.deepEqual(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').slice(rebootsBefore).map((e) => e.by), ['systemctl'], 'then updated drained');
+    assert.equal(m.units.get(LOCKSMITHD).active, 'active', 'and locksmithd is back after that boot');
+    assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf);
+  });
 });
