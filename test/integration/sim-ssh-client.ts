@@ -7,13 +7,15 @@ export interface SshRun {
   code: number | null;
 }
 
-/** `input`, when given, is the command's standard input (sent, then EOF). */
+/** `input` is the command's standard input (then EOF; none by default). */
 export function ssh(sshConfigPath: string, host: string, command: string, extraOptions: string[] = [], input?: string): Promise<SshRun> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/ssh', ['-F', sshConfigPath, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20', ...extraOptions, host, command], {
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
-    child.stdin?.end(input);
+    // ssh exits without reading its input when the connection is refused (a rebooting node): the exit code says so.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
