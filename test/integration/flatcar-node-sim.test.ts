@@ -89,7 +89,6 @@ describe('the Flatcar node adapter on the simulator', () => {
     const changes = terminal('worker-1', applyFrom).filter((c) => c.command.startsWith('sudo -n systemctl'));
     assert.deepEqual(changes, [
       { command: 'sudo -n systemctl unmask update-engine.service', exit: '0' },
-      { command: 'sudo -n systemctl enable update-engine.service', exit: '0' },
       { command: 'sudo -n systemctl start update-engine.service', exit: '0' },
     ]);
     assert.deepEqual(terminal('worker-2', applyFrom).filter((c) => c.command.startsWith('sudo -n systemctl')), [], 'worker-2 already had what FLUO needs');
@@ -100,13 +99,14 @@ describe('the Flatcar node adapter on the simulator', () => {
   it("shows the live state's reads in the node's terminal too", async () => {
     const from = events.length;
     const [state] = await service.call('nodes.refreshLive', { cluster, nodes: ['worker-1'] });
-    assert.equal(state?.updateEngineUnit, 'enabled');
+    assert.equal(state?.updateEngineUnit, 'vendor-enabled', 'unmasked, it runs from the image\'s own link (is-enabled: disabled)');
     assert.deepEqual(terminal('worker-1', from).map((c) => c.command).sort(), [
       'grep VERSION_ID /etc/os-release',
       'sudo -n update_engine_client -status',
       'systemctl is-active update-engine.service',
       'systemctl is-enabled update-engine.service',
     ]);
-    assert.ok(terminal('worker-1', from).every((c) => c.exit === '0'));
+    // is-enabled exits 1 for a unit only the image's link starts, as on a real node; that is a state, not a failure
+    assert.deepEqual(terminal('worker-1', from).filter((c) => c.exit !== '0').map((c) => `${c.command}: ${c.exit}`), ['systemctl is-enabled update-engine.service: 1']);
   });
 });
