@@ -324,6 +324,9 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     // The seed's nodes have update-engine masked, one of them not: off or mixed, never on.
     const initial = await toggle.getAttribute('aria-checked');
     assert.ok(initial === 'false' || initial === 'mixed', `initial state ${initial}`);
+    // The demo's fleet (profile mixed) ends in stock nodes: update-engine and locksmithd running, no FLUO.
+    const danger = page.getByTestId('reboots-without-drain');
+    assert.match((await danger.textContent()) ?? '', /nodes? reboots? without a drain when an update arrives/);
     await shot(page, 'auto-update-light');
     await toggle.click();
     const plan = page.getByRole('dialog', { name: 'Plan: turn automatic updates on' });
@@ -335,6 +338,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     const results = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Result' }) });
     assert.ok((await results.locator('tbody tr').count()) > 0);
     await waitUntil('the cluster-wide state to follow', async () => (await toggle.getAttribute('aria-checked')) !== initial, 60_000);
+    await danger.waitFor({ state: 'hidden' });
     await shot(page, 'auto-update-applied-light');
   });
 
