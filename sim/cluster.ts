@@ -37,6 +37,8 @@ export interface SimClusterOptions {
   sshPort?: number;
   /** default '127.10.0.1'; node i gets base+i (last octet, then third) */
   addressBase?: string;
+  /** every node listens on addressBase itself, on a port of its own (needs sshPort 0); for macOS's loopback */
+  sharedAddress?: boolean;
   /** 'none' runs the SSH fleet only (no API server, no kubelet role) */
   api?: { kind: 'builtin' } | { kind: 'external'; kubeconfig: string } | { kind: 'none' };
   faults?: FaultSpecInput[];
@@ -215,6 +217,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       seed,
       timeScale,
       addressBase: opts.addressBase ?? '127.10.0.1',
+      sharedAddress: opts.sharedAddress ?? false,
       sshPort: opts.sshPort ?? 2222,
       scheduledUpdateChecks: opts.scheduledUpdateChecks ?? true,
       faults,
@@ -224,7 +227,8 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     });
     cleanups.push(() => fleet.stop());
     for (const fault of opts.faults ?? []) faults.add(fault);
-    await fleet.start(composeFleet({ profile: opts.profile, nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sshPort: opts.sshPort ?? 2222 }));
+    if (opts.sharedAddress && opts.sshPort !== 0) throw new Error('sharedAddress needs sshPort 0 (one port per node)');
+    await fleet.start(composeFleet({ profile: opts.profile, nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sharedAddress: opts.sharedAddress ?? false, sshPort: opts.sshPort ?? 2222 }));
 
     if (api) {
       const kubelets = new Map<string, KubeletRole>();

@@ -106,7 +106,9 @@ export class SshAccess {
       ] as const
     ).flatMap(([type, address]) => (address ? [{ type, address }] : []));
     const override = s.nodeOverrides[node.name];
-    const setting: AddressSetting = clusterId === DEMO_CLUSTER_ID && this.overrides.demo ? { kind: 'InternalIP' } : addressSetting(s);
+    // The demo's nodes by name: its ssh_config maps each name to the node's address and port (on macOS every
+    // node is 127.0.0.1, told apart only by the port).
+    const setting: AddressSetting = clusterId === DEMO_CLUSTER_ID && this.overrides.demo ? { kind: 'Hostname' } : addressSetting(s);
     const result = resolveSshTarget({ name: node.name, addresses }, setting, override ? { host: override } : {});
     if (!result.ok) throw new ApiError('ssh-unreachable', result.message, { cluster: clusterId, node: node.name });
     return result.target;

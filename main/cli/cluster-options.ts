@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ApiError } from '../../app/api/errors.ts';
 import type { ApiHandler } from '../../app/api/handler.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
+import { demoAddresses } from '../host/demo-addresses.ts';
 import { defaultUserDataDir, privateDataDir } from '../host/user-data-dir.ts';
 import { CliError, EXIT, type CliIo } from './command.ts';
 import { answerPromptsOnTerminal } from './prompts.ts';
@@ -85,7 +86,7 @@ export async function openCluster(args: ClusterArgs, io: CliIo): Promise<OpenClu
     simDir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-demo-'));
     // The control endpoint is for tests and `npm run sim`; here a token nobody knows closes it.
     const controlToken = randomBytes(32).toString('hex');
-    sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, timeScale: 0.05, workload: false, fluo: 'runtime', controlToken });
+    sim = await startSimCluster({ nodes: args['demo-nodes'], profile: 'mixed', stateDir: simDir, sshPort: 0, ...demoAddresses(), timeScale: 0.05, workload: false, fluo: 'runtime', controlToken });
   }
   // Only the API from here on, as the UI uses it.
   const service: ApiHandler = createService({

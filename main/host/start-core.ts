@@ -6,6 +6,7 @@ import type { ApiHandler } from '../../app/api/index.ts';
 import { kubeconfigFiles } from '../../app/cluster/kubeconfig.ts';
 import { createService } from '../../app/service/index.ts';
 import { startSimCluster } from '../../sim/cluster.ts';
+import { demoAddresses } from './demo-addresses.ts';
 import { privateDataDir } from './user-data-dir.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 
@@ -56,7 +57,7 @@ export async function startCore(opts: CoreOptions): Promise<RunningCore> {
   if (wantsDemo(opts.demo, env)) {
     // Nothing in flatdeck uses the simulator's control endpoint: a token nobody knows closes it to other local users.
     const controlToken = randomBytes(32).toString('hex');
-    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, fluo: 'runtime', controlToken });
+    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, ...demoAddresses(), fluo: 'runtime', controlToken });
   }
   try {
     const handler = createService({

@@ -19,6 +19,8 @@ export interface CompositionOptions {
   nodes: number;
   seed: number;
   addressBase: string;
+  /** every node on addressBase itself, told apart by its SSH port (sshPort 0): macOS has only 127.0.0.1 */
+  sharedAddress?: boolean;
   sshPort: number;
 }
 
@@ -82,7 +84,7 @@ export function composeFleet(opts: CompositionOptions): NodeSpec[] {
     const writesGroup = ignitionGroup && (group !== 'stable' || random.next() < 0.75);
     specs.push({
       name: `worker-${i + 1}`,
-      address: nodeAddress(opts.addressBase, i),
+      address: opts.sharedAddress ? opts.addressBase : nodeAddress(opts.addressBase, i),
       sshPort: opts.sshPort,
       machineId: random.hex(32),
       version,

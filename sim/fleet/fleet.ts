@@ -20,6 +20,8 @@ export interface FleetOptions {
   seed: number;
   timeScale: number;
   addressBase: string;
+  /** as CompositionOptions.sharedAddress */
+  sharedAddress: boolean;
   sshPort: number;
   scheduledUpdateChecks: boolean;
   faults: FaultRegistry;
@@ -66,7 +68,7 @@ export class Fleet {
     const stable = this.opts.releases.latest('stable') ?? DEFAULT_RELEASES.stable;
     const node = this.create({
       name: machine.name,
-      address: nodeAddress(this.opts.addressBase, this.nextIndex++),
+      address: this.opts.sharedAddress ? this.opts.addressBase : nodeAddress(this.opts.addressBase, this.nextIndex++),
       sshPort: this.opts.sshPort,
       machineId: this.random.hex(32),
       version: stable.version,
