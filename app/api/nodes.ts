@@ -60,9 +60,10 @@ export type NodeSummary = z.infer<typeof NodeSummary>;
 
 /**
  * How systemd starts a unit, in the API's words: `vendor-enabled` is what `systemctl is-enabled` prints as
- * `disabled` for Flatcar's update-engine and locksmithd, which the image itself starts at every boot.
+ * `disabled` for Flatcar's update-engine and locksmithd, which the image itself starts at every boot;
+ * `masked-runtime` is a mask that ends at the next boot.
  */
-export const UnitFileWord = z.enum(['enabled', 'vendor-enabled', 'masked', 'static', 'unknown']);
+export const UnitFileWord = z.enum(['enabled', 'vendor-enabled', 'masked', 'masked-runtime', 'static', 'unknown']);
 
 /** Live per-node state read over SSH; absent until flatdeck has asked the node. */
 export const NodeLiveState = z.object({

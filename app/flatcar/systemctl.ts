@@ -90,10 +90,11 @@ export function parseIsActive({ stdout, exitCode }: SystemctlOutput): IsActiveRe
  * although both start at every boot (systemd#29155, flatcar#1330), so for these units that word is shown as
  * what it means: vendor-enabled.
  */
-export type UnitFileSummary = 'enabled' | 'vendor-enabled' | 'masked' | 'static' | 'unknown';
+export type UnitFileSummary = 'enabled' | 'vendor-enabled' | 'masked' | 'masked-runtime' | 'static' | 'unknown';
 export function summarizeUnitFile(state: UnitFileState): UnitFileSummary {
   if (state === 'enabled' || state === 'enabled-runtime') return 'enabled';
-  if (state === 'masked' || state === 'masked-runtime') return 'masked';
+  // a mask under /run ends at the next boot (what flatdeck holds locksmithd with during an update)
+  if (state === 'masked' || state === 'masked-runtime') return state;
   if (state === 'disabled') return 'vendor-enabled';
   if (state === 'static') return state;
   return 'unknown';

@@ -31,7 +31,7 @@ export async function readLiveState(node: FlatcarNode): Promise<NodeLiveState> {
   const unreached = [version, unit].find((s) => !s.ok && !s.reached);
   if (unreached && !unreached.ok) errors.push(unreached.error);
   else for (const s of [version, unit]) if (!s.ok) errors.push(s.error);
-  if (!unreached && unitState !== 'masked') {
+  if (!unreached && unitState !== 'masked' && unitState !== 'masked-runtime') {
     const status = await step(node, () => node.status());
     if (!status.ok) errors.push(status.error);
     else {

@@ -42,6 +42,7 @@ describe('node actions', () => {
   it('on: unmask and start update-engine, stop and mask locksmithd, in that order; never a needless enable', () => {
     assert.deepEqual(nodeActions(masked, true, 'mask'), ['unmask update-engine', 'start update-engine']);
     assert.deepEqual(nodeActions(stock, true, 'mask'), ['stop locksmithd', 'mask locksmithd'], 'the image already starts update-engine at boot');
+    assert.deepEqual(nodeActions({ ...stock, locksmithd: 'masked-runtime', locksmithdActive: false }, true, 'mask'), ['mask locksmithd'], 'a hold that ends at the next boot is not a mask');
     assert.deepEqual(nodeActions(locksmithRunning, true, 'mask'), ['stop locksmithd', 'mask locksmithd']);
     assert.deepEqual(nodeActions({ ...masked, serverDisabledInEtc: true }, true, 'mask')[0], 'remove SERVER=disabled');
   });
