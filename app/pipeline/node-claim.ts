@@ -65,7 +65,7 @@ export async function claimWhenFree(ctx: NodeCtx): Promise<boolean> {
       const c = await claimNode(ctx);
       if (c.claimed) return true;
       holder = c.holder;
-      ctx.control.setWaiting(`node ${ctx.node} is being updated by ${c.holder.instance} (run ${c.holder.run}, step ${c.holder.step} since ${c.holder.since})`);
+      ctx.control.setWaiting(`node ${ctx.node} is being updated by ${c.holder.instance} (run ${c.holder.run}, step ${c.holder.step} since ${c.holder.since}); if that run is gone, \`flatdeck resume ${c.holder.run}\` continues it and \`--hand-back\` gives the node back`);
       return undefined;
     },
     { clock, intervalMs: 1000, deadlineMs: clock.nowMs() + lockWaitLimitMs(ctx.options), signal: ctx.control.signal },
