@@ -123,7 +123,7 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
   );
 }
 
-/** Step 6: record the boot we are leaving, then `sudo systemctl reboot`. */
+/** Step 6: record the boot we are leaving (and check it is the Node's machine), then `sudo systemctl reboot`. */
 export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
   await runStep(
     ctx,
@@ -133,6 +133,18 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
       await lock.waitQuiet(ctx.node, ctx.runId, ctx.control, ctx.options.rebootTimeoutSeconds * 1000);
       await lock.confirm(`rebooting ${ctx.node}`);
       ctx.rec.bootIdBefore = await ctx.ops.bootId();
+      // Pre-flight matched the machine behind the verified host key to the Node; the address may lead elsewhere
+      // since (a reinstalled or swapped machine with a copied key), so match again right before rebooting it.
+      const nodeBootId = (await ctx.deps.cluster.nodes.getNode(ctx.node)).status?.nodeInfo?.bootID;
+      if (nodeBootId && nodeBootId !== ctx.rec.bootIdBefore) {
+        const why = `SSH to ${ctx.node} now reaches a machine with boot ID ${ctx.rec.bootIdBefore}, but the Node reports ${nodeBootId}`;
+        await ctx.needsAttention('reboot', `${why}; it stays cordoned and was not rebooted`);
+        throw new ApiError('reboot-failed', `${why}: the SSH address points at another machine. ${ctx.node} stays cordoned and was not rebooted.`, {
+          node: ctx.node,
+          sshBootId: ctx.rec.bootIdBefore,
+          nodeBootId,
+        });
+      }
       ctx.rec.rebootIssuedAt = iso(ctx.deps.clock.nowMs());
       await ctx.deps.cluster.nodes.mergePatchNode(ctx.node, {
         metadata: { annotations: markPatch({ step: 'reboot', since: ctx.rec.rebootIssuedAt, bootIdBefore: ctx.rec.bootIdBefore, toVersion: ctx.rec.toVersion, fromVersion: ctx.rec.fromVersion }) },
