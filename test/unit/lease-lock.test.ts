@@ -68,6 +68,24 @@ describe('the cluster Lease lock', () => {
     assert.equal(spec?.leaseTransitions, 0);
   });
 
+  it('counts down to a silent holder\'s expiry by its own observation, and a renewal starts the count again', async () => {
+    const api = new FakeLeaseApi();
+    const clockA = { t: 1_000_000 };
+    const clockB = { t: 0 };
+    const a = contender(api, 'alice', clockA);
+    const b = contender(api, 'bob', clockB);
+    await a.tryAcquireOrRenew();
+    assert.equal((await b.inspect())?.expiresInMs, 15_000);
+    clockB.t += 6000;
+    assert.deepEqual(await b.inspect(), { holder: { identity: 'alice', renewTime: (await b.inspect())?.holder.renewTime ?? null, leaseDurationSeconds: 15 }, silentForMs: 6000, expiresInMs: 9000 });
+    clockA.t += 6000;
+    await a.tryAcquireOrRenew();
+    assert.equal((await b.inspect())?.expiresInMs, 15_000, 'a renewal seen resets the countdown');
+    assert.equal((await a.inspect())?.expiresInMs, Infinity, 'our own hold never counts down');
+    await a.release();
+    assert.equal(await b.inspect(), null, 'a released lease is free');
+  });
+
   it('lets another contender take over only after leaseDurationSeconds of locally observed silence', async () => {
     const api = new FakeLeaseApi();
     const clockA = { t: 1_000_000 };
