@@ -59,6 +59,8 @@ export function lockWaitLimitMs(o: Pick<UpdateOptions, 'drainTimeoutSeconds' | '
 }
 
 const seconds = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))} s`;
+/** A countdown in steps of 5 s: the waiting line changes (and the CLI prints it) every 5 s, not every second. */
+const roughly = (ms: number) => `${Math.max(0, Math.ceil(ms / 5000) * 5)} s`;
 
 /**
  * The serialization point of the pipeline: one cluster-wide Lease, plus waiting while FLUO or another
@@ -103,7 +105,7 @@ export class ClusterLock {
     const liveHolder = lease && lease.expiresInMs > 0 ? lease.holder.identity : null;
     const verdict = judgeCluster({ nodes: await this.deps.cluster.nodes.listNodes(), self, runId, liveHolder, override: this.limits.override });
     const leaseWait = foreign && foreign.expiresInMs > 0
-      ? `the cluster update lock ${this.lockName} is held by ${foreign.holder.identity} (no renewal seen for ${seconds(foreign.silentForMs)}; it counts as abandoned in ${seconds(foreign.expiresInMs)} unless renewed)`
+      ? `the cluster update lock ${this.lockName} is held by ${foreign.holder.identity} (no renewal seen for ${roughly(foreign.silentForMs)}; it counts as abandoned in ${roughly(foreign.expiresInMs)} unless renewed)`
       : null;
     return { verdict, leaseWait };
   }
