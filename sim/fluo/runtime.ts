@@ -10,6 +10,7 @@ import { runAgent } from './agent.ts';
 import { fluoBinaryOf, goBool, readFlags, stringSlice, type ContainerSpec, type FluoBinary } from './flags.ts';
 import type { FluoHost } from './host.ts';
 import { FluoNodeApi } from './node-api.ts';
+import { whileLeading } from './leader-election.ts';
 import { runOperator } from './operator.ts';
 import { parsePeriodic } from '../fleet/periodic.ts';
 import { scaler, sleep } from './timing.ts';
@@ -45,7 +46,9 @@ const CRASH_LOOP = { initialMs: 10_000, maxMs: 300_000 };
 const RECONCILE_MS = 500;
 // FLUO's 30 s reconciliation is far longer than an agent takes to uncordon after reboot-ok=false; scaled below a
 // few real seconds that would no longer hold and the operator could grant the next node before the last is back.
+// The operator's other durations (leader election) keep their ratio to it.
 const MIN_OPERATOR_PERIOD_MS = 2_000;
+const OPERATOR_PERIOD_MS = 30_000;
 
 export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRuntime> {
   // The kubelet knows which containers run; FLUO's binaries talk to the API as client-go does, named after themselves.
@@ -53,6 +56,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
   const clientOf = (binary: FluoBinary) => KubeRestClient.fromKubeconfigFile(opts.kubeconfigPath, `${binary}/v0.0.0 (linux/amd64) kubernetes/$Format`);
   const clients: Record<FluoBinary, KubeRestClient> = { 'update-agent': await clientOf('update-agent'), 'update-operator': await clientOf('update-operator') };
   const scaled = scaler(opts.timeScale);
+  const operatorScaled = scaler(Math.max(opts.timeScale, MIN_OPERATOR_PERIOD_MS / OPERATOR_PERIOD_MS));
   const pods = new Map<string, FluoPod>();
   const processes = new Map<string, Process>();
   let resourceVersion: string | undefined;
@@ -102,19 +106,20 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
       const length = flags.get('reboot-window-length') ?? '';
       const parsed = start !== '' && length !== '' ? parsePeriodic(start, length) : null;
       if (parsed && !parsed.ok) throw new Error(`check configuration: parsing reboot window: ${parsed.error}`);
-      await runOperator(
+      const leader = { client, namespace: pod.metadata.namespace, identity: pod.metadata.name, leaseMs: operatorScaled(90_000), now: Date.now };
+      await whileLeading(leader, signal, (leading) => runOperator(
         {
           nodes: new FluoNodeApi(client, opts.events, binary),
           beforeRebootAnnotations: stringSlice(flags.get('before-reboot-annotations')),
           afterRebootAnnotations: stringSlice(flags.get('after-reboot-annotations')),
           rebootWindow: parsed?.value ?? null,
-          periodMs: Math.max(MIN_OPERATOR_PERIOD_MS, scaled(30_000)),
+          periodMs: operatorScaled(OPERATOR_PERIOD_MS),
           maxRebootingNodes: 1,
           now: () => new Date(),
           log,
         },
-        signal,
-      );
+        leading,
+      ));
     };
   }
 
@@ -159,12 +164,9 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
       else if (!wanted(pod)) stopProcess(uid, pod.metadata.deletionTimestamp ? 'pod terminating' : nodeUp(pod.spec.nodeName) ? 'pod not ready' : 'node down');
       else p.pod = pod;
     }
-    const operatorRunning = () => [...processes.values()].some((p) => p.binary === 'update-operator');
     for (const pod of pods.values()) {
       const found = binaryOf(pod);
       if (!found || processes.has(pod.metadata.uid) || !wanted(pod)) continue;
-      // Leader election stand-in: one operator acts at a time.
-      if (found.binary === 'update-operator' && operatorRunning()) continue;
       if (found.binary === 'update-agent' && !opts.host(pod.spec.nodeName ?? '')) continue;
       start(pod, found.binary, found.container);
     }

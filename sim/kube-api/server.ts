@@ -132,6 +132,9 @@ export async function startKubeApiServer(opts: KubeApiServerOptions): Promise<Ku
 
   const listen = () => new Promise<void>((resolve, reject) => {
     server = createServer({ cert: pki.certPem, key: pki.keyPem }, handler.handle);
+    // kube-apiserver keeps idle connections 90 s (k8s.io/apiserver secure_serving.go IdleTimeout); Node's 5 s
+    // default closes sockets that clients with keep-alive reuse after a pause ("socket hang up").
+    server.keepAliveTimeout = 90_000;
     server.on('connection', (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));

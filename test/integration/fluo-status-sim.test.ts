@@ -50,7 +50,9 @@ before(async () => {
   await api.call('PATCH', '/apis/apps/v1/namespaces/reboot-coordinator/deployments/flatcar-linux-update-operator', {
     spec: { template: { spec: { containers: [{ name: 'update-operator', env: [{ name: 'UPDATE_OPERATOR_BEFORE_REBOOT_ANNOTATIONS', value: BEFORE }, { name: 'UPDATE_OPERATOR_AFTER_REBOOT_ANNOTATIONS', value: AFTER }] }] } } },
   }, ContentType.strategic);
-  await waitFor('the reconfigured operator running', () => readEvents(sim.eventsPath).some((e) => e.kind === 'fluo-role' && e.role === 'update-operator' && e.to === 'running' && Date.parse(e.ts) > changed), { timeoutMs: 60_000 });
+  const started = await waitFor('the reconfigured operator running', () => readEvents(sim.eventsPath).find((e) => e.kind === 'fluo-role' && e.role === 'update-operator' && e.to === 'running' && Date.parse(e.ts) > changed), { timeoutMs: 60_000 });
+  const lock = '/apis/coordination.k8s.io/v1/namespaces/reboot-coordinator/leases/flatcar-linux-update-operator-lock';
+  await waitFor('the reconfigured operator leading', async () => `reboot-coordinator/${(await api.get<{ spec: { holderIdentity: string } }>(lock)).spec.holderIdentity}` === started.pod, { timeoutMs: 60_000 });
   await waitFor('FLUO agents on every node', async () => {
     for (const m of sim.machines) if ((await node(m.name)).metadata.annotations[`${P}reboot-needed`] !== 'false') return false;
     return true;

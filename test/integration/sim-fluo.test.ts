@@ -16,6 +16,7 @@ import { ssh } from './sim-ssh-client.ts';
 
 const P = 'flatcar-linux-update.v1.flatcar-linux.net/';
 const WORKERS = ['worker-1', 'worker-2', 'worker-3'];
+const LOCK = '/apis/coordination.k8s.io/v1/namespaces/reboot-coordinator/leases/flatcar-linux-update-operator-lock';
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-sim-fluo-'));
 let sim: SimCluster;
 let api: KubeRestClient;
@@ -180,7 +181,8 @@ describe('FLUO in the simulator', () => {
       await api.call('PATCH', '/apis/apps/v1/namespaces/reboot-coordinator/deployments/flatcar-linux-update-operator', {
         spec: { template: { spec: { containers: [{ name: 'update-operator', env: [{ name: 'UPDATE_OPERATOR_REBOOT_WINDOW_START', value: start }, { name: 'UPDATE_OPERATOR_REBOOT_WINDOW_LENGTH', value: '1h' }] }] } } },
       }, ContentType.strategic);
-      await waitFor(`the operator restarted with window ${start}`, () => events().some((e) => e.kind === 'fluo-role' && e.role === 'update-operator' && e.to === 'running' && Date.parse(e.ts) > since), { timeoutMs: 60_000 });
+      const started = await waitFor(`the operator restarted with window ${start}`, () => events().find((e) => e.kind === 'fluo-role' && e.role === 'update-operator' && e.to === 'running' && Date.parse(e.ts) > since), { timeoutMs: 60_000 });
+      await waitFor('the new operator leading', async () => `reboot-coordinator/${(await api.get<{ spec: { holderIdentity: string } }>(LOCK)).spec.holderIdentity}` === started.pod, { timeoutMs: 60_000 });
     };
     await configure(hhmm(Date.now() + 2 * 3600_000));
     sim.releases.publish('beta', { version: '4803.1.1', size: 466_616_320 });
