@@ -7,6 +7,11 @@ import { dirname, join } from 'node:path';
 import { buildMain, buildRenderer, root } from './build-main.mjs';
 import { electronBinaryPath, installElectronBinary, missingElectronHelp } from './electron-binary.mjs';
 
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  process.stderr.write(`npm run dist: this is Node ${process.version}; electron-builder's dependencies (@electron/rebuild, node-abi) need Node ≥ 22.12.\n`);
+}
+
 const binary = electronBinaryPath() ?? installElectronBinary();
 if (!binary) {
   process.stderr.write(`npm run dist: cannot package without the Electron binary.\n${missingElectronHelp}\n`);
