@@ -61,11 +61,16 @@ export async function buildCli({ outDir = cliDir, pruneStale = false } = {}) {
 
 /** Everything `npm start` and packaging need: the Electron main and preload bundles and the CLI. */
 export async function buildMain({ pruneStale = false } = {}) {
+  // In chunks too, so the demo's simulator is read from disk only when the demo starts.
   const main = await build({
     ...common,
-    entryPoints: ['main/electron/main.ts'],
-    outfile: mainBundle,
+    entryPoints: { main: 'main/electron/main.ts' },
+    outdir: dirname(mainBundle),
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
+    splitting: true,
     packages: 'external',
   });
   const preload = await build({
@@ -76,6 +81,7 @@ export async function buildMain({ pruneStale = false } = {}) {
     external: ['electron'],
   });
   writeAtomically([...main.outputFiles, ...preload.outputFiles]);
+  if (pruneStale) removeStaleChunks(main.outputFiles, dirname(mainBundle));
   await buildCli({ pruneStale });
 }
 

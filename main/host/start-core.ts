@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { ApiHandler } from '../../app/api/index.ts';
 import { kubeconfigFiles } from '../../app/cluster/kubeconfig.ts';
 import { createService } from '../../app/service/index.ts';
-import { startSimCluster } from '../../sim/cluster.ts';
 import { demoAddresses } from './demo-addresses.ts';
 import { privateDataDir } from './user-data-dir.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
@@ -55,6 +54,8 @@ export async function startCore(opts: CoreOptions): Promise<RunningCore> {
   privateDataDir(opts.dataDir);
   let sim: SimCluster | null = null;
   if (wantsDemo(opts.demo, env)) {
+    // Loaded only for the demo: the simulator (with node-forge and yaml) is most of the code otherwise.
+    const { startSimCluster } = await import('../../sim/cluster.ts');
     // Nothing in flatdeck uses the simulator's control endpoint: a token nobody knows closes it to other local users.
     const controlToken = randomBytes(32).toString('hex');
     sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, ...demoAddresses(), fluo: 'runtime', controlToken });

@@ -69,6 +69,11 @@ describe('electron-builder packaging (Linux, unpacked)', () => {
     }
     const pkg = JSON.parse(asar.extractFile(join(unpacked, 'resources', 'app.asar'), 'package.json').toString('utf8')) as { main?: string };
     assert.equal(pkg.main, 'dist/electron/main.mjs');
+    // The demo's simulator (and node-forge and yaml with it) is a chunk loaded only when the demo starts.
+    for (const entry of ['dist/electron/main.mjs', 'dist/cli/flatdeck.mjs']) {
+      const text = asar.extractFile(join(unpacked, 'resources', 'app.asar'), entry).toString('utf8');
+      assert.doesNotMatch(text, /from "(node-forge|yaml)"/, `${entry} loads the simulator's packages at start`);
+    }
   });
 
   it('leaves out sources, tests, source maps, build tools and ssh2’s native build parts', () => {
