@@ -6,6 +6,7 @@ import { markKeys, markPatch, writeMark } from '../cluster/node-annotations.ts';
 import { daemonSetPodsNotReady, nodeBackProblems } from '../cluster/reboot-wait.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
+import { pollUntil } from './retry.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -156,10 +157,58 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
   );
 }
 
+/** SSH failures that waiting does not heal: a changed host key, a rejected login. */
+const LASTING = new Set(['host-key-changed', 'ssh-auth-rejected']);
+
+/**
+ * The new boot's ID once SSH answers from a boot other than `before`, after checking it runs the version we
+ * rebooted it into; null while it does not answer yet. A rollback or another version is thrown.
+ */
+async function newBootAnswering(ctx: NodeCtx, before: string): Promise<string | null> {
+  let id: string;
+  let version: string;
+  try {
+    id = await ctx.ops.bootId();
+    if (id === before) {
+      ctx.ops.reconnect();
+      return null;
+    }
+    version = await ctx.ops.versionId();
+  } catch (err) {
+    if (err instanceof ApiError && LASTING.has(err.kind)) throw err;
+    ctx.ops.reconnect();
+    return null;
+  }
+  const rolledBack = version === ctx.rec.fromVersion;
+  // an update update_engine staged without naming it is verified as "not the old version any more"
+  if (ctx.rec.toVersion === null && !rolledBack) {
+    ctx.rec.toVersion = version;
+    journalRecord(ctx);
+  }
+  if (version !== ctx.rec.toVersion) {
+    throw new ApiError(rolledBack ? 'rollback-detected' : 'reboot-failed', rolledBack
+      ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion ?? 'the staged update'} (rollback)`
+      : `${ctx.node} booted version ${version}, expected ${ctx.rec.toVersion}`, { node: ctx.node, version, expected: ctx.rec.toVersion });
+  }
+  emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });
+  return id;
+}
+
+/** What the Node object still says against "back": empty once it agrees with the new boot. */
+async function stillNotBack(ctx: NodeCtx, seen: { bootIdBefore: string; rebootIssuedAt: Date; bootIdNow: string }): Promise<string[]> {
+  const problems = nodeBackProblems(await ctx.deps.cluster.nodes.getNode(ctx.node), seen);
+  if (problems.length === 0 && ctx.options.waitForDaemonSets) {
+    const notReady = daemonSetPodsNotReady(await ctx.deps.cluster.drain.listPodsOnNode(ctx.node));
+    if (notReady.length) problems.push(`DaemonSet pods not Ready: ${notReady.join(', ')}`);
+  }
+  return problems;
+}
+
 /**
  * Step 6b: the node is back only when SSH answers from a new boot on the new version, and the Node object
  * agrees: new bootID, Ready with a heartbeat after the reboot, no not-ready/unreachable taint, and (if
  * configured) its DaemonSet pods Ready. The old version after a new boot is a rollback: failed, kept cordoned.
+ * A cancel ends the wait at once (nothing spins); the node stays cordoned and marked for `resume`.
  */
 export async function verifyStep(ctx: NodeCtx): Promise<void> {
   await runStep(
@@ -168,53 +217,24 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
     `Waiting for ${ctx.node} to come back`,
     async () => {
       const clock = ctx.deps.clock;
-      const deadline = clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000;
-      const before = ctx.rec.bootIdBefore ?? '';
-      const issuedAt = new Date(ctx.rec.rebootIssuedAt ?? iso(clock.nowMs()));
+      const bootIdBefore = ctx.rec.bootIdBefore ?? '';
+      const rebootIssuedAt = new Date(ctx.rec.rebootIssuedAt ?? iso(clock.nowMs()));
       let bootIdNow: string | null = null;
       let waitingFor = 'SSH to answer from a new boot';
       ctx.ops.reconnect();
-      for (;;) {
-        if (clock.nowMs() > deadline) {
-          throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node });
-        }
-        if (bootIdNow === null) {
-          try {
-            const id = await ctx.ops.bootId();
-            if (id !== before) {
-              bootIdNow = id;
-              const version = await ctx.ops.versionId();
-              const rolledBack = version === ctx.rec.fromVersion;
-              // an update update_engine staged without naming it is verified as "not the old version any more"
-              if (ctx.rec.toVersion === null && !rolledBack) {
-                ctx.rec.toVersion = version;
-                journalRecord(ctx);
-              }
-              if (version !== ctx.rec.toVersion) {
-                throw new ApiError(rolledBack ? 'rollback-detected' : 'reboot-failed', rolledBack
-                  ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion ?? 'the staged update'} (rollback)`
-                  : `${ctx.node} booted version ${version}, expected ${ctx.rec.toVersion}`, { node: ctx.node, version, expected: ctx.rec.toVersion });
-              }
-              emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });
-            } else ctx.ops.reconnect();
-          } catch (err) {
-            // a changed host key or a rejected login will not heal by waiting; everything else is the reboot
-            if (err instanceof ApiError && ['rollback-detected', 'reboot-failed', 'host-key-changed', 'ssh-auth-rejected'].includes(err.kind)) throw err;
-            ctx.ops.reconnect();
-          }
-        }
-        if (bootIdNow !== null) {
-          const node = await ctx.deps.cluster.nodes.getNode(ctx.node);
-          const problems = nodeBackProblems(node, { bootIdBefore: before, rebootIssuedAt: issuedAt, bootIdNow });
-          if (problems.length === 0 && ctx.options.waitForDaemonSets) {
-            const notReady = daemonSetPodsNotReady(await ctx.deps.cluster.drain.listPodsOnNode(ctx.node));
-            if (notReady.length) problems.push(`DaemonSet pods not Ready: ${notReady.join(', ')}`);
-          }
-          if (problems.length === 0) return;
+      const outcome = await pollUntil(
+        async () => {
+          bootIdNow ??= await newBootAnswering(ctx, bootIdBefore);
+          if (bootIdNow === null) return undefined;
+          const problems = await stillNotBack(ctx, { bootIdBefore, rebootIssuedAt, bootIdNow });
+          if (problems.length === 0) return true;
           waitingFor = problems.join('; ');
-        }
-        // a cancel rejects this wait: the node stays as it is (cordoned, marked) for `resume`, and nothing spins
-        await clock.sleep(500, ctx.control.signal);
+          return undefined;
+        },
+        { clock, intervalMs: 500, deadlineMs: clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000, signal: ctx.control.signal },
+      );
+      if (outcome.timedOut) {
+        throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node });
       }
     },
     () => ({ message: `${ctx.node} is back on ${ctx.rec.toVersion}, Ready` }),
