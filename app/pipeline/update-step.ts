@@ -28,8 +28,8 @@ async function ensureUpdateEngineRunning(ctx: NodeCtx, found: UnitState): Promis
   if (!found.active) await ctx.ops.setUnit('update-engine.service', 'start');
 }
 
-/** How often a wait that shows nothing new still says what it waits for. */
-const HEARTBEAT_MS = 10_000;
+/** How often a wait that shows nothing new still says what it waits for: within 10 s even with a slow poll. */
+const HEARTBEAT_MS = 7000;
 const SSH_TROUBLE = ['ssh-disconnected', 'ssh-timeout', 'ssh-unreachable'];
 
 const percent = (p: number) => `${Math.round(p * 100)} %`;
