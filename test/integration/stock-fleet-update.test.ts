@@ -9,7 +9,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { SimNode } from '../../sim/fleet/node.ts';
-import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
+import { maxConcurrentReboots, readEvents } from '../../sim/fleet/reboot-intervals.ts';
 import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -165,5 +165,21 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.deepEqual(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').slice(rebootsBefore).map((e) => e.by), ['systemctl'], 'then updated drained');
     assert.equal(m.units.get(LOCKSMITHD).active, 'active', 'and locksmithd is back after that boot');
     assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf);
+  });
+
+  it('a rollout of the stock nodes downloads in parallel and reboots each only drained, one at a time; locksmithd waits on every staged node', async () => {
+    publishNewReleases(w.sim);
+    const from = readEvents(w.sim.eventsPath).length;
+    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'rollout-')), ['rollout', '--nodes', 'worker-4,worker-5', '--parallel', '2', ...fastFlags]);
+    const { code } = await finished(run);
+    assert.equal(code, 0, `${run.lines.slice(-12).join('\n')}\n${run.stderr()}`);
+    const events = readEvents(w.sim.eventsPath).slice(from);
+    assert.deepEqual(events.filter((e) => e.kind === 'reboot-start').map((e) => `${e.node} by ${e.by}`).sort(), ['worker-4 by systemctl', 'worker-5 by systemctl']);
+    assert.ok(maxConcurrentReboots(events) <= 1, 'one reboot at a time');
+    for (const name of ['worker-4', 'worker-5']) {
+      const m = machine(name);
+      assert.equal(m.osRelease().versionId, offered(m));
+      assert.equal(m.units.get(LOCKSMITHD).active, 'active', `${name}: locksmithd back`);
+    }
   });
 });
