@@ -207,6 +207,8 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await page.getByRole('combobox', { name: 'Pods with emptyDir data' }).selectOption('delete');
     await page.getByRole('combobox', { name: 'Pods without controller' }).selectOption('delete');
     await shot(page, 'rollout-plan-light');
+    // One run at a time: worker-1's update is still in its settle step.
+    await waitUntil('the previous run to end', () => page.getByRole('button', { name: 'Update 3 nodes…' }).isEnabled(), 120_000);
     await page.getByRole('button', { name: 'Update 3 nodes…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Start the rollout?' });
     assert.match((await confirm.textContent()) ?? '', /These 3 nodes will be updated, one reboot at a time/);
@@ -340,6 +342,9 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await waitUntil('the cluster-wide state to follow', async () => (await toggle.getAttribute('aria-checked')) !== initial, 60_000);
     await danger.waitFor({ state: 'hidden' });
     await shot(page, 'auto-update-applied-light');
+    // The demo cluster runs FLUO's pods as FLUO (sim/fluo): once on, its agents report update_engine on the nodes.
+    await go(page, 'Nodes');
+    await waitUntil("FLUO's agents reporting in the FLUO column", async () => (await page.locator('tbody tr[data-node]').filter({ hasText: 'UPDATE_STATUS_' }).count()) > 0, 60_000);
   });
 
   test('the theme follows the OS preference and can be overridden', async () => {
