@@ -30,6 +30,16 @@ const STARTING_VERSIONS: Record<'stable' | 'beta', readonly string[]> = {
   beta: ['4593.1.1', '4628.1.2', DEFAULT_RELEASES.beta.version],
 };
 
+/**
+ * The release a machine was updated from, left on its other USR partition: the one before it in its channel's
+ * list; the oldest one is a machine never updated (its USR-B is empty, as on a fresh install).
+ */
+function previousOf(version: string): string | null {
+  const list = STARTING_VERSIONS[channelOf(version) === 'beta' ? 'beta' : 'stable'];
+  const at = list.indexOf(version);
+  return at > 0 ? (list[at - 1] as string) : null;
+}
+
 // The first machines are fixed so every seed offers the interesting cases up front.
 const FIXED: readonly { version: string; units: NodeUnitProfile }[] = [
   { version: '4459.2.1', units: 'kubermatic' }, // old unquoted os-release, Kubermatic disableAutoUpdate
@@ -91,6 +101,7 @@ export function composeFleet(opts: CompositionOptions): NodeSpec[] {
       units,
       updateConf: writesGroup ? `GROUP=${group}\n` : '',
       bytesPerSecond: Math.round(DEFAULT_RELEASES[group].size / random.int(60, 120)),
+      previousVersion: previousOf(version),
     });
   }
   return specs;

@@ -75,6 +75,7 @@ export class Fleet {
       units: machine.updatesMasked ? 'kubermatic' : 'kubermatic-auto-update',
       updateConf: 'GROUP=stable\n',
       bytesPerSecond: Math.round(stable.size / this.random.int(60, 120)),
+      previousVersion: null,
     });
     await node.start();
     this.writeSshFiles();

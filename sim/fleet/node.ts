@@ -17,6 +17,7 @@ import { runCommandLine } from './shell.ts';
 import { NodeSshServer } from './ssh-server.ts';
 import { Units, type InitialUnit } from './units.ts';
 import { UpdateEngine, type StatusListener, type UpdateEngineStatus } from './update-engine.ts';
+import { type PartitionNumber, UsrSlots } from './usr-slots.ts';
 import { channelOf, kernelVersionOf } from './versions.ts';
 
 export const UPDATE_ENGINE_UNIT = 'update-engine.service';
@@ -73,6 +74,8 @@ export interface NodeSpec {
   updateConf: string;
   /** download bandwidth, bytes per simulated second */
   bytesPerSecond: number;
+  /** the release on the other USR partition (the one this machine was updated from); null: never updated */
+  previousVersion: string | null;
 }
 
 export interface NodeDeps {
@@ -100,10 +103,9 @@ export class SimNode implements SimNodeView, ShellHost {
   readonly timeScale: number;
   readonly etcFlatcar: EtcFlatcar;
 
-  private version: string;
-  private nextBootVersion: string | null = null;
-  /** the other USR slot's version while the booted one is not yet marked successful */
-  private fallbackVersion: string | null = null;
+  readonly usrSlots: UsrSlots;
+  /** mount points of `mount -o ro` (of the other USR partition); gone at the next boot */
+  readonly mounts = new Map<string, PartitionNumber>();
   /** /var/run/update_engine_autoupdate_completed (tmpfs: gone after a reboot) */
   private updateCompleted = false;
   /** /run/reboot-required, kured's sentinel, touched by flatcar-postinst (tmpfs) */
@@ -130,7 +132,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.name = spec.name;
     this.address = spec.address;
     this.machineId = spec.machineId;
-    this.version = spec.version;
+    this.usrSlots = new UsrSlots(spec.version, spec.previousVersion);
     this.clock = deps.clock;
     this.timeScale = deps.timeScale;
     this.etcFlatcar = new EtcFlatcar(spec.updateConf);
@@ -227,13 +229,17 @@ export class SimNode implements SimNodeView, ShellHost {
 
   setGoodRoot(): void {
     this.markBootedGood();
-    this.nextBootVersion = null;
   }
 
   private markBootedGood(): void {
-    if (!this.fallbackVersion) return;
-    this.fallbackVersion = null;
-    this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+    const wasGood = this.usrSlots.bootedPartition().successful;
+    this.usrSlots.markBootedGood();
+    if (!wasGood) this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
+  }
+
+  /** VERSION_ID of the release on the booted USR partition. */
+  private get version(): string {
+    return this.usrSlots.bootedPartition().version as string;
   }
 
   nextPid(): number {
@@ -277,13 +283,39 @@ export class SimNode implements SimNodeView, ShellHost {
       power: this.power,
       bootId: this.currentBootId,
       version: this.version,
-      nextBootVersion: this.nextBootVersion,
-      fallbackVersion: this.fallbackVersion,
+      nextBootVersion: this.nextBootVersion(),
+      fallbackVersion: this.fallbackVersion(),
+      usr: this.usrSlots.all().map((p) => ({ label: p.label, version: p.version, priority: p.priority, tries: p.tries, successful: p.successful, booted: p === this.usrSlots.bootedPartition() })),
       channel: this.channel(),
       units: this.units.snapshot(),
       updateEngine: this.daemon?.status() ?? null,
       runningCommands: this.ssh.runningCommands,
     };
+  }
+
+  /** The version the next boot starts when it is not the booted one (a staged update, a manual rollback). */
+  private nextBootVersion(): string | null {
+    const next = this.usrSlots.nextBoot();
+    return next && next !== this.usrSlots.bootedPartition() ? next.version : null;
+  }
+
+  /** The other partition's version while the booted one is not yet marked successful (GRUB falls back to it). */
+  private fallbackVersion(): string | null {
+    return this.usrSlots.bootedPartition().successful ? null : this.usrSlots.otherPartition().version;
+  }
+
+  /** A file of a mounted USR partition: its release files (the image's /usr is the mount's root). */
+  private mountedFile(path: string): string | null {
+    for (const [dir, number] of this.mounts) {
+      if (!path.startsWith(`${dir}/`)) continue;
+      const version = this.usrSlots.partition(number)?.version;
+      if (!version) return null;
+      const inside = path.slice(dir.length);
+      if (inside === '/share/flatcar/release') return renderReleaseFile(version);
+      if (inside === '/lib/os-release' || inside === '/share/flatcar/os-release') return renderOsRelease(version);
+      return null;
+    }
+    return null;
   }
 
   private fileContent(path: string): string | null {
@@ -309,7 +341,7 @@ export class SimNode implements SimNodeView, ShellHost {
       case '/run/reboot-required':
         return this.rebootRequired ? '' : null;
       default:
-        return this.etcFlatcar.read(path);
+        return this.mountedFile(path) ?? this.etcFlatcar.read(path);
     }
   }
 
@@ -410,7 +442,7 @@ export class SimNode implements SimNodeView, ShellHost {
     // postinst has switched the partition priority (the new version boots next, even after -reset_status) and
     // touched /run/reboot-required.
     if (op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && previous.currentOperation === 'UPDATE_STATUS_FINALIZING') {
-      this.nextBootVersion = status.newVersion;
+      this.usrSlots.install(status.newVersion);
       this.rebootRequired = true;
     }
   }
@@ -440,6 +472,7 @@ export class SimNode implements SimNodeView, ShellHost {
     const previousVersion = this.version;
     const previousBootId = this.currentBootId;
     this.chooseBootSlot();
+    this.mounts.clear();
     this.updateCompleted = false;
     this.rebootRequired = false;
     this.units.clearRuntimeMasks();
@@ -456,22 +489,20 @@ export class SimNode implements SimNodeView, ShellHost {
     for (const cb of [...this.powerListeners]) cb(true);
   }
 
-  // GRUB's choice between USR-A and USR-B (manual-rollbacks.md): a freshly installed slot boots once; if
-  // update_engine did not mark it successful during that boot, the next boot falls back to the other slot.
+  // GRUB's choice between USR-A and USR-B (manual-rollbacks.md): a freshly installed partition boots once; if
+  // update_engine did not mark it successful during that boot, the next boot falls back to the other one.
   private chooseBootSlot(): void {
-    if (this.nextBootVersion && this.nextBootVersion !== this.version) {
-      if (this.fault('rollback')) {
-        this.emit({ kind: 'rollback', from: this.nextBootVersion, to: this.version });
-      } else {
-        this.fallbackVersion = this.version;
-        this.version = this.nextBootVersion;
-      }
-    } else if (this.fallbackVersion) {
-      this.emit({ kind: 'rollback', from: this.version, to: this.fallbackVersion, reason: 'slot never marked successful' });
-      this.version = this.fallbackVersion;
-      this.fallbackVersion = null;
+    const before = this.usrSlots.bootedPartition();
+    const staged = this.usrSlots.nextBoot();
+    if (staged && staged !== before && !staged.successful && this.fault('rollback')) {
+      this.usrSlots.failNextBoot();
+      this.emit({ kind: 'rollback', from: staged.version, to: before.version });
     }
-    this.nextBootVersion = null;
+    const wasUnverified = !before.successful;
+    const booted = this.usrSlots.boot();
+    if (booted !== before && wasUnverified && before.tries === 0) {
+      this.emit({ kind: 'rollback', from: before.version, to: booted.version, reason: 'slot never marked successful' });
+    }
   }
 
   private currentHostKey(): string {

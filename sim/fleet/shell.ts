@@ -6,6 +6,7 @@ import type { Invocation, ProcessIO, ShellHost, SimCommand } from './commands/pr
 import { systemctl } from './commands/systemctl.ts';
 import { flatcarSetGoodRoot } from './commands/setgoodroot.ts';
 import { updateEngineClient } from './commands/update-engine-client.ts';
+import { cgpt, mount, rootdev, umount } from './commands/usr-partitions.ts';
 import { splitShellWords } from './shell-words.ts';
 
 const PROGRAMS: Record<string, SimCommand> = {
@@ -18,6 +19,10 @@ const PROGRAMS: Record<string, SimCommand> = {
   systemctl,
   update_engine_client: updateEngineClient,
   'flatcar-setgoodroot': flatcarSetGoodRoot,
+  rootdev,
+  cgpt,
+  mount,
+  umount,
   true: () => 0,
   sudo,
   sh,

@@ -12,6 +12,7 @@ import { runCommandLine } from '../../sim/fleet/shell.ts';
 import { splitShellWords } from '../../sim/fleet/shell-words.ts';
 import { Units } from '../../sim/fleet/units.ts';
 import { UpdateEngine } from '../../sim/fleet/update-engine.ts';
+import { UsrSlots } from '../../sim/fleet/usr-slots.ts';
 
 const TIME_SCALE = 0.001;
 
@@ -24,6 +25,8 @@ class FakeHost implements ShellHost {
   });
   version = '4459.2.1';
   readonly etcFlatcar = new EtcFlatcar('GROUP=stable\n');
+  readonly usrSlots = new UsrSlots('4459.2.1', '3510.2.8');
+  readonly mounts = new Map<string, 3 | 4>();
   daemon: UpdateEngine | null = null;
   sudoPassword = false;
   reboots = 0;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { EtcFlatcar } from '../etc-flatcar.ts';
 import type { UpdateEngine } from '../update-engine.ts';
 import type { Units } from '../units.ts';
+import type { PartitionNumber, UsrSlots } from '../usr-slots.ts';
 
 export interface ProcessIO {
   stdout(text: string): void;
@@ -30,6 +31,10 @@ export interface ShellHost {
   requestReboot(): void;
   /** flatcar-setgoodroot: the booted USR slot marked successful and given the highest priority */
   setGoodRoot(): void;
+  /** the GPT attributes of USR-A and USR-B (cgpt) and which one is mounted at /usr (rootdev) */
+  readonly usrSlots: UsrSlots;
+  /** mount point → USR partition mounted there read-only */
+  readonly mounts: Map<string, PartitionNumber>;
   nextPid(): number;
 }
 
