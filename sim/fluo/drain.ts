@@ -7,7 +7,7 @@ import { sleep } from './timing.ts';
 
 interface PodObject {
   metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> };
-  spec: { volumes?: Array<{ emptyDir?: unknown }> };
+  spec: Record<string, unknown>;
   status?: { phase?: string };
 }
 
@@ -48,8 +48,9 @@ export class Drainer {
   }
 
   // The first filter that says "do not delete" decides (drain.Helper.makeFilters, then FLUO's AdditionalFilters).
+  // The local-storage filter lets every pod through: FLUO sets DeleteEmptyDirData.
   private async filter(pod: PodObject): Promise<Verdict> {
-    for (const f of [this.daemonSetFilter, this.mirrorPodFilter, this.localStorageFilter, this.unreplicatedFilter, this.kubeSystemFilter]) {
+    for (const f of [this.daemonSetFilter, this.mirrorPodFilter, this.unreplicatedFilter, this.kubeSystemFilter]) {
       const verdict = await f.call(this, pod);
       if (!verdict.delete) return verdict;
     }
@@ -67,10 +68,6 @@ export class Drainer {
 
   private async mirrorPodFilter(pod: PodObject): Promise<Verdict> {
     return pod.metadata.annotations?.['kubernetes.io/config.mirror'] === undefined ? { delete: true } : { delete: false };
-  }
-
-  private async localStorageFilter(): Promise<Verdict> {
-    return { delete: true }; // DeleteEmptyDirData: emptyDir pods are deleted with a warning
   }
 
   private async unreplicatedFilter(pod: PodObject): Promise<Verdict> {
