@@ -45,18 +45,26 @@ export class CliError extends Error {
 }
 
 /**
- * One subcommand. Files in main/cli/commands/ export `commands: CliCommand[]`, listed in commands/index.ts.
+ * One subcommand, defined in a file in main/cli/commands/ and listed, with its summary, in commands/index.ts.
  * `args` validates what node:util parseArgs produced (values + positionals).
  */
 export interface CliCommand<A = unknown> {
   name: string;
-  summary: string;
   /** Full help text: usage line, options, examples. */
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
   allowPositionals?: boolean;
   args: z.ZodType<A, { values: Record<string, unknown>; positionals: string[] }>;
   run(args: A, io: CliIo): Promise<number>;
+}
+
+/**
+ * What the command list knows of a command without loading it: `flatdeck --help` reads only these, so it starts
+ * without the commands' schemas (zod) and the core.
+ */
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<CliCommand>;
 }
 
 /** Keeps the command's argument type while storing it in the untyped registry. */

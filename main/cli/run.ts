@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { CliError, EXIT, exitCodeHelp, type CliCommand, type CliIo } from './command.ts';
+import { CliError, EXIT, exitCodeHelp, type CliIo, type CommandEntry } from './command.ts';
 import { builtinCommands } from './commands/index.ts';
 
 // package.json is two folders up from main/cli/ and from the bundle in dist/cli/ (also inside app.asar).
@@ -9,12 +8,14 @@ const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
 
 /** `flatdeck --version`: the version of the package this CLI belongs to. */
 export function version(): string {
-  return z.object({ version: z.string() }).parse(JSON.parse(readFileSync(PACKAGE_JSON, 'utf8'))).version;
+  const { version: v } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: unknown };
+  if (typeof v !== 'string') throw new Error(`${PACKAGE_JSON.pathname} has no version`);
+  return v;
 }
 
-export function overview(commands: ReadonlyMap<string, CliCommand>): string {
+export function overview(commands: ReadonlyMap<string, CommandEntry>): string {
   const width = Math.max(...[...commands.keys()].map((n) => n.length));
-  const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const lines = [...commands].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `usage: flatdeck <command> [options]
 
 Keeps the Flatcar Container Linux nodes of Kubernetes clusters up to date, safely.
@@ -29,8 +30,8 @@ ${exitCodeHelp}
 }
 
 /** Parses and runs one command line; returns the exit code. Never throws for operator errors. */
-export async function runCli(argv: readonly string[], io: CliIo, commands?: ReadonlyMap<string, CliCommand>): Promise<number> {
-  const registry = commands ?? builtinCommands();
+export async function runCli(argv: readonly string[], io: CliIo, commands?: ReadonlyMap<string, CommandEntry>): Promise<number> {
+  const registry = commands ?? builtinCommands;
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') {
     io.stdout.write(`flatdeck ${version()}\n`);
@@ -38,15 +39,16 @@ export async function runCli(argv: readonly string[], io: CliIo, commands?: Read
   }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    const command = topic ? registry.get(topic) : undefined;
+    const command = topic ? await registry.get(topic)?.load() : undefined;
     io.stdout.write(command ? `${command.help}\n` : overview(registry));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = registry.get(name);
-  if (!command) {
+  const entry = registry.get(name);
+  if (!entry) {
     io.stderr.write(`flatdeck: unknown command "${name}". Commands: ${[...registry.keys()].join(', ')}. See flatdeck --help.\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   let parsed;
   try {
     const { values, positionals } = parseArgs({ args: [...rest], options: command.options, strict: true, allowPositionals: command.allowPositionals ?? false });

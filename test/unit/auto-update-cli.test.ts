@@ -4,21 +4,16 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { AutoUpdatePlan, AutoUpdateStatus } from '../../app/api/auto-update.ts';
-import { EXIT, type CliCommand, type CliIo } from '../../main/cli/command.ts';
-import { autoUpdateCommand, mdCommand, mdTable, planText, statusText } from '../../main/cli/commands/auto-update.ts';
+import { EXIT, type CliIo } from '../../main/cli/command.ts';
+import { mdTable, planText, statusText } from '../../main/cli/commands/auto-update.ts';
 import { runCli } from '../../main/cli/run.ts';
-
-const registry = new Map<string, CliCommand>([
-  ['auto-update', autoUpdateCommand as CliCommand],
-  ['md', mdCommand as CliCommand],
-]);
 
 async function run(...argv: string[]): Promise<{ code: number; err: string }> {
   const stderr = new PassThrough();
   let err = '';
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   const io: CliIo = { stdout: new PassThrough(), stderr, stdin: new PassThrough(), env: {}, signal: new AbortController().signal };
-  return { code: await runCli(argv, io, registry), err };
+  return { code: await runCli(argv, io), err };
 }
 
 describe('flatdeck auto-update / md arguments', () => {

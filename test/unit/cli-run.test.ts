@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { NodeSummary } from '../../app/api/nodes.ts';
 import { defineCommand, EXIT, type CliCommand, type CliIo } from '../../main/cli/command.ts';
 import { nodeRow, nodesCommand, nodesTable } from '../../main/cli/commands/nodes.ts';
-import { builtinCommands } from '../../main/cli/commands/index.ts';
+import { builtinCommands, loadedEntry } from '../../main/cli/commands/index.ts';
 import { runCli } from '../../main/cli/run.ts';
 
 function io(): CliIo & { out(): string; err(): string } {
@@ -22,7 +22,6 @@ function io(): CliIo & { out(): string; err(): string } {
 const seen: unknown[] = [];
 const echo = defineCommand({
   name: 'echo',
-  summary: 'test command',
   help: 'usage: flatdeck echo --times N WORD',
   options: { times: { type: 'string' }, help: { type: 'boolean' } },
   allowPositionals: true,
@@ -34,7 +33,7 @@ const echo = defineCommand({
     return args.times === 0 ? EXIT.failed : EXIT.ok;
   },
 });
-const registry = new Map<string, CliCommand>([['echo', echo as CliCommand]]);
+const registry = new Map([['echo', loadedEntry('test command', echo as CliCommand)]]);
 
 describe('the CLI host', () => {
   it('parses flags with parseArgs, validates them with the command schema and runs it', async () => {
@@ -69,13 +68,13 @@ describe('the CLI host', () => {
     assert.equal(b.out(), 'usage: flatdeck echo --times N WORD\n');
   });
 
-  it('knows the built-in commands by name', () => {
-    const commands = builtinCommands();
-    assert.equal(commands.get('nodes'), nodesCommand);
+  it('knows the built-in commands by name and loads one only when it is used', async () => {
+    assert.deepEqual([...builtinCommands.keys()], ['nodes', 'update', 'rollout', 'resume', 'auto-update', 'md', 'serve']);
+    assert.equal(await builtinCommands.get('nodes')!.load(), nodesCommand);
   });
 
   it('validates the nodes flags before touching any cluster', async () => {
-    const commands = builtinCommands();
+    const commands = builtinCommands;
     const t = io();
     assert.equal(await runCli(['nodes', '--demo-nodes', '0', '--demo'], t, commands), EXIT.usage);
     assert.match(t.err(), /--demo-nodes must be 1 to 250/);

@@ -88,7 +88,6 @@ const AutoUpdateArgs = z
 
 export const autoUpdateCommand = defineCommand({
   name: 'auto-update',
-  summary: 'show or switch automatic Flatcar updates (FLUO in the cluster, update-engine on the nodes)',
   help: `usage: flatdeck auto-update status|on|off [--yes] [--window START,LENGTH] [--disable-mode mask|server-disabled] [cluster options]
 
 status  FLUO (namespace, version, who manages it, agent health), every Flatcar node's update-engine and
@@ -194,7 +193,6 @@ async function followRollout(open: OpenCluster, io: CliIo, start: MachineDeploym
 
 export const mdCommand = defineCommand({
   name: 'md',
-  summary: 'Kubermatic MachineDeployments: list, switch auto-update, migrate Ubuntu to Flatcar',
   help: `usage: flatdeck md list [cluster options]
        flatdeck md auto-update MD on|off [--yes] [--no-follow] [cluster options]
        flatdeck md migrate-flatcar MD [--yes] [--no-follow] [cluster options]
@@ -250,5 +248,3 @@ ${exitCodeHelp}`,
     });
   },
 });
-
-export const commands = [autoUpdateCommand, mdCommand];

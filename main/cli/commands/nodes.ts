@@ -79,7 +79,6 @@ const NodesArgs = z
 
 export const nodesCommand = defineCommand({
   name: 'nodes',
-  summary: 'list the nodes with OS, Flatcar version, channel, readiness and update state',
   help: `usage: flatdeck nodes [--kubeconfig F] [--context C] [--ssh-config F] [--ssh] [--json] [--demo]
 
 Lists the cluster's nodes: OS, Flatcar version and channel, Ready, cordoned, and the update state.
@@ -124,5 +123,3 @@ ${exitCodeHelp}`,
     }
   },
 });
-
-export const commands = [nodesCommand];

@@ -169,7 +169,6 @@ const UpdateArgs = z
 
 export const updateCommand = defineCommand({
   name: 'update',
-  summary: 'update one node: pre-flight, download, lock, cordon, drain, reboot, verify, uncordon',
   help: `usage: flatdeck update NODE [options]
 
 Runs the Flatcar update of one node inside the serialized pipeline: pre-flight checks (listed before
@@ -224,7 +223,6 @@ const RolloutArgs = z
 
 export const rolloutCommand = defineCommand({
   name: 'rollout',
-  summary: 'update many nodes: downloads in parallel, drain/reboot one node at a time',
   help: `usage: flatdeck rollout (--nodes a,b | --all | --machine-deployment MD) [options]
 
 Pre-flight on every selected node first, then update-engine downloads in parallel (--parallel, default 3)
@@ -325,7 +323,6 @@ const ResumeArgs = z
 
 export const resumeCommand = defineCommand({
   name: 'resume',
-  summary: 'find runs a crash left unfinished; resume one or hand it back cleanly',
   help: `usage: flatdeck resume [RUN_ID] [--list] [--hand-back] [options]
 
 Finds unfinished runs (this machine's journal, and other instances' marks on the nodes whose lease
@@ -366,5 +363,3 @@ ${exitCodeHelp}`,
       return follow(open, io, args.json, () => open.service.call('runs.resume', { cluster: open.cluster, runId, options: updateOptions(args) }));
     }),
 });
-
-export const commands = [updateCommand, rolloutCommand, resumeCommand];

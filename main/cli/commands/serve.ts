@@ -5,7 +5,6 @@ import { defineCommand, EXIT } from '../command.ts';
 
 export const serveCommand = defineCommand({
   name: 'serve',
-  summary: 'browser mode: the UI in your browser, served on 127.0.0.1',
   help: serveHelp,
   options: serveOptions,
   args: ServeArgs,
@@ -28,5 +27,3 @@ export const serveCommand = defineCommand({
     return EXIT.ok;
   },
 });
-
-export const commands = [serveCommand];
