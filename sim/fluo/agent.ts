@@ -93,6 +93,7 @@ async function waitForOkToReboot(cfg: AgentConfig, signal: AbortSignal): Promise
     } catch (err) {
       if (signal.aborted) throw err;
       cfg.log(`fluo agent ${cfg.host.name}: Error waiting for an ok-to-reboot: ${(err as Error).message}`);
+      await sleep(cfg.pollMs, signal);
     }
   }
 }
