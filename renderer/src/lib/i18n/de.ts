@@ -561,6 +561,7 @@ export const de: Record<MessageKey, string> = {
 
   'hostKey.unknownTitle': 'Unbekannter Host-Schlüssel',
   'hostKey.unknownBody': 'flatdeck war noch nie mit {host}:{port} verbunden. Prüfen Sie den Fingerabdruck, bevor Sie ihm vertrauen.',
+  'hostKey.otherTypes': 'Warnung: Für diesen Host ist bereits ein Schlüssel eines anderen Typs eingetragen, und er zeigt jetzt einen nicht eingetragenen Typ. Das tut ein neu installierter Knoten, aber auch jemand, der die Verbindung abfängt. Bekannt:',
   'hostKey.host': 'Host',
   'hostKey.type': 'Schlüsseltyp',
   'hostKey.fingerprint': 'Fingerabdruck',

@@ -556,6 +556,7 @@ export const en = {
 
   'hostKey.unknownTitle': 'Unknown host key',
   'hostKey.unknownBody': 'flatdeck has never connected to {host}:{port}. Check the fingerprint before you trust it.',
+  'hostKey.otherTypes': 'Warning: a key of another type is already recorded for this host, and it now presents a type not on record. A reinstalled node does this, and so does someone intercepting the connection. Known:',
   'hostKey.host': 'Host',
   'hostKey.type': 'Key type',
   'hostKey.fingerprint': 'Fingerprint',
