@@ -19,6 +19,20 @@ export async function tidy(ctx: NodeCtx, step: PipelineStep, what: string, actio
 }
 
 /**
+ * The version update_engine has staged for the next boot (it says NEED_REBOOT), or null. It may have finished a
+ * download after the run stopped following it. A node that cannot be asked is taken as not staged: the caller
+ * then restores as before, and a failure there is recorded.
+ */
+async function stagedUpdate(ctx: NodeCtx): Promise<string | null> {
+  try {
+    const s = await ctx.ops.status();
+    return s.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' ? (ctx.rec.toVersion ?? s.newVersion) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Puts update-engine back as the node had it (per setting). After a reboot, re-masking waits until
  * update-engine has had time to mark the new boot good (~45 s after it starts), or the next boot would fall
  * back to the old version. Returns false when it could not, leaving `ueOriginal` for a later hand-back.
@@ -39,6 +53,13 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
         await ctx.needsAttention('release', `update-engine on ${ctx.node} was left running (cancelled before it marked the new boot good); mask it again a minute after boot if you want it off`);
         return false;
       }
+    }
+    const staged = await stagedUpdate(ctx);
+    if (staged !== null) {
+      // stopped now, update-engine would never mark that boot good: the boot after it would roll back
+      ctx.rec.toVersion ??= staged;
+      await ctx.needsAttention('release', `boots ${staged} at its next reboot: update_engine staged it after the run stopped following it; update-engine stays running so it can mark that boot good`);
+      return false;
     }
     const restored = await tidy(ctx, 'release', `Restoring update-engine on ${ctx.node} to ${original} (do it by hand: sudo systemctl ${wantMasked ? 'mask --now' : 'stop'} update-engine)`, async () => {
       if (wantStopped) await ctx.ops.setUnit('update-engine.service', 'stop');
