@@ -98,6 +98,8 @@ export const PreflightReport = z.object({
   pods: z.array(PodPlan),
   blockers: z.array(Blocker),
   errors: z.array(ApiErrorInfo),
+  /** What the update will do about what pre-flight found (locksmithd held, SERVER=disabled lifted), in words. */
+  notes: z.array(z.string()).default([]),
 });
 export type PreflightReport = z.infer<typeof PreflightReport>;
 

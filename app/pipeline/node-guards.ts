@@ -23,17 +23,17 @@ const LOCKSMITHD = 'locksmithd.service';
 const IDLE = 'UPDATE_STATUS_IDLE';
 
 const word = (u: UnitState) => `${u.file},${u.active ? 'active' : 'inactive'}`;
-const held = (u: UnitState) => u.file === 'masked' || u.file === 'masked-runtime';
+export const locksmithdHeld = (u: UnitState): boolean => u.file === 'masked' || u.file === 'masked-runtime';
 
 /** What pre-flight says about locksmithd: what it found and what the update will do with it. */
 export function locksmithdPlan(found: UnitState): string {
-  if (held(found)) return `locksmithd is ${word(found)}: it cannot reboot the node`;
+  if (locksmithdHeld(found)) return `locksmithd is ${word(found)}: it cannot reboot the node`;
   return `locksmithd is ${word(found)}: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update (systemctl mask --runtime, stop) and puts it back afterwards; any reboot lifts the hold`;
 }
 
 export async function holdLocksmithd(ctx: NodeCtx): Promise<void> {
   const found = await ctx.ops.unitState(LOCKSMITHD);
-  if (held(found)) return;
+  if (locksmithdHeld(found)) return;
   if ((ctx.rec.lsOriginal ?? null) === null) {
     ctx.rec.lsOriginal = word(found);
     await writeMark(ctx.deps.cluster.nodes, ctx.node, { lsOriginal: ctx.rec.lsOriginal });
@@ -57,7 +57,7 @@ export async function releaseLocksmithd(ctx: NodeCtx): Promise<void> {
   let outcome = '';
   const done = await tidy(ctx, 'release', `Putting locksmithd on ${ctx.node} back to ${original} (by hand, once no update is staged: ${byHand})`, async () => {
     const now = await ctx.ops.unitState(LOCKSMITHD);
-    if (!held(now)) {
+    if (!locksmithdHeld(now)) {
       outcome = `locksmithd on ${ctx.node} is ${word(now)} again (the reboot ended the hold)`;
       return;
     }

@@ -5,7 +5,7 @@ import { hasErrors, planDrain, type DrainPlan } from '../cluster/drain-filters.t
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import { identifyOs } from '../cluster/node-summary.ts';
 import { LIFTED_PREFIX, parseUpdateConf, serverSendsRequests } from '../flatcar/update-conf.ts';
-import { locksmithdPlan } from './node-guards.ts';
+import { locksmithdHeld, locksmithdPlan } from './node-guards.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
 
 /**
@@ -52,10 +52,11 @@ export interface Observed {
   drain: DrainPlan | ApiErrorInfo;
 }
 
-export type RuleVerdict = { ok: true; reason: string } | { ok: false; blockers: Blocker[] };
+/** `acts`: the reason says what the update will do about what was found (a note for the operator's confirmation). */
+export type RuleVerdict = { ok: true; reason: string; acts?: boolean } | { ok: false; blockers: Blocker[] };
 export type PreflightRule = (o: Observed) => RuleVerdict;
 
-const ok = (reason: string): RuleVerdict => ({ ok: true, reason });
+const ok = (reason: string, acts = false): RuleVerdict => ({ ok: true, reason, ...(acts ? { acts } : {}) });
 const block = (kind: Blocker['kind'], message: string, severity: Blocker['severity'] = 'error'): Extract<RuleVerdict, { ok: false }> => ({
   ok: false,
   blockers: [{ kind, severity, message, pod: null, pdb: null }],
@@ -95,7 +96,8 @@ function sshReachesThisNode(o: Observed): RuleVerdict {
 }
 
 function locksmithdWillNotReboot(o: Observed): RuleVerdict {
-  return ok(o.ssh.locksmithd ? locksmithdPlan(o.ssh.locksmithd) : 'locksmithd was not read');
+  const found = o.ssh.locksmithd;
+  return found ? ok(locksmithdPlan(found), !locksmithdHeld(found)) : ok('locksmithd was not read');
 }
 
 function updateServerReachable(o: Observed): RuleVerdict {
@@ -103,7 +105,7 @@ function updateServerReachable(o: Observed): RuleVerdict {
   const server = parseUpdateConf(text).server;
   if (text.includes(LIFTED_PREFIX)) return ok('SERVER=disabled in /etc/flatcar/update.conf is lifted by an earlier run (it is put back afterwards)');
   if (serverSendsRequests(server)) return ok(`update_engine asks ${server ?? 'the image\'s update server'}`);
-  return ok(`SERVER=${server} in /etc/flatcar/update.conf stops every update check (auto-update off, server-disabled): flatdeck lifts it for this update (the line commented out) and puts it back afterwards`);
+  return ok(`SERVER=${server} in /etc/flatcar/update.conf stops every update check (auto-update off, server-disabled): flatdeck lifts it for this update (the line commented out) and puts it back afterwards`, true);
 }
 
 function podsCanBeDrained(o: Observed): RuleVerdict {
@@ -170,6 +172,7 @@ export async function preflight(
     pods: [],
     blockers: [],
     errors: [],
+    notes: [],
   };
   let node: V1Node;
   try {
@@ -194,7 +197,10 @@ export async function preflight(
 
   const observed: Observed = { nodeName, runId, node, ssh, drain };
   const checks = preflightRules.map(([rule, judge]) => ({ rule, verdict: judge(observed) }));
-  for (const { verdict } of checks) if (!verdict.ok) report.blockers.push(...verdict.blockers);
+  for (const { verdict } of checks) {
+    if (!verdict.ok) report.blockers.push(...verdict.blockers);
+    else if (verdict.acts) report.notes.push(verdict.reason);
+  }
   report.ok = !hasErrors(report.blockers) && report.errors.length === 0;
   return { report, node, updateEngine: ssh.updateEngine, checks };
 }

@@ -117,6 +117,8 @@ describe('pre-flight on a node', () => {
     assert.deepEqual(facts.checks.map((c) => c.rule), preflightRules.map(([name]) => name));
     assert.equal(facts.report.ok, true, 'a running locksmithd does not stop the update: it is held');
     assert.deepEqual(facts.report.blockers, []);
+    assert.equal(facts.report.notes.length, 1, 'what the update will do about it is a note for the operator');
+    assert.match(facts.report.notes[0]!, /^locksmithd is enabled,active: .*flatdeck holds it for the update/);
     assert.equal(facts.report.versionId, '4230.2.4');
     assert.equal(facts.report.updateEngineUnit, 'masked,inactive');
     assert.equal(facts.report.locksmithdUnit, 'enabled,active');

@@ -108,6 +108,7 @@ function preflightText(r: PreflightReport): string {
   const lines = [`${r.node}: Flatcar ${r.versionId ?? '?'}, update-engine ${r.updateEngineUnit ?? '?'}, locksmithd ${r.locksmithdUnit ?? '?'}`];
   for (const p of r.pods) lines.push(`  ${p.action.padEnd(16)} ${p.namespace}/${p.name}  ${p.reason}`);
   for (const b of r.blockers) lines.push(`  ${b.severity === 'warning' ? 'warning' : 'BLOCKER'}: ${b.message}`);
+  for (const n of r.notes) lines.push(`  will: ${n}`);
   return `${lines.join('\n')}\n`;
 }
 
