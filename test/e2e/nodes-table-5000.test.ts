@@ -32,6 +32,8 @@ const fakeBridge = `{
     'clusters.list': [{ id: 'big', name: 'big', source: 'kubeconfig', server: 'https://10.0.0.1:6443', kubeconfigPath: '/dev/null', state: 'connected', error: null, nodeCount: 5000 }],
     'clusters.connect': { id: 'big', name: 'big', source: 'kubeconfig', server: 'https://10.0.0.1:6443', kubeconfigPath: '/dev/null', state: 'connected', error: null, nodeCount: 5000 },
     'nodes.list': nodes, 'rollout.list': [], 'nodes.refreshLive': [], 'prompt.pending': [], 'activity.list': [], 'runs.unfinished': [],
+    'releases.get': { cluster: 'big', feedUrl: 'https://www.flatcar.org/releases-json/', fetchedAt: '2026-12-04T10:00:00.000Z', error: null,
+      channels: [{ channel: 'stable', version: '4459.2.1', releaseDate: null, source: 'cache' }, { channel: 'beta', version: '4459.1.0', releaseDate: null, source: 'cache' }] },
   };
   window.flatdeck = {
     call: async (method) => method in answers && answers[method] !== null ? { error: null, result: answers[method] } : { error: { kind: 'not-found', message: method, facts: {} }, result: null },

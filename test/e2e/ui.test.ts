@@ -199,6 +199,12 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
   test('a 3-node rollout with pause and resume updates every node, one reboot at a time, and notifies', async () => {
     const nodes = ['worker-2', 'worker-4', 'worker-5'];
     await go(page, 'Nodes');
+    // Which of them are behind their channel's newest release decides which ones a rollout updates.
+    const behind = await waitUntil('the release feed read', async () => {
+      const marks = await Promise.all(nodes.map((n) => page.locator(`tbody tr[data-node="${n}"] [data-currency]`).getAttribute('data-currency')));
+      return marks.every((m) => m === 'behind' || m === 'current') && nodes.filter((_, i) => marks[i] === 'behind');
+    });
+    assert.ok(behind.length > 0, 'at least one of the three nodes is behind');
     for (const n of nodes) await page.getByRole('checkbox', { name: `Select ${n}` }).check();
     await page.getByRole('button', { name: 'Update selected (3)' }).click();
     await page.getByRole('radio', { name: 'Nodes selected in the table (3)' }).waitFor();
@@ -250,7 +256,12 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
       phases.join(', '),
     );
     const updated = phases.filter((p) => p === 'done').length;
-    assert.ok(updated >= 2, `at least two nodes were updated: ${phases.join(', ')}`);
+    const byNode = await run.locator('tr[data-node]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-node'), r.getAttribute('data-phase')]));
+    assert.deepEqual(
+      byNode.filter(([, p]) => p === 'done').map(([n]) => n).sort(),
+      [...behind].sort(),
+      `exactly the nodes that were behind were updated: ${JSON.stringify(byNode)}`,
+    );
     assert.equal(seenActive.size, updated, 'each updated node went through cordon/drain/reboot on its own');
     await shot(page, 'rollout-done-light');
     const notes = (await page.evaluate('window.__notifications')) as Array<{ title: string }>;
