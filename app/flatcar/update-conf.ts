@@ -1,4 +1,5 @@
 import { command, type Command } from './command.ts';
+import { parseEnvFile } from './env-file.ts';
 
 /** Per key, the first file that sets it wins, in this order (omaha_request_params.cc GetConfValue). */
 export const UPDATE_CONF_PATHS = {
@@ -15,12 +16,17 @@ export interface UpdateConf {
   rebootStrategy?: string;   // locksmithd: reboot, etcd-lock, off
   rebootWindowStart?: string;
   rebootWindowLength?: string;
+  /** Every key as update_engine reads it. */
   fields: Readonly<Record<string, string>>;
+  /** Every key as systemd hands it to locksmithd. */
+  environment: Readonly<Record<string, string>>;
 }
 
-const NAMED = [
-  ['GROUP', 'group'], ['SERVER', 'server'], ['REBOOT_STRATEGY', 'rebootStrategy'],
-  ['LOCKSMITHD_REBOOT_WINDOW_START', 'rebootWindowStart'], ['LOCKSMITHD_REBOOT_WINDOW_LENGTH', 'rebootWindowLength'],
+/** update_engine's keys. */
+const NAMED = [['GROUP', 'group'], ['SERVER', 'server']] as const;
+/** locksmithd's keys: it gets them from systemd, which loads the files as EnvironmentFile= (locksmithd.service). */
+const LOCKSMITHD_NAMED = [
+  ['REBOOT_STRATEGY', 'rebootStrategy'], ['LOCKSMITHD_REBOOT_WINDOW_START', 'rebootWindowStart'], ['LOCKSMITHD_REBOOT_WINDOW_LENGTH', 'rebootWindowLength'],
 ] as const;
 
 /**
@@ -37,9 +43,10 @@ function unquote(v: string): string {
 }
 
 /**
- * As update_engine reads the file (simple_key_value_store.cc): every line with a `=` is split at the first one,
- * nothing is trimmed (`GROUP = beta` sets the key "GROUP "), there are no comments (a `#` line with a `=` sets a
- * key nobody asks for), and the last occurrence of a key wins. Lines without `=` are skipped.
+ * The file as each of its readers reads it. update_engine (simple_key_value_store.cc): every line with a `=` is
+ * split at the first one, nothing is trimmed (`GROUP = beta` sets the key "GROUP "), there are no comments (a `#`
+ * line with a `=` sets a key nobody asks for), the last occurrence of a key wins, lines without `=` are skipped.
+ * locksmithd gets its keys from systemd's EnvironmentFile= reading (env-file.ts): `REBOOT_STRATEGY = off` is off.
  */
 export function parseUpdateConf(text: string, opts: { stripQuotes?: boolean } = {}): UpdateConf {
   const strip = opts.stripQuotes ?? true;
@@ -50,23 +57,34 @@ export function parseUpdateConf(text: string, opts: { stripQuotes?: boolean } = 
     const value = line.slice(eq + 1);
     fields[line.slice(0, eq)] = strip ? unquote(value) : value;
   }
-  return fromFields(fields);
+  return fromFields(fields, parseEnvFile(text));
 }
 
-function fromFields(fields: Record<string, string>): UpdateConf {
-  const conf: UpdateConf = { fields: Object.freeze(fields) };
+function fromFields(fields: Record<string, string>, environment: Record<string, string>): UpdateConf {
+  const conf: UpdateConf = { fields: Object.freeze(fields), environment: Object.freeze(environment) };
   for (const [key, prop] of NAMED) {
     const value = fields[key];
+    if (value !== undefined) conf[prop] = value;
+  }
+  for (const [key, prop] of LOCKSMITHD_NAMED) {
+    const value = environment[key];
     if (value !== undefined) conf[prop] = value;
   }
   return conf;
 }
 
-/** Layers in lookup order (`/etc` first): the first layer that sets a key wins. */
+/**
+ * Layers in lookup order (`/etc` first): the first layer that sets a key wins, for update_engine's GetConfValue
+ * and for systemd, which loads /usr then /etc so the later file's assignment stays.
+ */
 export function effectiveUpdateConf(layers: readonly UpdateConf[]): UpdateConf {
   const merged: Record<string, string> = Object.create(null);
-  for (const layer of [...layers].reverse()) Object.assign(merged, layer.fields);
-  return fromFields(merged);
+  const environment: Record<string, string> = Object.create(null);
+  for (const layer of [...layers].reverse()) {
+    Object.assign(merged, layer.fields);
+    Object.assign(environment, layer.environment);
+  }
+  return fromFields(merged, environment);
 }
 
 /** update_engine posts its Omaha request to SERVER; anything but an http(s) URL (`disabled`) cannot be sent. */

@@ -205,6 +205,16 @@ describe('update.conf', () => {
     assert.equal(c.fields['#GROUP'], 'lts', 'a # line is just a key nobody asks for');
   });
 
+  it('reads locksmithd\'s keys as systemd hands them to it (EnvironmentFile=): blanks trimmed, comments skipped', () => {
+    const c = parseUpdateConf('REBOOT_STRATEGY = off  \n# REBOOT_STRATEGY=reboot \\\nLOCKSMITHD_REBOOT_WINDOW_LENGTH=1h\nLOCKSMITHD_REBOOT_WINDOW_START="Thu 04:00" # weekly\n');
+    assert.equal(c.rebootStrategy, 'off');
+    assert.equal(c.fields.REBOOT_STRATEGY, undefined, 'update_engine would read the key "REBOOT_STRATEGY "');
+    assert.equal(c.rebootWindowLength, '1h', 'a backslash ending a comment no longer continues it (systemd v254)');
+    assert.equal(c.rebootWindowStart, 'Thu 04:00# weekly', 'after a closing quote the value goes on: no comment there');
+    const eff = effectiveUpdateConf([parseUpdateConf('GROUP=beta\n'), parseUpdateConf('REBOOT_STRATEGY=etcd-lock\n')]);
+    assert.equal(eff.rebootStrategy, 'etcd-lock', 'from /usr when /etc does not set it');
+  });
+
   it('keeps the quotes on releases branched before update_engine learned to strip them (3510.x)', () => {
     assert.equal(parseUpdateConf('GROUP="beta"\n', { stripQuotes: updateEngineStripsQuotes('3510.2.8') }).group, '"beta"');
     assert.equal(parseUpdateConf('GROUP="beta"\n', { stripQuotes: updateEngineStripsQuotes('4459.2.1') }).group, 'beta');
