@@ -111,7 +111,7 @@ export class ClusterLock {
   }
 
   private giveUp(self: string, waited: string): ApiError {
-    return new ApiError('lock-held', `Gave up after ${seconds(this.limits.waitLimitMs)} waiting: ${waited}. Nothing was changed on ${self} after its download.`, { node: self });
+    return new ApiError('lock-held', `Gave up after ${seconds(this.limits.waitLimitMs)} waiting: ${waited}. ${self} was not cordoned.`, { node: self });
   }
 
   /** Waits for the Lease and a quiet cluster; `control` shows what it waits for and can cancel the wait. */
