@@ -131,7 +131,7 @@ export async function startFluoRuntime(opts: FluoRuntimeOptions): Promise<FluoRu
     });
     const done = (async () => {
       for (let restarts = 0; !abort.signal.aborted; restarts++) {
-        record(pod, binary, 'stopped', 'running', { restarts });
+        record(pod, binary, restarts === 0 ? 'stopped' : 'exited', 'running', { restarts });
         let error: string | null = null;
         try {
           await run(abort.signal);
