@@ -6,6 +6,7 @@ import { NodeLiveState, NodeName, NodeSummary } from './nodes.ts';
 import { pipelineMethods } from './pipeline.ts';
 import { promptMethods } from './prompts.ts';
 import { releaseMethods } from './releases.ts';
+import { rollbackMethods } from './rollback.ts';
 import { settingsMethods } from './settings.ts';
 
 const clusterMethods = {
@@ -29,6 +30,7 @@ export const apiMethods = {
   ...activityMethods,
   ...autoUpdateMethods,
   ...releaseMethods,
+  ...rollbackMethods,
 } as const;
 
 export type ApiMethods = typeof apiMethods;

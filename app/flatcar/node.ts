@@ -15,6 +15,7 @@ import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFi
 import { readUpdateConf, writeUpdateConf, type UpdateConfLocation } from './update-conf.ts';
 import { parseUpdateEngineStatus, setGoodRoot, updateEngineClient, type UpdateEngineStatus } from './update-engine.ts';
 import { WatchStreamParser } from './update-engine-watch.ts';
+import { cgptPrioritize, cgptShow, diskOf, mountReadOnly, nextBootOf, parseCgptShow, parseReleaseVersion, parseRootdev, readMountedRelease, rootdevUsr, unmountOther, type UsrPartitionsRead } from './usr-partitions.ts';
 
 /** update_engine status as flatdeck uses it. */
 export interface UeStatus {
@@ -60,6 +61,10 @@ export interface FlatcarNode {
   reboot(): Promise<void>;
   /** Keeps the booted version for the next boot (flatcar-setgoodroot) and returns update_engine to IDLE (-reset_status). */
   discardStagedUpdate(): Promise<void>;
+  /** The booted and the other USR partition, the other one's release read from it (mounted read-only, then unmounted). */
+  usrPartitions(): Promise<UsrPartitionsRead>;
+  /** `cgpt prioritize DEVICE`: that USR partition boots next (Flatcar's manual rollback). */
+  prioritizeUsr(device: string): Promise<void>;
   /** Forget the pooled connection (the next command connects anew). */
   reconnect(): void;
   runHealthCheck(script: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
@@ -152,10 +157,30 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
     }
   }
 
+  const versionId = () => read(grepVersionId(), (o) => parseOsRelease(o.stdout).versionId ?? '');
+
+  /** The release on a USR partition that is not mounted at /usr; null when it holds no file system. */
+  async function otherRelease(device: string): Promise<string | null> {
+    const cmd = mountReadOnly(device);
+    const mounted = await run(cmd, { acceptExit: true });
+    if (mounted.exitCode !== 0) {
+      if (/wrong fs type|bad superblock/.test(mounted.stderr)) return null;
+      // a read that was cut off earlier left it mounted: read it there
+      if (!/already mounted/.test(mounted.stderr)) {
+        throw new ApiError('command-failed', `Could not mount ${device} read-only on ${node} to read its release (exit ${mounted.exitCode ?? 'none'}): ${mounted.stderr.trim().slice(-300)}`, { node, command: toShellLine(cmd) });
+      }
+    }
+    try {
+      return await read(readMountedRelease(), (o) => parseReleaseVersion(o.stdout));
+    } finally {
+      await run(unmountOther(), { acceptExit: true });
+    }
+  }
+
   return {
     name: node,
     sudoCheck: async () => void (await run(sudoCheck(), { retry: true })),
-    versionId: () => read(grepVersionId(), (o) => parseOsRelease(o.stdout).versionId ?? ''),
+    versionId,
     osRelease: () => read(readOsRelease(), (o) => o.stdout),
     bootId: () => read(readBootId(), (o) => parseBootId(o.stdout)),
     async unitState(unit) {
@@ -204,6 +229,21 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
         shell.reset();
       }
     },
+    async usrPartitions() {
+      const bootedDevice = await read(rootdevUsr(), (o) => parseRootdev(o.stdout));
+      const { disk, number } = diskOf(bootedDevice);
+      const found = await read(cgptShow(disk), (o) => parseCgptShow(o.stdout));
+      const bootedAttrs = found.find((p) => p.number === number);
+      const otherAttrs = found.find((p) => p.number !== number);
+      if (!bootedAttrs || !otherAttrs) {
+        throw new ApiError('command-failed', `${bootedDevice}, mounted at /usr on ${node}, is not one of the USR partitions cgpt lists on ${disk}`, { node, command: toShellLine(cgptShow(disk)) });
+      }
+      const otherDevice = bootedDevice.replace(/\d+$/, String(otherAttrs.number));
+      const booted = { device: bootedDevice, label: bootedAttrs.label, priority: bootedAttrs.priority, tries: bootedAttrs.tries, successful: bootedAttrs.successful, version: (await versionId()) || null };
+      const other = { device: otherDevice, label: otherAttrs.label, priority: otherAttrs.priority, tries: otherAttrs.tries, successful: otherAttrs.successful, version: await otherRelease(otherDevice) };
+      return { booted, other, nextBoot: nextBootOf(booted, other) };
+    },
+    prioritizeUsr: async (device) => void (await run(cgptPrioritize(device))),
     reconnect: () => shell.reset(),
     async runHealthCheck(script, timeoutMs) {
       let cmd: Command;

@@ -21,6 +21,8 @@ import { Run, type RunSpec } from './rollout.ts';
 import { detachedNodeCtx, type PipelineDeps } from './run-context.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
 import { realClock, type ClusterPort, type Clock, type EventSink } from './ports.ts';
+import type { UsrPartitions } from '../api/rollback.ts';
+import { planRollback } from '../flatcar/usr-partitions.ts';
 
 /** What the engine needs of the cluster's node inventory (app/cluster/inventory.ts). */
 export interface EngineInventory {
@@ -132,6 +134,14 @@ export class PipelineEngine {
     await this.refreshTargets([node]);
     const facts = await preflight(this.opts.clusterId, node, this.deps.cluster, this.deps.flatcarNode(node, null), options, new Date(this.deps.clock.nowMs()), null);
     return facts.report;
+  }
+
+  /** The node's USR partitions, the other one's release read from it (what a rollback would boot). */
+  async usrPartitions(node: string): Promise<UsrPartitions> {
+    await this.refreshTargets([node]);
+    const read = await this.deps.flatcarNode(node, null).usrPartitions();
+    const plan = planRollback(read);
+    return { ...read, rollback: plan.kind === 'rollback' ? { kind: 'rollback', version: plan.version } : plan };
   }
 
   private track(run: Run): Run {

@@ -21,6 +21,8 @@ export const NodeRecord = z.object({
   serverLifted: z.boolean().optional(),
   /** An update is downloaded and applied whose version update_engine no longer names (it restarted since). */
   staged: z.boolean().optional(),
+  /** What the run does to the node: absent = update; `rollback` = boot the other USR partition's release. */
+  action: z.literal('rollback').optional(),
 });
 export type NodeRecord = z.infer<typeof NodeRecord>;
 

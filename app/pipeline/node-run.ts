@@ -8,6 +8,7 @@ import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
 import { restoreNode, tidy } from './restore.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
+import { rollbackStep } from './rollback-step.ts';
 import { updateStep } from './update-step.ts';
 
 /**
@@ -51,6 +52,7 @@ export async function prepareNode(ctx: NodeCtx): Promise<'need-reboot' | 'curren
       return 'current';
     }
   }
+  if (ctx.rec.action === 'rollback') return prepareRollback(ctx);
   const ue = await ctx.ops.unitState('update-engine.service');
   if (ctx.rec.ueOriginal === null) {
     ctx.rec.ueOriginal = `${ue.file},${ue.active ? 'active' : 'inactive'}`;
@@ -59,6 +61,18 @@ export async function prepareNode(ctx: NodeCtx): Promise<'need-reboot' | 'curren
   }
   const r = await updateStep(ctx, ue);
   if (r.kind === 'current') {
+    await finishNode(ctx, 'current', null);
+    return 'current';
+  }
+  ctx.rec.phase = 'ready-to-reboot';
+  journalRecord(ctx);
+  return 'need-reboot';
+}
+
+/** A rollback touches neither update-engine nor locksmithd: only the GPT priorities, then the serial part. */
+async function prepareRollback(ctx: NodeCtx): Promise<'need-reboot' | 'current'> {
+  const r = await rollbackStep(ctx);
+  if (r.kind === 'discarded') {
     await finishNode(ctx, 'current', null);
     return 'current';
   }

@@ -17,6 +17,8 @@ export interface RunSpec {
   /** Resume: records from the journal/annotations, so cordon ownership and originals carry over. */
   inherited?: Map<string, NodeRecord>;
   runId?: string;
+  /** Roll the nodes back to the release on their other USR partition instead of updating them. */
+  action?: 'rollback';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -26,8 +28,9 @@ export function newRunId(nowMs: number): string {
   return `${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
 }
 
-const freshRecord = (node: string): NodeRecord => ({
+const freshRecord = (node: string, action: RunSpec['action']): NodeRecord => ({
   node,
+  ...(action ? { action } : {}),
   phase: 'waiting',
   step: null,
   fromVersion: null,
@@ -100,11 +103,11 @@ export class Run {
     this.runId = spec.runId ?? newRunId(this.started);
     for (const n of spec.nodes) {
       const inherited = spec.inherited?.get(n);
-      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
+      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec.action), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
     }
     this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds, { waitLimitMs: lockWaitLimitMs(spec.options), override: spec.options.outOfServiceOk });
     this.control.onChange = () => this.publish();
-    deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...spec.options } });
+    deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...(spec.action ? { action: spec.action } : {}), ...spec.options } });
     this.done = this.execute();
   }
 

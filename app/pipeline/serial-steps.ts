@@ -7,6 +7,7 @@ import { daemonSetPodsNotReady, nodeBackProblems } from '../cluster/reboot-wait.
 import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
 import { pollUntil } from './retry.ts';
+import { ensureRollbackBootsNext } from './rollback-step.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -29,6 +30,10 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
       // another instance may have rebooted this node onto the new version while we waited
       const version = await ctx.ops.versionId();
       if (version !== ctx.rec.fromVersion) return 'current' as const;
+      if (ctx.rec.action === 'rollback') {
+        await ensureRollbackBootsNext(ctx, 'lock');
+        return 'proceed' as const;
+      }
       const status = await ctx.ops.status();
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
@@ -151,6 +156,7 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
         metadata: { annotations: markPatch({ step: 'reboot', since: ctx.rec.rebootIssuedAt, bootIdBefore: ctx.rec.bootIdBefore, toVersion: ctx.rec.toVersion, fromVersion: ctx.rec.fromVersion }) },
       });
       journalRecord(ctx);
+      if (ctx.rec.action === 'rollback') await ensureRollbackBootsNext(ctx, 'reboot');
       await ctx.ops.reboot();
     },
     () => ({ message: `${ctx.node}: reboot issued (boot ${ctx.rec.bootIdBefore})` }),

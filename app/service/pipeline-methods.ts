@@ -119,6 +119,11 @@ export const pipelineMethods: MethodModule = (ctx) => {
       const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: runOptions(options) });
       return { runId: run.runId };
     },
+    'pipeline.rollbackNode': async ({ cluster, node, options }) => {
+      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: runOptions(options), action: 'rollback' });
+      return { runId: run.runId };
+    },
+    'nodes.usrPartitions': async ({ cluster, node }) => (await engine(cluster)).usrPartitions(node),
     'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId }),
     'rollout.pause': async ({ runId }) => operatorAction(await findRun(runId), 'paused', (run) => run.control.pause()),
     'rollout.resume': async ({ runId }) => operatorAction(await findRun(runId), 'resumed', (run) => run.control.resume()),

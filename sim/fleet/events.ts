@@ -10,6 +10,7 @@ export type SimEventKind =
   | 'os-version'
   | 'rollback'
   | 'boot-marked-good'
+  | 'boot-order'
   | 'fault'
   | 'machine'
   | 'sshd'

@@ -76,6 +76,8 @@ export interface NodeSpec {
   bytesPerSecond: number;
   /** the release on the other USR partition (the one this machine was updated from); null: never updated */
   previousVersion: string | null;
+  /** the zone of a fleet composed with zones (--zones N) */
+  zone?: string;
 }
 
 export interface NodeDeps {
@@ -98,6 +100,8 @@ export class SimNode implements SimNodeView, ShellHost {
   readonly name: string;
   readonly address: string;
   readonly machineId: string;
+  /** the failure domain the kubelet labels the Node with (topology.kubernetes.io/zone); null: none */
+  readonly zone: string | null;
   readonly units: Units;
   readonly clock: Clock;
   readonly timeScale: number;
@@ -132,6 +136,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.name = spec.name;
     this.address = spec.address;
     this.machineId = spec.machineId;
+    this.zone = spec.zone ?? null;
     this.usrSlots = new UsrSlots(spec.version, spec.previousVersion);
     this.clock = deps.clock;
     this.timeScale = deps.timeScale;
@@ -229,6 +234,10 @@ export class SimNode implements SimNodeView, ShellHost {
 
   setGoodRoot(): void {
     this.markBootedGood();
+  }
+
+  recordBootOrder(from: string | null, to: string | null): void {
+    this.emit({ kind: 'boot-order', from, to, by: 'cgpt' });
   }
 
   private markBootedGood(): void {

@@ -3,7 +3,8 @@
 //   1. never more than K nodes out of service at once (cordoned by a run or by FLUO's agent, rebooting, or down
 //      after a reboot);
 //   2. no node flips back to a version it already left (the sign of a staged update booted without being
-//      marked good, or of a rollback after an unplanned reboot);
+//      marked good, or of a rollback after an unplanned reboot) unless an operator's cgpt chose it (a manual
+//      rollback, events.jsonl `boot-order`);
 //   3. no node is left cordoned without a record saying why (needs-attention, or a run mark to resume).
 import type { SimEvent } from '../../sim/fleet/events.ts';
 
@@ -132,10 +133,19 @@ function outOfService(input: InvariantInput): Violation[] {
 /** Versions booted in order (the version before the first reboot, then each `up`); returning to a version already left is a flip-flop. */
 function flipFlops(input: InvariantInput): Violation[] {
   const booted = new Map<string, string[]>();
+  /** the release an operator's `cgpt prioritize` made boot next (a manual rollback): going back to it is intended */
+  const chosen = new Map<string, unknown>();
   const violations: Violation[] = [];
   for (const e of input.events) {
+    if (e.kind === 'boot-order') chosen.set(e.node, e.to);
     if (e.kind === 'reboot-start' && !booted.has(e.node) && typeof e.version === 'string') booted.set(e.node, [e.version]);
     if (e.kind !== 'up' || typeof e.version !== 'string') continue;
+    if (chosen.get(e.node) === e.version) {
+      chosen.delete(e.node);
+      booted.set(e.node, [e.version]);
+      continue;
+    }
+    chosen.delete(e.node);
     const seq = booted.get(e.node) ?? [];
     booted.set(e.node, seq);
     const last = seq.at(-1);

@@ -63,6 +63,14 @@ describe('fleet safety invariants', () => {
     assert.deepEqual(check([...reboot('a', 0, 5, '1.0', '1.0'), ...reboot('a', 50, 55, '1.0', '2.0')]), []);
   });
 
+  it("going back to a version is no flip-flop when an operator's cgpt chose it (a manual rollback); the boot after it is judged again", () => {
+    const rolledBack = [...reboot('a', 0, 5, '1.0', '2.0'), ev(30, 'a', 'boot-order', { from: '2.0', to: '1.0', by: 'cgpt' }), ...reboot('a', 50, 55, '2.0', '1.0')];
+    assert.deepEqual(check(rolledBack), []);
+    const [v] = check([...rolledBack, ...reboot('a', 80, 85, '1.0', '2.0'), ...reboot('a', 90, 95, '2.0', '1.0')]);
+    assert.equal(v?.rule, 'flip-flop');
+    assert.match(v?.detail ?? '', /1\.0 → 2\.0 → 1\.0/);
+  });
+
   it('a node left cordoned needs a needs-attention record or a run mark; an operator cordon left alone is fine', () => {
     const [v] = check([], [sample(0, 'a', false), sample(3, 'a', true)]);
     assert.equal(v?.rule, 'cordoned-without-record');

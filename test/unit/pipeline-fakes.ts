@@ -134,6 +134,8 @@ export interface FakeNodeScript {
   updateConf?: string;
   sudoFails?: boolean;
   updateFails?: boolean;
+  /** the release on the other USR partition (what a rollback boots); absent: never updated, USR-A empty */
+  previous?: string | null;
 }
 
 /** NEW_SIZE the fake update_engine reports while it knows of an update. */
@@ -203,7 +205,10 @@ export class FakeFlatcar implements FlatcarNode {
     this.log.push('systemctl reboot');
     this.rebooted++;
     this.bootIdNow = `${this.name}-boot-${this.rebooted}`;
-    if (!this.s.rollback && this.s.offered) this.s.version = this.s.offered;
+    if (this.prioritized && this.s.previous) {
+      [this.s.version, this.s.previous] = [this.s.previous, this.s.version];
+      this.prioritized = false;
+    } else if (!this.s.rollback && this.s.offered) this.s.version = this.s.offered;
     this.op = 'UPDATE_STATUS_IDLE';
     const n = this.cluster.nodesByName.get(this.name)!;
     n.status!.nodeInfo!.bootID = this.bootIdNow;
@@ -214,6 +219,20 @@ export class FakeFlatcar implements FlatcarNode {
     // the booted slot boots next: the staged version never comes
     this.s.offered = null;
     this.op = 'UPDATE_STATUS_IDLE';
+  }
+  /** `cgpt prioritize` ran on the other partition: the next reboot starts `s.previous`. */
+  prioritized = false;
+  async usrPartitions() {
+    const previous = this.s.previous ?? null;
+    return {
+      booted: { device: '/dev/sda4', label: 'USR-B', priority: this.prioritized ? 1 : 2, tries: 0, successful: true, version: this.s.version },
+      other: { device: '/dev/sda3', label: 'USR-A', priority: this.prioritized ? 2 : 1, tries: 0, successful: previous !== null, version: previous },
+      nextBoot: this.prioritized ? ('other' as const) : ('booted' as const),
+    };
+  }
+  async prioritizeUsr(device: string) {
+    this.log.push(`cgpt prioritize ${device}`);
+    this.prioritized = true;
   }
   reconnect() {}
   async runHealthCheck() { return { exitCode: 0, output: '' }; }

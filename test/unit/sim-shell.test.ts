@@ -27,6 +27,7 @@ class FakeHost implements ShellHost {
   readonly etcFlatcar = new EtcFlatcar('GROUP=stable\n');
   readonly usrSlots = new UsrSlots('4459.2.1', '3510.2.8');
   readonly mounts = new Map<string, 3 | 4>();
+  recordBootOrder(): void {}
   daemon: UpdateEngine | null = null;
   sudoPassword = false;
   reboots = 0;

@@ -35,6 +35,8 @@ export interface ShellHost {
   readonly usrSlots: UsrSlots;
   /** mount point → USR partition mounted there read-only */
   readonly mounts: Map<string, PartitionNumber>;
+  /** an operator's cgpt changed which release boots next (events.jsonl `boot-order`) */
+  recordBootOrder(from: string | null, to: string | null): void;
   nextPid(): number;
 }
 

@@ -1,7 +1,7 @@
 // The tools of Flatcar's manual rollback (flatcar-docs setup/debug/manual-rollbacks.md): `rootdev -s /usr`
 // names the booted USR partition, `cgpt show|find|prioritize|add` read and change the GPT attributes GRUB
 // boots by, and `mount -o ro` of the other partition is how its release is read (util-linux messages).
-import { DISK, type PartitionNumber, renderCgptShow } from '../usr-slots.ts';
+import { DISK, type PartitionNumber, renderCgptShow, type UsrPartition } from '../usr-slots.ts';
 import type { Invocation, SimCommand } from './process.ts';
 
 const CORE_UID = 500;
@@ -80,15 +80,16 @@ export const cgpt: SimCommand = (inv) => {
     io.stderr(`ERROR: ${device} is not a USR partition of ${DISK}\n`);
     return 1;
   }
-  if (sub === 'prioritize') {
-    host.usrSlots.prioritize(number);
-    return 0;
+  const before = host.usrSlots.nextBoot()?.version ?? null;
+  if (sub === 'prioritize') host.usrSlots.prioritize(number);
+  else {
+    const partition = host.usrSlots.partition(number) as UsrPartition;
+    if (opts.has('S')) partition.successful = opts.get('S') === '1';
+    if (opts.has('T')) partition.tries = Number(opts.get('T'));
+    if (opts.has('P')) partition.priority = Number(opts.get('P'));
   }
-  const partition = host.usrSlots.partition(number);
-  if (!partition) return 1;
-  if (opts.has('S')) partition.successful = opts.get('S') === '1';
-  if (opts.has('T')) partition.tries = Number(opts.get('T'));
-  if (opts.has('P')) partition.priority = Number(opts.get('P'));
+  const after = host.usrSlots.nextBoot()?.version ?? null;
+  if (after !== before) host.recordBootOrder(before, after);
   return 0;
 };
 
