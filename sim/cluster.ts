@@ -25,6 +25,8 @@ export type { FaultSpec, FaultSpecInput } from './faults.ts';
 export interface SimClusterOptions {
   /** Flatcar worker nodes (SSH-backed) */
   nodes: number;
+  /** place the nodes round-robin in this many zones (label topology.kubernetes.io/zone); none by default */
+  zones?: number;
   /** outputs go here */
   stateDir: string;
   /** deterministic fleet composition (default 1) */
@@ -159,8 +161,11 @@ function externalApi(kubeconfigPath: string): ApiServerHandle {
   return { url: server, kubeconfig: '', stop: async () => undefined };
 }
 
+/** The SSH sweep benchmark runs 500 nodes; one address each fits in a /16 loopback block. */
+export const MAX_SIM_NODES = 500;
+
 export async function startSimCluster(opts: SimClusterOptions): Promise<SimCluster> {
-  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > 250) throw new RangeError(`nodes must be 1..250, got ${opts.nodes}`);
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > MAX_SIM_NODES) throw new RangeError(`nodes must be 1..${MAX_SIM_NODES}, got ${opts.nodes}`);
   const timeScale = opts.timeScale ?? 1;
   if (!(timeScale > 0)) throw new RangeError(`timeScale must be > 0, got ${timeScale}`);
   const seed = opts.seed ?? 1;
@@ -228,7 +233,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
     cleanups.push(() => fleet.stop());
     for (const fault of opts.faults ?? []) faults.add(fault);
     if (opts.sharedAddress && opts.sshPort !== 0) throw new Error('sharedAddress needs sshPort 0 (one port per node)');
-    await fleet.start(composeFleet({ profile: opts.profile, nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sharedAddress: opts.sharedAddress ?? false, sshPort: opts.sshPort ?? 2222 }));
+    await fleet.start(composeFleet({ profile: opts.profile, nodes: opts.nodes, seed, addressBase: opts.addressBase ?? '127.10.0.1', sharedAddress: opts.sharedAddress ?? false, sshPort: opts.sshPort ?? 2222, zones: opts.zones }));
 
     if (api) {
       const kubelets = new Map<string, KubeletRole>();

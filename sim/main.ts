@@ -2,11 +2,11 @@
 // the output paths and the nodes, runs until SIGINT/SIGTERM and then shuts everything down.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { startSimCluster, type SimClusterOptions } from './cluster.ts';
+import { MAX_SIM_NODES, startSimCluster, type SimClusterOptions } from './cluster.ts';
 import { FLEET_PROFILES } from './fleet/composition.ts';
 import { parseFaultFlag } from './faults.ts';
 
-const USAGE = `usage: npm run sim -- --nodes N --state-dir DIR [--profile stock|kubermatic|mixed] [--seed S] [--time-scale X] [--ssh-port P]
+const USAGE = `usage: npm run sim -- --nodes N --state-dir DIR [--profile stock|kubermatic|mixed] [--zones Z] [--seed S] [--time-scale X] [--ssh-port P]
        [--address-base 127.10.0.1] [--api builtin|external|none] [--kubeconfig FILE] [--control-port P]
        [--fault KIND[:NODE][,key=value...]]... [--no-workload] [--no-scheduled-checks] [--fluo]`;
 
@@ -14,7 +14,8 @@ const number = (schema: z.ZodNumber) => z.string().transform(Number).pipe(schema
 
 const ArgsSchema = z
   .object({
-    nodes: number(z.number().int().min(1).max(250)),
+    nodes: number(z.number().int().min(1).max(MAX_SIM_NODES)),
+    zones: number(z.number().int().min(1).max(26)).optional(),
     'state-dir': z.string().min(1),
     profile: z.enum(FLEET_PROFILES).default('mixed'),
     seed: number(z.number().int()).optional(),
@@ -36,6 +37,7 @@ function parseCli(argv: string[]): SimClusterOptions {
     args: argv,
     options: {
       nodes: { type: 'string' },
+      zones: { type: 'string' },
       'state-dir': { type: 'string' },
       profile: { type: 'string' },
       seed: { type: 'string' },
@@ -55,6 +57,7 @@ function parseCli(argv: string[]): SimClusterOptions {
   const a = ArgsSchema.parse(values);
   return {
     nodes: a.nodes,
+    zones: a.zones,
     stateDir: a['state-dir'],
     profile: a.profile,
     seed: a.seed,

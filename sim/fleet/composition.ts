@@ -22,6 +22,8 @@ export interface CompositionOptions {
   /** every node on addressBase itself, told apart by its SSH port (sshPort 0): macOS has only 127.0.0.1 */
   sharedAddress?: boolean;
   sshPort: number;
+  /** nodes placed round-robin in this many zones (zone-a, zone-b, …); none when absent */
+  zones?: number;
 }
 
 // Starting versions per channel, oldest first; the last one of each is already current on the release server.
@@ -78,6 +80,15 @@ export function nodeAddress(base: string, index: number): string {
   return address;
 }
 
+const MAX_ZONES = 26;
+
+/** Zone of node `index` when the fleet spans `zones` zones: round-robin, as a spread MachineSet places them. */
+export function zoneOf(index: number, zones: number | undefined): string | undefined {
+  if (zones === undefined) return undefined;
+  if (!Number.isInteger(zones) || zones < 1 || zones > MAX_ZONES) throw new RangeError(`zones must be 1..${MAX_ZONES}, got ${zones}`);
+  return `zone-${String.fromCharCode(97 + (index % zones))}`;
+}
+
 export function composeFleet(opts: CompositionOptions): NodeSpec[] {
   const profile = opts.profile ?? 'classic';
   const random = createRandom(opts.seed);
@@ -102,6 +113,7 @@ export function composeFleet(opts: CompositionOptions): NodeSpec[] {
       updateConf: writesGroup ? `GROUP=${group}\n` : '',
       bytesPerSecond: Math.round(DEFAULT_RELEASES[group].size / random.int(60, 120)),
       previousVersion: previousOf(version),
+      ...(opts.zones === undefined ? {} : { zone: zoneOf(i, opts.zones) }),
     });
   }
   return specs;

@@ -43,6 +43,7 @@ export function nodeLabels(view: SimNodeView): Record<string, string> {
     'kubernetes.io/os': 'linux',
     'node-role.kubernetes.io/worker': '',
     'x-kubernetes.io/distribution': 'flatcar',
+    ...(view.zone ? { 'topology.kubernetes.io/zone': view.zone } : {}),
   };
 }
 

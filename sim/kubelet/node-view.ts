@@ -5,6 +5,8 @@ export interface SimNodeView {
   readonly address: string;
   readonly sshPort: number;
   readonly machineId: string;
+  /** topology.kubernetes.io/zone of the Node, as a cloud provider's node controller sets it; null: unzoned */
+  readonly zone?: string | null;
   bootId(): string;
   isUp(): boolean;
   osRelease(): { versionId: string; prettyName: string; channel: string };

@@ -107,6 +107,18 @@ describe('fleet composition', () => {
     assert.ok(composeFleet(opts).every((s) => s.units !== 'stock'), 'the classic fleet (in-process default) has no stock nodes');
   });
 
+  it('places nodes round-robin in zones when asked (--zones), and in none otherwise', () => {
+    const opts = { nodes: 7, seed: 2, addressBase: '127.10.0.1', sshPort: 2222 };
+    assert.deepEqual(composeFleet({ ...opts, zones: 3 }).map((s) => s.zone), ['zone-a', 'zone-b', 'zone-c', 'zone-a', 'zone-b', 'zone-c', 'zone-a']);
+    assert.ok(composeFleet(opts).every((s) => s.zone === undefined));
+    assert.deepEqual(
+      composeFleet({ ...opts, zones: 3 }).map(({ zone: _zone, ...rest }) => rest),
+      composeFleet(opts),
+      'zones change nothing else of the fleet',
+    );
+    assert.throws(() => composeFleet({ ...opts, zones: 0 }), /zones must be 1\.\.26/);
+  });
+
   it('counts addresses past the last octet into the third, skipping .0 and .255', () => {
     assert.equal(nodeAddress('127.10.0.1', 253), '127.10.0.254');
     assert.equal(nodeAddress('127.10.0.1', 254), '127.10.1.1');
