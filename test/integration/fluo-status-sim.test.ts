@@ -99,6 +99,8 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
     assert.equal(row?.cordoned, true, "FLUO's agent keeps the node cordoned until the operator is done");
     assert.equal(row?.version, target);
     assert.equal(row?.update.state, 'REBOOTED');
+    const text = await runFlatdeck(dir, ['auto-update', 'status', '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(dir, 'data')]);
+    assert.match(text.stdout, /^worker-2 .* REBOOTED +no$/m, 'the status table names the phase, not the stale NEED_REBOOT');
   });
 
   it('done: uncordoned, reboot-ok false, the agent reports update_engine IDLE again', async () => {
