@@ -70,7 +70,9 @@ describe('node inventory on the real control plane', { skip }, () => {
       assert.equal(n.flatcarVersion, s.version);
       assert.equal(n.addresses.internalIP, s.address);
     }
-    assert.equal(nodes.filter((n) => n.name.startsWith('kwok-node-')).length, KWOK_NODES);
+    const kwok = nodes.filter((n) => n.name.startsWith('kwok-node-'));
+    assert.equal(kwok.length, KWOK_NODES);
+    assert.ok(kwok.every((n) => n.distribution === 'flatcar' && n.flatcarVersion !== null), 'kwok nodes show as the Flatcar fleet they stand in for');
   });
 
   it('lists in pages (limit + continue) from the real API server', async () => {
