@@ -7,7 +7,10 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
 import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 
 const block = loopbackBlock();
 const fast = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 });
@@ -58,6 +61,22 @@ describe('rollback to the other USR partition on the simulator', () => {
     assert.deepEqual(afterwards.rollback, { kind: 'rollback', version: '4757.2.0' }, 'the release it left stays on the other partition');
   });
 
+  it('flatdeck rollback NODE shows the previous release and rolls back through the pipeline, and a second rollback goes forward again', async () => {
+    const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const run = flatdeck(w.sim, dataDir, ['rollback', 'worker-1', ...fastFlags]);
+    const { code } = await finished(run);
+    assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
+    assert.match(run.stderr(), /worker-1: running 4459\.2\.1 \(USR-B, \/dev\/sda4\)\n {2}other partition USR-A \(\/dev\/sda3\): 3510\.2\.8; next boot: USR-B\n {2}previous: 3510\.2\.8 \(other partition\)/);
+    assert.match(run.lines.join('\n'), /worker-1 +verify +succeeded .*back on 3510\.2\.8/);
+    assert.equal(machine('worker-1').osRelease().versionId, '3510.2.8');
+
+    // 3510.2.8 is where this machine started: its other partition now holds 4459.2.1 (successful), so that is
+    // what a second rollback would boot; a machine that was never updated has nothing there
+    const again = flatdeck(w.sim, dataDir, ['rollback', 'worker-1', '--json', ...fastFlags]);
+    assert.equal((await finished(again)).code, 0, again.stderr());
+    assert.equal(machine('worker-1').osRelease().versionId, '4459.2.1');
+  });
+
   it('discards an update staged on the other partition without a reboot, and then refuses to boot that never-booted release', async () => {
     const engine = w.engine();
     assert.deepEqual((await engine.usrPartitions('worker-3')).rollback, { kind: 'rollback', version: '4593.1.1' });
@@ -86,5 +105,10 @@ describe('rollback to the other USR partition on the simulator', () => {
     assert.match(refused.error?.message ?? '', /worker-3 cannot be rolled back: .*never booted successfully/);
     assert.equal(machine('worker-3').snapshot().nextBootVersion, null);
     assert.equal(reboots(), rebootsBefore);
+
+    const cli = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['rollback', 'worker-3', ...fastFlags]);
+    assert.equal((await finished(cli)).code, 1);
+    assert.match(cli.stderr(), /flatdeck rollback: worker-3 cannot be rolled back: the other USR partition \(USR-[AB], \/dev\/sda[34]\) holds 4803\.1\.0, which never booted successfully/);
+    assert.equal(reboots(), rebootsBefore, 'refused before anything changed');
   });
 });

@@ -23,7 +23,7 @@ const duration = (flag: string) =>
     }
   });
 
-const pipelineOptions = {
+export const pipelineOptions = {
   yes: { type: 'boolean', short: 'y' },
   'drain-timeout': { type: 'string' },
   'on-drain-timeout': { type: 'string' },
@@ -39,7 +39,7 @@ const pipelineOptions = {
   'staged-update': { type: 'string' },
 } as const;
 
-const pipelineOptionsHelp = `update options:
+export const pipelineOptionsHelp = `update options:
   -y, --yes                 do not ask for confirmation after the pre-flight
   --drain-timeout D         give up draining a node after D (default 10m); e.g. 90s, 10m, 1h
   --on-drain-timeout P      stop (keep cordoned, needs attention; default) | skip (uncordon, next node)
@@ -58,7 +58,7 @@ const pipelineOptionsHelp = `update options:
                             update stays staged, the node boots it at its next reboot and says so) | discard
                             (the node keeps booting its current version)`;
 
-const PipelineFlags = z.object({
+export const PipelineFlags = z.object({
   yes: z.boolean().default(false),
   'drain-timeout': duration('--drain-timeout').optional(),
   'on-drain-timeout': z.enum(['stop', 'skip', 'force'], { message: '--on-drain-timeout must be stop, skip or force' }).optional(),
@@ -75,7 +75,7 @@ const PipelineFlags = z.object({
 });
 type PipelineFlags = z.infer<typeof PipelineFlags>;
 
-function updateOptions(f: PipelineFlags): Partial<UpdateOptions> {
+export function updateOptions(f: PipelineFlags): Partial<UpdateOptions> {
   return {
     ...(f['drain-timeout'] !== undefined ? { drainTimeoutSeconds: f['drain-timeout'] } : {}),
     ...(f['on-drain-timeout'] ? { onDrainTimeout: f['on-drain-timeout'] } : {}),
@@ -113,7 +113,7 @@ function preflightText(r: PreflightReport): string {
 }
 
 /** Follows a run's events until it ends; prints lines (or JSON) and maps the end state to an exit code. */
-async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => Promise<{ runId: string }>): Promise<number> {
+export async function follow(open: OpenCluster, io: CliIo, json: boolean, start: () => Promise<{ runId: string }>): Promise<number> {
   let runId: string | null = null;
   const early: ApiEvent[] = [];
   let lastWaiting: string | null = null;
