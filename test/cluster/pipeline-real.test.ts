@@ -62,9 +62,8 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('pre-flight, download, Lease, cordon, drain, reboot, verify, uncordon', async () => {
-    const events: PipelineEvent[] = [];
-    const engine = new PipelineEngine({
+  const engineFor = (events: PipelineEvent[]) =>
+    new PipelineEngine({
       clusterId: 'real',
       kubeConfig: kc,
       pool,
@@ -75,11 +74,16 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
       lock: { namespace: 'kube-system', name: 'flatdeck-update-lock' },
       emit: (e) => events.push(e),
     });
+  const options = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 3, leaseDurationSeconds: 10, rebootTimeoutSeconds: 300, drainTimeoutSeconds: 180 });
+
+  it('pre-flight, download, Lease, cordon, drain, reboot, verify, uncordon', async () => {
+    const events: PipelineEvent[] = [];
+    const engine = engineFor(events);
     const node = sim.nodes.find((n) => sim.releases.offer(n.channel, n.version))?.name ?? sim.nodes[0]!.name;
     const run = await engine.start({
       kind: 'single',
       nodes: [node],
-      options: UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 3, leaseDurationSeconds: 10, rebootTimeoutSeconds: 300, drainTimeoutSeconds: 180 }),
+      options,
     });
     const state = await run.done;
     const steps = events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}: ${e.payload.message}`] : []));
@@ -94,5 +98,25 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
     const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'flatdeck-update-lock', namespace: 'kube-system' });
     assert.equal(lease.spec?.holderIdentity ?? '', '', 'the real API server accepted our MicroTime writes and the release');
     assert.ok(lease.spec?.renewTime, 'renewTime was stored');
+  });
+
+  it('rollback: the release on the other USR partition boots after the Lease, cordon, drain and reboot; uncordoned, Lease released', async () => {
+    const events: PipelineEvent[] = [];
+    const engine = engineFor(events);
+    const node = sim.nodes[1]!.name;
+    const partitions = await engine.usrPartitions(node);
+    assert.equal(partitions.rollback.kind, 'rollback', JSON.stringify(partitions));
+    const previous = partitions.rollback.kind === 'rollback' ? partitions.rollback.version : '';
+    const bootIdBefore = (await kc.makeApiClient(CoreV1Api).readNode({ name: node })).status?.nodeInfo?.bootID;
+    const state = await (await engine.start({ kind: 'single', nodes: [node], options, action: 'rollback' })).done;
+    const steps = events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}: ${e.payload.message}`] : []));
+    assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps.join('\n')}`);
+    assert.equal(sim.machines.find((m) => m.name === node)!.osRelease().versionId, previous);
+    const n = await kc.makeApiClient(CoreV1Api).readNode({ name: node });
+    assert.notEqual(n.spec?.unschedulable, true);
+    assert.notEqual(n.status?.nodeInfo?.bootID, bootIdBefore, 'the real Node reports the new boot');
+    assert.match(n.status?.nodeInfo?.osImage ?? '', new RegExp(previous.replaceAll('.', '\\.')));
+    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'flatdeck-update-lock', namespace: 'kube-system' });
+    assert.equal(lease.spec?.holderIdentity ?? '', '');
   });
 });
