@@ -13,3 +13,4 @@ export * from './events.ts';
 export * from './transport.ts';
 export * from './handler.ts';
 export * from './versions.ts';
+export * from './rollback.ts';
