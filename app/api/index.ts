@@ -14,3 +14,4 @@ export * from './transport.ts';
 export * from './handler.ts';
 export * from './versions.ts';
 export * from './rollback.ts';
+export * from './channels.ts';

@@ -7,6 +7,7 @@ import { pipelineMethods } from './pipeline.ts';
 import { promptMethods } from './prompts.ts';
 import { releaseMethods } from './releases.ts';
 import { rollbackMethods } from './rollback.ts';
+import { channelMethods } from './channels.ts';
 import { settingsMethods } from './settings.ts';
 
 const clusterMethods = {
@@ -31,6 +32,7 @@ export const apiMethods = {
   ...autoUpdateMethods,
   ...releaseMethods,
   ...rollbackMethods,
+  ...channelMethods,
 } as const;
 
 export type ApiMethods = typeof apiMethods;

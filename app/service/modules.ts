@@ -1,5 +1,6 @@
 import { activityMethods } from './activity-methods.ts';
 import { autoUpdateMethods } from './auto-update-methods.ts';
+import { channelMethods } from './channel-methods.ts';
 import { clusterMethods } from './cluster-methods.ts';
 import type { MethodModule } from './context.ts';
 import { nodeMethods } from './node-methods.ts';
@@ -21,4 +22,5 @@ export const methodModules: readonly MethodModule[] = [
   activityMethods,
   autoUpdateMethods,
   releaseMethods,
+  channelMethods,
 ];

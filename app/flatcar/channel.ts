@@ -1,0 +1,20 @@
+import { parseUpdateConf, updateEngineStripsQuotes } from './update-conf.ts';
+
+const lines = (text: string | null) => (text ?? '').split('\n').filter((l, i, all) => !(i === all.length - 1 && l === ''));
+
+/** GROUP as update_engine reads /etc/flatcar/update.conf (its last GROUP line); null when the file sets none. */
+export function groupOf(text: string | null, versionId: string | null): string | null {
+  return parseUpdateConf(text ?? '', { stripQuotes: versionId === null || updateEngineStripsQuotes(versionId) }).group ?? null;
+}
+
+/**
+ * The file with the channel set: every GROUP line replaced by one `GROUP=<channel>` at the end (update_engine
+ * takes the last occurrence, so an earlier one could never win), every other line (SERVER, locksmithd's keys,
+ * comments) kept as it was.
+ */
+export function withGroup(text: string | null, channel: string): string {
+  if (!/^[a-z0-9-]+$/.test(channel)) throw new RangeError(`not a channel name: ${JSON.stringify(channel)}`);
+  const kept = lines(text).filter((l) => !l.startsWith('GROUP='));
+  kept.push(`GROUP=${channel}`);
+  return `${kept.join('\n')}\n`;
+}

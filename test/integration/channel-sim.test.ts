@@ -1,0 +1,69 @@
+// `flatdeck channel` on the simulator over SSH: GROUP= written atomically into /etc/flatcar/update.conf with
+// every other line kept, the no-downgrade rule spelled out per node before anything changes (against the
+// simulator's release feed), and update_engine following the new channel at its next check.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+import { finished, flatdeck } from './pipeline-cli.ts';
+import { startWorld, type World } from './pipeline-world.ts';
+
+const block = loopbackBlock();
+
+describe('flatdeck channel on the simulator', () => {
+  let w: World;
+  let guard: FleetGuard;
+  let dataDir: string;
+  before(async () => {
+    w = await startWorld({ nodes: 3, addressBase: block.base, profile: 'mixed' });
+    guard = await guardFleet(w.kc, w.sim.eventsPath);
+    dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const kc = new KubeConfig();
+    kc.loadFromFile(w.sim.kubeconfigPath);
+    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ releaseFeeds: { [kc.getCurrentContext()]: w.sim.releaseFeedUrl } }));
+  });
+  after(async () => {
+    await guard?.assertSafe();
+    guard?.stop();
+    await w?.stop();
+  });
+
+  const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
+  const updateConf = (name: string) => machine(name).readFile('/etc/flatcar/update.conf');
+
+  it('moves one node to beta: GROUP rewritten, other lines kept, and its next check offers the beta release', async () => {
+    machine('worker-2').etcFlatcar.write('/etc/flatcar/update.conf', '# pinned by ops\nGROUP=stable\nREBOOT_STRATEGY=off\nGROUP=stable\n', true);
+    const run = flatdeck(w.sim, dataDir, ['channel', 'worker-2', 'beta', '--yes']);
+    assert.equal((await finished(run)).code, 0, run.stderr());
+    assert.deepEqual(run.lines.filter(Boolean), ['worker-2: GROUP=beta (was stable)']);
+    assert.deepEqual(updateConf('worker-2'), { kind: 'file', content: '# pinned by ops\nREBOOT_STRATEGY=off\nGROUP=beta\n' });
+    assert.equal(machine('worker-2').channel(), 'beta');
+    assert.deepEqual(w.sim.releases.offer(machine('worker-2').channel(), '4757.2.0'), { version: '4803.1.0', size: 466_616_320 });
+  });
+
+  it('states the no-downgrade rule per node before changing anything, then sets the channel on every Flatcar node', async () => {
+    const plan = flatdeck(w.sim, dataDir, ['channel', '--all', 'lts']);
+    await finished(plan);
+    assert.match(plan.stderr(), /lts: newest release 4081\.3\.6/);
+    assert.match(plan.stderr(), /worker-1 +4459\.2\.1 .*→ lts: stays on 4459\.2\.1 until lts has a release newer than it: update_engine never downgrades/);
+    assert.equal(machine('worker-1').channel(), 'stable', 'nothing changed without the confirmation');
+
+    const before = updateConf('worker-1');
+    const worker1Group = before?.kind === 'file' ? (/^GROUP=(.*)$/m.exec(before.content)?.[1] ?? null) : null;
+    const run = flatdeck(w.sim, dataDir, ['channel', '--all', 'stable', '--yes', '--json']);
+    assert.equal((await finished(run)).code, 0, run.stderr());
+    const result = JSON.parse(run.lines.join('')) as { channel: string; changes: Array<{ node: string; from: string | null; ok: boolean }> };
+    assert.deepEqual(result.changes.map((c) => [c.node, c.from, c.ok]), [['worker-1', worker1Group, true], ['worker-2', 'beta', true], ['worker-3', 'beta', true]]);
+    for (const m of w.sim.machines) assert.equal(m.channel(), 'stable');
+  });
+
+  it('refuses a name that is no Flatcar channel before connecting to anything', async () => {
+    const run = flatdeck(w.sim, dataDir, ['channel', 'worker-1', 'edge', '--yes']);
+    assert.notEqual((await finished(run)).code, 0);
+    assert.match(run.stderr(), /"edge" is not a Flatcar channel \(stable, beta, alpha, lts\)/);
+    assert.equal(machine('worker-1').channel(), 'stable');
+  });
+});
