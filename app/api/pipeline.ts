@@ -176,6 +176,10 @@ const rolloutFields = {
   ]),
   order: z.enum(['as-given', 'name', 'oldest-version-first']).default('as-given'),
   maxParallelDownloads: z.number().int().min(1).max(50).default(3),
+  /** K: at most this many nodes out of service at once, never two in one failure domain (docs/safety.md). */
+  maxUnavailable: z.number().int().min(1).max(50).default(1),
+  /** The Node label whose value is a node's failure domain; a node without it is a domain of its own. */
+  failureDomainLabel: z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a Kubernetes label key').default('topology.kubernetes.io/zone'),
   rebootWindow: RebootWindow.nullable().default(null),
   healthGate: HealthGate.nullable().default(null),
   stopOnFailure: z.boolean().default(true),

@@ -40,8 +40,11 @@ export class FluoHold {
 
   constructor(private readonly deps: FluoHoldDeps) {}
 
-  /** Pauses FLUO's candidates now (except `self`, which the run pauses itself), then keeps doing so. */
-  async start(self: string): Promise<void> {
+  /**
+   * Pauses FLUO's candidates now (except `self`, which the run pauses itself; a set when K node turns of one run
+   * share the hold, read at every pass), then keeps doing so.
+   */
+  async start(self: string | ReadonlySet<string>): Promise<void> {
     await this.stopLoop();
     await this.pass(self);
     const stop = new AbortController();
@@ -75,10 +78,10 @@ export class FluoHold {
     this.loop = null;
   }
 
-  private async pass(self: string): Promise<void> {
+  private async pass(self: string | ReadonlySet<string>): Promise<void> {
     for (const node of await this.deps.nodes.listNodes()) {
       const name = node.metadata?.name;
-      if (!name || name === self || !fluoMaySelect(node)) continue;
+      if (!name || (typeof self === 'string' ? name === self : self.has(name)) || !fluoMaySelect(node)) continue;
       await this.deps.nodes.mergePatchNode(name, { metadata: { annotations: { [fluoKeys.rebootPaused]: 'true', [HELD_BY_KEY]: this.deps.holder } } });
     }
   }

@@ -20,12 +20,17 @@ export const markKeys = {
   fromVersion: `${FLATDECK}from-version`,
   toVersion: `${FLATDECK}to-version`,
   attention: `${FLATDECK}needs-attention`,
+  /** the version update_engine staged for the node's next boot when a run stopped (kept by a hand-back) */
+  stagedVersion: `${FLATDECK}staged-version`,
 } as const;
 
 /** flatdeck's other keys: which instance holds FLUO off a node, and the node a health-gate Job checks. */
 export const flatdeckKeys = {
   fluoHeldBy: `${FLATDECK}fluo-held-by`,
   healthGateNode: `${FLATDECK}health-gate-node`,
+  /** on a slot Lease of the cluster update lock: the node its holder has out of service, and its failure domain */
+  slotNode: `${FLATDECK}slot-node`,
+  slotDomain: `${FLATDECK}slot-domain`,
 } as const;
 
 /** FLUO's node label and annotation prefix (flatcar-linux-update-operator `pkg/constants`). */

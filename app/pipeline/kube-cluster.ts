@@ -50,6 +50,7 @@ export function kubeClusterPort(kc: KubeConfig, lock: { namespace: string; name:
     nodes: retrying<NodeApi>(kubeNodeApi(kc), clock, budgetMs, onTrouble),
     drain: retrying<DrainApi>(kubeDrainApi(kc), clock, budgetMs, onTrouble),
     leaseStore: retrying<LeaseStore>(kubeLeaseStore(kc, lock.namespace, lock.name), clock, budgetMs, onTrouble),
+    slotStores: (name) => retrying<LeaseStore>(kubeLeaseStore(kc, lock.namespace, name), clock, budgetMs, onTrouble),
     jobs: { run: (gate, node, signal) => runJobGate(kc, gate, node, clock, signal) },
   };
 }

@@ -22,6 +22,8 @@ export interface ClusterPort {
   nodes: NodeApi;
   drain: DrainApi;
   leaseStore: LeaseStore;
+  /** The slot Leases of a K-nodes-at-a-time lock, by name (absent: only one node at a time is possible). */
+  slotStores?: (name: string) => LeaseStore;
   jobs: JobRunner | null;
 }
 

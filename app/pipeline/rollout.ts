@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, RolloutNodeState, RolloutOptions, RolloutState, UpdateOptions } from '../api/pipeline.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
-import { ClusterLock, lockWaitLimitMs } from './cluster-lock.ts';
+import { ClusterLock, DEFAULT_DOMAIN_LABEL, SharedFluoHold, lockWaitLimitMs } from './cluster-lock.ts';
 import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
 import { cleanUpAfter, preflightStep, prepareNode, rebootNode } from './node-run.ts';
@@ -13,7 +13,7 @@ export type RunKind = 'single' | 'rollout';
 export interface RunSpec {
   kind: RunKind;
   nodes: string[];
-  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'rebootWindow' | 'healthGate' | 'stopOnFailure'>>;
+  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'maxUnavailable' | 'failureDomainLabel' | 'rebootWindow' | 'healthGate' | 'stopOnFailure'>>;
   /** Resume: records from the journal/annotations, so cordon ownership and originals carry over. */
   inherited?: Map<string, NodeRecord>;
   runId?: string;
@@ -83,7 +83,8 @@ function boundedStart<T>(items: readonly string[], limit: number, task: (item: s
 
 /**
  * A run over one or more nodes: pre-flight on all of them before anything changes, downloads in parallel
- * (bounded), then lock → cordon → drain → reboot → verify → uncordon → release strictly one node at a time,
+ * (bounded), then lock → cordon → drain → reboot → verify → uncordon → release for at most K nodes at a time
+ * (one by default; each of K turns takes its own slot of the cluster lock, never two in one failure domain),
  * honouring the reboot window, pause/resume/cancel between steps and stop-on-first-failure.
  */
 export class Run {
@@ -91,7 +92,6 @@ export class Run {
   readonly control = new RunControl();
   readonly done: Promise<RolloutState>;
   private readonly nodes = new Map<string, NodeState>();
-  private readonly lock: ClusterLock;
   private status: RolloutState['status'] = 'pending';
   private error: RolloutState['error'] = null;
   private anyFailed = false;
@@ -99,13 +99,13 @@ export class Run {
   private ended: number | null = null;
 
   constructor(private readonly deps: PipelineDeps, private readonly spec: RunSpec) {
+    if ((spec.options.maxUnavailable ?? 1) > 1 && !deps.cluster.slotStores) throw new ApiError('invalid-request', 'This cluster connection cannot hold the cluster lock for more than one node at a time');
     this.started = deps.clock.nowMs();
     this.runId = spec.runId ?? newRunId(this.started);
     for (const n of spec.nodes) {
       const inherited = spec.inherited?.get(n);
       this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec.action), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
     }
-    this.lock = new ClusterLock(deps, spec.options.leaseDurationSeconds, { waitLimitMs: lockWaitLimitMs(spec.options), override: spec.options.outOfServiceOk });
     this.control.onChange = () => this.publish();
     deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...(spec.action ? { action: spec.action } : {}), ...spec.options } });
     this.done = this.execute();
@@ -242,7 +242,7 @@ export class Run {
       this.anyFailed = false;
     }
     const downloads = this.startDownloads(passed);
-    await this.rebootOneByOne(downloads);
+    await this.rebootInTurns(downloads);
     await Promise.allSettled(downloads.values());
     return this.finish();
   }
@@ -277,9 +277,26 @@ export class Run {
     });
   }
 
-  /** Phase 3: lock → … → release, one node at a time, in the order given. */
-  private async rebootOneByOne(downloads: Map<string, Promise<Prepared>>): Promise<void> {
-    for (const n of this.spec.nodes) {
+  /**
+   * Phase 3: lock → … → release in K turns running side by side (one by default), each taking the next node in
+   * the order given; each turn holds its own slot of the cluster lock.
+   */
+  private async rebootInTurns(downloads: Map<string, Promise<Prepared>>): Promise<void> {
+    const k = Math.min(this.spec.options.maxUnavailable ?? 1, this.spec.nodes.length);
+    const limits = { waitLimitMs: lockWaitLimitMs(this.spec.options), override: this.spec.options.outOfServiceOk };
+    const stores = this.deps.cluster.slotStores;
+    const fluo = k > 1 ? new SharedFluoHold(this.deps) : null;
+    const lockFor = () =>
+      fluo && stores
+        ? new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, { ...limits, slots: { count: k, domainLabel: this.spec.options.failureDomainLabel ?? DEFAULT_DOMAIN_LABEL, stores, fluo: fluo.turn() } })
+        : new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, limits);
+    const queue = [...this.spec.nodes];
+    await Promise.all(Array.from({ length: k }, () => this.takeTurns(queue, downloads, lockFor())));
+  }
+
+  /** One turn: the next node of `queue` through lock → … → release with `lock`, until the queue is empty. */
+  private async takeTurns(queue: string[], downloads: Map<string, Promise<Prepared>>, lock: ClusterLock): Promise<void> {
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
       const resumed = this.afterReboot(n);
       const pending = downloads.get(n);
       if (!resumed && !pending) continue;
@@ -300,11 +317,11 @@ export class Run {
         if (this.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
         await this.waitForWindow();
         await this.control.checkpoint();
-        const outcome = await rebootNode(ctx, this.lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
+        const outcome = await rebootNode(ctx, lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
         // the rollout goes on with the next node, but a skipped node is not an updated one
         if (outcome === 'skipped') this.fail(n, new ApiError('drain-timeout', `${n} was not updated: its drain did not finish and the policy said skip`, { node: n }));
       } catch (err) {
-        await this.stopNode(ctx, this.lock, err);
+        await this.stopNode(ctx, lock, err);
       }
     }
   }

@@ -52,9 +52,9 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number; profile?: FleetProfile }): Promise<World> {
+export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number; profile?: FleetProfile; zones?: number }): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-'));
-  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}) });
+  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.zones ? { zones: opts.zones } : {}) });
   const kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   const pool = new SshPool({

@@ -1,7 +1,7 @@
 // The safety promise of the update pipeline, checked after the fact from what the fleet did (the simulator's
 // events.jsonl) and what the Nodes showed (a recorded timeline and their final state):
 //   1. never more than K nodes out of service at once (cordoned by a run or by FLUO's agent, rebooting, or down
-//      after a reboot);
+//      after a reboot), and never two of one failure domain;
 //   2. no node flips back to a version it already left (the sign of a staged update booted without being
 //      marked good, or of a rollback after an unplanned reboot) unless an operator's cgpt chose it (a manual
 //      rollback, events.jsonl `boot-order`);
@@ -28,11 +28,11 @@ export interface InvariantInput {
   timeline: readonly NodeSample[];
   /** When the check runs: open intervals (a node still down, still cordoned) last until here. */
   endMs: number;
-  /** K, the most nodes (or failure domains) allowed out of service at one instant. Default 1. */
+  /** K, the most nodes allowed out of service at one instant. Default 1. */
   maxUnavailable?: number;
   /**
-   * node → failure domain (e.g. its zone). When given, K counts domains: nodes of one domain may be out
-   * together, but no more than K domains at once. Nodes without a domain are a domain of their own.
+   * node → failure domain (e.g. its zone): no two nodes of one domain may be out of service at once. Nodes
+   * without a domain are a domain of their own.
    */
   failureDomains?: Readonly<Record<string, string>>;
   /** Only violations that begin at or after this instant are reported (one check per case on a shared fleet). */
@@ -99,7 +99,18 @@ function cordonIntervals(timeline: readonly NodeSample[], endMs: number): Interv
 
 function outOfService(input: InvariantInput): Violation[] {
   const k = input.maxUnavailable ?? 1;
-  const unit = (node: string) => input.failureDomains?.[node] ?? `node ${node}`;
+  /** a failure domain with two nodes out of service in `active`, if any */
+  const crowded = (active: ReadonlySet<Interval>): string | null => {
+    const seen = new Map<string, string>();
+    for (const { node } of active) {
+      const d = input.failureDomains?.[node];
+      if (d === undefined) continue;
+      const other = seen.get(d);
+      if (other !== undefined && other !== node) return `${other} and ${node} are both in failure domain ${d}`;
+      seen.set(d, node);
+    }
+    return null;
+  };
   const intervals = [...rebootIntervals(input.events, input.endMs), ...cordonIntervals(input.timeline, input.endMs)];
   const edges = intervals.flatMap((i) => [
     { at: i.start, open: true, i },
@@ -116,8 +127,9 @@ function outOfService(input: InvariantInput): Violation[] {
       continue;
     }
     active.add(edge.i);
-    const units = new Set([...active].map((i) => unit(i.node)));
-    if (units.size <= k) {
+    const out = new Set([...active].map((i) => i.node));
+    const sameDomain = crowded(active);
+    if (out.size <= k && sameDomain === null) {
       reported = false;
       continue;
     }
@@ -125,7 +137,8 @@ function outOfService(input: InvariantInput): Violation[] {
     reported = true;
     const nodes = [...new Set([...active].map((i) => i.node))].sort();
     const what = [...active].map((i) => `${i.node} ${i.why} since ${new Date(i.start).toISOString()}`).join('; ');
-    violations.push({ rule: 'out-of-service', atMs: edge.at, nodes, detail: `${units.size} out of service at once (K=${k}): ${what}` });
+    const why = out.size > k ? `${out.size} out of service at once (K=${k})` : `${sameDomain} (K=${k})`;
+    violations.push({ rule: 'out-of-service', atMs: edge.at, nodes, detail: `${why}: ${what}` });
   }
   return violations;
 }

@@ -47,12 +47,15 @@ describe('fleet safety invariants', () => {
     assert.deepEqual(check(reboot('b', 30, 40), fluo), [], 'after the agent uncordoned, another node may go');
   });
 
-  it('K = max-unavailable, and failure domains count as one unit each', () => {
+  it('K = max-unavailable nodes at once, and never two of one failure domain', () => {
     const three = [...reboot('a', 0, 10), ...reboot('b', 2, 10), ...reboot('c', 4, 10)];
     assert.deepEqual(check(three.slice(0, 6), [], { maxUnavailable: 2 }), []);
     assert.equal(check(three, [], { maxUnavailable: 2 })[0]?.nodes.length, 3);
-    assert.deepEqual(check(three, [], { failureDomains: { a: 'z1', b: 'z1', c: 'z1' } }), []);
-    assert.equal(check(three, [], { failureDomains: { a: 'z1', b: 'z1', c: 'z2' } })[0]?.rule, 'out-of-service');
+    assert.deepEqual(check(three, [], { maxUnavailable: 3, failureDomains: { a: 'z1', b: 'z2', c: 'z3' } }), []);
+    const [crowded] = check(three, [], { maxUnavailable: 3, failureDomains: { a: 'z1', b: 'z2', c: 'z1' } });
+    assert.equal(crowded?.rule, 'out-of-service');
+    assert.match(crowded?.detail ?? '', /a and c are both in failure domain z1 \(K=3\)/);
+    assert.deepEqual(check([...reboot('a', 0, 10), ...reboot('c', 10, 20)], [], { maxUnavailable: 2, failureDomains: { a: 'z1', c: 'z1' } }), [], 'one after the other in one domain is fine');
   });
 
   it('a version flip-flop over reboots is reported; a caught rollback that stays on the old version is not', () => {

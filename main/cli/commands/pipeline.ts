@@ -212,6 +212,8 @@ const RolloutArgs = z
         'machine-deployment': z.string().optional(),
         window: z.string().optional(),
         parallel: z.string().regex(/^\d+$/, '--parallel must be a number').transform(Number).optional(),
+        'max-unavailable': z.string().regex(/^\d+$/, '--max-unavailable must be a number').transform(Number).optional(),
+        'failure-domain-label': z.string().min(1).optional(),
         order: z.enum(['as-given', 'name', 'oldest-version-first']).optional(),
         'health-command': z.string().min(1).optional(),
         'keep-going': z.boolean().default(false),
@@ -227,14 +229,17 @@ export const rolloutCommand = defineCommand({
   help: `usage: flatdeck rollout (--nodes a,b | --all | --machine-deployment MD) [options]
 
 Pre-flight on every selected node first, then update-engine downloads in parallel (--parallel, default 3)
-while lock → cordon → drain → reboot → verify → uncordon runs strictly one node at a time across the
-cluster (also against other flatdeck instances and FLUO). Stops at the first failure unless --keep-going.
+while lock → cordon → drain → reboot → verify → uncordon runs for at most --max-unavailable nodes at a time
+across the cluster (default 1; also against other flatdeck instances and FLUO), never two in one failure
+domain. Stops at the first failure unless --keep-going.
 
   --nodes a,b               these nodes, in this order
   --all                     every Flatcar node
   --machine-deployment MD   the nodes of one MachineDeployment
   --window SPEC             reboot only inside the window, e.g. "Mon,Tue 22:00+3h@Europe/Berlin"
   --parallel N              downloads at once (default 3)
+  --max-unavailable K       nodes out of service at once, each in another failure domain (default 1)
+  --failure-domain-label L  the Node label naming failure domains (default topology.kubernetes.io/zone)
   --order O                 as-given | name | oldest-version-first
   --health-command CMD      after each node, run CMD over SSH on it; non-zero stops the rollout
   --keep-going              continue with the next node after a failure
@@ -252,6 +257,8 @@ ${exitCodeHelp}`,
     'machine-deployment': { type: 'string' },
     window: { type: 'string' },
     parallel: { type: 'string' },
+    'max-unavailable': { type: 'string' },
+    'failure-domain-label': { type: 'string' },
     order: { type: 'string' },
     'health-command': { type: 'string' },
     'keep-going': { type: 'boolean' },
@@ -276,6 +283,8 @@ ${exitCodeHelp}`,
         rebootWindow,
         stopOnFailure: !args['keep-going'],
         ...(args.parallel !== undefined ? { maxParallelDownloads: args.parallel } : {}),
+        ...(args['max-unavailable'] !== undefined ? { maxUnavailable: args['max-unavailable'] } : {}),
+        ...(args['failure-domain-label'] ? { failureDomainLabel: args['failure-domain-label'] } : {}),
         ...(args.order ? { order: args.order } : {}),
         ...(args['health-command'] ? { healthGate: { kind: 'ssh' as const, command: args['health-command'], timeoutSeconds: 60 } } : {}),
       };

@@ -1,0 +1,99 @@
+// K nodes at a time across failure domains on the simulator (six nodes in three zones): two flatdeck instances
+// (two data dirs, two holders) roll out at once with --max-unavailable 2; together they never have more than two
+// nodes out of service, never two of one zone, and every node ends on the new release.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { after, before, describe, it } from 'node:test';
+import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
+import type { NodeSample } from '../support/invariants.ts';
+import { loopbackBlock } from '../support/loopback.ts';
+import { fastFlags, finished, flatdeck, publishNewReleases, type CliRun } from './pipeline-cli.ts';
+import { startWorld, type World } from './pipeline-world.ts';
+
+const block = loopbackBlock();
+const ZONE = 'topology.kubernetes.io/zone';
+
+let w: World;
+let recorder: NodeRecorder;
+
+async function zones(): Promise<Record<string, string>> {
+  const nodes = await w.kc.makeApiClient(CoreV1Api).listNode();
+  return Object.fromEntries(nodes.items.flatMap((n) => (n.metadata?.labels?.[ZONE] ? [[n.metadata.name ?? '', n.metadata.labels[ZONE]]] : [])));
+}
+
+/** `flatdeck rollout` from a data dir of its own (another instance); without `k`, the default. */
+function rollout(nodes: string[], k?: number): CliRun {
+  const limit = k === undefined ? [] : ['--max-unavailable', String(k)];
+  return flatdeck(w.sim, mkdtempSync(join(w.dir, 'instance-')), ['rollout', '--nodes', nodes.join(','), ...limit, '--json', ...fastFlags]);
+}
+
+async function succeeded(run: CliRun): Promise<void> {
+  const { code } = await finished(run);
+  assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
+}
+
+/** The most nodes cordoned at one instant in the recorded Node timeline. */
+function mostCordonedAtOnce(timeline: readonly NodeSample[], since: number): number {
+  const cordoned = new Set<string>();
+  let most = 0;
+  for (const s of timeline) {
+    if (s.atMs < since) continue;
+    if (s.unschedulable === true) cordoned.add(s.node);
+    else cordoned.delete(s.node);
+    most = Math.max(most, cordoned.size);
+  }
+  return most;
+}
+
+function assertUpdated(nodes: readonly string[], target: Record<string, string>): void {
+  for (const m of w.sim.machines.filter((x) => nodes.includes(x.name))) assert.equal(m.osRelease().versionId, target[m.channel()], `${m.name} is on the new release`);
+}
+
+describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zones)', () => {
+  before(async () => {
+    w = await startWorld({ nodes: 6, zones: 3, addressBase: block.base });
+    recorder = await recordNodes(w.kc);
+  });
+  after(async () => {
+    recorder?.stop();
+    await w?.stop();
+  });
+
+  it('the simulator labels each Node with its zone, round-robin', async () => {
+    assert.deepEqual(await zones(), { 'worker-1': 'zone-a', 'worker-2': 'zone-b', 'worker-3': 'zone-c', 'worker-4': 'zone-a', 'worker-5': 'zone-b', 'worker-6': 'zone-c' });
+  });
+
+  it('two instances with K=2 update all six nodes, two at a time in all, never two of one zone', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    const a = rollout(['worker-1', 'worker-2', 'worker-3'], 2);
+    const b = rollout(['worker-5', 'worker-4', 'worker-6'], 2);
+    await Promise.all([succeeded(a), succeeded(b)]);
+
+    assertUpdated(['worker-1', 'worker-2', 'worker-3', 'worker-4', 'worker-5', 'worker-6'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
+    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 2, 'K=2 was used: two nodes were out of service together');
+  });
+
+  it('a run whose next node shares a zone with the one out of service waits for it, saying so', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    const run = rollout(['worker-1', 'worker-4'], 2);
+    await succeeded(run);
+    assertUpdated(['worker-1', 'worker-4'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
+    assert.ok(run.lines.some((l) => /in the same failure domain \(topology\.kubernetes\.io\/zone=zone-a\)/.test(l)), 'the wait names the shared zone');
+    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+  });
+
+  it('K=1 (the default) keeps one node out of service at a time across both instances', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    await Promise.all([succeeded(rollout(['worker-2', 'worker-3'])), succeeded(rollout(['worker-5', 'worker-6']))]);
+    assertUpdated(['worker-2', 'worker-3', 'worker-5', 'worker-6'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 1, sinceMs: since });
+    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+  });
+});
