@@ -11,7 +11,7 @@ import { RolloutOptions, UpdateOptions, type RolloutState } from '../../app/api/
 import type { PipelineEngine } from '../../app/pipeline/engine.ts';
 import type { FaultSpecInput } from '../../sim/cluster.ts';
 import { readEvents } from '../../sim/fleet/reboot-intervals.ts';
-import { finished, flatdeck, publishNewReleases, type CliRun } from './pipeline-cli.ts';
+import { finished, flatdeck, killWhenSeen, publishNewReleases, type CliRun } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
@@ -430,21 +430,7 @@ describe('fault matrix: the safety promise under every fault', () => {
     publishNewReleases(w.sim);
     const run = flatdeck(w.sim, dataDir, ['update', node, '--json', ...cliFlags, ...extraFlags]);
     // in the update step: once it reports anything (update-engine is running by then), e.g. the download
-    const marker = new RegExp(`"step":"${step}","status":"${step === 'update' ? 'progress' : 'started'}"`);
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (run.lines.some((l) => marker.test(l))) {
-          clearInterval(t);
-          run.child.kill('SIGKILL');
-          resolve();
-        }
-      }, 5);
-      void run.exit.then(() => {
-        clearInterval(t);
-        reject(new Error(`the run ended before ${step}: ${run.stderr().slice(-300)} ${run.lines.slice(-3).join(' ').slice(-600)}`));
-      });
-    });
-    await run.exit;
+    await killWhenSeen(run, new RegExp(`"step":"${step}","status":"${step === 'update' ? 'progress' : 'started'}"`));
     return run;
   }
   const runIdOf = (run: CliRun) => run.lines.map((l) => /"runId":"([^"]+)"/.exec(l)?.[1]).find(Boolean) ?? '';

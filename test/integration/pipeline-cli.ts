@@ -27,6 +27,24 @@ export function flatdeck(sim: SimCluster, dataDir: string, args: string[]): CliR
   return { child, lines, stderr: () => err, exit };
 }
 
+/** SIGKILLs the process as soon as it prints a line matching `marker` (like a crash there); fails if it ends first. */
+export async function killWhenSeen(run: CliRun, marker: RegExp): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (run.lines.some((l) => marker.test(l))) {
+        clearInterval(t);
+        run.child.kill('SIGKILL');
+        resolve();
+      }
+    }, 5);
+    void run.exit.then(() => {
+      clearInterval(t);
+      reject(new Error(`the run ended before printing ${marker}: ${run.stderr().slice(-300)} ${run.lines.slice(-3).join(' ').slice(-600)}`));
+    });
+  });
+  await run.exit;
+}
+
 /** Waits for the process; after `ms` kills it and fails with what it printed last (a hang must not stall the suite). */
 export async function finished(run: CliRun, ms = 420_000): Promise<{ code: number | null; signal: string | null }> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { fastFlags, finished, flatdeck, killWhenSeen, publishNewReleases } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
@@ -32,20 +32,7 @@ describe('SIGKILL at every step, then flatdeck resume', () => {
       const node = w.sim.nodes[0]!.name;
       const dataDir = mkdtempSync(join(w.dir, `kill-${step}-`));
       const run = flatdeck(w.sim, dataDir, ['update', node, '--json', ...fastFlags]);
-      const started = new RegExp(`"step":"${step}","status":"started"`);
-      await new Promise<void>((resolve, reject) => {
-        const t = setInterval(() => {
-          if (run.lines.some((l) => started.test(l))) {
-            clearInterval(t);
-            run.child.kill('SIGKILL');
-            resolve();
-          }
-        }, 5);
-        void run.exit.then(() => {
-          clearInterval(t);
-          reject(new Error(`the run ended before step ${step}: ${run.stderr()}`));
-        });
-      });
+      await killWhenSeen(run, new RegExp(`"step":"${step}","status":"started"`));
       assert.equal((await run.exit).signal, 'SIGKILL');
 
       const list = flatdeck(w.sim, dataDir, ['resume', '--list', '--json']);
