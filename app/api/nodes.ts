@@ -29,6 +29,8 @@ export const FlatdeckNodeMark = z.object({
   step: z.string(),
   since: z.string(),
   cordonedByUs: z.boolean(),
+  /** Why the node needs the operator (a run stopped on it), or null while a run is working on it. */
+  attention: z.string().nullable(),
 });
 export type FlatdeckNodeMark = z.infer<typeof FlatdeckNodeMark>;
 
@@ -53,6 +55,11 @@ export const NodeSummary = z.object({
   bootID: z.string(),
   fluo: FluoNodeState.nullable(),
   flatdeck: FlatdeckNodeMark.nullable(),
+  /**
+   * The version the node boots at its next reboot, planned or not: a run stopped after update_engine staged it
+   * (flatdeck.io/staged-version, kept by a hand-back). Null once the node runs it, or when nothing is staged.
+   */
+  stagedVersion: z.string().nullable(),
   machineDeployment: z.string().nullable(),
   createdAt: z.string().nullable(),
 });

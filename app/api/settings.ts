@@ -34,6 +34,7 @@ export const Settings = z.object({
     .object({ timeoutSeconds: run.drainTimeoutSeconds, onTimeout: run.onDrainTimeout, emptyDirPolicy: run.emptyDirPolicy, unmanagedPodPolicy: run.unmanagedPodPolicy })
     .prefault({}),
   restoreUpdateEngine: run.restoreUpdateEngine,
+  stagedUpdateOnStop: run.stagedUpdateOnStop,
   autoUpdateDisableMode: z.enum(['mask', 'server-disabled']).default('mask'),
   /** Per cluster id: a mirror of Flatcar's release feed (the folder holding releases-<channel>.json). */
   releaseFeeds: z.record(z.string(), z.url({ protocol: /^https?$/ })).default({}),
@@ -56,6 +57,7 @@ export function updateOptionsFrom(settings: Settings, overrides: UpdateOverrides
     emptyDirPolicy: settings.drain.emptyDirPolicy,
     unmanagedPodPolicy: settings.drain.unmanagedPodPolicy,
     restoreUpdateEngine: settings.restoreUpdateEngine,
+    stagedUpdateOnStop: settings.stagedUpdateOnStop,
     rebootTimeoutSeconds: settings.timeouts.rebootSeconds,
   };
   return applyOverrides(fromSettings, overrides);

@@ -26,6 +26,7 @@ export interface NodeMark {
   fromVersion: string | null;
   toVersion: string | null;
   attention: string | null;
+  stagedVersion: string | null;
 }
 
 export function readMark(node: V1Node): NodeMark | null {
@@ -46,6 +47,7 @@ export function readMark(node: V1Node): NodeMark | null {
     fromVersion: a[markKeys.fromVersion] ?? null,
     toVersion: a[markKeys.toVersion] ?? null,
     attention: a[markKeys.attention] ?? null,
+    stagedVersion: a[markKeys.stagedVersion] ?? null,
   };
 }
 

@@ -77,7 +77,13 @@ export function readFlatdeckMark(annotations: Readonly<Record<string, string>> |
   const instance = a[markKeys.instance];
   const step = a[markKeys.step];
   if (!instance || !step) return null;
-  return { instance, step, since: a[markKeys.since] ?? '', cordonedByUs: a[markKeys.cordonedByUs] === 'true' };
+  return { instance, step, since: a[markKeys.since] ?? '', cordonedByUs: a[markKeys.cordonedByUs] === 'true', attention: a[markKeys.attention] || null };
+}
+
+/** The staged version on record, unless the node already booted it (an unplanned reboot activated it). */
+export function readStagedVersion(annotations: Readonly<Record<string, string>> | undefined, bootedVersion: string | null): string | null {
+  const staged = annotations?.[markKeys.stagedVersion];
+  return staged && staged !== bootedVersion ? staged : null;
 }
 
 /** One Node object → the API's NodeSummary. Pure; called only for nodes that changed. */
@@ -110,6 +116,7 @@ export function summarizeNode(node: NodeObject, machineDeployment: string | null
     bootID: info.bootID ?? '',
     fluo: readFluoState(meta.annotations, meta.labels),
     flatdeck: readFlatdeckMark(meta.annotations),
+    stagedVersion: readStagedVersion(meta.annotations, os.flatcarVersion),
     machineDeployment,
     createdAt: isoTime(meta.creationTimestamp),
   };

@@ -16,7 +16,7 @@ import type { Journal, NodeRecord } from './journal.ts';
 import { kubeClusterPort } from './kube-cluster.ts';
 import { preflight } from './preflight.ts';
 import { findUnfinished, handBackNode, releaseAbandonedLease } from './recovery.ts';
-import { restoreNode } from './restore.ts';
+import { restoreNode, stagedAtHandBack } from './restore.ts';
 import { Run, type RunSpec } from './rollout.ts';
 import { detachedNodeCtx, type PipelineDeps } from './run-context.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
@@ -211,8 +211,9 @@ export class PipelineEngine {
     for (const rec of found.records.values()) {
       const copy: NodeRecord = { ...rec };
       const ctx = detachedNodeCtx(this.deps, runId, copy, { ...options, restoreAfterBootSeconds: 0 });
+      const staged = await stagedAtHandBack(ctx);
       if (rec.ueOriginal !== null || (rec.lsOriginal ?? null) !== null || rec.serverLifted) await restoreNode(ctx, { backAtMs: null, keepMarks: true });
-      await handBackNode(this.deps, rec);
+      await handBackNode(this.deps, rec, staged);
       copy.phase = 'skipped';
       copy.step = null;
       copy.cordonedByUs = false;

@@ -5,7 +5,7 @@ import { writeMark } from '../cluster/node-annotations.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { claimWhenFree } from './node-claim.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
-import { restoreNode, tidy } from './restore.ts';
+import { recordStaged, restoreNode, tidy } from './restore.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
 import { rollbackStep } from './rollback-step.ts';
@@ -188,6 +188,7 @@ async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
 
 async function keepStaged(ctx: NodeCtx, why: string): Promise<void> {
   await restoreNode(ctx, { backAtMs: null, keepMarks: true, leaveUpdateEngine: true });
+  await recordStaged(ctx, ctx.rec.toVersion ?? 'unknown');
   await ctx.needsAttention('update', `boots ${ctx.rec.toVersion ?? 'the staged update'} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good${ctx.rec.lsOriginal ? ', and locksmithd stays held until that boot so it cannot reboot the node undrained' : ''}. Update ${ctx.node} again to reboot it drained`);
   ctx.rec.step = null;
   journalRecord(ctx);

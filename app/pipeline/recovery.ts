@@ -1,7 +1,7 @@
 import type { UnfinishedRun } from '../api/pipeline.ts';
 import { uncordonIfOurs } from '../cluster/cordon.ts';
 import { LeaseLock } from '../cluster/lease-lock.ts';
-import { clearMarkPatch, readMark, restoreFluoPausePatch, type NodeMark } from '../cluster/node-annotations.ts';
+import { clearMarkPatch, markPatch, readMark, restoreFluoPausePatch, type NodeMark } from '../cluster/node-annotations.ts';
 import { unfinishedNodes, type NodeRecord } from './journal.ts';
 import { pollUntil } from './retry.ts';
 import type { PipelineDeps } from './run-context.ts';
@@ -92,10 +92,15 @@ export async function findUnfinished(deps: PipelineDeps): Promise<Map<string, Fo
 /**
  * Clean hand-back of an abandoned run: uncordon what it cordoned, put FLUO's reboot-paused back, clear the
  * marks, release the Lease if the run's holder still has it and it expired. update-engine is restored by the
- * caller over SSH (it needs the node reachable); everything here is API-side.
+ * caller over SSH (it needs the node reachable); everything here is API-side. An update still staged on the node
+ * (`stagedVersion`) stays on record, so every instance keeps showing what its next boot starts.
  */
-export async function handBackNode(deps: PipelineDeps, rec: NodeRecord): Promise<void> {
-  const annotations = { ...clearMarkPatch(), ...(rec.fluoPausedBefore !== null ? restoreFluoPausePatch(rec.fluoPausedBefore) : {}) };
+export async function handBackNode(deps: PipelineDeps, rec: NodeRecord, stagedVersion: string | null): Promise<void> {
+  const annotations = {
+    ...clearMarkPatch(),
+    ...(stagedVersion !== null ? markPatch({ stagedVersion }) : {}),
+    ...(rec.fluoPausedBefore !== null ? restoreFluoPausePatch(rec.fluoPausedBefore) : {}),
+  };
   await uncordonIfOurs(deps.cluster.nodes, rec.node, rec.cordonedByUs, annotations);
 }
 

@@ -1,6 +1,6 @@
 import { toErrorInfo } from '../api/errors.ts';
 import type { PipelineStep } from '../api/pipeline.ts';
-import { clearMarkPatch, markPatch, restoreFluoPausePatch } from '../cluster/node-annotations.ts';
+import { clearMarkPatch, markPatch, restoreFluoPausePatch, writeMark } from '../cluster/node-annotations.ts';
 import { releaseLocksmithd, restoreServer } from './node-guards.ts';
 import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 
@@ -19,17 +19,44 @@ export async function tidy(ctx: NodeCtx, step: PipelineStep, what: string, actio
 }
 
 /**
- * The version update_engine has staged for the next boot (it says NEED_REBOOT), or null. It may have finished a
- * download after the run stopped following it. A node that cannot be asked is taken as not staged: the caller
- * then restores as before, and a failure there is recorded.
+ * The version update_engine has staged for the next boot (it says NEED_REBOOT), or null; undefined when the node
+ * cannot be asked. It may have finished a download after the run stopped following it.
  */
-async function stagedUpdate(ctx: NodeCtx): Promise<string | null> {
+async function askStaged(ctx: NodeCtx): Promise<string | null | undefined> {
   try {
     const s = await ctx.ops.status();
     return s.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' ? (ctx.rec.toVersion ?? s.newVersion) : null;
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+/** A node that cannot be asked is taken as not staged: the caller then restores as before, and a failure there is recorded. */
+const stagedUpdate = async (ctx: NodeCtx): Promise<string | null> => (await askStaged(ctx)) ?? null;
+
+/**
+ * Writes on the Node the version its next boot starts (flatdeck.io/staged-version), so every instance shows it
+ * until that boot, a discard, or the next run's end.
+ */
+export async function recordStaged(ctx: NodeCtx, version: string): Promise<void> {
+  await tidy(ctx, 'release', `Recording on ${ctx.node} that it boots ${version} at its next reboot`, () => writeMark(ctx.deps.cluster.nodes, ctx.node, { stagedVersion: version }));
+}
+
+/**
+ * What a hand-back does about an update staged on the node: discards it when the operator chose `discard`,
+ * else leaves it staged. Returns the version the node still boots next (the caller keeps it on the Node), or
+ * null. A node that cannot be asked keeps what the run knew: a staged update never loses its record.
+ */
+export async function stagedAtHandBack(ctx: NodeCtx): Promise<string | null> {
+  const staged = await askStaged(ctx);
+  if (staged === undefined) return (ctx.rec.toVersion !== null || ctx.rec.staged === true) && ctx.rec.rebootIssuedAt === null ? (ctx.rec.toVersion ?? 'unknown') : null;
+  if (staged === null || ctx.options.stagedUpdateOnStop !== 'discard') return staged;
+  const discarded = await tidy(ctx, 'release', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());
+  if (!discarded) return staged;
+  emitStep(ctx, 'release', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion ?? 'its current version'}: the update to ${staged} was discarded (hand-back)`);
+  ctx.rec.toVersion = null;
+  ctx.rec.staged = false;
+  return null;
 }
 
 /**
@@ -58,6 +85,7 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
     if (staged !== null) {
       // stopped now, update-engine would never mark that boot good: the boot after it would roll back
       ctx.rec.toVersion ??= staged;
+      await recordStaged(ctx, staged);
       await ctx.needsAttention('release', `boots ${staged} at its next reboot: update_engine staged it after the run stopped following it; update-engine stays running so it can mark that boot good`);
       return false;
     }

@@ -19,6 +19,7 @@ export function node(name: string, over: Partial<NodeSummary> = {}): NodeSummary
     bootID: 'boot-1',
     fluo: null,
     flatdeck: null,
+    stagedVersion: null,
     machineDeployment: null,
     createdAt: null,
     ...over,

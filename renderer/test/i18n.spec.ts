@@ -84,7 +84,8 @@ test('attention reasons all have a label and a hint', () => {
     taints: [],
     bootID: '',
     fluo: null,
-    flatdeck: { instance: 'i', step: 'drain', since: '', cordonedByUs: true },
+    flatdeck: { instance: 'i', step: 'drain', since: '', cordonedByUs: true, attention: null },
+    stagedVersion: null,
     machineDeployment: null,
     createdAt: null,
   };

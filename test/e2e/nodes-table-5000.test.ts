@@ -25,7 +25,7 @@ const fakeBridge = `{
     osImage: 'Flatcar Container Linux by Kinvolk', distribution: 'flatcar', flatcarVersion: versions[i % 4],
     channel: i % 5 === 0 ? 'beta' : 'stable', kernelVersion: '6.6', kubeletVersion: 'v1.33.4',
     ready: i % 97 === 0 ? 'False' : 'True', lastHeartbeat: null, unschedulable: i % 211 === 0, taints: [],
-    bootID: 'b' + i, fluo: null, flatdeck: null, machineDeployment: null, createdAt: null,
+    bootID: 'b' + i, fluo: null, flatdeck: null, stagedVersion: null, machineDeployment: null, createdAt: null,
   }));
   const answers = {
     'settings.get': null,

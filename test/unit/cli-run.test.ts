@@ -105,6 +105,7 @@ describe('flatdeck nodes output', () => {
     bootID: 'b',
     fluo: null,
     flatdeck: null,
+    stagedVersion: null,
     machineDeployment: null,
     createdAt: null,
   };
@@ -126,12 +127,23 @@ describe('flatdeck nodes output', () => {
     assert.equal(
       table,
       [
-        'NAME                     OS       VERSION   CHANNEL  READY  CORDONED  UPDATE',
-        'worker-1                 flatcar  4757.2.0  stable   True   no        DOWNLOADING 42% → 4801.2.0',
-        'a-much-longer-node-name  flatcar  4757.2.0  stable   True   yes       UPDATE_AVAILABLE → 4801.2.0',
+        'NAME                     OS       VERSION   CHANNEL  READY  CORDONED  UPDATE                       ATTENTION',
+        'worker-1                 flatcar  4757.2.0  stable   True   no        DOWNLOADING 42% → 4801.2.0   -',
+        'a-much-longer-node-name  flatcar  4757.2.0  stable   True   yes       UPDATE_AVAILABLE → 4801.2.0  -',
         '',
       ].join('\n'),
     );
+  });
+
+  it('says which nodes boot a staged update at their next reboot, from the Node objects', () => {
+    const staged = nodeRow({ ...base, stagedVersion: '4757.2.3', flatdeck: { instance: 'me@host#1', step: 'update', since: '', cordonedByUs: false, attention: 'boots 4757.2.3 at its next reboot: the update is staged' } }, undefined);
+    assert.equal(staged.stagedVersion, '4757.2.3');
+    assert.match(staged.attention ?? '', /^boots 4757\.2\.3 at its next reboot/);
+    const failed = nodeRow({ ...base, name: 'worker-2', flatdeck: { instance: 'me@host#1', step: 'drain', since: '', cordonedByUs: true, attention: 'drain timed out' } }, undefined);
+    const lines = nodesTable([staged, failed, nodeRow({ ...base, name: 'worker-3' }, undefined)]).split('\n');
+    assert.match(lines[1] ?? '', /^worker-1 .* boots 4757\.2\.3 at next reboot$/);
+    assert.match(lines[2] ?? '', /^worker-2 .* needs attention$/);
+    assert.match(lines[3] ?? '', /^worker-3 .* -$/);
   });
 });
 

@@ -147,7 +147,27 @@ describe('Node object → NodeSummary', () => {
     const node = flatcarNode('w3', 'Flatcar Container Linux by Kinvolk 4757.2.0', {
       annotations: { 'flatdeck.io/instance': 'laptop-7/abc', 'flatdeck.io/step': 'drain', 'flatdeck.io/since': '2026-11-26T10:01:00Z', 'flatdeck.io/cordoned-by-us': 'true' },
     });
-    assert.deepEqual(summarizeNode(node).flatdeck, { instance: 'laptop-7/abc', step: 'drain', since: '2026-11-26T10:01:00Z', cordonedByUs: true });
+    assert.deepEqual(summarizeNode(node).flatdeck, { instance: 'laptop-7/abc', step: 'drain', since: '2026-11-26T10:01:00Z', cordonedByUs: true, attention: null });
+    assert.equal(summarizeNode(node).stagedVersion, null);
+  });
+
+  it('says a node left staged by a stopped run boots that version at its next reboot, and why it needs attention', () => {
+    const attention = 'boots 4757.2.3 at its next reboot: the update is staged (the run stopped before its reboot)';
+    const node = flatcarNode('w4', 'Flatcar Container Linux by Kinvolk 4757.2.0', {
+      annotations: { 'flatdeck.io/instance': 'laptop-7/abc', 'flatdeck.io/step': 'update', 'flatdeck.io/needs-attention': attention, 'flatdeck.io/staged-version': '4757.2.3' },
+    });
+    const s = summarizeNode(node);
+    assert.equal(s.stagedVersion, '4757.2.3');
+    assert.equal(s.flatdeck?.attention, attention);
+    assert.equal(NodeSummary.parse(s).stagedVersion, '4757.2.3');
+  });
+
+  it('keeps a handed-back staged update visible without a run mark, and drops it once the node booted it', () => {
+    const handedBack = flatcarNode('w5', 'Flatcar Container Linux by Kinvolk 4757.2.0', { annotations: { 'flatdeck.io/staged-version': '4757.2.3' } });
+    assert.equal(summarizeNode(handedBack).flatdeck, null);
+    assert.equal(summarizeNode(handedBack).stagedVersion, '4757.2.3');
+    const booted = flatcarNode('w5', 'Flatcar Container Linux by Kinvolk 4757.2.3', { annotations: { 'flatdeck.io/staged-version': '4757.2.3' } });
+    assert.equal(summarizeNode(booted).stagedVersion, null, 'an unplanned reboot already started it');
   });
 });
 

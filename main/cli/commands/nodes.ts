@@ -24,6 +24,10 @@ export interface NodeRow {
     newVersion: string | null;
   };
   updateEngineUnit: NodeLiveState['updateEngineUnit'];
+  /** The version the node boots at its next reboot, planned or not (a run stopped after staging it). */
+  stagedVersion: string | null;
+  /** Why a flatdeck run left the node needing the operator (the Node's mark), or null. */
+  attention: string | null;
   error: string | null;
 }
 
@@ -54,6 +58,8 @@ export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): Nod
     cordoned: node.unschedulable,
     update,
     updateEngineUnit: live?.updateEngineUnit ?? null,
+    stagedVersion: node.stagedVersion,
+    attention: node.flatdeck?.attention ?? null,
     error: live?.error ?? null,
   };
 }
@@ -65,10 +71,15 @@ function updateCell(r: NodeRow): string {
   return `${r.update.state}${pct}${to}`;
 }
 
+function attentionCell(r: NodeRow): string {
+  if (r.stagedVersion) return `boots ${r.stagedVersion} at next reboot`;
+  return r.attention ? 'needs attention' : '-';
+}
+
 export function nodesTable(rows: readonly NodeRow[]): string {
   return formatTable(
-    ['NAME', 'OS', 'VERSION', 'CHANNEL', 'READY', 'CORDONED', 'UPDATE'],
-    rows.map((r) => [r.name, r.os, r.version ?? '-', r.channel ?? '-', r.ready, r.cordoned ? 'yes' : 'no', updateCell(r)]),
+    ['NAME', 'OS', 'VERSION', 'CHANNEL', 'READY', 'CORDONED', 'UPDATE', 'ATTENTION'],
+    rows.map((r) => [r.name, r.os, r.version ?? '-', r.channel ?? '-', r.ready, r.cordoned ? 'yes' : 'no', updateCell(r), attentionCell(r)]),
   );
 }
 
@@ -81,7 +92,9 @@ export const nodesCommand = defineCommand({
   name: 'nodes',
   help: `usage: flatdeck nodes [--kubeconfig F] [--context C] [--ssh-config F] [--ssh] [--json] [--demo]
 
-Lists the cluster's nodes: OS, Flatcar version and channel, Ready, cordoned, and the update state.
+Lists the cluster's nodes: OS, Flatcar version and channel, Ready, cordoned, the update state, and what needs
+the operator (ATTENTION: an update staged by a stopped run, which the next reboot boots, or a run's attention
+mark; both read from the Node objects, so every machine sees them).
 Without --ssh the version comes from the node's osImage and the update state from FLUO's annotations
 (where FLUO runs); with --ssh every Flatcar node is asked directly (grep VERSION_ID /etc/os-release,
 systemctl is-enabled update-engine, update_engine_client -status).

@@ -39,6 +39,13 @@ export function attentionCount(rows: Iterable<NodeRow>): number {
   return n;
 }
 
+/** Nodes that boot a staged update at their next reboot (from the Node objects, so every instance agrees). */
+export function stagedCount(rows: Iterable<NodeRow>): number {
+  let n = 0;
+  for (const row of rows) if (row.summary.stagedVersion) n++;
+  return n;
+}
+
 export interface HistorySample {
   atMs: number;
   versions: Record<string, number>;

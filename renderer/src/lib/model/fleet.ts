@@ -40,7 +40,7 @@ export const updateStateKeys: readonly UpdateStateKey[] = [
   'not-flatcar',
 ];
 
-export type AttentionReason = 'not-ready' | 'cordoned' | 'live-error' | 'update-error' | 'reboot-pending' | 'run-failed' | 'left-behind';
+export type AttentionReason = 'staged' | 'not-ready' | 'cordoned' | 'live-error' | 'update-error' | 'reboot-pending' | 'run-failed' | 'left-behind';
 
 export interface NodeRow {
   name: string;
@@ -109,6 +109,8 @@ export function updateState(row: NodeRow): UpdateStateKey {
 export function attentionReasons(row: NodeRow): AttentionReason[] {
   const reasons: AttentionReason[] = [];
   const active = isRunActive(row.runStatus);
+  // first: whoever reboots the node next (planned or not) boots the staged version, without a drain
+  if (row.summary.stagedVersion && !active) reasons.push('staged');
   if (row.summary.ready !== 'True' && !active) reasons.push('not-ready');
   if (row.summary.unschedulable && !active) reasons.push('cordoned');
   const live = currentLive(row);
