@@ -12,7 +12,7 @@ import type { EventSink, SimEvent } from './events.ts';
 import { Locksmithd, LOCKSMITHD_TIMINGS } from './locksmithd.ts';
 import type { SimNodeView } from './node-view.ts';
 import { hasLib64OsRelease, prettyNameOf, renderDefaultUpdateConf, renderOsRelease, renderReleaseFile } from './os-release.ts';
-import type { ReleaseServer } from './release-server.ts';
+import type { Release, ReleaseServer } from './release-server.ts';
 import { runCommandLine } from './shell.ts';
 import { NodeSshServer } from './ssh-server.ts';
 import { Units, type InitialUnit } from './units.ts';
@@ -30,6 +30,8 @@ const BOOT_UNITS = [UPDATE_ENGINE_UNIT, LOCKSMITHD_UNIT, ...NODE_SERVICES];
 export const REBOOT_TIMINGS = { shutdown: 1500, down: 40_000 } as const;
 /** update_engine's default Omaha endpoint (omaha_request_params.cc kProductionOmahaUrl). */
 const PRODUCTION_OMAHA_URL = 'https://public.update.flatcar-linux.net/v1/update/';
+/** flatcar-update's temporary update service (ncat on its first listen port). */
+export const LOCAL_OMAHA_URL = 'http://localhost:9090/update';
 
 /**
  * How update-engine and locksmithd are set up on a machine:
@@ -110,6 +112,8 @@ export class SimNode implements SimNodeView, ShellHost {
   readonly usrSlots: UsrSlots;
   /** mount points of `mount -o ro` (of the other USR partition); gone at the next boot */
   readonly mounts = new Map<string, PartitionNumber>();
+  /** what flatcar-update's local update service offers while the script runs */
+  private localUpdate: Release | null = null;
   /** /var/run/update_engine_autoupdate_completed (tmpfs: gone after a reboot) */
   private updateCompleted = false;
   /** /run/reboot-required, kured's sentinel, touched by flatcar-postinst (tmpfs) */
@@ -234,6 +238,14 @@ export class SimNode implements SimNodeView, ShellHost {
 
   setGoodRoot(): void {
     this.markBootedGood();
+  }
+
+  serveLocalUpdate(release: Release | null): void {
+    this.localUpdate = release;
+  }
+
+  releasePayload(version: string): Release | null {
+    return this.deps.releases.payload(version);
   }
 
   recordBootOrder(from: string | null, to: string | null): void {
@@ -386,6 +398,8 @@ export class SimNode implements SimNodeView, ShellHost {
       omahaCheck: () => {
         // The request goes to SERVER; anything that is not an http(s) URL (SERVER=disabled) cannot be sent.
         if (!/^https?:\/\/[^\s/]+/.test(this.updateEngineConf('SERVER') ?? PRODUCTION_OMAHA_URL)) return { kind: 'error' };
+        // flatcar-update's fake Omaha on localhost serves exactly the release it downloaded, whatever the version
+        if (this.localUpdate && (this.updateEngineConf('SERVER') ?? '').startsWith(LOCAL_OMAHA_URL)) return { kind: 'update', ...this.localUpdate };
         const offer = this.deps.releases.offer(this.channel(), this.version);
         return offer ? { kind: 'update', ...offer } : { kind: 'no-update' };
       },

@@ -15,8 +15,19 @@ export const DEFAULT_RELEASES: Readonly<Record<Channel, Release>> = {
   lts: { version: '4081.3.6', size: 421_527_552 },
 };
 
+/** Older releases whose payloads update.release.flatcar-linux.net still serves (what `flatcar-update -V` downloads). */
+const EARLIER_PAYLOADS: readonly Release[] = [
+  { version: '3510.2.8', size: 398_458_880 },
+  { version: '4459.2.1', size: 441_450_496 },
+  { version: '4593.2.0', size: 449_839_104 },
+  { version: '4757.2.0', size: 457_179_136 },
+  { version: '4593.1.1', size: 450_887_680 },
+  { version: '4628.1.2', size: 452_984_832 },
+];
+
 export class ReleaseServer {
   private readonly releases = new Map<string, Release>();
+  private readonly payloads = new Map<string, number>(EARLIER_PAYLOADS.map((r) => [r.version, r.size]));
 
   constructor(initial: Readonly<Record<string, Release>> = DEFAULT_RELEASES) {
     for (const [channel, release] of Object.entries(initial)) this.publish(channel, release);
@@ -26,6 +37,13 @@ export class ReleaseServer {
     parseVersion(release.version);
     if (!Number.isInteger(release.size) || release.size <= 0) throw new RangeError(`invalid payload size ${release.size}`);
     this.releases.set(channel, { ...release });
+    this.payloads.set(release.version, release.size);
+  }
+
+  /** The payload of any release ever published (the release bucket keeps them all); null for a version never released. */
+  payload(version: string): Release | null {
+    const size = this.payloads.get(version);
+    return size === undefined ? null : { version, size };
   }
 
   latest(channel: string): Release | undefined {

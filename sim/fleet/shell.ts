@@ -5,6 +5,7 @@ import { cat, grep, tee } from './commands/files.ts';
 import type { Invocation, ProcessIO, ShellHost, SimCommand } from './commands/process.ts';
 import { systemctl } from './commands/systemctl.ts';
 import { flatcarSetGoodRoot } from './commands/setgoodroot.ts';
+import { flatcarUpdate } from './commands/flatcar-update.ts';
 import { updateEngineClient } from './commands/update-engine-client.ts';
 import { cgpt, mount, rootdev, umount } from './commands/usr-partitions.ts';
 import { splitShellWords } from './shell-words.ts';
@@ -19,6 +20,7 @@ const PROGRAMS: Record<string, SimCommand> = {
   systemctl,
   update_engine_client: updateEngineClient,
   'flatcar-setgoodroot': flatcarSetGoodRoot,
+  'flatcar-update': flatcarUpdate,
   rootdev,
   cgpt,
   mount,

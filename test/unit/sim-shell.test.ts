@@ -28,6 +28,10 @@ class FakeHost implements ShellHost {
   readonly usrSlots = new UsrSlots('4459.2.1', '3510.2.8');
   readonly mounts = new Map<string, 3 | 4>();
   recordBootOrder(): void {}
+  serveLocalUpdate(): void {}
+  releasePayload(): null {
+    return null;
+  }
   daemon: UpdateEngine | null = null;
   sudoPassword = false;
   reboots = 0;

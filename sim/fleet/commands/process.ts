@@ -4,6 +4,7 @@ import type { EtcFlatcar } from '../etc-flatcar.ts';
 import type { UpdateEngine } from '../update-engine.ts';
 import type { Units } from '../units.ts';
 import type { PartitionNumber, UsrSlots } from '../usr-slots.ts';
+import type { Release } from '../release-server.ts';
 
 export interface ProcessIO {
   stdout(text: string): void;
@@ -37,6 +38,10 @@ export interface ShellHost {
   readonly mounts: Map<string, PartitionNumber>;
   /** an operator's cgpt changed which release boots next (events.jsonl `boot-order`) */
   recordBootOrder(from: string | null, to: string | null): void;
+  /** flatcar-update's temporary local update service: offers this release while set */
+  serveLocalUpdate(release: Release | null): void;
+  /** a release's payload on update.release.flatcar-linux.net; null: no such release */
+  releasePayload(version: string): Release | null;
   nextPid(): number;
 }
 
