@@ -1,56 +1,79 @@
-// Rollout time of 10 time-scaled simulated nodes, three ways, in one run:
-//   flatdeck    the pipeline (downloads in parallel, drain/reboot one node at a time)
-//   lower bound max(download) + Σ(drain + reboot + ready), from the step durations this very run measured
-//   seed        the manual procedure node after node (grep, unmask, start, check, poll -status, reboot, wait)
-// Prints figures and ratios; asserts nothing. Usage: npx tsx bench/rollout.ts [--nodes 10] [--time-scale 0.02]
+// Rollout time of time-scaled simulated nodes against the physical floor, in one run:
+//   flatdeck     the pipeline (downloads in parallel, then lock → … → release for K nodes at a time)
+//   lower bound  from the simulated cluster's own times (events.jsonl and a watch of its API server, never
+//                flatdeck's steps): the longest download, then per node pods terminating until gone,
+//                reboot-start → up, up → Ready; K node cycles side by side at best (bench/cluster-times.ts)
+//   seed         (--manual) the manual procedure node after node (grep, unmask, start, check, poll -status,
+//                reboot, wait), no cordon, no drain
+// Prints figures and ratios; asserts nothing.
+//   npx tsx bench/rollout.ts [--nodes 10] [--time-scale 0.1] [--zones 3] [--max-unavailable 1,3] [--manual]
 import { parseArgs } from 'node:util';
-import { UpdateOptions } from '../app/api/pipeline.ts';
+import { RolloutOptions } from '../app/api/pipeline.ts';
 import { parseBootId, readBootId } from '../app/flatcar/boot-id.ts';
 import { toShellLine } from '../app/flatcar/command.ts';
 import { grepVersionId } from '../app/flatcar/os-release.ts';
 import { systemctl } from '../app/flatcar/systemctl.ts';
 import { parseUpdateEngineStatus, updateEngineClient } from '../app/flatcar/update-engine.ts';
+import { readEvents } from '../sim/fleet/reboot-intervals.ts';
 import { publishNewReleases } from '../test/integration/pipeline-cli.ts';
-import { startWorld } from '../test/integration/pipeline-world.ts';
+import { startWorld, type World } from '../test/integration/pipeline-world.ts';
 import { loopbackBlock } from '../test/support/loopback.ts';
+import { lowerBound, watchClusterTimes } from './cluster-times.ts';
 
 const block = loopbackBlock();
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '10' }, 'time-scale': { type: 'string', default: '0.02' } } });
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '10' },
+    'time-scale': { type: 'string', default: '0.1' },
+    zones: { type: 'string' },
+    'max-unavailable': { type: 'string', default: '1' },
+    manual: { type: 'boolean', default: false },
+  },
+});
 const nodes = Number(values.nodes);
 const timeScale = Number(values['time-scale']);
+const zones = values.zones === undefined ? undefined : Number(values.zones);
+const ks = values['max-unavailable'].split(',').map(Number);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-const w = await startWorld({ nodes, addressBase: block.base, timeScale });
-try {
-  // Let the workload settle before measuring (PDBs need their pods Ready).
-  await sleep(3000);
+/** One flatdeck rollout of every node with K at a time; its time and the floor the cluster's own times set. */
+async function flatdeckRollout(w: World, k: number): Promise<number> {
   publishNewReleases(w.sim);
-  const engine = w.engine();
+  const times = await watchClusterTimes(w.kc);
   const t0 = Date.now();
-  const run = await engine.startRollout({
-    ...UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5 }),
-    selection: { kind: 'all-flatcar' },
-    order: 'as-given',
-    maxParallelDownloads: nodes,
-    rebootWindow: null,
-    healthGate: null,
-    stopOnFailure: false,
-  });
+  const run = await w.engine().startRollout(
+    RolloutOptions.parse({
+      emptyDirPolicy: 'delete',
+      unmanagedPodPolicy: 'delete',
+      settleSeconds: 0,
+      restoreAfterBootSeconds: 1,
+      leaseDurationSeconds: 5,
+      selection: { kind: 'all-flatcar' },
+      maxParallelDownloads: nodes,
+      maxUnavailable: k,
+      stopOnFailure: false,
+    }),
+  );
   const state = await run.done;
-  const flatdeckMs = Date.now() - t0;
-  const durations = new Map<string, Record<string, number>>();
-  for (const e of w.events) {
-    if (e.topic !== 'step' || e.payload.runId !== run.runId || e.payload.status !== 'succeeded' || e.payload.durationMs === null) continue;
-    const d = durations.get(e.payload.node) ?? {};
-    d[e.payload.step] = e.payload.durationMs;
-    durations.set(e.payload.node, d);
-  }
-  const maxDownload = Math.max(0, ...[...durations.values()].map((d) => d.update ?? 0));
-  const serial = [...durations.values()].reduce((s, d) => s + (d.drain ?? 0) + (d.reboot ?? 0) + (d.verify ?? 0), 0);
-  const lowerBoundMs = maxDownload + serial;
+  const t1 = Date.now();
+  await sleep(500);
+  times.stop();
+  const flatdeckMs = t1 - t0;
+  const { boundMs, downloadMs, cycles } = lowerBound(readEvents(w.sim.eventsPath), times, t0, t1, k);
+  const sum = (f: (c: (typeof cycles)[number]) => number) => cycles.reduce((a, c) => a + f(c), 0);
+  const updated = state.nodes.filter((n) => n.phase === 'done').length;
+  console.log(`flatdeck rollout, K=${k}: ${nodes} nodes${zones ? ` in ${zones} zones` : ''}, time scale ${timeScale} (status ${state.status}; ${updated} updated, ${cycles.length} reboots seen)`);
+  console.log(`  flatdeck                 ${s(flatdeckMs)}`);
+  console.log(`  lower bound (events)     ${s(boundMs)}  (longest download ${s(downloadMs)}; per node Σ evictions ${s(sum((c) => c.evictMs))}, reboot-start→up ${s(sum((c) => c.rebootMs))}, up→Ready ${s(sum((c) => c.readyMs))}${k > 1 ? `, ÷ K` : ''})`);
+  console.log(`  flatdeck / lower bound   ${(flatdeckMs / boundMs).toFixed(3)}`);
+  console.log(`  overhead per node        ${s((flatdeckMs - boundMs) / Math.max(1, updated))}`);
+  return flatdeckMs;
+}
 
-  // The seed's procedure, node after node, over the same SSH pool (no cordon, no drain).
+/** The seed's procedure, node after node, over the same SSH pool (no cordon, no drain). */
+async function manualProcedure(w: World): Promise<number> {
   publishNewReleases(w.sim);
   const t1 = Date.now();
   for (const n of w.sim.nodes) {
@@ -78,15 +101,19 @@ try {
       }
     }
   }
-  const seedMs = Date.now() - t1;
+  return Date.now() - t1;
+}
 
-  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  console.log(`rollout of ${nodes} nodes, time scale ${timeScale} (status ${state.status}; ${state.nodes.filter((n) => n.phase === 'done').length} updated)`);
-  console.log(`  flatdeck rollout         ${s(flatdeckMs)}`);
-  console.log(`  lower bound              ${s(lowerBoundMs)}  (max download ${s(maxDownload)} + Σ drain+reboot+ready ${s(serial)})`);
-  console.log(`  seed sequential (no drain) ${s(seedMs)}`);
-  console.log(`  flatdeck / lower bound   ${(flatdeckMs / lowerBoundMs).toFixed(2)}`);
-  console.log(`  flatdeck / seed          ${(flatdeckMs / seedMs).toFixed(2)}`);
+const w = await startWorld({ nodes, addressBase: block.base, timeScale, ...(zones ? { zones } : {}) });
+try {
+  // Let the workload settle before measuring (PDBs need their pods Ready).
+  await sleep(3000);
+  let flatdeckMs = 0;
+  for (const k of ks) flatdeckMs = await flatdeckRollout(w, k);
+  if (values.manual) {
+    const seedMs = await manualProcedure(w);
+    console.log(`seed's manual procedure, node after node (no drain): ${s(seedMs)}; flatdeck K=${ks.at(-1)} / seed ${(flatdeckMs / seedMs).toFixed(2)}`);
+  }
 } finally {
   await w.stop();
 }

@@ -183,6 +183,8 @@ const rolloutFields = {
   rebootWindow: RebootWindow.nullable().default(null),
   healthGate: HealthGate.nullable().default(null),
   stopOnFailure: z.boolean().default(true),
+  /** Update to exactly this release (flatcar-update --to-version) instead of each channel's newest; null: the newest. */
+  toVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'a Flatcar version like 4459.2.1').nullable().default(null),
 };
 export const RolloutOptions = UpdateOptions.extend(rolloutFields);
 export type RolloutOptions = z.infer<typeof RolloutOptions>;
@@ -243,7 +245,7 @@ export type UnfinishedRun = z.infer<typeof UnfinishedRun>;
 export const pipelineMethods = {
   'nodes.preflight': { params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOverrides.default({}) }), result: PreflightReport },
   'pipeline.updateNode': {
-    params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOverrides.default({}) }),
+    params: z.object({ cluster: ClusterId, node: NodeName, options: UpdateOverrides.default({}), toVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'a Flatcar version like 4459.2.1').optional() }),
     result: z.object({ runId: z.string() }),
   },
   'rollout.start': { params: z.object({ cluster: ClusterId, options: RolloutRequest }), result: z.object({ runId: z.string() }) },

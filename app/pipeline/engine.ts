@@ -179,7 +179,7 @@ export class PipelineEngine {
   async startRollout(options: RolloutOptions): Promise<Run> {
     const nodes = await this.resolveSelection(options.selection, options.order);
     if (nodes.length === 0) throw new ApiError('invalid-request', 'The selection contains no Flatcar nodes');
-    return this.start({ kind: 'rollout', nodes, options });
+    return this.start({ kind: 'rollout', nodes, options, ...(options.toVersion ? { toVersion: options.toVersion } : {}) });
   }
 
   async unfinished(): Promise<UnfinishedRun[]> {

@@ -166,7 +166,7 @@ export async function follow(open: OpenCluster, io: CliIo, json: boolean, start:
 const UpdateArgs = z
   .object({ values: z.record(z.string(), z.unknown()), positionals: z.array(z.string()).length(1, 'update takes exactly one NODE') })
   .transform(({ values, positionals }) => ({ ...values, node: positionals[0] as string }))
-  .pipe(ClusterArgs.and(PipelineFlags).and(z.object({ node: z.string().min(1) })));
+  .pipe(ClusterArgs.and(PipelineFlags).and(z.object({ node: z.string().min(1), 'to-version': z.string().regex(/^\d+\.\d+\.\d+$/, '--to-version takes a Flatcar version like 4459.2.1').optional() })));
 
 export const updateCommand = defineCommand({
   name: 'update',
@@ -176,6 +176,9 @@ Runs the Flatcar update of one node inside the serialized pipeline: pre-flight c
 anything changes), update-engine download, the cluster-wide lock, cordon, drain through the Eviction
 API, reboot, and the check that the node is back on the new version and Ready; then uncordon.
 
+  --to-version V            exactly release V (flatcar-update --to-version; older than the running one too)
+                            instead of the channel's newest; refused unless the release feed lists V
+
 ${pipelineOptionsHelp}
 
 ${clusterOptionsHelp}
@@ -183,9 +186,10 @@ ${clusterOptionsHelp}
 examples:
   flatdeck update worker-3 --context prod
   flatdeck update worker-3 --yes --drain-timeout 5m --on-drain-timeout skip --json
+  flatdeck update worker-3 --to-version 4459.2.1
 
 ${exitCodeHelp}`,
-  options: { ...clusterOptions, ...pipelineOptions },
+  options: { ...clusterOptions, ...pipelineOptions, 'to-version': { type: 'string' } },
   allowPositionals: true,
   args: UpdateArgs,
   run: (args, io) =>
@@ -195,9 +199,10 @@ ${exitCodeHelp}`,
         const report = await open.service.call('nodes.preflight', { cluster: open.cluster, node: args.node, options });
         io.stderr.write(preflightText(report));
         if (!report.ok) throw new CliError(`Pre-flight failed for ${args.node}: ${report.blockers.find((b) => b.severity !== 'warning')?.message ?? report.errors[0]?.message}`, EXIT.failed);
-        if (!(await confirm(io, `Update ${args.node} (cordon, drain, reboot)?`))) return EXIT.failed;
+        if (!(await confirm(io, `Update ${args.node}${args['to-version'] ? ` to exactly ${args['to-version']}` : ''} (cordon, drain, reboot)?`))) return EXIT.failed;
       }
-      return follow(open, io, args.json, () => open.service.call('pipeline.updateNode', { cluster: open.cluster, node: args.node, options }));
+      const toVersion = args['to-version'] ? { toVersion: args['to-version'] } : {};
+      return follow(open, io, args.json, () => open.service.call('pipeline.updateNode', { cluster: open.cluster, node: args.node, options, ...toVersion }));
     }),
 });
 
@@ -217,6 +222,7 @@ const RolloutArgs = z
         order: z.enum(['as-given', 'name', 'oldest-version-first']).optional(),
         'health-command': z.string().min(1).optional(),
         'keep-going': z.boolean().default(false),
+        'to-version': z.string().regex(/^\d+\.\d+\.\d+$/, '--to-version takes a Flatcar version like 4459.2.1').optional(),
       }),
     ),
   )
@@ -243,6 +249,8 @@ domain. Stops at the first failure unless --keep-going.
   --order O                 as-given | name | oldest-version-first
   --health-command CMD      after each node, run CMD over SSH on it; non-zero stops the rollout
   --keep-going              continue with the next node after a failure
+  --to-version V            exactly release V (flatcar-update --to-version; older than the running one too)
+                            instead of the channel's newest; refused unless the release feed lists V
 
 ${pipelineOptionsHelp}
 
@@ -262,6 +270,7 @@ ${exitCodeHelp}`,
     order: { type: 'string' },
     'health-command': { type: 'string' },
     'keep-going': { type: 'boolean' },
+    'to-version': { type: 'string' },
   },
   args: RolloutArgs,
   run: (args, io) =>
@@ -287,6 +296,7 @@ ${exitCodeHelp}`,
         ...(args['failure-domain-label'] ? { failureDomainLabel: args['failure-domain-label'] } : {}),
         ...(args.order ? { order: args.order } : {}),
         ...(args['health-command'] ? { healthGate: { kind: 'ssh' as const, command: args['health-command'], timeoutSeconds: 60 } } : {}),
+        ...(args['to-version'] ? { toVersion: args['to-version'] } : {}),
       };
       if (!args.yes) {
         const names = selection.kind === 'nodes' ? selection.nodes : (await open.service.call('nodes.list', { cluster: open.cluster })).filter((n) => n.distribution === 'flatcar').map((n) => n.name);

@@ -1,0 +1,88 @@
+// `npm run bench`: every benchmark at its small size, one after the other (each a fresh process), then
+// docs/benchmarks.md with this run's figures and the machine they ran on. Prints figures; asserts nothing.
+//   npx tsx bench/all.ts [--out docs/benchmarks.md]
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'docs/benchmarks.md' } } });
+const root = join(import.meta.dirname, '..');
+
+interface Bench {
+  title: string;
+  what: string;
+  args: string[];
+}
+
+const tsx = (file: string, ...args: string[]) => ['--import', 'tsx', join('bench', file), ...args];
+
+const BENCHES: readonly Bench[] = [
+  { title: 'CLI start-up', what: 'median of fresh processes, the compiled CLI against bare node', args: tsx('startup.ts', '5') },
+  { title: 'P1 rollout, 10 nodes', what: 'time scale 0.1, K=1, and the seed\'s manual procedure', args: tsx('rollout.ts', '--nodes', '10', '--time-scale', '0.1', '--manual') },
+  { title: 'P1 rollout, 30 nodes in 3 zones', what: 'time scale 0.03, K=1 then K=3', args: tsx('rollout.ts', '--nodes', '30', '--time-scale', '0.03', '--zones', '3', '--max-unavailable', '1,3') },
+  { title: 'P4 SSH sweep, 500 nodes', what: '`flatdeck nodes --ssh` end to end', args: tsx('ssh-sweep.ts', '--nodes', '500') },
+  { title: 'Node inventory', what: '5,000 nodes listed, 50,000 watch modifications', args: ['--expose-gc', ...tsx('inventory.ts')] },
+];
+
+async function run(b: Bench): Promise<{ output: string; seconds: number; code: number | null }> {
+  process.stdout.write(`\n== ${b.title} (${b.what})\n`);
+  const started = performance.now();
+  const child = spawn(process.execPath, b.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FLATDECK_TEST: '1' } });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    output += d;
+    process.stdout.write(d);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => process.stderr.write(d));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  return { output: output.trimEnd(), seconds: (performance.now() - started) / 1000, code };
+}
+
+const machine = [
+  `- CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores (nproc)`,
+  `- memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+  `- Node ${process.version}, ${process.platform}/${process.arch}`,
+  `- load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`,
+];
+const startedAt = new Date();
+const results: string[] = [];
+for (const b of BENCHES) {
+  const r = await run(b);
+  const status = r.code === 0 ? '' : ` — exited ${r.code}, figures incomplete`;
+  results.push(`## ${b.title}\n\n${b.what}; \`node ${b.args.join(' ')}\`, ${r.seconds.toFixed(0)} s${status}.\n\n\`\`\`\n${r.output || '(no output)'}\n\`\`\``);
+}
+const total = (Date.now() - startedAt.getTime()) / 1000;
+
+writeFileSync(
+  join(root, values.out),
+  `# Benchmarks
+
+Figures of one \`npm run bench\` run (${startedAt.toISOString()}, ${total.toFixed(0)} s in all); they are printed, never
+asserted. The machine:
+
+${machine.join('\n')}
+- load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}
+
+This machine was shared: other work (test runs, builds) was using its cores during the run, so every time
+below is longer and noisier than on an idle machine, and ratios between two figures taken minutes apart carry
+that noise too.
+
+How to read them:
+
+- **P1 rollout**: flatdeck against a floor set by the simulated cluster's own times (\`bench/cluster-times.ts\`,
+  never flatdeck's step timings): the longest download (update_engine leaving IDLE → UPDATED_NEED_REBOOT in
+  \`events.jsonl\`), then per node the pods terminating until gone (a watch of the simulator's API server),
+  \`reboot-start\` → \`up\` (\`events.jsonl\`) and \`up\` → Node Ready; with K > 1, K node cycles side by side at
+  best. "Overhead per node" is (flatdeck − floor) / updated nodes. The seed's manual procedure updates node
+  after node with no cordon and no drain, so it skips the evictions flatdeck waits for.
+- **P4 SSH sweep**: the floor is one SSH handshake plus one command (median of 20) × N / the fan-out; "most
+  connections open" is sampled from \`/proc/net/tcp\` (server ends on the simulated sshds' addresses) and
+  includes connections the pool keeps open after a node's commands.
+- Not part of this run: P2 (state → screen in Chromium) and P3 (5,000 kwok nodes on the real control plane).
+
+${results.join('\n\n')}
+`,
+);
+process.stdout.write(`\nwrote ${values.out} (${total.toFixed(0)} s)\n`);
