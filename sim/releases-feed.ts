@@ -1,7 +1,8 @@
 // The simulator's copy of Flatcar's public release feed, https://www.flatcar.org/releases-json/releases-<channel>.json
 // (flatcar/flatcar-website `tools/release-scripts/releases_as_json.py`, `update-flatcar-versions.sh`): one JSON
-// object per channel keyed by version, plus "current", a copy of the newest release's entry. It lists what the
-// simulated update server offers, so a release published on the control endpoint appears here too.
+// object per channel keyed by version, plus "current", a copy of the newest release's entry. It lists every release
+// of the channel the simulated release bucket holds (the real one lists every release since 2018), "current" being
+// what the update server offers, so a release published on the control endpoint appears here too.
 import { createServer } from 'node:http';
 import type { ReleaseServer } from './fleet/release-server.ts';
 import { buildIdOf, kernelVersionOf } from './fleet/versions.ts';
@@ -21,14 +22,15 @@ function releaseDate(version: string): string {
 export function feedDocument(releases: ReleaseServer, channel: string): Record<string, unknown> | null {
   const latest = releases.latest(channel);
   if (!latest) return null;
-  const entry = {
+  const entry = (version: string) => ({
     channel,
     architectures: ['amd64', 'arm64'],
-    release_date: releaseDate(latest.version),
-    major_software: { kernel: [kernelVersionOf(latest.version).replace(/-flatcar$/, '')] },
-    release_notes: `Simulated ${channel} release ${latest.version} (flatdeck simulator).`,
-  };
-  return { [latest.version]: entry, current: { ...entry } };
+    release_date: releaseDate(version),
+    major_software: { kernel: [kernelVersionOf(version).replace(/-flatcar$/, '')] },
+    release_notes: `Simulated ${channel} release ${version} (flatdeck simulator).`,
+  });
+  const listed = new Set([...releases.history(channel).map((r) => r.version), latest.version]);
+  return { ...Object.fromEntries([...listed].map((v) => [v, entry(v)])), current: entry(latest.version) };
 }
 
 export async function startReleasesFeed(releases: ReleaseServer, host = '127.0.0.1'): Promise<ReleasesFeedServer> {

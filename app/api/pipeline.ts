@@ -174,7 +174,10 @@ const rolloutFields = {
     z.object({ kind: z.literal('all-flatcar') }),
     z.object({ kind: z.literal('machine-deployment'), name: z.string().min(1) }),
   ]),
-  order: z.enum(['as-given', 'name', 'oldest-version-first']).default('as-given'),
+  /** by-zone: zone after zone (failureDomainLabel); by-machine-deployment: one MachineDeployment after the other */
+  order: z.enum(['as-given', 'name', 'oldest-version-first', 'by-zone', 'by-machine-deployment']).default('as-given'),
+  /** The first node alone (through its health gate, if any) before the others start, whatever K is. */
+  canary: z.boolean().default(false),
   maxParallelDownloads: z.number().int().min(1).max(50).default(3),
   /** K: at most this many nodes out of service at once, never two in one failure domain (docs/safety.md). */
   maxUnavailable: z.number().int().min(1).max(50).default(1),

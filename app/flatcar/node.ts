@@ -15,6 +15,7 @@ import { parseIsActive, parseIsEnabled, systemctl, type FlatcarUnit, type UnitFi
 import { readUpdateConf, writeUpdateConf, type UpdateConfLocation } from './update-conf.ts';
 import { parseUpdateEngineStatus, setGoodRoot, updateEngineClient, type UpdateEngineStatus } from './update-engine.ts';
 import { WatchStreamParser } from './update-engine-watch.ts';
+import { flatcarUpdateTo } from './flatcar-update.ts';
 import { cgptPrioritize, cgptShow, diskOf, mountReadOnly, nextBootOf, parseCgptShow, parseReleaseVersion, parseRootdev, readMountedRelease, rootdevUsr, unmountOther, type UsrPartitionsRead } from './usr-partitions.ts';
 
 /** update_engine status as flatdeck uses it. */
@@ -65,6 +66,8 @@ export interface FlatcarNode {
   usrPartitions(): Promise<UsrPartitionsRead>;
   /** `cgpt prioritize DEVICE`: that USR partition boots next (Flatcar's manual rollback). */
   prioritizeUsr(device: string): Promise<void>;
+  /** `flatcar-update --to-version V`: stages exactly V (it also unmasks and starts update-engine); throws unless it exits 0. */
+  installVersion(version: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Forget the pooled connection (the next command connects anew). */
   reconnect(): void;
   runHealthCheck(script: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
@@ -244,6 +247,7 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
       return { booted, other, nextBoot: nextBootOf(booted, other) };
     },
     prioritizeUsr: async (device) => void (await run(cgptPrioritize(device))),
+    installVersion: async (version, timeoutMs, signal) => void (await run(flatcarUpdateTo(version), { timeoutMs, ...(signal ? { signal } : {}) })),
     reconnect: () => shell.reset(),
     async runHealthCheck(script, timeoutMs) {
       let cmd: Command;

@@ -23,6 +23,8 @@ export const NodeRecord = z.object({
   staged: z.boolean().optional(),
   /** What the run does to the node: absent = update; `rollback` = boot the other USR partition's release. */
   action: z.literal('rollback').optional(),
+  /** The exact release the operator asked for (`--to-version`), installed with flatcar-update; absent: the channel's newest. */
+  pinned: z.string().optional(),
 });
 export type NodeRecord = z.infer<typeof NodeRecord>;
 

@@ -13,12 +13,14 @@ export type RunKind = 'single' | 'rollout';
 export interface RunSpec {
   kind: RunKind;
   nodes: string[];
-  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'maxUnavailable' | 'failureDomainLabel' | 'rebootWindow' | 'healthGate' | 'stopOnFailure'>>;
+  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'maxUnavailable' | 'failureDomainLabel' | 'canary' | 'rebootWindow' | 'healthGate' | 'stopOnFailure'>>;
   /** Resume: records from the journal/annotations, so cordon ownership and originals carry over. */
   inherited?: Map<string, NodeRecord>;
   runId?: string;
   /** Roll the nodes back to the release on their other USR partition instead of updating them. */
   action?: 'rollback';
+  /** Update to exactly this release (flatcar-update --to-version) instead of the channel's newest. */
+  toVersion?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -28,9 +30,10 @@ export function newRunId(nowMs: number): string {
   return `${new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomUUID().slice(0, 8)}`;
 }
 
-const freshRecord = (node: string, action: RunSpec['action']): NodeRecord => ({
+const freshRecord = (node: string, spec: RunSpec): NodeRecord => ({
   node,
-  ...(action ? { action } : {}),
+  ...(spec.action ? { action: spec.action } : {}),
+  ...(spec.toVersion ? { pinned: spec.toVersion } : {}),
   phase: 'waiting',
   step: null,
   fromVersion: null,
@@ -104,10 +107,10 @@ export class Run {
     this.runId = spec.runId ?? newRunId(this.started);
     for (const n of spec.nodes) {
       const inherited = spec.inherited?.get(n);
-      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec.action), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
+      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
     }
     this.control.onChange = () => this.publish();
-    deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...(spec.action ? { action: spec.action } : {}), ...spec.options } });
+    deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...(spec.action ? { action: spec.action } : {}), ...(spec.toVersion ? { toVersion: spec.toVersion } : {}), ...spec.options } });
     this.done = this.execute();
   }
 
@@ -291,6 +294,8 @@ export class Run {
         ? new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, { ...limits, slots: { count: k, domainLabel: this.spec.options.failureDomainLabel ?? DEFAULT_DOMAIN_LABEL, stores, fluo: fluo.turn() } })
         : new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, limits);
     const queue = [...this.spec.nodes];
+    // a canary goes alone: the others start only once it is back, uncordoned and through its health gate
+    if (this.spec.options.canary && k > 1) await this.takeTurns(queue.splice(0, 1), downloads, lockFor());
     await Promise.all(Array.from({ length: k }, () => this.takeTurns(queue, downloads, lockFor())));
   }
 

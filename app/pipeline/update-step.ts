@@ -141,6 +141,35 @@ function updateFailed(node: string, what: string): ApiError {
   });
 }
 
+/**
+ * `--to-version`: flatcar-update stages exactly that release. Its `-update` blocks until update_engine is done;
+ * meanwhile the -watch_for_updates stream shows the download as for any update.
+ */
+async function installExact(ctx: NodeCtx, version: string): Promise<UpdateResult> {
+  const stop = new AbortController();
+  let shown = '';
+  const watching = ctx.ops
+    .watch((s) => {
+      const now = `${s.op}/${Math.floor(s.progress * 100)}`;
+      if (now === shown) return;
+      shown = now;
+      const downloading = s.op === 'UPDATE_STATUS_DOWNLOADING';
+      emitStep(ctx, 'update', 'progress', downloading ? `Downloading ${version}: ${percent(s.progress)}` : s.op, { detail: { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize } });
+      ctx.onRecord(ctx.rec, downloading ? s.progress : undefined);
+    }, stop.signal)
+    .catch(() => undefined);
+  emitStep(ctx, 'update', 'progress', `Installing exactly ${version} on ${ctx.node} with flatcar-update --to-version (it fetches the payload and serves it to update_engine)`);
+  try {
+    await ctx.ops.installVersion(version, ctx.options.updateTimeoutSeconds * 1000, ctx.control.signal);
+  } finally {
+    stop.abort();
+    await watching;
+  }
+  const after = await ctx.ops.status();
+  if (after.op !== NEED_REBOOT) throw updateFailed(ctx.node, `flatcar-update ended but update_engine says ${after.op}`);
+  return { kind: 'need-reboot', newVersion: version };
+}
+
 /** Step 2: pause FLUO for this node, make update-engine run, check, and follow it to NEED_REBOOT (or "current"). */
 export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<UpdateResult> {
   return runStep(
@@ -148,6 +177,7 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
     'update',
     `Checking ${ctx.node} for a Flatcar update`,
     async () => {
+      if (ctx.rec.pinned !== undefined && ctx.rec.pinned === ctx.rec.fromVersion) return { kind: 'current' } as UpdateResult;
       if (ctx.rec.fluoPausedBefore === null) {
         const node = await ctx.deps.cluster.nodes.getNode(ctx.node);
         ctx.rec.fluoPausedBefore = await pauseFluo(ctx.deps.cluster.nodes, node);
@@ -156,10 +186,18 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
       // before update-engine runs: locksmithd would reboot the node the moment an update is staged
       await holdLocksmithd(ctx);
       await ensureUpdateEngineRunning(ctx, ueFound);
-      await liftServer(ctx);
+      // flatcar-update points SERVER at its own local service and puts the previous line back by itself
+      if (ctx.rec.pinned === undefined) await liftServer(ctx);
       const before = await ctx.ops.status();
       // staged before this run: by an earlier run (which recorded the version) or by update_engine on its own
-      if (before.op === NEED_REBOOT) return { kind: 'need-reboot', newVersion: namedVersion(before.newVersion) ?? ctx.rec.toVersion } as UpdateResult;
+      if (before.op === NEED_REBOOT) {
+        const staged = namedVersion(before.newVersion) ?? ctx.rec.toVersion;
+        if (ctx.rec.pinned !== undefined && staged !== ctx.rec.pinned) {
+          throw new ApiError('update-failed', `${ctx.node} already has an update to ${staged ?? 'a version update_engine no longer names'} staged, not ${ctx.rec.pinned}: discard it first (flatdeck rollback ${ctx.node} discards a staged update)`, { node: ctx.node, staged });
+        }
+        return { kind: 'need-reboot', newVersion: staged } as UpdateResult;
+      }
+      if (ctx.rec.pinned !== undefined) return installExact(ctx, ctx.rec.pinned);
       await ctx.ops.checkForUpdate();
       const deadline = ctx.deps.clock.nowMs() + ctx.options.updateTimeoutSeconds * 1000;
       return followUpdate(ctx, before.lastCheckedTime, deadline);
@@ -173,7 +211,7 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
         }
         return { message: `${ctx.node}: ${r.newVersion} is downloaded and applied; a reboot activates it`, detail: { newVersion: r.newVersion } };
       }
-      return { message: `${ctx.node} is already on the newest version (${ctx.rec.fromVersion ?? 'unknown'})`, detail: { current: true } };
+      return { message: ctx.rec.pinned !== undefined ? `${ctx.node} already runs ${ctx.rec.pinned}` : `${ctx.node} is already on the newest version (${ctx.rec.fromVersion ?? 'unknown'})`, detail: { current: true } };
     },
   );
 }

@@ -2,6 +2,8 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.ts';
 import { updateOptionsFrom } from '../api/settings.ts';
+import { feedUrlFor } from '../releases/methods.ts';
+import { releasedOn } from '../releases/release-exists.ts';
 import { PipelineEngine } from '../pipeline/engine.ts';
 import { FileJournal } from '../pipeline/journal.ts';
 import { clusterIdentity } from '../pipeline/kube-cluster.ts';
@@ -115,8 +117,9 @@ export const pipelineMethods: MethodModule = (ctx) => {
 
   return {
     'nodes.preflight': async ({ cluster, node, options }) => (await engine(cluster)).preflight(node, runOptions(options)),
-    'pipeline.updateNode': async ({ cluster, node, options }) => {
-      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: runOptions(options) });
+    'pipeline.updateNode': async ({ cluster, node, options, toVersion }) => {
+      if (toVersion) await releasedOn(feedUrlFor(ctx, cluster), toVersion);
+      const run = await (await engine(cluster)).start({ kind: 'single', nodes: [node], options: runOptions(options), ...(toVersion ? { toVersion } : {}) });
       return { runId: run.runId };
     },
     'pipeline.rollbackNode': async ({ cluster, node, options }) => {
@@ -124,7 +127,10 @@ export const pipelineMethods: MethodModule = (ctx) => {
       return { runId: run.runId };
     },
     'nodes.usrPartitions': async ({ cluster, node }) => (await engine(cluster)).usrPartitions(node),
-    'rollout.start': async ({ cluster, options }) => ({ runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId }),
+    'rollout.start': async ({ cluster, options }) => {
+      if (options.toVersion) await releasedOn(feedUrlFor(ctx, cluster), options.toVersion);
+      return { runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId };
+    },
     'rollout.pause': async ({ runId }) => operatorAction(await findRun(runId), 'paused', (run) => run.control.pause()),
     'rollout.resume': async ({ runId }) => operatorAction(await findRun(runId), 'resumed', (run) => run.control.resume()),
     'rollout.cancel': async ({ runId }) => operatorAction(await findRun(runId), 'cancel-requested', (run) => run.control.cancel()),

@@ -2,6 +2,8 @@
 // booted version is older (the public server never offers downgrades).
 import { compareVersions, parseVersion, type Channel } from './versions.ts';
 
+const CHANNEL_OF_MINOR: readonly Channel[] = ['alpha', 'beta', 'stable', 'lts'];
+
 export interface Release {
   version: string;
   /** full payload size in bytes (Flatcar ships no deltas) */
@@ -38,6 +40,14 @@ export class ReleaseServer {
     if (!Number.isInteger(release.size) || release.size <= 0) throw new RangeError(`invalid payload size ${release.size}`);
     this.releases.set(channel, { ...release });
     this.payloads.set(release.version, release.size);
+  }
+
+  /** Every release of `channel` whose payload the bucket holds (what the release feed lists), oldest first. */
+  history(channel: string): Release[] {
+    return [...this.payloads]
+      .filter(([version]) => CHANNEL_OF_MINOR[parseVersion(version).minor] === channel)
+      .map(([version, size]) => ({ version, size }))
+      .sort((a, b) => compareVersions(a.version, b.version));
   }
 
   /** The payload of any release ever published (the release bucket keeps them all); null for a version never released. */

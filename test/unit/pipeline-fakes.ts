@@ -234,6 +234,11 @@ export class FakeFlatcar implements FlatcarNode {
     this.log.push(`cgpt prioritize ${device}`);
     this.prioritized = true;
   }
+  async installVersion(version: string) {
+    this.log.push(`flatcar-update --to-version ${version}`);
+    this.s.offered = version;
+    this.op = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
+  }
   reconnect() {}
   async runHealthCheck() { return { exitCode: 0, output: '' }; }
 }

@@ -246,7 +246,9 @@ domain. Stops at the first failure unless --keep-going.
   --parallel N              downloads at once (default 3)
   --max-unavailable K       nodes out of service at once, each in another failure domain (default 1)
   --failure-domain-label L  the Node label naming failure domains (default topology.kubernetes.io/zone)
-  --order O                 as-given | name | oldest-version-first
+  --order O                 as-given | name | oldest-version-first | by-zone (zone after zone) |
+                            by-machine-deployment (one MachineDeployment after the other)
+  --canary                  the first node alone (and its health gate) before the others start
   --health-command CMD      after each node, run CMD over SSH on it; non-zero stops the rollout
   --keep-going              continue with the next node after a failure
   --to-version V            exactly release V (flatcar-update --to-version; older than the running one too)
