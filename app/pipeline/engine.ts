@@ -8,6 +8,7 @@ import type { NodeSummary } from '../api/nodes.ts';
 import { RolloutRequest, type PreflightReport, type RolloutOptions, type UnfinishedRun, type UpdateOptions, type UpdateOverrides } from '../api/pipeline.ts';
 import { applyOverrides } from '../api/schema-fields.ts';
 import { compareVersions } from '../api/versions.ts';
+import { DEFAULT_DOMAIN_LABEL, domainOf } from './cluster-lock.ts';
 import { flatcarNode } from '../flatcar/node.ts';
 import type { SshPool } from '../ssh/pool.ts';
 import type { SshTarget } from '../ssh/types.ts';
@@ -53,6 +54,18 @@ export interface EngineOptions {
 
 /** What a run's journal keeps of its options (`run-start`), read back to resume it. */
 const SavedRunOptions = RolloutRequest.omit({ selection: true });
+
+/** Names grouped by a key (groups in key order, names without one last), each group keeping its order. */
+function groupedBy(names: readonly string[], key: (name: string) => string | null): string[] {
+  const groups = new Map<string, string[]>();
+  const none: string[] = [];
+  for (const name of names) {
+    const k = key(name);
+    if (k === null) none.push(name);
+    else groups.set(k, [...(groups.get(k) ?? []), name]);
+  }
+  return [...[...groups.keys()].sort().flatMap((k) => groups.get(k) ?? []), ...none];
+}
 
 /** Names grouped by a key (groups in key order, names without one last), each group keeping its order. */
 function groupedBy(names: readonly string[], key: (name: string) => string | null): string[] {
@@ -167,7 +180,7 @@ export class PipelineEngine {
     return this.track(new Run(this.deps, spec));
   }
 
-  async resolveSelection(sel: RolloutOptions['selection'], order: RolloutOptions['order']): Promise<string[]> {
+  async resolveSelection(sel: RolloutOptions['selection'], order: RolloutOptions['order'], domainLabel: string = DEFAULT_DOMAIN_LABEL): Promise<string[]> {
     const inventory = await this.opts.inventory();
     let picked: NodeSummary[];
     if (sel.kind === 'nodes') {
@@ -185,11 +198,16 @@ export class PipelineEngine {
     }
     if (order === 'name') picked.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (order === 'oldest-version-first') picked.sort((a, b) => compareVersions(a.flatcarVersion, b.flatcarVersion));
+    if (order === 'by-machine-deployment') return groupedBy(picked.map((n) => n.name), (name) => inventory.get(name)?.machineDeployment ?? null);
+    if (order === 'by-zone') {
+      const nodes = new Map((await this.deps.cluster.nodes.listNodes()).map((n) => [n.metadata?.name ?? '', n]));
+      return groupedBy(picked.map((n) => n.name), (name) => domainOf(nodes.get(name), domainLabel));
+    }
     return picked.map((n) => n.name);
   }
 
   async startRollout(options: RolloutOptions): Promise<Run> {
-    const nodes = await this.resolveSelection(options.selection, options.order);
+    const nodes = await this.resolveSelection(options.selection, options.order, options.failureDomainLabel);
     if (nodes.length === 0) throw new ApiError('invalid-request', 'The selection contains no Flatcar nodes');
     return this.start({ kind: 'rollout', nodes, options, ...(options.toVersion ? { toVersion: options.toVersion } : {}) });
   }

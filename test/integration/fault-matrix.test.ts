@@ -146,12 +146,16 @@ describe('fault matrix: the safety promise under every fault', () => {
     throw new Error(`no node runs an ${app} pod`);
   }
   /**
-   * A node to start a case on with nothing staged: an update another case left staged would skip the download
-   * (and that case's own verdict already covers it).
+   * A node to start a case on with nothing staged and update_engine idle: an update another case left staged (or
+   * still downloading) would skip or change the download (and that case's own verdict already covers it).
    */
   function unstaged(prefer: number): string {
     const order = [prefer, ...w.sim.nodes.map((_, i) => i).filter((i) => i !== prefer)];
-    const i = order.find((k) => machine(name(k)).snapshot().nextBootVersion === null) ?? prefer;
+    const quiet = (k: number) => {
+      const snap = machine(name(k)).snapshot();
+      return snap.nextBootVersion === null && ['UPDATE_STATUS_IDLE', undefined].includes(snap.updateEngine?.currentOperation);
+    };
+    const i = order.find(quiet) ?? prefer;
     return name(i);
   }
   async function unplannedReboot(node: string) {
