@@ -119,4 +119,20 @@ describe('real control plane: flatdeck updates one simulated Flatcar node end to
     const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'flatdeck-update-lock', namespace: 'kube-system' });
     assert.equal(lease.spec?.holderIdentity ?? '', '');
   });
+
+  it('--to-version: flatcar-update installs exactly the release asked for through the same pipeline, update-engine put back', async () => {
+    const events: PipelineEvent[] = [];
+    const engine = engineFor(events);
+    const node = sim.nodes[0]!.name;
+    const machine = sim.machines.find((m) => m.name === node)!;
+    const unitBefore = machine.snapshot().units['update-engine.service']?.file;
+    const state = await (await engine.start({ kind: 'single', nodes: [node], options, toVersion: '4593.2.0' })).done;
+    const steps = events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}: ${e.payload.message}`] : []));
+    assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps.join('\n')}`);
+    assert.equal(machine.osRelease().versionId, '4593.2.0');
+    const n = await kc.makeApiClient(CoreV1Api).readNode({ name: node });
+    assert.notEqual(n.spec?.unschedulable, true);
+    assert.match(n.status?.nodeInfo?.osImage ?? '', /4593\.2\.0/);
+    await waitFor('update-engine put back as it was', async () => machine.snapshot().units['update-engine.service']?.file === unitBefore, { timeoutMs: 30_000 });
+  });
 });
