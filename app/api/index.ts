@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './update-engine.ts';
+export * from './update-state.ts';
 export * from './clusters.ts';
 export * from './nodes.ts';
 export * from './pipeline.ts';

@@ -48,9 +48,12 @@ export class ClusterConnection {
   /** For client-node API clients (`kubeConfig.makeApiClient(CoreV1Api)`); bound to this context only. */
   readonly kubeConfig: KubeConfig;
   private lastCredential: CredentialFacts = {};
+  /** How long a request may wait for the first byte of the answer (connect, TLS, headers). */
+  private readonly requestTimeoutMs: number;
 
-  constructor(entry: ContextEntry, opts: { id: string; source: ClusterSource; kubeconfigPath?: string | null }) {
+  constructor(entry: ContextEntry, opts: { id: string; source: ClusterSource; kubeconfigPath?: string | null; requestTimeoutMs?: number }) {
     this.id = opts.id;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.source = opts.source;
     this.entry = entry;
     this.kubeconfigPath = opts.kubeconfigPath ?? entry.file;
@@ -117,10 +120,12 @@ export class ClusterConnection {
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = transport.request(url, { method: 'GET', agent: prepared.agent, headers: prepared.headers, signal });
-      req.setTimeout(timeoutMs, () => req.destroy(new TimeoutError(`GET ${path}`)));
+      // a wall-clock limit to the first byte: a socket idle timeout restarts at connect and again at the TLS handshake
+      const firstByte = setTimeout(() => req.destroy(new TimeoutError(`GET ${path}`)), timeoutMs);
+      req.on('close', () => clearTimeout(firstByte));
       req.on('error', reject);
       req.on('response', (res) => {
-        req.setTimeout(0);
+        clearTimeout(firstByte);
         if (res.statusCode && res.statusCode >= 200 && res.statusCode < 300) {
           resolve(res);
           return;
@@ -139,7 +144,7 @@ export class ClusterConnection {
 
   /** GET a JSON document. Throws the raw failure; callers classify it with the verb and resource they know. */
   async getJson(path: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<unknown> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     const res = await this.open(path, opts.signal, timeoutMs);
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -179,7 +184,7 @@ export class ClusterConnection {
     onLine: (line: string) => void,
     opts: { signal: AbortSignal; idleTimeoutMs: number; onOpen?: () => void },
   ): Promise<void> {
-    const res = await this.open(path, opts.signal, DEFAULT_TIMEOUT_MS);
+    const res = await this.open(path, opts.signal, this.requestTimeoutMs);
     opts.onOpen?.();
     res.socket?.setKeepAlive(true, 30_000);
     return new Promise((resolve, reject) => {

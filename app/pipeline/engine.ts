@@ -18,6 +18,7 @@ import { kubeClusterPort } from './kube-cluster.ts';
 import { preflight } from './preflight.ts';
 import { findUnfinished, handBackNode, releaseAbandonedLease } from './recovery.ts';
 import { restoreNode, stagedAtHandBack } from './restore.ts';
+import { unknownNodeError } from '../cluster/unknown-node.ts';
 import { Run, type RunSpec } from './rollout.ts';
 import { detachedNodeCtx, type PipelineDeps } from './run-context.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
@@ -150,7 +151,7 @@ export class PipelineEngine {
     const inventory = await this.opts.inventory();
     for (const name of names) {
       const node = inventory.get(name);
-      if (!node) throw new ApiError('not-found', `No node named ${name} in cluster ${this.opts.clusterId}`, { node: name });
+      if (!node) throw unknownNodeError(this.opts.clusterId, name, inventory.nodes().map((n) => n.name));
       this.targets.set(name, this.opts.resolveTarget(node));
     }
   }
@@ -186,7 +187,7 @@ export class PipelineEngine {
     if (sel.kind === 'nodes') {
       picked = sel.nodes.map((name) => {
         const n = inventory.get(name);
-        if (!n) throw new ApiError('not-found', `No node named ${name}`, { node: name });
+        if (!n) throw unknownNodeError(this.opts.clusterId, name, inventory.nodes().map((x) => x.name));
         return n;
       });
     } else if (sel.kind === 'all-flatcar') picked = inventory.nodes().filter((n) => n.distribution === 'flatcar');

@@ -1,4 +1,5 @@
 import { ApiError } from '../api/errors.ts';
+import { unknownNodeError } from '../cluster/unknown-node.ts';
 import type { ChannelChange } from '../api/channels.ts';
 import { groupOf, withGroup } from '../flatcar/channel.ts';
 import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
@@ -14,7 +15,7 @@ export const channelMethods: MethodModule = (ctx) => ({
         ? inventory.nodes().filter((n) => n.distribution === 'flatcar')
         : nodes.map((name) => {
             const found = inventory.get(name);
-            if (!found) throw new ApiError('not-found', `No node named ${name} in cluster ${cluster}`, { node: name });
+            if (!found) throw unknownNodeError(cluster, name, inventory.nodes().map((n) => n.name));
             if (found.distribution !== 'flatcar') throw new ApiError('invalid-request', `${name} does not run Flatcar (${found.osImage}): it has no release channel`, { node: name });
             return found;
           });

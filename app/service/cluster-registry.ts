@@ -44,6 +44,8 @@ export interface ClusterRegistryOptions {
   ownershipRefreshMs?: number;
   /** How long connect keeps retrying an unreachable cluster before it gives up (the inventory keeps trying). */
   connectPatienceMs?: number;
+  /** How long an API request waits for the first byte of the answer (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -148,7 +150,7 @@ export class ClusterRegistry {
     await r.inventory?.stop();
     if (this.opts.loginShellPath) await ensureLoginShellPath();
     this.setState(r, 'connecting', null);
-    const connection = (r.connection ??= new ClusterConnection(r.entry, { id: r.id, source: r.source, kubeconfigPath: r.kubeconfigPath }));
+    const connection = (r.connection ??= new ClusterConnection(r.entry, { id: r.id, source: r.source, kubeconfigPath: r.kubeconfigPath, ...(this.opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.opts.requestTimeoutMs }) }));
     const inventory = new NodeInventory({
       cluster: r.id,
       source: connection.nodeSource(),

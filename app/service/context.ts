@@ -30,6 +30,8 @@ export interface ServiceOptions {
   loginShellPath?: boolean;
   /** How long clusters.connect retries an unreachable API server before it reports it (default 15 s). */
   connectPatienceMs?: number;
+  /** How long an API request of the node inventory waits for the first byte of the answer (default 30 s). */
+  requestTimeoutMs?: number;
   /** Extra method modules (tests, hosts); merged after the built-in ones. */
   modules?: readonly MethodModule[];
 }

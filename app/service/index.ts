@@ -49,6 +49,7 @@ export function createService(opts: CreateServiceOptions): ApiHandler & { readon
     ...(opts.demo ? { demoKubeconfig: opts.demo.kubeconfigPath } : {}),
     loginShellPath: opts.loginShellPath ?? true,
     ...(opts.connectPatienceMs === undefined ? {} : { connectPatienceMs: opts.connectPatienceMs }),
+    ...(opts.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: opts.requestTimeoutMs }),
     emit,
     activity,
   });

@@ -1,5 +1,5 @@
-import { ApiError } from '../api/errors.ts';
 import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
+import { unknownNodeError } from '../cluster/unknown-node.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
 import { readLiveState } from './live-state.ts';
 import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
@@ -10,7 +10,7 @@ async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly
   if (names) {
     nodes = names.map((name) => {
       const node = inventory.get(name);
-      if (!node) throw new ApiError('not-found', `Cluster ${cluster} has no node named "${name}".`, { cluster, node: name });
+      if (!node) throw unknownNodeError(cluster, name, inventory.nodes().map((n) => n.name));
       return node;
     });
   } else {

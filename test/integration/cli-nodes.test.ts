@@ -71,7 +71,7 @@ describe('flatdeck nodes on a 20-node simulator', () => {
     const run = await flatdeck('nodes', ...clusterArgs());
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
-    assert.match(lines[0]!, /^NAME\s+OS\s+VERSION\s+CHANNEL\s+READY\s+CORDONED\s+UPDATE$/);
+    assert.match(lines[0]!, /^NAME\s+OS\s+VERSION\s+CHANNEL\s+READY\s+CORDONED\s+UPDATE\s+ATTENTION$/);
     assert.equal(lines.length, 21);
     const versionColumn = lines[0]!.indexOf('VERSION');
     for (const machine of sim.machines) {

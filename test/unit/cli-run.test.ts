@@ -119,20 +119,31 @@ describe('flatdeck nodes output', () => {
       versionId: '4757.2.0',
       error: null,
     });
-    assert.deepEqual(live.update, { source: 'ssh', state: 'DOWNLOADING', progress: 0.42, newVersion: '4801.2.0' });
+    assert.deepEqual(live.update, { source: 'ssh', state: 'DOWNLOADING', word: 'Downloading', progress: 0.42, newVersion: '4801.2.0' });
     const fluo = nodeRow({ ...base, fluo: { status: 'UPDATE_STATUS_UPDATE_AVAILABLE', newVersion: '4801.2.0', lastCheckedTime: '1', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false } }, undefined);
-    assert.deepEqual(fluo.update, { source: 'fluo', state: 'UPDATE_AVAILABLE', progress: null, newVersion: '4801.2.0' });
+    assert.deepEqual(fluo.update, { source: 'fluo', state: 'UPDATE_AVAILABLE', word: 'Update available', progress: null, newVersion: '4801.2.0' });
     assert.equal(fluo.versionSource, 'osImage');
     const table = nodesTable([live, { ...fluo, name: 'a-much-longer-node-name', cordoned: true }]);
     assert.equal(
       table,
       [
         'NAME                     OS       VERSION   CHANNEL  READY  CORDONED  UPDATE                       ATTENTION',
-        'worker-1                 flatcar  4757.2.0  stable   True   no        DOWNLOADING 42% → 4801.2.0   -',
-        'a-much-longer-node-name  flatcar  4757.2.0  stable   True   yes       UPDATE_AVAILABLE → 4801.2.0  -',
+        'worker-1                 flatcar  4757.2.0  stable   True   no        Downloading 42% → 4801.2.0   -',
+        'a-much-longer-node-name  flatcar  4757.2.0  stable   True   yes       Update available → 4801.2.0  -',
         '',
       ].join('\n'),
     );
+  });
+
+  it('words states as the GUI does: a masked update-engine is "update-engine off", an SSH failure "Not reachable"', () => {
+    const read = { node: 'worker-1', at: '', updateEngine: null, versionId: '4757.2.0' };
+    const masked = nodeRow(base, { ...read, updateEngineUnit: 'masked', error: null });
+    assert.equal(masked.update.state, 'MASKED', 'scripts keep the machine word');
+    assert.equal(masked.update.word, 'update-engine off');
+    assert.equal(nodeRow(base, { ...read, updateEngineUnit: null, error: 'connect ECONNREFUSED' }).update.word, 'Not reachable');
+    const idle = nodeRow(base, { ...read, updateEngine: { lastCheckedTime: 1, progress: 0, currentOp: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', newSize: 0 }, updateEngineUnit: 'enabled', error: null });
+    assert.match(nodesTable([idle]).split('\n')[1] ?? '', / Idle +-$/);
+    assert.equal(nodeRow({ ...base, distribution: 'ubuntu', osImage: 'Ubuntu 24.04' }, undefined).update.word, 'Not Flatcar');
   });
 
   it('says which nodes boot a staged update at their next reboot, from the Node objects', () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { NodeLiveState, NodeSummary } from '../../../app/api/nodes.ts';
+import { UpdateOp } from '../../../app/api/update-engine.ts';
+import { updateStateOfOp, updateStateWords } from '../../../app/api/update-state.ts';
 import { fluoStatusWord } from '../../../app/cluster/fluo.ts';
 import { defineCommand, EXIT, exitCodeHelp } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster } from '../cluster-options.ts';
@@ -19,7 +21,10 @@ export interface NodeRow {
   cordoned: boolean;
   update: {
     source: 'ssh' | 'fluo' | null;
+    /** update_engine's op without UPDATE_STATUS_ (or MASKED, or FLUO's REBOOTING/REBOOTED): for scripts. */
     state: string | null;
+    /** The same words as the GUI's state column (Idle, Downloading, update-engine off, …): for people. */
+    word: string | null;
     progress: number | null;
     newVersion: string | null;
   };
@@ -33,18 +38,34 @@ export interface NodeRow {
 
 const NO_VERSION = '0.0.0';
 
+const opOf = (state: string): UpdateOp | null => {
+  const op = UpdateOp.safeParse(`UPDATE_STATUS_${state}`);
+  return op.success ? op.data : null;
+};
+
+/** The GUI's word for what was read: update_engine's op, else why there is none (the GUI's updateState). */
+function stateWord(node: NodeSummary, live: NodeLiveState | undefined, state: string | null): string | null {
+  if (node.distribution !== 'flatcar') return updateStateWords['not-flatcar'];
+  const op = state === null ? null : opOf(state);
+  if (op) return updateStateWords[updateStateOfOp[op]];
+  if (live?.error) return updateStateWords.unreachable;
+  if (live && live.updateEngineUnit && live.updateEngineUnit !== 'enabled') return updateStateWords['engine-off'];
+  return state;
+}
+
 export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): NodeRow {
   const ue = live?.updateEngine ?? null;
-  let update: NodeRow['update'] = { source: null, state: null, progress: null, newVersion: null };
+  let update: NodeRow['update'] = { source: null, state: null, word: null, progress: null, newVersion: null };
   if (live) {
     update = {
       source: 'ssh',
       state: ue ? ue.currentOp.replace(/^UPDATE_STATUS_/, '') : live.updateEngineUnit === 'masked' ? 'MASKED' : null,
+      word: null,
       progress: ue ? ue.progress : null,
       newVersion: ue && ue.newVersion !== NO_VERSION ? ue.newVersion : null,
     };
   } else if (node.fluo) {
-    update = { source: 'fluo', state: fluoStatusWord(node.fluo), progress: null, newVersion: node.fluo.newVersion && node.fluo.newVersion !== NO_VERSION ? node.fluo.newVersion : null };
+    update = { source: 'fluo', state: fluoStatusWord(node.fluo), word: null, progress: null, newVersion: node.fluo.newVersion && node.fluo.newVersion !== NO_VERSION ? node.fluo.newVersion : null };
   }
   return {
     name: node.name,
@@ -56,7 +77,7 @@ export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): Nod
     channel: node.channel,
     ready: node.ready,
     cordoned: node.unschedulable,
-    update,
+    update: { ...update, word: stateWord(node, live, update.state) },
     updateEngineUnit: live?.updateEngineUnit ?? null,
     stagedVersion: node.stagedVersion,
     attention: node.flatdeck?.attention ?? null,
@@ -65,10 +86,10 @@ export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): Nod
 }
 
 function updateCell(r: NodeRow): string {
-  if (!r.update.state) return r.error ? 'ERROR' : '-';
+  if (!r.update.word) return '-';
   const pct = r.update.state === 'DOWNLOADING' && r.update.progress !== null ? ` ${Math.round(r.update.progress * 100)}%` : '';
   const to = r.update.newVersion ? ` → ${r.update.newVersion}` : '';
-  return `${r.update.state}${pct}${to}`;
+  return `${r.update.word}${pct}${to}`;
 }
 
 function attentionCell(r: NodeRow): string {

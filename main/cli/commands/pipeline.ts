@@ -5,23 +5,7 @@ import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
 import { confirm, withCluster } from '../session.ts';
-
-/** `90`, `30s`, `10m`, `1h30m` → seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(text.trim());
-  if (!m || text.trim() === '' || (m[1] ?? m[2] ?? m[3]) === undefined) throw new Error(`"${text}" is not a duration like 90s, 10m or 1h30m`);
-  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-}
-
-const duration = (flag: string) =>
-  z.string().transform((s, c) => {
-    try {
-      return parseDuration(s);
-    } catch (e) {
-      c.addIssue({ code: 'custom', message: `${flag}: ${(e as Error).message}` });
-      return z.NEVER;
-    }
-  });
+import { duration } from '../duration.ts';
 
 export const pipelineOptions = {
   yes: { type: 'boolean', short: 'y' },

@@ -1,3 +1,5 @@
+import { updateStateWords } from '../../../../app/api/index.ts';
+
 /** English UI text. The German dictionary (de.ts) must have exactly these keys (checked by a test). */
 export const en = {
   'nav.label': 'Sections',
@@ -79,18 +81,18 @@ export const en = {
   'distribution.ubuntu': 'Ubuntu',
   'distribution.other': 'Other OS',
 
-  'state.idle': 'Idle',
-  'state.checking': 'Checking for update',
-  'state.available': 'Update available',
-  'state.downloading': 'Downloading',
-  'state.finalizing': 'Finalizing',
-  'state.need-reboot': 'Reboot needed',
-  'state.in-pipeline': 'Cordon/drain/reboot',
-  'state.error': 'Failed',
-  'state.engine-off': 'update-engine off',
-  'state.unreachable': 'Not reachable',
-  'state.unknown': 'Not read yet',
-  'state.not-flatcar': 'Not Flatcar',
+  'state.idle': updateStateWords.idle,
+  'state.checking': updateStateWords.checking,
+  'state.available': updateStateWords.available,
+  'state.downloading': updateStateWords.downloading,
+  'state.finalizing': updateStateWords.finalizing,
+  'state.need-reboot': updateStateWords['need-reboot'],
+  'state.in-pipeline': updateStateWords['in-pipeline'],
+  'state.error': updateStateWords.error,
+  'state.engine-off': updateStateWords['engine-off'],
+  'state.unreachable': updateStateWords.unreachable,
+  'state.unknown': updateStateWords.unknown,
+  'state.not-flatcar': updateStateWords['not-flatcar'],
 
   'attention.staged': 'Update staged',
   'attention.not-ready': 'Not Ready',
@@ -338,6 +340,8 @@ export const en = {
   'rollout.settle': 'Settle delay between nodes (seconds)',
   'rollout.parallel': 'Parallel downloads',
   'rollout.maxUnavailable': 'Nodes out of service at once (never two in one zone)',
+  'rollout.toVersion': 'Target version (exactly this one, with flatcar-update)',
+  'rollout.toVersionNewest': 'newest of the channel',
   'rollout.stopOnFailure': 'Stop at the first failure',
   'rollout.window': 'Reboot window',
   'rollout.useWindow': 'Reboot only inside a window',

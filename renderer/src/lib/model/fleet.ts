@@ -8,37 +8,10 @@ import type {
   StepEvent,
   UpdateOp,
 } from '../../../../app/api/index.ts';
-import { UpdateOp as UpdateOpSchema } from '../../../../app/api/index.ts';
+import { UpdateOp as UpdateOpSchema, updateStateOfOp, type UpdateStateKey } from '../../../../app/api/index.ts';
 import type { ProgressSample } from './download.ts';
 
-export type UpdateStateKey =
-  | 'idle'
-  | 'checking'
-  | 'available'
-  | 'downloading'
-  | 'finalizing'
-  | 'need-reboot'
-  | 'in-pipeline'
-  | 'error'
-  | 'unreachable'
-  | 'engine-off'
-  | 'unknown'
-  | 'not-flatcar';
-
-export const updateStateKeys: readonly UpdateStateKey[] = [
-  'idle',
-  'checking',
-  'available',
-  'downloading',
-  'finalizing',
-  'need-reboot',
-  'in-pipeline',
-  'error',
-  'unreachable',
-  'engine-off',
-  'unknown',
-  'not-flatcar',
-];
+export { updateStateKeys, type UpdateStateKey } from '../../../../app/api/index.ts';
 
 export type AttentionReason = 'staged' | 'not-ready' | 'cordoned' | 'live-error' | 'update-error' | 'reboot-pending' | 'run-failed' | 'left-behind';
 
@@ -79,17 +52,6 @@ export function isRunActive(status: RolloutState['status'] | null): boolean {
   return status !== null && activeRunStatuses.has(status);
 }
 
-const opState: Record<UpdateOp, UpdateStateKey> = {
-  UPDATE_STATUS_IDLE: 'idle',
-  UPDATE_STATUS_CHECKING_FOR_UPDATE: 'checking',
-  UPDATE_STATUS_UPDATE_AVAILABLE: 'available',
-  UPDATE_STATUS_DOWNLOADING: 'downloading',
-  UPDATE_STATUS_VERIFYING: 'finalizing',
-  UPDATE_STATUS_FINALIZING: 'finalizing',
-  UPDATE_STATUS_UPDATED_NEED_REBOOT: 'need-reboot',
-  UPDATE_STATUS_REPORTING_ERROR_EVENT: 'error',
-};
-
 const pipelineOnlySteps = new Set(['lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon']);
 
 /** One word for where a node's OS update stands: update_engine's state, unless the pipeline holds the node. */
@@ -99,7 +61,7 @@ export function updateState(row: NodeRow): UpdateStateKey {
   if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
   const live = currentLive(row);
   const op = live?.updateEngine?.currentOp;
-  if (op) return opState[op];
+  if (op) return updateStateOfOp[op];
   if (live?.error) return 'unreachable';
   // Masked or stopped update-engine (the seed's nodes): flatdeck starts it only for an update.
   if (live && !live.error && live.updateEngineUnit && live.updateEngineUnit !== 'enabled') return 'engine-off';
