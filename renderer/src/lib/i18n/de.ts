@@ -343,6 +343,8 @@ export const de: Record<MessageKey, string> = {
   'rollout.settle': 'Wartezeit zwischen Knoten (Sekunden)',
   'rollout.parallel': 'Parallele Downloads',
   'rollout.maxUnavailable': 'Knoten gleichzeitig außer Betrieb (nie zwei in einer Zone)',
+  'rollout.toVersion': 'Zielversion (genau diese, mit flatcar-update)',
+  'rollout.toVersionNewest': 'neueste des Kanals',
   'rollout.stopOnFailure': 'Beim ersten Fehler anhalten',
   'rollout.window': 'Neustart-Zeitfenster',
   'rollout.useWindow': 'Nur innerhalb eines Zeitfensters neu starten',
