@@ -121,10 +121,11 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await go(page, 'Nodes');
     await page.locator('tbody tr[data-node]').first().waitFor();
     await page.locator('body').click({ position: { x: 5, y: 5 } });
-    const focusedName = () => page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      return el ? `${el.tagName.toLowerCase()}:${el.getAttribute('aria-label') ?? el.textContent?.trim() ?? ''}` : '';
-    });
+    const focusedName = () =>
+      page.evaluate(`(() => {
+        const el = document.activeElement;
+        return el ? el.tagName.toLowerCase() + ':' + (el.getAttribute('aria-label') ?? el.textContent?.trim() ?? '') : '';
+      })()`) as Promise<string>;
 
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -149,7 +150,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowUp');
     assert.equal(await active(), 'worker-4');
-    const ring = await page.locator('tbody tr.active td').first().evaluate((el) => getComputedStyle(el).boxShadow);
+    const ring = await page.locator('tbody tr.active td').first().evaluate('(el) => getComputedStyle(el).boxShadow');
     assert.notEqual(ring, 'none', 'the active row is outlined');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
@@ -160,10 +161,10 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.keyboard.press('u');
     const confirm = page.getByRole('dialog', { name: 'Update worker-2?' });
     await confirm.waitFor();
-    assert.ok(await confirm.evaluate((d) => d.contains(document.activeElement)), 'focus moved into the dialog');
+    assert.ok(await confirm.evaluate('(d) => d.contains(document.activeElement)'), 'focus moved into the dialog');
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
-      assert.ok(await confirm.evaluate((d) => d.contains(document.activeElement)), `Tab ${i + 1} left the dialog`);
+      assert.ok(await confirm.evaluate('(d) => d.contains(document.activeElement)'), `Tab ${i + 1} left the dialog`);
     }
     // Drain settings by keyboard: the demo puts pods with emptyDir data or without a controller on random nodes.
     for (const field of ['Pods with emptyDir data', 'Pods without controller']) {
@@ -275,7 +276,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     const statuses = (await page.evaluate('window.__runStatuses')) as string[];
     assert.ok(statuses.includes('cancelling|Cancelling…'), `shown "Cancelling…" before the end: ${[...new Set(statuses)].join(', ')}`);
 
-    const phases = Object.fromEntries(
+    const phases: Record<string, string> = Object.fromEntries(
       await run.locator('tr[data-node]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-node') ?? '', r.getAttribute('data-phase') ?? ''])),
     );
     const count = (...p: string[]) => Object.values(phases).filter((x) => p.includes(x)).length;
@@ -321,7 +322,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     const asOfSeconds = Number(asOf[1]) * 3600 + Number(asOf[2]) * 60 + Number(asOf[3]);
     const lostSeconds = lostAt.getHours() * 3600 + lostAt.getMinutes() * 60 + lostAt.getSeconds();
     assert.ok(Math.abs(lostSeconds - asOfSeconds) <= 30, `data as of ${asOf[0]}, server stopped at ${lostAt.toTimeString()}`);
-    const width = await banner.evaluate((el) => [el.getBoundingClientRect().width, document.documentElement.clientWidth]);
+    const width = (await banner.evaluate('(el) => [el.getBoundingClientRect().width, document.documentElement.clientWidth]')) as number[];
     assert.equal(width[0], width[1], 'the banner spans the window');
     assert.equal(await page.locator('main').evaluate((el) => el.classList.contains('stale')), true, 'the data is marked stale');
     // The backoff is visible, and never longer than its longest step (10 s).
