@@ -68,18 +68,6 @@ function groupedBy(names: readonly string[], key: (name: string) => string | nul
   return [...[...groups.keys()].sort().flatMap((k) => groups.get(k) ?? []), ...none];
 }
 
-/** Names grouped by a key (groups in key order, names without one last), each group keeping its order. */
-function groupedBy(names: readonly string[], key: (name: string) => string | null): string[] {
-  const groups = new Map<string, string[]>();
-  const none: string[] = [];
-  for (const name of names) {
-    const k = key(name);
-    if (k === null) none.push(name);
-    else groups.set(k, [...(groups.get(k) ?? []), name]);
-  }
-  return [...[...groups.keys()].sort().flatMap((k) => groups.get(k) ?? []), ...none];
-}
-
 export function defaultHolder(): string {
   return `${userInfo().username}@${hostname()}#${randomUUID().slice(0, 8)}`;
 }

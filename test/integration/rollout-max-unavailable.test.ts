@@ -24,9 +24,9 @@ async function zones(): Promise<Record<string, string>> {
 }
 
 /** `flatdeck rollout` from a data dir of its own (another instance); without `k`, the default. */
-function rollout(nodes: string[], k?: number): CliRun {
+function rollout(nodes: string[], k?: number, extra: string[] = []): CliRun {
   const limit = k === undefined ? [] : ['--max-unavailable', String(k)];
-  return flatdeck(w.sim, mkdtempSync(join(w.dir, 'instance-')), ['rollout', '--nodes', nodes.join(','), ...limit, '--json', ...fastFlags]);
+  return flatdeck(w.sim, mkdtempSync(join(w.dir, 'instance-')), ['rollout', '--nodes', nodes.join(','), ...limit, ...extra, '--json', ...fastFlags]);
 }
 
 async function succeeded(run: CliRun): Promise<void> {
@@ -86,6 +86,19 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
     assert.ok(run.lines.some((l) => /in the same failure domain \(topology\.kubernetes\.io\/zone=zone-a\)/.test(l)), 'the wait names the shared zone');
     assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+  });
+
+  it('--canary: the first node is back and uncordoned before any other is cordoned; then K=3 go together', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    await succeeded(rollout(['worker-3', 'worker-1', 'worker-2'], 3, ['--canary']));
+    assertUpdated(['worker-1', 'worker-2', 'worker-3'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 3, failureDomains: await zones(), sinceMs: since });
+    const samples = recorder.timeline.filter((x) => x.atMs >= since);
+    const canaryBack = samples.findLast((x) => x.node === 'worker-3' && x.unschedulable === false)?.atMs ?? Infinity;
+    const othersCordoned = samples.find((x) => x.node !== 'worker-3' && x.unschedulable === true)?.atMs ?? -Infinity;
+    assert.ok(canaryBack < othersCordoned, 'the canary was done before the rest started');
+    assert.equal(mostCordonedAtOnce(recorder.timeline, othersCordoned), 2, 'the other two together');
   });
 
   it('K=1 (the default) keeps one node out of service at a time across both instances', async () => {

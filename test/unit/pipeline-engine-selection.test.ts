@@ -16,9 +16,11 @@ import { virtualClock } from '../support/virtual-clock.ts';
 const node = (name: string, osImage: string, machineDeployment: string | null = null): NodeSummary =>
   summarizeNode({ metadata: { name }, status: { nodeInfo: { osImage } } }, machineDeployment);
 
-function engineOver(nodes: NodeSummary[], refreshOwnership: () => Promise<void> = async () => undefined): PipelineEngine {
+function engineOver(nodes: NodeSummary[], refreshOwnership: () => Promise<void> = async () => undefined, labels: Record<string, Record<string, string>> = {}): PipelineEngine {
   const inventory: EngineInventory = { get: (name) => nodes.find((n) => n.name === name), nodes: () => nodes, refreshOwnership };
   const clock = virtualClock();
+  const cluster = new FakeCluster(clock);
+  for (const n of nodes) cluster.nodesByName.set(n.name, { metadata: { name: n.name, labels: labels[n.name] ?? {} } });
   return new PipelineEngine({
     clusterId: 'c',
     kubeConfig: new KubeConfig(),
@@ -30,7 +32,7 @@ function engineOver(nodes: NodeSummary[], refreshOwnership: () => Promise<void> 
     lock: { namespace: 'flatdeck-system', name: 'flatdeck-update-lock' },
     emit: () => undefined,
     clock,
-    cluster: new FakeCluster(clock),
+    cluster,
   });
 }
 
@@ -45,6 +47,16 @@ describe('the engine picks a rollout’s nodes from the inventory', () => {
   it('all Flatcar nodes, the oldest version first (4230.2.9 before 4230.2.10)', async () => {
     assert.deepEqual(await engineOver(fleet).resolveSelection({ kind: 'all-flatcar' }, 'oldest-version-first'), ['a', 'b', 'c']);
     assert.deepEqual(await engineOver(fleet).resolveSelection({ kind: 'all-flatcar' }, 'name'), ['a', 'b', 'c']);
+  });
+
+  it('by zone: zone after zone (nodes without one last); by MachineDeployment: one after the other; each keeping the given order', async () => {
+    const zone = (z: string) => ({ 'topology.kubernetes.io/zone': z, 'example.com/rack': `rack-of-${z}` });
+    const picked = { kind: 'nodes' as const, nodes: ['c', 'b', 'a'] };
+    const engine = engineOver(fleet, undefined, { a: zone('zone-a'), b: zone('zone-b'), c: {} });
+    assert.deepEqual(await engine.resolveSelection(picked, 'by-zone'), ['a', 'b', 'c']);
+    assert.deepEqual(await engine.resolveSelection(picked, 'by-zone', 'example.com/rack'), ['a', 'b', 'c']);
+    assert.deepEqual(await engineOver(fleet, undefined, { a: zone('z'), b: zone('z'), c: zone('z') }).resolveSelection(picked, 'by-zone'), ['c', 'b', 'a']);
+    assert.deepEqual(await engine.resolveSelection(picked, 'by-machine-deployment'), ['b', 'a', 'c'], 'pool-a, pool-b, then c without one');
   });
 
   it('a MachineDeployment’s nodes after re-reading ownership, and names an unknown node', async () => {
