@@ -105,12 +105,21 @@ describe('node inventory on the real control plane', { skip }, () => {
 
   it('flatdeck nodes --ssh --json reads every Flatcar node over SSH next to the real API server', async () => {
     const bin = new URL('../../bin/flatdeck.js', import.meta.url).pathname;
-    const { stdout } = await run(
+    // kwok nodes stand in for Flatcar nodes but have no address to dial: the listing is complete, the exit is
+    // "partial" (4), and each kwok row says why it was not read.
+    const failure = await run(
       process.execPath,
       [bin, 'nodes', '--kubeconfig', real.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--ssh', '--json', '--data-dir', join(dir, 'cli-data')],
       { env: { ...process.env, KUBECONFIG: '', HOME: dir, SSH_AUTH_SOCK: '' }, maxBuffer: 64 * 1024 * 1024 },
+    ).then(
+      () => assert.fail('exit 0 although the kwok nodes cannot be reached'),
+      (err: { code?: number; stdout?: string }) => err,
     );
-    const rows = JSON.parse(stdout) as NodeRow[];
+    assert.equal(failure.code, 4);
+    const rows = JSON.parse(failure.stdout ?? '') as NodeRow[];
+    const kwokRows = rows.filter((r) => r.name.startsWith('kwok-node-'));
+    assert.equal(kwokRows.length, KWOK_NODES);
+    for (const r of kwokRows) assert.match(r.error ?? '', /has no InternalIP address/, r.name);
     for (const machine of sim.machines) {
       const row = rows.find((r) => r.name === machine.name);
       assert.equal(row?.version, machine.osRelease().versionId, machine.name);
