@@ -30,6 +30,11 @@ export default tseslint.config(
     },
   },
   {
+    // the helpers every layer of app/ may use (clock, retry): they know nothing of flatdeck
+    files: ['app/support/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['../*', 'electron', 'svelte', 'svelte/*', '**/main/**', '**/renderer/**', '**/sim/**'] }] },
+  },
+  {
     files: ['sim/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/app/**', '**/main/**', '**/renderer/**'] }] },
   },

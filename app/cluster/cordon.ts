@@ -1,6 +1,11 @@
+import { realClock } from '../support/clock.ts';
+import { retry } from '../support/retry.ts';
 import type { NodeApi } from './node-api.ts';
 import { isConflict } from './kube-status.ts';
 import { markKeys } from './node-annotations.ts';
+
+/** A 409 means someone changed the node since we read it: read it again at once, six attempts in all. */
+const CONFLICT_RETRY = { clock: realClock, backoff: { initialMs: 0, maxMs: 0 }, maxAttempts: 6, retryable: isConflict };
 
 /**
  * Cordons a node and records, in the same merge patch, whether flatdeck did it: a crash can then never leave
@@ -8,7 +13,7 @@ import { markKeys } from './node-annotations.ts';
  * read, so a concurrent cordon by someone else makes ours fail with 409 and we look again.
  */
 export async function cordon(api: NodeApi, node: string, annotations: Record<string, string>): Promise<{ cordonedByUs: boolean }> {
-  for (let attempt = 0; ; attempt++) {
+  return retry(async () => {
     const current = await api.getNode(node);
     const already = current.spec?.unschedulable === true;
     const patch = {
@@ -18,13 +23,9 @@ export async function cordon(api: NodeApi, node: string, annotations: Record<str
       },
       ...(already ? {} : { spec: { unschedulable: true } }),
     };
-    try {
-      await api.mergePatchNode(node, patch);
-      return { cordonedByUs: !already };
-    } catch (err) {
-      if (!isConflict(err) || attempt >= 5) throw err;
-    }
-  }
+    await api.mergePatchNode(node, patch);
+    return { cordonedByUs: !already };
+  }, CONFLICT_RETRY);
 }
 
 /** Uncordons only what flatdeck cordoned; the same patch records that it is no longer ours to uncordon (unless `annotations` clears the marks). */

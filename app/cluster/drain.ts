@@ -1,6 +1,7 @@
 import { CoreV1Api, PolicyV1Api, type KubeConfig, type V1Pod, type V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { kubeFailure, isNotFound } from './kube-status.ts';
 import { podRef } from './drain-filters.ts';
+import { backoffDelayMs, pollUntil } from '../support/retry.ts';
 
 export interface DrainApi {
   listPodsOnNode(node: string): Promise<V1Pod[]>;
@@ -65,17 +66,15 @@ export function isTransientEvictionFailure(err: unknown): boolean {
 /** The delay before the next eviction attempt: the server's Retry-After when it gave one, else our backoff. */
 export function retryDelayMs(retryAfterSeconds: number | null, attempt: number, minMs: number, maxMs: number): number {
   if (retryAfterSeconds !== null && retryAfterSeconds > 0) return retryAfterSeconds * 1000;
-  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 16));
+  return backoffDelayMs({ initialMs: minMs, maxMs }, attempt);
 }
 
 async function waitGone(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean): Promise<boolean> {
   const ns = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
-  for (;;) {
-    if (gone(await api.readPod(ns, name), pod.metadata?.uid, pod.spec?.nodeName)) return true;
-    if (isDone() || o.nowMs() >= o.deadlineMs) return false;
-    await o.sleep(o.pollMs ?? 1000, o.signal);
-  }
+  const check = async () => (gone(await api.readPod(ns, name), pod.metadata?.uid, pod.spec?.nodeName) ? true : isDone() ? false : undefined);
+  const outcome = await pollUntil(check, { clock: { nowMs: o.nowMs, sleep: o.sleep }, intervalMs: o.pollMs ?? 1000, deadlineMs: o.deadlineMs, ...(o.signal ? { signal: o.signal } : {}) });
+  return !outcome.timedOut && outcome.value;
 }
 
 /** Evicts one pod through the Eviction API until it is gone, blocked, or the deadline passes. */

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 import type { FluoInstall } from '../api/auto-update.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { isNotFound } from './kube-status.ts';
+import { realClock } from '../support/clock.ts';
+import { pollUntil } from '../support/retry.ts';
 
 export type FluoInstallState = z.infer<typeof FluoInstall>;
 
@@ -95,8 +97,6 @@ export interface ObjectOutcome {
   action: 'applied' | 'deleted' | 'absent' | 'kept-not-ours';
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function readOrNull(api: KubernetesObjectApi, o: KubernetesObject): Promise<KubernetesObject | null> {
   try {
     return await api.read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}) } });
@@ -114,13 +114,8 @@ async function isForeign(api: KubernetesObjectApi, o: KubernetesObject): Promise
 
 /** A namespace being deleted refuses new objects; after an "off" the next "on" waits for it to be gone. */
 async function waitNamespaceGone(api: KubernetesObjectApi, ns: KubernetesObject, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const current = await readOrNull(api, ns);
-    if (!current?.metadata?.deletionTimestamp) return;
-    if (Date.now() > deadline) throw new Error(`namespace ${ns.metadata?.name} is still terminating after ${Math.round(timeoutMs / 1000)} s`);
-    await sleep(250);
-  }
+  const gone = await pollUntil(async () => ((await readOrNull(api, ns))?.metadata?.deletionTimestamp ? undefined : true), { clock: realClock, intervalMs: 250, deadlineMs: realClock.nowMs() + timeoutMs });
+  if (gone.timedOut) throw new Error(`namespace ${ns.metadata?.name} is still terminating after ${Math.round(timeoutMs / 1000)} s`);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { NodeSummary, NodesEvent } from '../api/nodes.ts';
 import { httpStatusOf, isTransient } from './errors.ts';
 import { MachineOwnership, machineRefOf, type MachineRef } from './machine-deployments.ts';
 import { summarizeNode, type NodeObject } from './node-summary.ts';
+import { backoffDelayMs } from '../support/retry.ts';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -190,10 +191,7 @@ export class NodeInventory {
   }
 
   private backoffMs(attempt: number): number {
-    const initial = this.opts.backoff?.initialMs ?? 500;
-    const max = this.opts.backoff?.maxMs ?? 30_000;
-    const base = Math.min(max, initial * 2 ** Math.min(attempt, 16));
-    return base / 2 + Math.random() * (base / 2);
+    return backoffDelayMs({ initialMs: this.opts.backoff?.initialMs ?? 500, maxMs: this.opts.backoff?.maxMs ?? 30_000, jitter: true }, attempt);
   }
 
   private async run(signal: AbortSignal): Promise<void> {

@@ -2,7 +2,7 @@ import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node
 import type { HealthGate } from '../api/pipeline.ts';
 import { flatdeckKeys } from '../cluster/node-keys.ts';
 import type { Clock } from './ports.ts';
-import { pollUntil } from './retry.ts';
+import { pollUntil } from '../support/retry.ts';
 
 /**
  * A health gate as a Kubernetes Job from the operator's template: created with a generated name and the

@@ -7,7 +7,7 @@ import { kubeLeaseStore, type LeaseStore } from '../cluster/lease-lock.ts';
 import { kubeNodeApi, type NodeApi } from '../cluster/node-api.ts';
 import { runJobGate } from './job-gate.ts';
 import type { ClusterPort, Clock } from './ports.ts';
-import { retry } from './retry.ts';
+import { retry } from '../support/retry.ts';
 
 /**
  * Transient API trouble (5xx bursts, a restarting API server, dropped connections) must not fail a step

@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.ts';
 import { isConflict } from '../cluster/kube-status.ts';
 import { markPatch, readMark, type NodeMark } from '../cluster/node-annotations.ts';
 import { lockWaitLimitMs } from './cluster-lock.ts';
-import { pollUntil, retry } from './retry.ts';
+import { pollUntil, retry } from '../support/retry.ts';
 import { journalRecord, type NodeCtx } from './run-context.ts';
 
 /**

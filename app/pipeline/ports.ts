@@ -27,27 +27,8 @@ export interface ClusterPort {
   jobs: JobRunner | null;
 }
 
-export interface Clock {
-  nowMs(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(t);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+/** The pipeline's clock is the shared one (app/support/clock.ts), so app/cluster waits on the same port. */
+export { realClock, type Clock } from '../support/clock.ts';
 
 export type PipelineEvent = { topic: 'step'; payload: StepEvent } | { topic: 'command'; payload: CommandEvent } | { topic: 'rollout'; payload: RolloutState };
 export type EventSink = (e: PipelineEvent) => void;

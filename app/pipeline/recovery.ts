@@ -3,7 +3,7 @@ import { uncordonIfOurs } from '../cluster/cordon.ts';
 import { LeaseLock } from '../cluster/lease-lock.ts';
 import { clearMarkPatch, markPatch, readMark, restoreFluoPausePatch, type NodeMark } from '../cluster/node-annotations.ts';
 import { unfinishedNodes, type NodeRecord } from './journal.ts';
-import { pollUntil } from './retry.ts';
+import { pollUntil } from '../support/retry.ts';
 import type { PipelineDeps } from './run-context.ts';
 
 const STEPS = new Set(['preflight', 'update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'health-gate', 'settle']);

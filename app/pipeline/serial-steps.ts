@@ -6,7 +6,7 @@ import { markKeys, markPatch, writeMark } from '../cluster/node-annotations.ts';
 import { daemonSetPodsNotReady, nodeBackProblems } from '../cluster/reboot-wait.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
-import { pollUntil } from './retry.ts';
+import { pollUntil } from '../support/retry.ts';
 import { ensureRollbackBootsNext } from './rollback-step.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 

@@ -1,4 +1,4 @@
-import type { Clock } from './ports.ts';
+import type { Clock } from './clock.ts';
 
 /** Exponential backoff: `initialMs`, doubling per attempt, capped at `maxMs`; `jitter` spreads it over [½, 1]. */
 export interface Backoff {

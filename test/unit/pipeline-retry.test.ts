@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelayMs, pollUntil, retry } from '../../app/pipeline/retry.ts';
+import { backoffDelayMs, pollUntil, retry } from '../../app/support/retry.ts';
 import { virtualClock } from './pipeline-fakes.ts';
 
 class Flaky extends Error {
