@@ -6,6 +6,7 @@ import { LeaseLock, keepRenewed, type HeldLease, type LeaseStore } from '../clus
 import { LeaseSlots, type SlotStores, type SlotView } from '../cluster/lease-slots.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import type { PipelineDeps, RunControl } from './run-context.ts';
+import { pollUntil } from '../support/retry.ts';
 
 /** Steps during which a node is out of service; another run's node in one of them means "wait". */
 const DISRUPTIVE_STEPS = new Set(['cordon', 'drain', 'reboot', 'verify']);
@@ -294,15 +295,17 @@ export class ClusterLock {
 
   /** Waits (holding the lock) while FLUO or another run has a node out of service, e.g. right before a reboot. */
   async waitQuiet(self: string, runId: string, control: RunControl, timeoutMs: number, retryMs = 1000): Promise<void> {
-    const deadline = this.deps.clock.nowMs() + timeoutMs;
-    for (;;) {
+    let waited = '';
+    const check = async (): Promise<true | undefined> => {
       const { verdict } = await this.look(self, runId);
-      if (!verdict) break;
+      if (!verdict) return true;
       if ('stop' in verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${verdict.stop}`, { node: self });
-      if (this.deps.clock.nowMs() > deadline) throw new ApiError('lock-held', `Gave up waiting: ${verdict.wait}`, { node: self });
+      waited = verdict.wait;
       control.setWaiting(verdict.wait);
-      await this.deps.clock.sleep(retryMs, control.signal);
-    }
+      return undefined;
+    };
+    const quiet = await pollUntil(check, { clock: this.deps.clock, intervalMs: retryMs, deadlineMs: this.deps.clock.nowMs() + timeoutMs, signal: control.signal });
+    if (quiet.timedOut) throw new ApiError('lock-held', `Gave up waiting: ${waited}`, { node: self });
     control.setWaiting(null);
   }
 
