@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
 import type { NodeSample } from '../support/invariants.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { fastFlags, finished, flatdeck, publishNewReleases, type CliRun } from './pipeline-cli.ts';
 import { startWorld, type World } from './pipeline-world.ts';
 
@@ -24,9 +25,14 @@ async function zones(): Promise<Record<string, string>> {
 }
 
 /** `flatdeck rollout` from a data dir of its own (another instance); without `k`, the default. */
-function rollout(nodes: string[], k?: number, extra: string[] = []): CliRun {
+function rollout(nodes: string[], k?: number, extra: string[] = [], dataDir = mkdtempSync(join(w.dir, 'instance-'))): CliRun {
   const limit = k === undefined ? [] : ['--max-unavailable', String(k)];
-  return flatdeck(w.sim, mkdtempSync(join(w.dir, 'instance-')), ['rollout', '--nodes', nodes.join(','), ...limit, ...extra, '--json', ...fastFlags]);
+  return flatdeck(w.sim, dataDir, ['rollout', '--nodes', nodes.join(','), ...limit, ...extra, '--json', ...fastFlags]);
+}
+
+async function cordoned(names: readonly string[]): Promise<boolean> {
+  const nodes = (await w.kc.makeApiClient(CoreV1Api).listNode()).items;
+  return names.every((name) => nodes.find((n) => n.metadata?.name === name)?.spec?.unschedulable === true);
 }
 
 async function succeeded(run: CliRun): Promise<void> {
@@ -99,6 +105,31 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     const othersCordoned = samples.find((x) => x.node !== 'worker-3' && x.unschedulable === true)?.atMs ?? -Infinity;
     assert.ok(canaryBack < othersCordoned, 'the canary was done before the rest started');
     assert.equal(mostCordonedAtOnce(recorder.timeline, othersCordoned), 2, 'the other two together');
+  });
+
+  it('kill -9 of a K=2 instance with two nodes out: another instance adds none to them and says how to resume; resume finishes both', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    const dataDir = mkdtempSync(join(w.dir, 'killed-'));
+    const killed = rollout(['worker-1', 'worker-2'], 2, [], dataDir);
+    await waitFor('worker-1 and worker-2 both out of service', () => cordoned(['worker-1', 'worker-2']), { timeoutMs: 120_000 });
+    killed.child.kill('SIGKILL');
+    await killed.exit;
+
+    const other = rollout(['worker-3'], 2);
+    const { code } = await finished(other);
+    assert.notEqual(code, 0);
+    assert.match(other.lines.join('\n') + other.stderr(), /which no longer holds the cluster update lock: continue it with `flatdeck resume /);
+    assert.equal(await cordoned(['worker-3']), false, 'worker-3 was never taken out of service');
+
+    const runId = killed.lines.map((l) => /"runId":"([^"]+)"/.exec(l)?.[1]).find(Boolean);
+    assert.ok(runId, 'the killed run printed its id');
+    const resume = flatdeck(w.sim, dataDir, ['resume', runId, '--json', ...fastFlags]);
+    assert.equal((await finished(resume)).code, 0, `${resume.lines.slice(-10).join('\n')}\n${resume.stderr()}`);
+    assertUpdated(['worker-1', 'worker-2'], target);
+    await succeeded(rollout(['worker-3'], 2));
+    assertUpdated(['worker-3'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
   });
 
   it('K=1 (the default) keeps one node out of service at a time across both instances', async () => {
