@@ -461,6 +461,11 @@ describe('fault matrix: the safety promise under every fault', () => {
       const out = resume.lines.join('\n');
       const f = await nodeFacts(node);
       note(`resume exit ${code}; ${describeFacts(f)}${/updated meanwhile/.test(out) ? '; said "updated meanwhile" about its own reboot' : ''}`);
+      if (f.staged) {
+        // something is left to boot: see what an unplanned reboot makes of it (the invariant checker looks)
+        await unplannedReboot(node);
+        note(`after an unplanned reboot: version=${machine(node).snapshot().version}`);
+      }
       assert.equal(code, 0, `${resume.stderr().slice(-400)}\n${resume.lines.slice(-5).join('\n')}`);
       assert.doesNotMatch(out, /updated meanwhile/);
       assert.deepEqual([f.cordoned, f.marks, f.ue, f.fluoPaused, f.staged], [false, [], original.ue, original.fluoPaused, null]);
