@@ -66,6 +66,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
       assert.equal(row.behind, older(row.version, newest) ? 'behind' : 'current', `${row.node} runs ${row.version}`);
     }
     assert.ok(rows.some((r) => r.behind === 'behind') && rows.some((r) => r.behind === 'current'), JSON.stringify(rows));
+    await waitUntil('update states read over SSH', async () => !(await page.locator('tbody').textContent())?.includes('Not read yet'));
     const link = page.locator(`tbody tr[data-node="${rows[0]!.node}"] td:nth-child(6) a`);
     assert.equal(await link.getAttribute('href'), `https://www.flatcar.org/releases#release-${rows[0]!.available}`);
     await shot(page, 'ux-nodes-behind-light');
@@ -150,7 +151,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowUp');
     assert.equal(await active(), 'worker-4');
-    const ring = await page.locator('tbody tr.active td').first().evaluate('(el) => getComputedStyle(el).boxShadow');
+    const ring = await page.locator('tbody tr.active td').first().evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).boxShadow ?? 'none');
     assert.notEqual(ring, 'none', 'the active row is outlined');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
@@ -161,10 +162,10 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     await page.keyboard.press('u');
     const confirm = page.getByRole('dialog', { name: 'Update worker-2?' });
     await confirm.waitFor();
-    assert.ok(await confirm.evaluate('(d) => d.contains(document.activeElement)'), 'focus moved into the dialog');
+    assert.ok(await confirm.evaluate((d) => d.contains(d.ownerDocument.activeElement)), 'focus moved into the dialog');
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
-      assert.ok(await confirm.evaluate('(d) => d.contains(document.activeElement)'), `Tab ${i + 1} left the dialog`);
+      assert.ok(await confirm.evaluate((d) => d.contains(d.ownerDocument.activeElement)), `Tab ${i + 1} left the dialog`);
     }
     // Drain settings by keyboard: the demo puts pods with emptyDir data or without a controller on random nodes.
     for (const field of ['Pods with emptyDir data', 'Pods without controller']) {
@@ -322,7 +323,7 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     const asOfSeconds = Number(asOf[1]) * 3600 + Number(asOf[2]) * 60 + Number(asOf[3]);
     const lostSeconds = lostAt.getHours() * 3600 + lostAt.getMinutes() * 60 + lostAt.getSeconds();
     assert.ok(Math.abs(lostSeconds - asOfSeconds) <= 30, `data as of ${asOf[0]}, server stopped at ${lostAt.toTimeString()}`);
-    const width = (await banner.evaluate('(el) => [el.getBoundingClientRect().width, document.documentElement.clientWidth]')) as number[];
+    const width = await banner.evaluate((el) => [el.getBoundingClientRect().width, el.ownerDocument.documentElement.clientWidth]);
     assert.equal(width[0], width[1], 'the banner spans the window');
     assert.equal(await page.locator('main').evaluate((el) => el.classList.contains('stale')), true, 'the data is marked stale');
     // The backoff is visible, and never longer than its longest step (10 s).
