@@ -150,13 +150,6 @@ export const UpdateOptions = z.object({
    * repair): they no longer hold back this run's reboots. Everyone else's needs-attention nodes still do.
    */
   outOfServiceOk: z.array(NodeName).default([]),
-  /** update_engine showing no progress (state or percentage) for this long is a stalled download: give up. */
-  downloadTimeoutSeconds: z.number().int().positive().default(300),
-  /**
-   * Nodes the operator explicitly accepts as out of service for this run (e.g. a node known to be down for
-   * repair): they no longer hold back this run's reboots. Everyone else's needs-attention nodes still do.
-   */
-  outOfServiceOk: z.array(NodeName).default([]),
   /** update-engine marks a new boot good ~45 s after it starts; re-masking earlier would make the next boot roll back. */
   restoreAfterBootSeconds: z.number().int().nonnegative().default(60),
   /** The cluster Lease: others may take it over after this long without an observed renewal. */
