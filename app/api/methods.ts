@@ -9,6 +9,7 @@ import { releaseMethods } from './releases.ts';
 import { rollbackMethods } from './rollback.ts';
 import { channelMethods } from './channels.ts';
 import { settingsMethods } from './settings.ts';
+import { ubuntuRebootMethods } from './ubuntu-reboot.ts';
 
 const clusterMethods = {
   'clusters.list': { params: z.object({}).default({}), result: z.array(ClusterSummary) },
@@ -32,6 +33,7 @@ export const apiMethods = {
   ...autoUpdateMethods,
   ...releaseMethods,
   ...rollbackMethods,
+  ...ubuntuRebootMethods,
   ...channelMethods,
 } as const;
 

@@ -16,6 +16,7 @@ import { readUpdateConf, writeUpdateConf, type UpdateConfLocation } from './upda
 import { parseUpdateEngineStatus, setGoodRoot, updateEngineClient, type UpdateEngineStatus } from './update-engine.ts';
 import { WatchStreamParser } from './update-engine-watch.ts';
 import { flatcarUpdateTo } from './flatcar-update.ts';
+import { parseRebootRequired, readRebootRequired, readRebootRequiredPkgs, type RebootRequired } from './ubuntu-reboot-required.ts';
 import { cgptPrioritize, cgptShow, diskOf, mountReadOnly, nextBootOf, parseCgptShow, parseReleaseVersion, parseRootdev, readMountedRelease, rootdevUsr, unmountOther, type UsrPartitionsRead } from './usr-partitions.ts';
 
 /** update_engine status as flatdeck uses it. */
@@ -66,6 +67,8 @@ export interface FlatcarNode {
   usrPartitions(): Promise<UsrPartitionsRead>;
   /** `cgpt prioritize DEVICE`: that USR partition boots next (Flatcar's manual rollback). */
   prioritizeUsr(device: string): Promise<void>;
+  /** An Ubuntu node's /var/run/reboot-required and the packages in its .pkgs list (what kured reads). */
+  rebootRequired(): Promise<RebootRequired>;
   /** `flatcar-update --to-version V`: stages exactly V (it also unmasks and starts update-engine); throws unless it exits 0. */
   installVersion(version: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
   /** Forget the pooled connection (the next command connects anew). */
@@ -247,6 +250,10 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
       return { booted, other, nextBoot: nextBootOf(booted, other) };
     },
     prioritizeUsr: async (device) => void (await run(cgptPrioritize(device))),
+    async rebootRequired() {
+      const sentinel = await run(readRebootRequired(), { retry: true, acceptExit: true });
+      return read(readRebootRequiredPkgs(), (pkgs) => parseRebootRequired(sentinel, pkgs), true);
+    },
     installVersion: async (version, timeoutMs, signal) => void (await run(flatcarUpdateTo(version), { timeoutMs, ...(signal ? { signal } : {}) })),
     reconnect: () => shell.reset(),
     async runHealthCheck(script, timeoutMs) {

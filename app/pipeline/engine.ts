@@ -25,6 +25,8 @@ import { pipelineSteps } from '../api/pipeline.ts';
 import { realClock, type ClusterPort, type Clock, type EventSink } from './ports.ts';
 import type { UsrPartitions } from '../api/rollback.ts';
 import { planRollback } from '../flatcar/usr-partitions.ts';
+import type { RebootRequired } from '../api/ubuntu-reboot.ts';
+import { refuseUnlessUbuntu } from './ubuntu-reboot-step.ts';
 
 /** What the engine needs of the cluster's node inventory (app/cluster/inventory.ts). */
 export interface EngineInventory {
@@ -156,6 +158,23 @@ export class PipelineEngine {
     const read = await this.deps.flatcarNode(node, null).usrPartitions();
     const plan = planRollback(read);
     return { ...read, rollback: plan.kind === 'rollback' ? { kind: 'rollback', version: plan.version } : plan };
+  }
+
+  /** An Ubuntu node's /var/run/reboot-required and its packages; any other node is refused with what to use instead. */
+  async rebootRequired(node: string): Promise<RebootRequired> {
+    await this.refreshTargets([node]);
+    const found = (await this.opts.inventory()).get(node);
+    refuseUnlessUbuntu(node, found?.distribution ?? 'other', found?.osImage ?? '');
+    return { ...(await this.deps.flatcarNode(node, null).rebootRequired()), machineDeployment: found?.machineDeployment ?? null };
+  }
+
+  /** Reboots an Ubuntu node through the serialized pipeline, what kured does; refused when it needs none, unless forced. */
+  async startReboot(node: string, options: UpdateOptions, force: boolean): Promise<Run> {
+    const needs = await this.rebootRequired(node);
+    if (!needs.required && !force) {
+      throw new ApiError('invalid-request', `${node} does not need a reboot: /var/run/reboot-required is absent (force it to reboot anyway)`, { node });
+    }
+    return this.start({ kind: 'single', nodes: [node], options, action: 'reboot', ...(force ? { forced: true } : {}) });
   }
 
   private track(run: Run): Run {

@@ -22,7 +22,9 @@ export const NodeRecord = z.object({
   /** An update is downloaded and applied whose version update_engine no longer names (it restarted since). */
   staged: z.boolean().optional(),
   /** What the run does to the node: absent = update; `rollback` = boot the other USR partition's release. */
-  action: z.literal('rollback').optional(),
+  action: z.enum(['rollback', 'reboot']).optional(),
+  /** `reboot` of an Ubuntu node without /var/run/reboot-required (the operator's --force). */
+  forced: z.boolean().optional(),
   /** The exact release the operator asked for (`--to-version`), installed with flatcar-update; absent: the channel's newest. */
   pinned: z.string().optional(),
 });

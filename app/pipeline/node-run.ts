@@ -9,6 +9,7 @@ import { recordStaged, restoreNode, tidy } from './restore.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
 import { rollbackStep } from './rollback-step.ts';
+import { rebootRequiredStep } from './ubuntu-reboot-step.ts';
 import { updateStep } from './update-step.ts';
 
 /**
@@ -23,7 +24,7 @@ export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
     'preflight',
     `Pre-flight checks on ${ctx.node}`,
     async () => {
-      const facts = await preflight(ctx.deps.clusterId, ctx.node, ctx.deps.cluster, ctx.ops, ctx.options, new Date(ctx.deps.clock.nowMs()), ctx.runId);
+      const facts = await preflight(ctx.deps.clusterId, ctx.node, ctx.deps.cluster, ctx.ops, ctx.options, new Date(ctx.deps.clock.nowMs()), ctx.runId, ctx.rec.action);
       for (const { rule, verdict } of facts.checks) {
         if (verdict.ok) emitStep(ctx, 'preflight', 'progress', `OK: ${verdict.reason}`, { detail: { check: rule } });
         for (const b of verdict.ok ? [] : verdict.blockers) {
@@ -53,6 +54,7 @@ export async function prepareNode(ctx: NodeCtx): Promise<'need-reboot' | 'curren
     }
   }
   if (ctx.rec.action === 'rollback') return prepareRollback(ctx);
+  if (ctx.rec.action === 'reboot') return prepareReboot(ctx);
   const ue = await ctx.ops.unitState('update-engine.service');
   if (ctx.rec.ueOriginal === null) {
     ctx.rec.ueOriginal = `${ue.file},${ue.active ? 'active' : 'inactive'}`;
@@ -73,6 +75,17 @@ export async function prepareNode(ctx: NodeCtx): Promise<'need-reboot' | 'curren
 async function prepareRollback(ctx: NodeCtx): Promise<'need-reboot' | 'current'> {
   const r = await rollbackStep(ctx);
   if (r.kind === 'discarded') {
+    await finishNode(ctx, 'current', null);
+    return 'current';
+  }
+  ctx.rec.phase = 'ready-to-reboot';
+  journalRecord(ctx);
+  return 'need-reboot';
+}
+
+/** An Ubuntu node's reboot: no update_engine, locksmithd or partitions to touch, only the sentinel to read. */
+async function prepareReboot(ctx: NodeCtx): Promise<'need-reboot' | 'current'> {
+  if ((await rebootRequiredStep(ctx)) === 'current') {
     await finishNode(ctx, 'current', null);
     return 'current';
   }
@@ -172,6 +185,8 @@ const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged
  * the update stays staged, update-engine keeps running, and the node says on its mark what its next boot does.
  */
 async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
+  // an Ubuntu node's reboot stages nothing: its sentinel stays until a reboot, whoever does it
+  if (ctx.rec.action === 'reboot') return restoreNode(ctx, { backAtMs: null });
   if (ctx.options.stagedUpdateOnStop === 'discard') {
     const staged = ctx.rec.toVersion ?? 'a version update_engine no longer names';
     const discarded = await tidy(ctx, 'update', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());

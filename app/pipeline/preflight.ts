@@ -6,6 +6,7 @@ import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import { identifyOs } from '../cluster/node-summary.ts';
 import { LIFTED_PREFIX, parseUpdateConf, serverSendsRequests } from '../flatcar/update-conf.ts';
 import { locksmithdHeld, locksmithdPlan } from './node-guards.ts';
+import type { NodeRecord } from './journal.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
 
 /**
@@ -50,6 +51,8 @@ export interface Observed {
   node: V1Node;
   ssh: SshReading;
   drain: DrainPlan | ApiErrorInfo;
+  /** `reboot`: an Ubuntu node rebooted for its reboot-required sentinel, not a Flatcar update */
+  action?: NodeRecord['action'];
 }
 
 /** `acts`: the reason says what the update will do about what was found (a note for the operator's confirmation). */
@@ -64,6 +67,9 @@ const block = (kind: Blocker['kind'], message: string, severity: Blocker['severi
 
 function runsFlatcar(o: Observed): RuleVerdict {
   const os = o.node.status?.nodeInfo?.osImage ?? '';
+  if (o.action === 'reboot') {
+    return identifyOs(os).distribution === 'ubuntu' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} is not an Ubuntu node (${os || 'unknown OS'}): Flatcar nodes reboot through update or rollback`);
+  }
   return identifyOs(os).distribution === 'flatcar' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`);
 }
 
@@ -82,7 +88,7 @@ const SSH_KINDS = new Set(['ssh-unreachable', 'ssh-timeout', 'ssh-auth-rejected'
 
 function sshAndSudoWork(o: Observed): RuleVerdict {
   const e = o.ssh.error;
-  if (!e) return ok(`SSH and passwordless sudo work (Flatcar ${o.ssh.versionId ?? '?'})`);
+  if (!e) return ok(`SSH and passwordless sudo work (${o.action === 'reboot' ? 'Ubuntu' : 'Flatcar'} ${o.ssh.versionId ?? '?'})`);
   if (e.kind === 'sudo-password-required') return block('sudo', `sudo on ${o.nodeName} asks for a password; flatdeck needs passwordless sudo (sudo -n)`);
   if (SSH_KINDS.has(e.kind)) return block('ssh', `SSH to ${o.nodeName} failed: ${e.message}`);
   return block('other', `Reading ${o.nodeName} over SSH failed: ${e.message}`);
@@ -126,13 +132,17 @@ export const preflightRules: ReadonlyArray<readonly [string, PreflightRule]> = [
   ['pods-can-be-drained', podsCanBeDrained],
 ];
 
-async function readOverSsh(ops: FlatcarNode): Promise<SshReading> {
+/** Rules about update_engine and locksmithd: an Ubuntu node has neither. */
+const FLATCAR_ONLY_RULES = new Set(['locksmithd-will-not-reboot', 'update-server-reachable']);
+
+async function readOverSsh(ops: FlatcarNode, action: Observed['action']): Promise<SshReading> {
   const r: SshReading = { sudoOk: false, versionId: null, bootId: null, updateEngine: null, locksmithd: null, etcUpdateConf: null, error: null };
   try {
     await ops.sudoCheck();
     r.sudoOk = true;
     r.versionId = await ops.versionId();
     r.bootId = await ops.bootId();
+    if (action === 'reboot') return r;
     r.updateEngine = await ops.unitState('update-engine.service');
     r.locksmithd = await ops.unitState('locksmithd.service');
     r.etcUpdateConf = await ops.updateConf('etc');
@@ -159,6 +169,7 @@ export async function preflight(
   options: UpdateOptions,
   now: Date,
   runId: string | null,
+  action?: NodeRecord['action'],
 ): Promise<PreflightFacts> {
   const report: PreflightReport = {
     cluster: clusterId,
@@ -183,7 +194,7 @@ export async function preflight(
     report.blockers.push(...verdict.blockers);
     return { report, node: null, updateEngine: null, checks: [{ rule: 'node-readable', verdict }] };
   }
-  const ssh = await readOverSsh(ops);
+  const ssh = await readOverSsh(ops, action);
   const drain = await readDrainPlan(cluster, nodeName, options, now);
   Object.assign(report, {
     sudoOk: ssh.sudoOk,
@@ -195,8 +206,9 @@ export async function preflight(
   });
   for (const e of [ssh.error, 'kind' in drain ? drain : null]) if (e) report.errors.push(e);
 
-  const observed: Observed = { nodeName, runId, node, ssh, drain };
-  const checks = preflightRules.map(([rule, judge]) => ({ rule, verdict: judge(observed) }));
+  const observed: Observed = { nodeName, runId, node, ssh, drain, action };
+  const rules = action === 'reboot' ? preflightRules.filter(([rule]) => !FLATCAR_ONLY_RULES.has(rule)) : preflightRules;
+  const checks = rules.map(([rule, judge]) => ({ rule, verdict: judge(observed) }));
   for (const { verdict } of checks) {
     if (!verdict.ok) report.blockers.push(...verdict.blockers);
     else if (verdict.acts) report.notes.push(verdict.reason);

@@ -18,7 +18,9 @@ export interface RunSpec {
   inherited?: Map<string, NodeRecord>;
   runId?: string;
   /** Roll the nodes back to the release on their other USR partition instead of updating them. */
-  action?: 'rollback';
+  action?: 'rollback' | 'reboot';
+  /** `reboot`: reboot the Ubuntu node even without /var/run/reboot-required. */
+  forced?: boolean;
   /** Update to exactly this release (flatcar-update --to-version) instead of the channel's newest. */
   toVersion?: string;
 }
@@ -33,6 +35,7 @@ export function newRunId(nowMs: number): string {
 const freshRecord = (node: string, spec: RunSpec): NodeRecord => ({
   node,
   ...(spec.action ? { action: spec.action } : {}),
+  ...(spec.forced ? { forced: true } : {}),
   ...(spec.toVersion ? { pinned: spec.toVersion } : {}),
   phase: 'waiting',
   step: null,

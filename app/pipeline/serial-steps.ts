@@ -34,6 +34,7 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
         await ensureRollbackBootsNext(ctx, 'lock');
         return 'proceed' as const;
       }
+      if (ctx.rec.action === 'reboot') return 'proceed' as const;
       const status = await ctx.ops.status();
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
@@ -185,7 +186,8 @@ async function newBootAnswering(ctx: NodeCtx, before: string): Promise<string | 
     ctx.ops.reconnect();
     return null;
   }
-  const rolledBack = version === ctx.rec.fromVersion;
+  // an Ubuntu node's reboot comes back on the release it left (VERSION_ID only changes with do-release-upgrade)
+  const rolledBack = ctx.rec.action !== 'reboot' && version === ctx.rec.fromVersion;
   // an update update_engine staged without naming it is verified as "not the old version any more"
   if (ctx.rec.toVersion === null && !rolledBack) {
     ctx.rec.toVersion = version;

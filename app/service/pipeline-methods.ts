@@ -127,6 +127,8 @@ export const pipelineMethods: MethodModule = (ctx) => {
       return { runId: run.runId };
     },
     'nodes.usrPartitions': async ({ cluster, node }) => (await engine(cluster)).usrPartitions(node),
+    'nodes.rebootRequired': async ({ cluster, node }) => (await engine(cluster)).rebootRequired(node),
+    'pipeline.rebootNode': async ({ cluster, node, force, options }) => ({ runId: (await (await engine(cluster)).startReboot(node, runOptions(options), force)).runId }),
     'rollout.start': async ({ cluster, options }) => {
       if (options.toVersion) await releasedOn(feedUrlFor(ctx, cluster), options.toVersion);
       return { runId: (await (await engine(cluster)).startRollout({ ...options, ...runOptions(options) })).runId };

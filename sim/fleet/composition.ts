@@ -3,7 +3,7 @@
 // - `stock`: every node as the Flatcar image ships (update-engine and locksmithd running from vendor links,
 //   empty update.conf), so locksmithd reboots a node as soon as an update is staged, without a drain;
 // - `kubermatic`: every node as Kubermatic's disableAutoUpdate leaves it (both units masked);
-// - `mixed`: the three fixed nodes below, then stock nodes;
+// - `mixed`: the three fixed nodes below, then stock nodes, the sixth of them an Ubuntu worker;
 // - `classic`: the three fixed nodes, then seeded nodes that are either FLUO-ready or Kubermatic-masked (the
 //   fleet the integration tests were written against; the in-process default).
 import type { NodeSpec, NodeUnitProfile } from './node.ts';
@@ -41,6 +41,10 @@ function previousOf(version: string): string | null {
   const at = list.indexOf(version);
   return at > 0 ? (list[at - 1] as string) : null;
 }
+
+// The sixth machine of a `mixed` fleet is an Ubuntu 22.04 worker not migrated to Flatcar yet (sim/fleet/ubuntu.ts),
+// past the fixed three and the first stock ones so smaller mixed fleets stay all Flatcar.
+const UBUNTU_INDEX = 5;
 
 // The first machines are fixed so every seed offers the interesting cases up front.
 const FIXED: readonly { version: string; units: NodeUnitProfile }[] = [
@@ -114,6 +118,7 @@ export function composeFleet(opts: CompositionOptions): NodeSpec[] {
       bytesPerSecond: Math.round(DEFAULT_RELEASES[group].size / random.int(60, 120)),
       previousVersion: previousOf(version),
       ...(opts.zones === undefined ? {} : { zone: zoneOf(i, opts.zones) }),
+      ...(profile === 'mixed' && i === UBUNTU_INDEX ? { distribution: 'ubuntu' as const } : {}),
     });
   }
   return specs;

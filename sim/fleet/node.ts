@@ -19,6 +19,7 @@ import { Units, type InitialUnit } from './units.ts';
 import { UpdateEngine, type StatusListener, type UpdateEngineStatus } from './update-engine.ts';
 import { type PartitionNumber, UsrSlots } from './usr-slots.ts';
 import { channelOf, kernelVersionOf } from './versions.ts';
+import { FLATCAR_ONLY_PROGRAMS, PENDING_REBOOT_PACKAGES, REBOOT_REQUIRED_PATHS, REBOOT_REQUIRED_PKGS_PATHS, REBOOT_REQUIRED_TEXT, UBUNTU, UBUNTU_OS_RELEASE } from './ubuntu.ts';
 
 export const UPDATE_ENGINE_UNIT = 'update-engine.service';
 export const LOCKSMITHD_UNIT = 'locksmithd.service';
@@ -80,6 +81,8 @@ export interface NodeSpec {
   previousVersion: string | null;
   /** the zone of a fleet composed with zones (--zones N) */
   zone?: string;
+  /** an Ubuntu 22.04 worker not migrated yet (sim/fleet/ubuntu.ts), with a kernel update waiting for a reboot */
+  distribution?: 'flatcar' | 'ubuntu';
 }
 
 export interface NodeDeps {
@@ -108,6 +111,7 @@ export class SimNode implements SimNodeView, ShellHost {
   readonly clock: Clock;
   readonly timeScale: number;
   readonly etcFlatcar: EtcFlatcar;
+  readonly distribution: 'flatcar' | 'ubuntu';
 
   readonly usrSlots: UsrSlots;
   /** mount points of `mount -o ro` (of the other USR partition); gone at the next boot */
@@ -118,6 +122,9 @@ export class SimNode implements SimNodeView, ShellHost {
   private updateCompleted = false;
   /** /run/reboot-required, kured's sentinel, touched by flatcar-postinst (tmpfs) */
   private rebootRequired = false;
+  /** an Ubuntu machine's reboot-required.pkgs (empty: no /var/run/reboot-required); tmpfs, gone after a reboot */
+  private ubuntuRebootPackages: readonly string[] = [];
+  private ubuntuKernel: string = UBUNTU.kernel;
   private currentBootId = randomUUID();
   private power: Power = 'down';
   private daemon: UpdateEngine | null = null;
@@ -141,14 +148,15 @@ export class SimNode implements SimNodeView, ShellHost {
     this.address = spec.address;
     this.machineId = spec.machineId;
     this.zone = spec.zone ?? null;
+    this.distribution = spec.distribution ?? 'flatcar';
+    if (this.distribution === 'ubuntu') this.ubuntuRebootPackages = PENDING_REBOOT_PACKAGES;
     this.usrSlots = new UsrSlots(spec.version, spec.previousVersion);
     this.clock = deps.clock;
     this.timeScale = deps.timeScale;
     this.etcFlatcar = new EtcFlatcar(spec.updateConf);
     const profile = UNIT_PROFILES[spec.units];
     this.units = new Units({
-      [UPDATE_ENGINE_UNIT]: profile.updateEngine,
-      [LOCKSMITHD_UNIT]: profile.locksmithd,
+      ...(this.distribution === 'ubuntu' ? {} : { [UPDATE_ENGINE_UNIT]: profile.updateEngine, [LOCKSMITHD_UNIT]: profile.locksmithd }),
       ...Object.fromEntries(NODE_SERVICES.map((unit) => [unit, { masked: false, enabled: true, active: false }])),
     });
     this.units.onChange((change) => {
@@ -167,7 +175,7 @@ export class SimNode implements SimNodeView, ShellHost {
         dropNewConnections: () => this.fault('ssh-drop') !== undefined,
       },
       runCommand: (line, io) => runCommandLine(line, this, io),
-      motd: () => `Flatcar Container Linux by Kinvolk ${this.channel()} ${this.version}\n`,
+      motd: () => (this.distribution === 'ubuntu' ? `Welcome to ${UBUNTU.prettyName} (GNU/Linux ${this.ubuntuKernel} x86_64)\n` : `Flatcar Container Linux by Kinvolk ${this.channel()} ${this.version}\n`),
       prompt: () => `core@${this.name} ~ $ `,
     });
     this.unsubscribeFaults = deps.faults.onChange((change) => this.onFaultChange('added' in change ? change.added.spec : change.removed.spec, 'added' in change));
@@ -187,10 +195,12 @@ export class SimNode implements SimNodeView, ShellHost {
   }
 
   osRelease(): { versionId: string; prettyName: string; channel: string } {
+    if (this.distribution === 'ubuntu') return { versionId: UBUNTU.versionId, prettyName: UBUNTU.prettyName, channel: '' };
     return { versionId: this.version, prettyName: prettyNameOf(this.version), channel: this.channel() };
   }
 
   kernelVersion(): string {
+    if (this.distribution === 'ubuntu') return this.ubuntuKernel;
     return kernelVersionOf(this.version);
   }
 
@@ -205,6 +215,10 @@ export class SimNode implements SimNodeView, ShellHost {
     if (DIRECTORIES.has(normalized)) return { kind: 'directory' };
     const content = this.fileContent(normalized);
     return content === null ? null : { kind: 'file', content };
+  }
+
+  hasProgram(name: string): boolean {
+    return this.distribution === 'flatcar' || !FLATCAR_ONLY_PROGRAMS.has(name);
   }
 
   bootedVersion(): string {
@@ -339,7 +353,21 @@ export class SimNode implements SimNodeView, ShellHost {
     return null;
   }
 
+  /** Ubuntu's own files: os-release, the reboot sentinel; nothing of Flatcar's image. */
+  private ubuntuFileContent(path: string): string | null {
+    if (path === '/etc/os-release' || path === '/usr/lib/os-release') return UBUNTU_OS_RELEASE;
+    const pending = this.ubuntuRebootPackages;
+    if ((REBOOT_REQUIRED_PATHS as readonly string[]).includes(path)) return pending.length > 0 ? REBOOT_REQUIRED_TEXT : null;
+    if ((REBOOT_REQUIRED_PKGS_PATHS as readonly string[]).includes(path)) return pending.length > 0 ? pending.map((p) => `${p}\n`).join('') : null;
+    if (path === '/proc/sys/kernel/random/boot_id' || path === '/etc/machine-id' || path === '/etc/hostname') return this.flatcarFileContent(path);
+    return null;
+  }
+
   private fileContent(path: string): string | null {
+    return this.distribution === 'ubuntu' ? this.ubuntuFileContent(path) : this.flatcarFileContent(path);
+  }
+
+  private flatcarFileContent(path: string): string | null {
     switch (path) {
       case '/etc/os-release':
       case '/usr/lib/os-release':
@@ -475,7 +503,7 @@ export class SimNode implements SimNodeView, ShellHost {
     this.daemon = null;
     this.locksmithd?.kill();
     this.locksmithd = null;
-    for (const unit of BOOT_UNITS) this.units.setActive(unit, false);
+    for (const unit of BOOT_UNITS) if (this.units.get(unit).exists) this.units.setActive(unit, false);
     await this.ssh.close();
     if (this.stopped) return;
     this.power = 'down';
@@ -498,6 +526,11 @@ export class SimNode implements SimNodeView, ShellHost {
     this.mounts.clear();
     this.updateCompleted = false;
     this.rebootRequired = false;
+    if (!firstBoot && this.ubuntuRebootPackages.length > 0) {
+      // the kernel the pending packages installed is the one this boot starts
+      this.ubuntuKernel = PENDING_REBOOT_PACKAGES[0]?.replace(/^linux-image-/, '') ?? this.ubuntuKernel;
+      this.ubuntuRebootPackages = [];
+    }
     this.units.clearRuntimeMasks();
     this.etcFlatcar.ensureUpdateConf();
     if (!firstBoot) this.currentBootId = randomUUID();

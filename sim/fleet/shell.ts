@@ -33,11 +33,12 @@ const PROGRAMS: Record<string, SimCommand> = {
 const PROGRAM_DIRS = ['/usr/bin/', '/bin/', '/usr/sbin/', '/sbin/'];
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
-function resolveProgram(name: string): SimCommand | 'no-such-file' | undefined {
-  if (!name.includes('/')) return Object.hasOwn(PROGRAMS, name) ? PROGRAMS[name] : undefined;
+function resolveProgram(name: string, host: ShellHost): SimCommand | 'no-such-file' | undefined {
+  const installed = (base: string) => Object.hasOwn(PROGRAMS, base) && (host.hasProgram?.(base) ?? true);
+  if (!name.includes('/')) return installed(name) ? PROGRAMS[name] : undefined;
   const dir = PROGRAM_DIRS.find((d) => name.startsWith(d));
   const base = dir ? name.slice(dir.length) : '';
-  return base && Object.hasOwn(PROGRAMS, base) ? PROGRAMS[base] : 'no-such-file';
+  return base && installed(base) ? PROGRAMS[base] : 'no-such-file';
 }
 
 async function sudo(inv: Invocation): Promise<number> {
@@ -65,7 +66,7 @@ async function sudo(inv: Invocation): Promise<number> {
     return 1;
   }
   const name = args[0] as string;
-  const program = resolveProgram(name);
+  const program = resolveProgram(name, inv.host);
   if (program === undefined || program === 'no-such-file') {
     inv.io.stderr(`sudo: ${name}: command not found\n`);
     return 1;
@@ -95,7 +96,7 @@ export async function runCommandLine(line: string, host: ShellHost, io: ProcessI
   while (words[0] !== undefined && ASSIGNMENT.test(words[0])) words.shift();
   const name = words[0];
   if (name === undefined) return 0;
-  const program = resolveProgram(name);
+  const program = resolveProgram(name, host);
   if (program === 'no-such-file') {
     io.stderr(`${shellName}: line 1: ${name}: No such file or directory\n`);
     return 127;

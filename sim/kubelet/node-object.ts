@@ -42,7 +42,7 @@ export function nodeLabels(view: SimNodeView): Record<string, string> {
     'kubernetes.io/hostname': view.name,
     'kubernetes.io/os': 'linux',
     'node-role.kubernetes.io/worker': '',
-    'x-kubernetes.io/distribution': 'flatcar',
+    'x-kubernetes.io/distribution': view.distribution ?? 'flatcar',
     ...(view.zone ? { 'topology.kubernetes.io/zone': view.zone } : {}),
   };
 }

@@ -7,6 +7,8 @@ export interface SimNodeView {
   readonly machineId: string;
   /** topology.kubernetes.io/zone of the Node, as a cloud provider's node controller sets it; null: unzoned */
   readonly zone?: string | null;
+  /** the OS the machine runs (x-kubernetes.io/distribution); absent: Flatcar */
+  readonly distribution?: 'flatcar' | 'ubuntu';
   bootId(): string;
   isUp(): boolean;
   osRelease(): { versionId: string; prettyName: string; channel: string };

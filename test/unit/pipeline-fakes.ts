@@ -239,6 +239,10 @@ export class FakeFlatcar implements FlatcarNode {
     this.s.offered = version;
     this.op = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
   }
+  /** flatcar-postinst touches /run/reboot-required (/var/run links to /run) once an update is staged. */
+  async rebootRequired() {
+    return { required: this.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT', packages: [] };
+  }
   reconnect() {}
   async runHealthCheck() { return { exitCode: 0, output: '' }; }
 }

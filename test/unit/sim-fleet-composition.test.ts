@@ -107,6 +107,13 @@ describe('fleet composition', () => {
     assert.ok(composeFleet(opts).every((s) => s.units !== 'stock'), 'the classic fleet (in-process default) has no stock nodes');
   });
 
+  it('mixed: the sixth node is the Ubuntu worker not migrated yet; smaller mixed fleets and other profiles are all Flatcar', () => {
+    const opts = { nodes: 7, seed: 3, addressBase: '127.10.0.1', sshPort: 2222 };
+    assert.deepEqual(composeFleet({ ...opts, profile: 'mixed' }).filter((s) => s.distribution === 'ubuntu').map((s) => s.name), ['worker-6']);
+    assert.ok(composeFleet({ ...opts, nodes: 5, profile: 'mixed' }).every((s) => s.distribution === undefined));
+    assert.ok(composeFleet({ ...opts, profile: 'stock' }).every((s) => s.distribution === undefined));
+  });
+
   it('places nodes round-robin in zones when asked (--zones), and in none otherwise', () => {
     const opts = { nodes: 7, seed: 2, addressBase: '127.10.0.1', sshPort: 2222 };
     assert.deepEqual(composeFleet({ ...opts, zones: 3 }).map((s) => s.zone), ['zone-a', 'zone-b', 'zone-c', 'zone-a', 'zone-b', 'zone-c', 'zone-a']);

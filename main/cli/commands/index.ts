@@ -9,6 +9,7 @@ export const builtinCommands: ReadonlyMap<string, CommandEntry> = new Map([
   ['update', entry('update one node: pre-flight, download, lock, cordon, drain, reboot, verify, uncordon', async () => (await import('./pipeline.ts')).updateCommand)],
   ['rollout', entry('update many nodes: downloads in parallel, drain/reboot one node at a time', async () => (await import('./pipeline.ts')).rolloutCommand)],
   ['rollback', entry('boot the release on a node\'s other USR partition again (or discard an update staged there)', async () => (await import('./rollback.ts')).rollbackCommand)],
+  ['reboot', entry('reboot an Ubuntu node that needs it (/var/run/reboot-required), drained, one at a time', async () => (await import('./reboot.ts')).rebootCommand)],
   ['channel', entry('see the rule and move a node or the cluster to a release channel (GROUP in update.conf)', async () => (await import('./channel.ts')).channelCommand)],
   ['resume', entry('find runs a crash left unfinished; resume one or hand it back cleanly', async () => (await import('./pipeline.ts')).resumeCommand)],
   ['auto-update', entry('show or switch automatic Flatcar updates (FLUO in the cluster, update-engine on the nodes)', async () => (await import('./auto-update.ts')).autoUpdateCommand)],

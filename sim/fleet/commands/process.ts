@@ -21,6 +21,8 @@ export interface ShellHost {
   readonly clock: Clock;
   readonly timeScale: number;
   readonly units: Units;
+  /** false for a program this machine's image lacks (an Ubuntu node has no update_engine_client); absent: all */
+  hasProgram?(name: string): boolean;
   /** VERSION_ID of the booted release (some output formats differ between releases) */
   bootedVersion(): string;
   readFile(path: string): FileLookup;
