@@ -1,6 +1,7 @@
 import { ApiError } from '../api/errors.ts';
 import { pauseFluo } from '../cluster/node-annotations.ts';
 import { holdLocksmithd, liftServer } from './node-guards.ts';
+import { pollUntil } from '../support/retry.ts';
 import { emitStep, journalRecord, runStep, type NodeCtx, type StepOutcome } from './run-context.ts';
 import type { UeStatus, UnitState } from './ports.ts';
 
@@ -56,7 +57,8 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
   let movedAtMs = clock.nowMs();
   let saidAtMs = clock.nowMs();
   let sshDownSinceMs: number | null = null;
-  let settled: UpdateResult | ApiError | null = null;
+  // set by the watch stream and by each poll (closures), so the type is kept wide on purpose
+  let settled = null as UpdateResult | ApiError | null;
 
   const say = (message: string, detail: Record<string, string | number | boolean | null>) => {
     saidAtMs = clock.nowMs();
@@ -98,32 +100,39 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
     else say(`Still ${lastOp === 'UPDATE_STATUS_DOWNLOADING' ? `downloading at ${percent(lastProgress)}` : (lastOp || 'waiting for update_engine')}: no progress for ${Math.round(quietMs / 1000)} s (gives up after ${left} s more)`, { stalledAt: lastOp, stalledSeconds: Math.round(quietMs / 1000) });
   };
 
+  /** One poll: update_engine's status now, unless the watch stream already settled it. */
+  const poll = async (): Promise<true | undefined> => {
+    if (settled) return true;
+    if (ctx.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
+    if (clock.nowMs() > deadline) {
+      throw new ApiError('update-failed', `update_engine on ${ctx.node} did not finish within ${ctx.options.updateTimeoutSeconds} s (last state ${lastOp || 'unknown'}); see journalctl -u update-engine`, {
+        node: ctx.node,
+        lastOp,
+      });
+    }
+    try {
+      consider(await ctx.ops.status());
+      if (sshDownSinceMs !== null) say(`SSH to ${ctx.node} answers again`, { waitingFor: null });
+      sshDownSinceMs = null;
+    } catch (err) {
+      // a dropped SSH connection mid-download is retried by the next poll; anything else stops the step
+      if (!(err instanceof ApiError) || !SSH_TROUBLE.includes(err.kind)) throw err;
+      if (sshDownSinceMs === null) {
+        sshDownSinceMs = clock.nowMs();
+        say(`Waiting for SSH to ${ctx.node} (${err.message})`, { waitingFor: 'ssh' });
+      }
+      ctx.ops.reconnect();
+    }
+    if (settled) return true;
+    stillWaiting();
+    return undefined;
+  };
+  // a cancel cuts the pause short; the next poll then says so, unless the update settled meanwhile
+  const pause = { nowMs: () => clock.nowMs(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal).catch(() => undefined) };
+
   const watching = ctx.ops.watch(consider, stop.signal).catch(() => undefined);
   try {
-    while (!settled) {
-      if (ctx.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
-      if (clock.nowMs() > deadline) {
-        throw new ApiError('update-failed', `update_engine on ${ctx.node} did not finish within ${ctx.options.updateTimeoutSeconds} s (last state ${lastOp || 'unknown'}); see journalctl -u update-engine`, {
-          node: ctx.node,
-          lastOp,
-        });
-      }
-      try {
-        consider(await ctx.ops.status());
-        if (sshDownSinceMs !== null) say(`SSH to ${ctx.node} answers again`, { waitingFor: null });
-        sshDownSinceMs = null;
-      } catch (err) {
-        // a dropped SSH connection mid-download is retried by the next poll; anything else stops the step
-        if (!(err instanceof ApiError) || !SSH_TROUBLE.includes(err.kind)) throw err;
-        if (sshDownSinceMs === null) {
-          sshDownSinceMs = clock.nowMs();
-          say(`Waiting for SSH to ${ctx.node} (${err.message})`, { waitingFor: 'ssh' });
-        }
-        ctx.ops.reconnect();
-      }
-      if (!settled) stillWaiting();
-      if (!settled) await clock.sleep(POLL_MS, ctx.control.signal).catch(() => undefined);
-    }
+    await pollUntil(poll, { clock: pause, intervalMs: POLL_MS, signal: ctx.control.signal });
   } finally {
     stop.abort();
     ctx.control.signal.removeEventListener('abort', onCancel);
