@@ -15,4 +15,5 @@ export * from './transport.ts';
 export * from './handler.ts';
 export * from './versions.ts';
 export * from './rollback.ts';
+export * from './ubuntu-reboot.ts';
 export * from './channels.ts';
