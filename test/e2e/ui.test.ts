@@ -299,8 +299,8 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await page.keyboard.press('Tab');
     const focused = page.locator(':focus');
     assert.equal(await focused.textContent(), 'Nodes');
-    const outline = await focused.evaluate('(el) => getComputedStyle(el).outlineStyle');
-    assert.notEqual(outline, 'none');
+    const outline = await focused.evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).outlineStyle ?? null);
+    assert.ok(outline && outline !== 'none', `focus ring: ${outline}`);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Nodes' }).waitFor();
     await page.getByRole('searchbox', { name: 'Search name or address' }).focus();
