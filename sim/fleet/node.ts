@@ -272,8 +272,9 @@ export class SimNode implements SimNodeView, ShellHost {
     if (!wasGood) this.emit({ kind: 'boot-marked-good', from: 'unverified', to: 'successful', version: this.version });
   }
 
-  /** VERSION_ID of the release on the booted USR partition. */
+  /** VERSION_ID of the release on the booted USR partition (Ubuntu's VERSION_ID on the Ubuntu node). */
   private get version(): string {
+    if (this.distribution === 'ubuntu') return UBUNTU.versionId;
     return this.usrSlots.bootedPartition().version as string;
   }
 
@@ -301,8 +302,9 @@ export class SimNode implements SimNodeView, ShellHost {
     await this.ssh.close();
   }
 
-  /** GROUP as update_engine looks it up (omaha_request_params.cc): /etc, then the image's files, else stable. */
+  /** GROUP as update_engine looks it up (omaha_request_params.cc): /etc, then the image's files, else stable; none on Ubuntu. */
   channel(): string {
+    if (this.distribution === 'ubuntu') return '';
     return this.updateEngineConf('GROUP') ?? 'stable';
   }
 
