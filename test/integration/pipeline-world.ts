@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { NodeSummary } from '../../app/api/nodes.ts';
+import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { Settings } from '../../app/api/settings.ts';
 import type { PipelineEvent } from '../../app/pipeline/ports.ts';
 import { FileJournal } from '../../app/pipeline/journal.ts';
@@ -39,6 +40,9 @@ export function maxConcurrentReboots(events: readonly SimEventLine[]): number {
   }
   return max;
 }
+
+/** A single-node run on the simulator without waiting: pods deleted when they must go, no settle, a short Lease. */
+export const fastRunOptions = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 });
 
 export const simSshTarget = (n: NodeSummary) => ({ nodeName: n.name, host: n.addresses.internalIP ?? '' });
 

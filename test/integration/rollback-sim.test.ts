@@ -4,16 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
-import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { fastRunOptions, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 
 const block = loopbackBlock();
-const fast = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 });
 
 describe('rollback to the other USR partition on the simulator', () => {
   let w: World;
@@ -37,7 +35,7 @@ describe('rollback to the other USR partition on the simulator', () => {
     assert.deepEqual({ booted: before.booted.version, other: before.other.version, rollback: before.rollback }, { booted: '4757.2.0', other: '4593.2.0', rollback: { kind: 'rollback', version: '4593.2.0' } });
     const bootIdBefore = machine('worker-2').bootId();
 
-    const state = await (await engine.start({ kind: 'single', nodes: ['worker-2'], options: fast, action: 'rollback' })).done;
+    const state = await (await engine.start({ kind: 'single', nodes: ['worker-2'], options: fastRunOptions, action: 'rollback' })).done;
     assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps().join('\n')}`);
     assert.deepEqual({ from: state.nodes[0]?.fromVersion, to: state.nodes[0]?.toVersion }, { from: '4757.2.0', to: '4593.2.0' });
     assert.equal(machine('worker-2').osRelease().versionId, '4593.2.0');
@@ -90,7 +88,7 @@ describe('rollback to the other USR partition on the simulator', () => {
     const reboots = () => readSimEvents(w.sim.eventsPath).filter((e) => e.node === 'worker-3' && e.kind === 'reboot-start').length;
     const rebootsBefore = reboots();
 
-    const state = await (await engine.start({ kind: 'single', nodes: ['worker-3'], options: fast, action: 'rollback' })).done;
+    const state = await (await engine.start({ kind: 'single', nodes: ['worker-3'], options: fastRunOptions, action: 'rollback' })).done;
     assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps().join('\n')}`);
     assert.equal(state.nodes[0]?.phase, 'current');
     assert.equal(reboots(), rebootsBefore, 'discarding needs no reboot');
@@ -100,7 +98,7 @@ describe('rollback to the other USR partition on the simulator', () => {
     const now = await engine.usrPartitions('worker-3');
     assert.equal(now.rollback.kind, 'impossible');
     assert.match(now.rollback.kind === 'impossible' ? now.rollback.reason : '', /holds 4803\.1\.0, which never booted successfully/);
-    const refused = await (await engine.start({ kind: 'single', nodes: ['worker-3'], options: fast, action: 'rollback' })).done;
+    const refused = await (await engine.start({ kind: 'single', nodes: ['worker-3'], options: fastRunOptions, action: 'rollback' })).done;
     assert.equal(refused.status, 'failed');
     assert.match(refused.error?.message ?? '', /worker-3 cannot be rolled back: .*never booted successfully/);
     assert.equal(machine('worker-3').snapshot().nextBootVersion, null);

@@ -8,14 +8,12 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ApiError } from '../../app/api/errors.ts';
-import { UpdateOptions } from '../../app/api/pipeline.ts';
 import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
-import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
+import { fastRunOptions, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 
 const block = loopbackBlock();
-const fast = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 });
 
 describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
   let w: World;
@@ -50,7 +48,7 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
     assert.ok(podsBefore.length > 0, 'the node runs pods that the drain must move');
     const bootIdBefore = machine('worker-6').bootId();
 
-    const state = await (await engine.startReboot('worker-6', fast, false)).done;
+    const state = await (await engine.startReboot('worker-6', fastRunOptions, false)).done;
     assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${stepLines().join('\n')}`);
     assert.equal(state.nodes[0]?.phase, 'done');
     assert.notEqual(machine('worker-6').bootId(), bootIdBefore);
