@@ -20,6 +20,13 @@ export const FluoNodeState = z.object({
   rebootPaused: z.boolean(),
   beforeReboot: z.boolean(),
   afterReboot: z.boolean(),
+  /**
+   * Where FLUO is with the node, as update_engine's CURRENT_OP without its prefix (IDLE, DOWNLOADING,
+   * UPDATED_NEED_REBOOT, …) or REBOOTING / REBOOTED; unlike `status`, never a stale NEED_REBOOT after the reboot.
+   */
+  phase: z.string().nullable(),
+  /** The flatdeck instance that paused FLUO's reboots on this node (flatdeck.io/fluo-held-by), if one did. */
+  heldBy: z.string().nullable(),
 });
 export type FluoNodeState = z.infer<typeof FluoNodeState>;
 

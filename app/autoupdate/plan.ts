@@ -2,6 +2,7 @@ import type { AutoUpdateStatus, MachineDeploymentSummary, RebootsWithoutDrain } 
 import type { NodeSummary } from '../api/nodes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
+import { flatdeckKeys } from '../cluster/node-keys.ts';
 import { serverSendsRequests } from '../flatcar/update-conf.ts';
 import { nodeActions, type DisableMode, type NodeAction, type NodeUnits } from './node-units.ts';
 
@@ -113,6 +114,12 @@ export function statusWarnings(fluo: FluoInstallState, readings: readonly NodeRe
       const quoted = names((u) => u.quotedOsRelease);
       if (quoted.length) warnings.push(`FLUO ${fluo.version} (${fluo.managedBy ?? 'unknown'}) crash-loops on nodes with a quoted /etc/os-release: ${list(quoted)}; ${FLATDECK_FLUO_VERSION} fixes it.`);
     }
+  }
+  const held = readings.flatMap((r) => (r.node.fluo?.heldBy ? [`${r.node.name} (by ${r.node.fluo.heldBy})`] : []));
+  if (held.length) {
+    warnings.push(
+      `flatdeck has paused FLUO's reboots on ${list(held)} (${flatdeckKeys.fluoHeldBy}): right while a flatdeck run holds the cluster lock; with no run, a flatdeck that stopped mid-run left them paused, and they stay so until the next run takes the lock and puts them back.`,
+    );
   }
   const unread = readings.filter((r) => !r.units);
   for (const r of unread) warnings.push(`${r.node.name} could not be read over SSH: ${r.error ?? 'unknown error'}`);

@@ -1,6 +1,6 @@
 import type { FluoNodeState } from '../api/nodes.ts';
 
-import { FLUO_PREFIX, fluoKeys } from './node-keys.ts';
+import { FLUO_PREFIX, flatdeckKeys, fluoKeys } from './node-keys.ts';
 
 export { FLUO_PREFIX, fluoKeys };
 
@@ -22,7 +22,7 @@ export function readFluoState(annotations: StringMap, labels: StringMap): FluoNo
   if (!hasFluoKey(annotations) && !hasFluoKey(labels)) return null;
   const a = annotations ?? {};
   const l = labels ?? {};
-  return {
+  const state = {
     status: a[fluoKeys.status] ?? null,
     newVersion: a[fluoKeys.newVersion] ?? null,
     lastCheckedTime: a[fluoKeys.lastCheckedTime] ?? null,
@@ -33,6 +33,7 @@ export function readFluoState(annotations: StringMap, labels: StringMap): FluoNo
     beforeReboot: isTrue(l[fluoKeys.beforeReboot]),
     afterReboot: isTrue(l[fluoKeys.afterReboot]),
   };
+  return { ...state, phase: fluoStatusWord(state), heldBy: a[flatdeckKeys.fluoHeldBy] || null };
 }
 
 /** The Flatcar version FLUO's agent read from os-release (label `version`), when the node has one. */
@@ -45,7 +46,7 @@ export function fluoVersionLabel(labels: StringMap): string | null {
  * After the reboot FLUO's agent writes no status until the operator has cleared reboot-ok (pkg/agent/agent.go),
  * so until then the annotation still says NEED_REBOOT of a node already on the new version: that phase is REBOOTED.
  */
-export function fluoStatusWord(state: FluoNodeState): string | null {
+export function fluoStatusWord(state: Omit<FluoNodeState, 'phase' | 'heldBy'>): string | null {
   if (state.rebootInProgress) return 'REBOOTING';
   if (state.afterReboot || (state.rebootOk && !state.rebootNeeded)) return 'REBOOTED';
   if (!state.status) return state.rebootNeeded ? 'UPDATED_NEED_REBOOT' : null;

@@ -108,6 +108,13 @@ describe('status', () => {
     assert.ok(w.some((x) => x === 'The FLUO agent is ready on 0 of 2 Flatcar nodes.'));
     assert.deepEqual(statusWarnings(ourFluo, [reading('a', fluoReady)], [], []), []);
   });
+  it('names the nodes flatdeck holds FLUO off (reboot-paused by a run, or left so by a flatdeck that stopped mid-run)', () => {
+    const held = { [fluoKeys.rebootPaused]: 'true', 'flatdeck.io/fluo-held-by': 'laptop-7/abc' };
+    const w = statusWarnings(ourFluo, [reading('a', fluoReady, held), reading('b', fluoReady), reading('c', fluoReady, held)], [], []);
+    assert.equal(w.length, 1, w.join('\n'));
+    assert.match(w[0]!, /^flatdeck has paused FLUO's reboots on a \(by laptop-7\/abc\), c \(by laptop-7\/abc\) \(flatdeck\.io\/fluo-held-by\)/);
+    assert.match(w[0]!, /until the next run takes the lock/);
+  });
   it('flags Ubuntu MachineDeployments and nodes as unsupported', () => {
     const md: MachineDeploymentSummary = { name: 'old', namespace: 'kube-system', operatingSystem: 'ubuntu', disableAutoUpdate: false, replicas: 2, updatedReplicas: 2, readyReplicas: 2, nodes: ['u1', 'u2'] };
     const w = statusWarnings(noFluo, [], [md], ['u1', 'u2', 'u3']);

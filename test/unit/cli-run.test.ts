@@ -120,7 +120,7 @@ describe('flatdeck nodes output', () => {
       error: null,
     });
     assert.deepEqual(live.update, { source: 'ssh', state: 'DOWNLOADING', word: 'Downloading', progress: 0.42, newVersion: '4801.2.0' });
-    const fluo = nodeRow({ ...base, fluo: { status: 'UPDATE_STATUS_UPDATE_AVAILABLE', newVersion: '4801.2.0', lastCheckedTime: '1', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false } }, undefined);
+    const fluo = nodeRow({ ...base, fluo: { status: 'UPDATE_STATUS_UPDATE_AVAILABLE', newVersion: '4801.2.0', lastCheckedTime: '1', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false, phase: 'UPDATE_AVAILABLE', heldBy: null } }, undefined);
     assert.deepEqual(fluo.update, { source: 'fluo', state: 'UPDATE_AVAILABLE', word: 'Update available', progress: null, newVersion: '4801.2.0' });
     assert.equal(fluo.versionSource, 'osImage');
     const table = nodesTable([live, { ...fluo, name: 'a-much-longer-node-name', cordoned: true }]);

@@ -137,10 +137,28 @@ describe('Node object → NodeSummary', () => {
       rebootPaused: false,
       beforeReboot: true,
       afterReboot: false,
+      phase: 'UPDATED_NEED_REBOOT',
+      heldBy: null,
     });
     assert.equal(fluoStatusWord(fluo!), 'UPDATED_NEED_REBOOT');
     assert.equal(fluoStatusWord({ ...fluo!, rebootInProgress: true }), 'REBOOTING');
     assert.equal(fluoStatusWord({ ...fluo!, beforeReboot: false, rebootNeeded: false, rebootOk: true, afterReboot: true }), 'REBOOTED', 'the agent has not rewritten the stale NEED_REBOOT status yet');
+  });
+
+  it("gives FLUO's phase, not its stale status, once the node has rebooted, and who holds FLUO off the node", () => {
+    const p = 'flatcar-linux-update.v1.flatcar-linux.net/';
+    // the operator's after-reboot step: the node runs the new version, the agent has not rewritten `status` yet
+    const rebooted = flatcarNode('w5', 'Flatcar Container Linux by Kinvolk 4801.2.0', {
+      annotations: { [`${p}status`]: 'UPDATE_STATUS_UPDATED_NEED_REBOOT', [`${p}reboot-needed`]: 'false', [`${p}reboot-ok`]: 'true', 'flatdeck.io/fluo-held-by': 'laptop-7/abc' },
+      labels: { [`${p}after-reboot`]: 'true' },
+    });
+    const fluo = summarizeNode(rebooted).fluo;
+    assert.equal(fluo?.status, 'UPDATE_STATUS_UPDATED_NEED_REBOOT', 'the raw annotation is kept as FLUO wrote it');
+    assert.equal(fluo?.phase, 'REBOOTED');
+    assert.equal(fluo?.heldBy, 'laptop-7/abc');
+    const downloading = flatcarNode('w6', 'Flatcar Container Linux by Kinvolk 4757.2.0', { annotations: { [`${p}status`]: 'UPDATE_STATUS_DOWNLOADING' } });
+    assert.equal(summarizeNode(downloading).fluo?.phase, 'DOWNLOADING');
+    assert.equal(summarizeNode(downloading).fluo?.heldBy, null);
   });
 
   it('reads flatdeck.io marks left by a pipeline step', () => {

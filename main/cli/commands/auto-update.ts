@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AutoUpdatePlan, AutoUpdateStatus, MachineDeploymentSummary } from '../../../app/api/auto-update.ts';
-import { fluoStatusWord } from '../../../app/cluster/fluo.ts';
 import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
@@ -24,7 +23,7 @@ export function statusText(s: AutoUpdateStatus): string {
       yesNo(n.locksmithdActive),
       n.group ?? '-',
       n.server ?? '-',
-      (n.fluo && fluoStatusWord(n.fluo)) ?? '-',
+      n.fluo?.phase ?? '-',
       n.fluo ? yesNo(n.fluo.rebootPaused) : '-',
     ]),
   );

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { NodeLiveState, NodeSummary } from '../../../app/api/nodes.ts';
 import { UpdateOp } from '../../../app/api/update-engine.ts';
 import { updateStateOfOp, updateStateWords } from '../../../app/api/update-state.ts';
-import { fluoStatusWord } from '../../../app/cluster/fluo.ts';
 import { defineCommand, EXIT, exitCodeHelp } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, cliErrorFrom, openCluster } from '../cluster-options.ts';
 import { formatTable } from '../table.ts';
@@ -65,7 +64,7 @@ export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): Nod
       newVersion: ue && ue.newVersion !== NO_VERSION ? ue.newVersion : null,
     };
   } else if (node.fluo) {
-    update = { source: 'fluo', state: fluoStatusWord(node.fluo), word: null, progress: null, newVersion: node.fluo.newVersion && node.fluo.newVersion !== NO_VERSION ? node.fluo.newVersion : null };
+    update = { source: 'fluo', state: node.fluo.phase, word: null, progress: null, newVersion: node.fluo.newVersion && node.fluo.newVersion !== NO_VERSION ? node.fluo.newVersion : null };
   }
   return {
     name: node.name,
