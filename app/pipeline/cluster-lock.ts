@@ -310,12 +310,14 @@ export class ClusterLock {
   }
 
   async release(): Promise<void> {
+    // with K slots, a turn that holds none must not free the slot another turn of this process holds (same identity)
+    const mine = this.k === 1 || this.held !== null;
     await this.held?.stop();
     this.held = null;
     try {
       await this.fluo.stop();
     } finally {
-      await this.lease.release();
+      if (mine) await this.lease.release();
     }
   }
 }

@@ -3,30 +3,8 @@
 // reader observed it, and slots created by an instance with a larger K seen by everyone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1Lease } from '@kubernetes/client-node';
-import type { LeaseStore } from '../../app/cluster/lease-lock.ts';
 import { LeaseSlots, slotName } from '../../app/cluster/lease-slots.ts';
-
-/** Leases by name with the API server's optimistic concurrency: a PUT of an older resourceVersion gets 409. */
-function leaseServer() {
-  const leases = new Map<string, V1Lease>();
-  let rv = 0;
-  const conflict = () => Object.assign(new Error('conflict'), { code: 409 });
-  const stores = (name: string): LeaseStore => ({
-    read: async () => structuredClone(leases.get(name) ?? null),
-    create: async (l) => {
-      if (leases.has(name)) throw conflict();
-      leases.set(name, { ...l, metadata: { ...l.metadata, resourceVersion: String(++rv) } });
-      return structuredClone(leases.get(name) as V1Lease);
-    },
-    replace: async (l) => {
-      if (leases.get(name)?.metadata?.resourceVersion !== l.metadata?.resourceVersion) throw conflict();
-      leases.set(name, { ...l, metadata: { ...l.metadata, resourceVersion: String(++rv) } });
-      return structuredClone(leases.get(name) as V1Lease);
-    },
-  });
-  return { leases, stores };
-}
+import { leaseServer } from './lease-server-fake.ts';
 
 function instance(server: ReturnType<typeof leaseServer>, identity: string, count: number, clock: { now: number }) {
   return new LeaseSlots({ stores: server.stores, namespace: 'flatdeck-system', base: 'flatdeck-update-lock', count, identity, leaseDurationSeconds: 15, nowMs: () => clock.now });
