@@ -19,7 +19,7 @@ describe('UbuntuRebootPanel', () => {
     render(UbuntuRebootPanel, { app: new AppState(client), cluster: 'demo', node: 'worker-6', running: false });
     await tick();
     expect(screen.getByTestId('reboot-required').textContent).toBe('reboot required (2 packages)');
-    expect(screen.getByTestId('migrate-hint').textContent).toMatch(/migrating MachineDeployment ubuntu-workers to Flatcar replaces it .*flatdeck md migrate-flatcar ubuntu-workers/);
+    expect(screen.getByTestId('migrate-hint').textContent).toMatch(/migrating MachineDeployment kube-system\/ubuntu-workers to Flatcar replaces it .*flatdeck md migrate-flatcar kube-system\/ubuntu-workers/);
     await fireEvent.click(screen.getByRole('button', { name: 'Reboot' }));
     const dialog = screen.getByRole('dialog', { name: 'Reboot worker-6?' });
     expect(within(dialog).getByText(/rebooted for linux-image-5\.15\.0-127-generic, linux-base: lock, cordon, drain/)).toBeTruthy();

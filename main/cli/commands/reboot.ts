@@ -9,7 +9,7 @@ import { follow, PipelineFlags, pipelineOptions, pipelineOptionsHelp, updateOpti
 export function rebootRequiredText(node: string, r: RebootRequired): string {
   const pkgs = r.packages.length === 0 ? '' : ` (${r.packages.length} package${r.packages.length === 1 ? '' : 's'}: ${r.packages.join(', ')})`;
   const state = r.required ? `reboot required${pkgs}` : 'no reboot required (no /var/run/reboot-required)';
-  const md = r.machineDeployment?.split('/').pop();
+  const md = r.machineDeployment;
   const migrate = md
     ? `  Ubuntu is no longer supported for worker nodes: \`flatdeck md migrate-flatcar ${md}\` replaces its nodes with Flatcar ones`
     : '  Ubuntu is no longer supported for worker nodes: migrate its MachineDeployment to Flatcar (`flatdeck md migrate-flatcar MD`)';
