@@ -69,7 +69,7 @@ describe('the CLI host', () => {
   });
 
   it('knows the built-in commands by name and loads one only when it is used', async () => {
-    assert.deepEqual([...builtinCommands.keys()], ['nodes', 'update', 'rollout', 'resume', 'auto-update', 'md', 'serve']);
+    assert.deepEqual([...builtinCommands.keys()], ['nodes', 'update', 'rollout', 'rollback', 'reboot', 'channel', 'resume', 'auto-update', 'md', 'serve']);
     assert.equal(await builtinCommands.get('nodes')!.load(), nodesCommand);
   });
 
