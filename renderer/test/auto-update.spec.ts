@@ -1,9 +1,10 @@
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AutoUpdateStatus, MachineDeploymentSummary } from '../../app/api/index.ts';
+import type { AutoUpdateStatus, FluoNodeState, MachineDeploymentSummary } from '../../app/api/index.ts';
 import { AppState } from '../src/lib/stores/app.svelte.ts';
 import AutoUpdateView from '../src/views/AutoUpdateView.svelte';
 import { FakeClient } from './fake-client.ts';
+import { node } from './fixtures.ts';
 
 beforeAll(() => {
   // jsdom has no modal dialogs; the real ones are exercised in Chromium by the e2e tests.
@@ -119,5 +120,49 @@ describe('AutoUpdateView', () => {
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();
     expect(screen.getByRole('alert').textContent).toContain('autoUpdate.status is not available yet.');
+  });
+
+  it("follows FLUO on the nodes through pushed node events: each node's phase in the UI's words, and the status again when a node's pause changes", async () => {
+    const fluo = (over: Partial<FluoNodeState>): FluoNodeState => ({
+      status: 'UPDATE_STATUS_UPDATED_NEED_REBOOT',
+      newVersion: '4081.2.1',
+      lastCheckedTime: null,
+      rebootNeeded: true,
+      rebootOk: false,
+      rebootInProgress: false,
+      rebootPaused: false,
+      beforeReboot: false,
+      afterReboot: false,
+      phase: 'UPDATED_NEED_REBOOT',
+      heldBy: null,
+      ...over,
+    });
+    const needReboot = fluo({});
+    let heldWarning: string[] = [];
+    const client = new FakeClient()
+      .on('autoUpdate.status', () => ({ ...status('on'), nodes: [{ ...status('on').nodes[0]!, fluo: needReboot }], warnings: heldWarning }))
+      .on('nodes.list', () => [node('worker-1', { fluo: needReboot })])
+      .on('rollout.list', () => [])
+      .on('releases.get', () => ({ cluster: 'demo', feedUrl: 'http://127.0.0.1:1/', fetchedAt: null, error: null, channels: [] }))
+      .on('nodes.refreshLive', () => []);
+    const app = new AppState(client);
+    app.cluster = 'demo';
+    render(AutoUpdateView, { app, cluster: 'demo' });
+    const phase = () => screen.getByTestId('fluo-phase');
+    await waitFor(() => expect(phase().textContent).toBe('Updated, waiting to reboot'));
+    const statusReads = () => client.calls.filter((c) => c.method === 'autoUpdate.status').length;
+    const readsBefore = statusReads();
+
+    // the operator's after-reboot step: the agent has not rewritten its stale NEED_REBOOT status yet
+    const rebooted = fluo({ rebootNeeded: false, rebootOk: true, afterReboot: true, phase: 'REBOOTED' });
+    client.push({ topic: 'nodes', payload: { type: 'upsert', cluster: 'demo', node: node('worker-1', { fluo: rebooted }) } });
+    await waitFor(() => expect(phase().textContent).toBe('Rebooted'));
+    expect(phase().getAttribute('title')).toBe('UPDATE_STATUS_UPDATED_NEED_REBOOT');
+    expect(statusReads()).toBe(readsBefore);
+
+    heldWarning = ["flatdeck has paused FLUO's reboots on worker-1 (by laptop-7/abc)"];
+    client.push({ topic: 'nodes', payload: { type: 'upsert', cluster: 'demo', node: node('worker-1', { fluo: { ...rebooted, rebootPaused: true, heldBy: 'laptop-7/abc' } }) } });
+    await waitFor(() => expect(screen.getByText(heldWarning[0]!)).toBeTruthy());
+    expect(statusReads()).toBe(readsBefore + 1);
   });
 });

@@ -69,7 +69,7 @@ function comparators(releases: ReleaseInfo | null): Record<ColumnKey, (a: NodeRo
     download: (a, b) => (downloadProgress(a) ?? -1) - (downloadProgress(b) ?? -1),
     ready: (a, b) => a.summary.ready.localeCompare(b.summary.ready),
     cordoned: (a, b) => Number(b.summary.unschedulable) - Number(a.summary.unschedulable),
-    fluo: (a, b) => (a.summary.fluo?.status ?? '').localeCompare(b.summary.fluo?.status ?? ''),
+    fluo: (a, b) => (a.summary.fluo?.phase ?? '').localeCompare(b.summary.fluo?.phase ?? ''),
     step: (a, b) => (a.run?.step ?? '').localeCompare(b.run?.step ?? ''),
     available: (a, b) => compareVersions(available(a), available(b)),
     behind: (a, b) => currencyOrder[currency(a, releases)] - currencyOrder[currency(b, releases)],
