@@ -26,6 +26,53 @@ export type StepStatus = z.infer<typeof StepStatus>;
 
 const FactValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/**
+ * The step messages the core words by code: the UI words `code` with `params` in its language (a message per
+ * code in every dictionary); `message` stays the English text for the CLI, logs and a code the UI does not know.
+ */
+export const stepMessageCodes = [
+  'preflight.started',
+  'preflight.ready',
+  'update.checking',
+  'update.downloading',
+  'update.exact',
+  'update.stalled',
+  'update.stalledDownloading',
+  'update.sshWaiting',
+  'update.sshFailing',
+  'update.sshBack',
+  'update.staged',
+  'update.stagedUnnamed',
+  'update.current',
+  'update.pinnedCurrent',
+  'lock.waiting',
+  'lock.held',
+  'lock.updatedMeanwhile',
+  'cordon.started',
+  'cordon.done',
+  'cordon.already',
+  'drain.started',
+  'drain.done',
+  'drain.skipped',
+  'reboot.started',
+  'reboot.issued',
+  'verify.waiting',
+  'verify.newBoot',
+  'verify.back',
+  'uncordon.started',
+  'uncordon.done',
+  'uncordon.leftCordoned',
+  'release.started',
+  'release.done',
+  'settle.started',
+  'settle.done',
+  'healthGate.started',
+] as const;
+export const StepMessageCode = z.enum(stepMessageCodes);
+export type StepMessageCode = z.infer<typeof StepMessageCode>;
+export const StepMessageParams = z.record(z.string(), FactValue);
+export type StepMessageParams = z.infer<typeof StepMessageParams>;
+
 export const StepEvent = z.object({
   runId: z.string(),
   cluster: ClusterId,
@@ -34,6 +81,8 @@ export const StepEvent = z.object({
   status: StepStatus,
   at: z.string(),
   message: z.string(),
+  code: StepMessageCode.nullable().default(null),
+  params: StepMessageParams.default({}),
   detail: z.record(z.string(), FactValue).default({}),
   durationMs: z.number().nonnegative().nullable().default(null),
   error: ApiErrorInfo.nullable().default(null),

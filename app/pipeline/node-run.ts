@@ -6,7 +6,7 @@ import type { ClusterLock } from './cluster-lock.ts';
 import { claimWhenFree } from './node-claim.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
 import { recordStaged, restoreNode, tidy } from './restore.ts';
-import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+import { coded, emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
 import { rollbackStep } from './rollback-step.ts';
 import { rebootRequiredStep } from './ubuntu-reboot-step.ts';
@@ -17,12 +17,15 @@ import { updateStep } from './update-step.ts';
  * several nodes at once (pre-flight, download) and the part that runs one node at a time cluster-wide.
  */
 
+const readyMessage = (node: string, version: string | null, count: number) =>
+  coded('preflight.ready', { node, version, count }, `${node} is ready for the update (on ${version}, ${count} pods to move)`);
+
 /** Step 1. Throws (with the blockers listed in the event) when anything would stop the update later. */
 export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
   return runStep(
     ctx,
     'preflight',
-    `Pre-flight checks on ${ctx.node}`,
+    coded('preflight.started', { node: ctx.node }, `Pre-flight checks on ${ctx.node}`),
     async () => {
       const facts = await preflight(ctx.deps.clusterId, ctx.node, ctx.deps.cluster, ctx.ops, ctx.options, new Date(ctx.deps.clock.nowMs()), ctx.runId, ctx.rec.action);
       for (const { rule, verdict } of facts.checks) {
@@ -35,7 +38,7 @@ export async function preflightStep(ctx: NodeCtx): Promise<PreflightFacts> {
       ctx.rec.fromVersion ??= facts.report.versionId;
       return facts;
     },
-    (f) => ({ message: `${ctx.node} is ready for the update (on ${f.report.versionId}, ${f.report.pods.filter((p) => !p.action.startsWith('skip')).length} pods to move)`, detail: { versionId: f.report.versionId, bootId: f.report.bootId, updateEngine: f.report.updateEngineUnit } }),
+    (f) => ({ ...readyMessage(ctx.node, f.report.versionId, f.report.pods.filter((p) => !p.action.startsWith('skip')).length), detail: { versionId: f.report.versionId, bootId: f.report.bootId, updateEngine: f.report.updateEngineUnit } }),
   );
 }
 
@@ -98,7 +101,7 @@ async function healthGateStep(ctx: NodeCtx, gate: HealthGate): Promise<void> {
   await runStep(
     ctx,
     'health-gate',
-    `Health gate (${gate.kind}) after ${ctx.node}`,
+    coded('healthGate.started', { kind: gate.kind, node: ctx.node }, `Health gate (${gate.kind}) after ${ctx.node}`),
     async () => {
       if (gate.kind === 'ssh') {
         const r = await ctx.ops.runHealthCheck(gate.command, gate.timeoutSeconds * 1000);

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
-import type { PipelineStep, StepEvent, UpdateOptions } from '../api/pipeline.ts';
+import type { PipelineStep, StepEvent, StepMessageCode, StepMessageParams, UpdateOptions } from '../api/pipeline.ts';
 import type { StepDurations } from './eta.ts';
 import type { Journal, NodeRecord } from './journal.ts';
 import { writeMark } from '../cluster/node-annotations.ts';
@@ -99,6 +99,8 @@ export function emitStep(ctx: NodeCtx, step: PipelineStep, status: StepEvent['st
       status,
       at: iso(ctx.deps.clock.nowMs()),
       message,
+      code: null,
+      params: {},
       detail: {},
       durationMs: null,
       error: null,
@@ -112,8 +114,18 @@ export function journalRecord(ctx: NodeCtx): void {
   ctx.onRecord(ctx.rec);
 }
 
-export interface StepOutcome {
+/** A step message in English with the code and parameters the UI words it from in its language. */
+export interface CodedMessage {
   message: string;
+  code?: StepMessageCode;
+  params?: StepMessageParams;
+}
+
+export const coded = (code: StepMessageCode, params: StepMessageParams, message: string): CodedMessage => ({ message, code, params });
+
+const codeOf = (m: CodedMessage): Partial<StepEvent> => (m.code ? { code: m.code, params: m.params ?? {} } : {});
+
+export interface StepOutcome extends CodedMessage {
   detail?: StepEvent['detail'];
 }
 
@@ -121,17 +133,18 @@ export interface StepOutcome {
  * Runs one step: journals that it started (before anything changes), emits started/succeeded/failed with
  * the duration, and feeds the measured duration into the cluster's ETA statistics.
  */
-export async function runStep<T>(ctx: NodeCtx, step: PipelineStep, startMessage: string, fn: () => Promise<T>, done: (v: T) => StepOutcome): Promise<T> {
+export async function runStep<T>(ctx: NodeCtx, step: PipelineStep, start: string | CodedMessage, fn: () => Promise<T>, done: (v: T) => StepOutcome): Promise<T> {
   const started = ctx.deps.clock.nowMs();
   ctx.rec.step = step;
   journalRecord(ctx);
-  emitStep(ctx, step, 'started', startMessage);
+  const startMessage = typeof start === 'string' ? { message: start } : start;
+  emitStep(ctx, step, 'started', startMessage.message, codeOf(startMessage));
   try {
     const v = await fn();
     const durationMs = ctx.deps.clock.nowMs() - started;
     ctx.deps.durations.record(step, durationMs);
     const out = done(v);
-    emitStep(ctx, step, 'succeeded', out.message, { durationMs, detail: out.detail ?? {} });
+    emitStep(ctx, step, 'succeeded', out.message, { durationMs, detail: out.detail ?? {}, ...codeOf(out) });
     return v;
   } catch (err) {
     const error: ApiErrorInfo = toErrorInfo(err);

@@ -8,7 +8,7 @@ import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
 import { pollUntil } from '../support/retry.ts';
 import { ensureRollbackBootsNext } from './rollback-step.ts';
-import { emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+import { coded, emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -21,7 +21,7 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
   return runStep(
     ctx,
     'lock',
-    `Waiting for the cluster update lock for ${ctx.node}`,
+    coded('lock.waiting', { node: ctx.node }, `Waiting for the cluster update lock for ${ctx.node}`),
     async () => {
       await lock.acquire(ctx.node, ctx.runId, ctx.control);
       await mark(ctx, 'lock');
@@ -39,7 +39,7 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
       if (status.op === 'UPDATE_STATUS_UPDATED_NEED_REBOOT') return 'proceed' as const;
       throw new ApiError('update-failed', `${ctx.node} no longer has an update waiting for a reboot (update_engine: ${status.op})`, { node: ctx.node, op: status.op });
     },
-    (r) => ({ message: r === 'proceed' ? `Holding the cluster update lock for ${ctx.node}` : `${ctx.node} was updated meanwhile by another run` }),
+    (r) => (r === 'proceed' ? coded('lock.held', { node: ctx.node }, `Holding the cluster update lock for ${ctx.node}`) : coded('lock.updatedMeanwhile', { node: ctx.node }, `${ctx.node} was updated meanwhile by another run`)),
   );
 }
 
@@ -48,7 +48,7 @@ export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
   await runStep(
     ctx,
     'cordon',
-    `Cordoning ${ctx.node}`,
+    coded('cordon.started', { node: ctx.node }, `Cordoning ${ctx.node}`),
     async () => {
       await lock.confirm(`cordoning ${ctx.node}`);
       const { drain } = ctx.deps.cluster;
@@ -66,7 +66,12 @@ export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
       if (alreadyOurs && !cordonedByUs) await writeMark(ctx.deps.cluster.nodes, ctx.node, { cordonedByUs: true });
       journalRecord(ctx);
     },
-    () => ({ message: ctx.rec.cordonedByUs ? `${ctx.node} cordoned` : `${ctx.node} was already cordoned by someone else; it stays cordoned afterwards`, detail: { cordonedByUs: ctx.rec.cordonedByUs } }),
+    () => ({
+      ...(ctx.rec.cordonedByUs
+        ? coded('cordon.done', { node: ctx.node }, `${ctx.node} cordoned`)
+        : coded('cordon.already', { node: ctx.node }, `${ctx.node} was already cordoned by someone else; it stays cordoned afterwards`)),
+      detail: { cordonedByUs: ctx.rec.cordonedByUs },
+    }),
   );
 }
 
@@ -88,7 +93,7 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
   return runStep(
     ctx,
     'drain',
-    `Draining ${ctx.node}`,
+    coded('drain.started', { node: ctx.node }, `Draining ${ctx.node}`),
     async () => {
       await lock.confirm(`draining ${ctx.node}`);
       // the Node says where the run is, so a crash mid-drain is found (and resumed) as a drain
@@ -126,7 +131,7 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
       await ctx.needsAttention('drain', `${why}; it stays cordoned and was not rebooted`);
       throw new ApiError(outcome.timedOut ? 'drain-timeout' : 'drain-blocked', `${why}. The node stays cordoned and needs attention; it was not rebooted.`, facts);
     },
-    (r) => ({ message: r === 'drained' ? `${ctx.node} drained` : `${ctx.node} skipped: drain did not finish` }),
+    (r) => (r === 'drained' ? coded('drain.done', { node: ctx.node }, `${ctx.node} drained`) : coded('drain.skipped', { node: ctx.node }, `${ctx.node} skipped: drain did not finish`)),
   );
 }
 
@@ -135,7 +140,7 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
   await runStep(
     ctx,
     'reboot',
-    `Rebooting ${ctx.node}`,
+    coded('reboot.started', { node: ctx.node }, `Rebooting ${ctx.node}`),
     async () => {
       await lock.waitQuiet(ctx.node, ctx.runId, ctx.control, ctx.options.rebootTimeoutSeconds * 1000);
       await lock.confirm(`rebooting ${ctx.node}`);
@@ -160,7 +165,7 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
       if (ctx.rec.action === 'rollback') await ensureRollbackBootsNext(ctx, 'reboot');
       await ctx.ops.reboot();
     },
-    () => ({ message: `${ctx.node}: reboot issued (boot ${ctx.rec.bootIdBefore})` }),
+    () => coded('reboot.issued', { node: ctx.node, bootId: ctx.rec.bootIdBefore }, `${ctx.node}: reboot issued (boot ${ctx.rec.bootIdBefore})`),
   );
 }
 
@@ -198,7 +203,7 @@ async function newBootAnswering(ctx: NodeCtx, before: string): Promise<string | 
       ? `${ctx.node} booted the old version ${version} again instead of ${ctx.rec.toVersion ?? 'the staged update'} (rollback)`
       : `${ctx.node} booted version ${version}, expected ${ctx.rec.toVersion}`, { node: ctx.node, version, expected: ctx.rec.toVersion });
   }
-  emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { detail: { bootId: id, version } });
+  emitStep(ctx, 'verify', 'progress', `${ctx.node} answers on SSH from a new boot on ${version}`, { code: 'verify.newBoot', params: { node: ctx.node, version }, detail: { bootId: id, version } });
   return id;
 }
 
@@ -222,7 +227,7 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
   await runStep(
     ctx,
     'verify',
-    `Waiting for ${ctx.node} to come back`,
+    coded('verify.waiting', { node: ctx.node }, `Waiting for ${ctx.node} to come back`),
     async () => {
       const clock = ctx.deps.clock;
       const bootIdBefore = ctx.rec.bootIdBefore ?? '';
@@ -245,7 +250,7 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
         throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node });
       }
     },
-    () => ({ message: `${ctx.node} is back on ${ctx.rec.toVersion}, Ready` }),
+    () => coded('verify.back', { node: ctx.node, version: ctx.rec.toVersion }, `${ctx.node} is back on ${ctx.rec.toVersion}, Ready`),
   );
 }
 
@@ -254,7 +259,7 @@ export async function uncordonStep(ctx: NodeCtx): Promise<void> {
   await runStep(
     ctx,
     'uncordon',
-    `Uncordoning ${ctx.node}`,
+    coded('uncordon.started', { node: ctx.node }, `Uncordoning ${ctx.node}`),
     async () => {
       const ours = ctx.rec.cordonedByUs;
       await uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, ours, markPatch({ step: 'uncordon', since: iso(ctx.deps.clock.nowMs()) }));
@@ -262,21 +267,27 @@ export async function uncordonStep(ctx: NodeCtx): Promise<void> {
       journalRecord(ctx);
       return ours;
     },
-    (ours) => ({ message: ours ? `${ctx.node} uncordoned` : `${ctx.node} left cordoned: someone else cordoned it` }),
+    (ours) => (ours ? coded('uncordon.done', { node: ctx.node }, `${ctx.node} uncordoned`) : coded('uncordon.leftCordoned', { node: ctx.node }, `${ctx.node} left cordoned: someone else cordoned it`)),
   );
 }
 
 export async function releaseStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
-  await runStep(ctx, 'release', 'Releasing the cluster update lock', () => lock.release(), () => ({ message: 'Cluster update lock released' }));
+  await runStep(
+    ctx,
+    'release',
+    coded('release.started', {}, 'Releasing the cluster update lock'),
+    () => lock.release(),
+    () => coded('release.done', {}, 'Cluster update lock released'),
+  );
 }
 
 export async function settleStep(ctx: NodeCtx): Promise<void> {
   await runStep(
     ctx,
     'settle',
-    `Letting the cluster settle for ${ctx.options.settleSeconds} s`,
+    coded('settle.started', { seconds: ctx.options.settleSeconds }, `Letting the cluster settle for ${ctx.options.settleSeconds} s`),
     // a cancel only cuts the pause short: the node itself is done
     () => ctx.deps.clock.sleep(ctx.options.settleSeconds * 1000, ctx.control.signal).catch(() => undefined),
-    () => ({ message: 'Settled' }),
+    () => coded('settle.done', {}, 'Settled'),
   );
 }

@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.ts';
 import { pauseFluo } from '../cluster/node-annotations.ts';
 import { holdLocksmithd, liftServer } from './node-guards.ts';
 import { pollUntil } from '../support/retry.ts';
-import { emitStep, journalRecord, runStep, type NodeCtx, type StepOutcome } from './run-context.ts';
+import { coded, emitStep, journalRecord, runStep, type CodedMessage, type NodeCtx, type StepOutcome } from './run-context.ts';
 import type { UeStatus, UnitState } from './ports.ts';
 
 const NEED_REBOOT = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
@@ -60,9 +60,10 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
   // set by the watch stream and by each poll (closures), so the type is kept wide on purpose
   let settled = null as UpdateResult | ApiError | null;
 
-  const say = (message: string, detail: Record<string, string | number | boolean | null>) => {
+  const say = (message: string | CodedMessage, detail: Record<string, string | number | boolean | null>) => {
     saidAtMs = clock.nowMs();
-    emitStep(ctx, 'update', 'progress', message, { detail });
+    const m = typeof message === 'string' ? { message } : message;
+    emitStep(ctx, 'update', 'progress', m.message, { detail, ...(m.code ? { code: m.code, params: m.params ?? {} } : {}) });
   };
   const consider = (s: UeStatus) => {
     if (settled) return;
@@ -71,7 +72,7 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
       lastOp = s.op;
       lastProgress = s.progress;
       movedAtMs = clock.nowMs();
-      say(s.op === 'UPDATE_STATUS_DOWNLOADING' ? `Downloading ${s.newVersion}: ${percent(s.progress)}` : s.op, { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize });
+      say(s.op === 'UPDATE_STATUS_DOWNLOADING' ? coded('update.downloading', { version: s.newVersion, percent: Math.floor(s.progress * 100) }, `Downloading ${s.newVersion}: ${percent(s.progress)}`) : s.op, { op: s.op, progress: s.progress, newVersion: s.newVersion, newSize: s.newSize });
       ctx.onRecord(ctx.rec, s.op === 'UPDATE_STATUS_DOWNLOADING' ? s.progress : undefined);
     }
     if (s.op === NEED_REBOOT) settled = { kind: 'need-reboot', newVersion: offered };
@@ -96,8 +97,15 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
     }
     if (now - saidAtMs < HEARTBEAT_MS) return;
     const left = Math.round((stallMs - quietMs) / 1000);
-    if (sshDownSinceMs !== null) say(`Waiting for SSH to ${ctx.node} (failing for ${Math.round((now - sshDownSinceMs) / 1000)} s; gives up after ${left} s more without progress)`, { waitingFor: 'ssh' });
-    else say(`Still ${lastOp === 'UPDATE_STATUS_DOWNLOADING' ? `downloading at ${percent(lastProgress)}` : (lastOp || 'waiting for update_engine')}: no progress for ${Math.round(quietMs / 1000)} s (gives up after ${left} s more)`, { stalledAt: lastOp, stalledSeconds: Math.round(quietMs / 1000) });
+    const failing = Math.round((now - (sshDownSinceMs ?? now)) / 1000);
+    const quiet = Math.round(quietMs / 1000);
+    if (sshDownSinceMs !== null) say(coded('update.sshFailing', { node: ctx.node, seconds: failing, left }, `Waiting for SSH to ${ctx.node} (failing for ${failing} s; gives up after ${left} s more without progress)`), { waitingFor: 'ssh' });
+    else {
+      const still = lastOp === 'UPDATE_STATUS_DOWNLOADING'
+        ? coded('update.stalledDownloading', { percent: Math.floor(lastProgress * 100), seconds: quiet, left }, `Still downloading at ${percent(lastProgress)}: no progress for ${quiet} s (gives up after ${left} s more)`)
+        : coded('update.stalled', { op: lastOp || 'waiting for update_engine', seconds: quiet, left }, `Still ${lastOp || 'waiting for update_engine'}: no progress for ${quiet} s (gives up after ${left} s more)`);
+      say(still, { stalledAt: lastOp, stalledSeconds: quiet });
+    }
   };
 
   /** One poll: update_engine's status now, unless the watch stream already settled it. */
@@ -112,14 +120,14 @@ async function followUpdate(ctx: NodeCtx, checkedBefore: number, deadline: numbe
     }
     try {
       consider(await ctx.ops.status());
-      if (sshDownSinceMs !== null) say(`SSH to ${ctx.node} answers again`, { waitingFor: null });
+      if (sshDownSinceMs !== null) say(coded('update.sshBack', { node: ctx.node }, `SSH to ${ctx.node} answers again`), { waitingFor: null });
       sshDownSinceMs = null;
     } catch (err) {
       // a dropped SSH connection mid-download is retried by the next poll; anything else stops the step
       if (!(err instanceof ApiError) || !SSH_TROUBLE.includes(err.kind)) throw err;
       if (sshDownSinceMs === null) {
         sshDownSinceMs = clock.nowMs();
-        say(`Waiting for SSH to ${ctx.node} (${err.message})`, { waitingFor: 'ssh' });
+        say(coded('update.sshWaiting', { node: ctx.node }, `Waiting for SSH to ${ctx.node} (${err.message})`), { waitingFor: 'ssh' });
       }
       ctx.ops.reconnect();
     }
@@ -167,7 +175,7 @@ async function installExact(ctx: NodeCtx, version: string): Promise<UpdateResult
       ctx.onRecord(ctx.rec, downloading ? s.progress : undefined);
     }, stop.signal)
     .catch(() => undefined);
-  emitStep(ctx, 'update', 'progress', `Installing exactly ${version} on ${ctx.node} with flatcar-update --to-version (it fetches the payload and serves it to update_engine)`);
+  emitStep(ctx, 'update', 'progress', `Installing exactly ${version} on ${ctx.node} with flatcar-update --to-version (it fetches the payload and serves it to update_engine)`, { code: 'update.exact', params: { node: ctx.node, version } });
   try {
     await ctx.ops.installVersion(version, ctx.options.updateTimeoutSeconds * 1000, ctx.control.signal);
   } finally {
@@ -184,7 +192,7 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
   return runStep(
     ctx,
     'update',
-    `Checking ${ctx.node} for a Flatcar update`,
+    coded('update.checking', { node: ctx.node }, `Checking ${ctx.node} for a Flatcar update`),
     async () => {
       if (ctx.rec.pinned !== undefined && ctx.rec.pinned === ctx.rec.fromVersion) return { kind: 'current' } as UpdateResult;
       if (ctx.rec.fluoPausedBefore === null) {
@@ -216,11 +224,14 @@ export async function updateStep(ctx: NodeCtx, ueFound: UnitState): Promise<Upda
         ctx.rec.toVersion = r.newVersion;
         ctx.rec.staged = true;
         if (r.newVersion === null) {
-          return { message: `${ctx.node}: an update is downloaded and applied, but update_engine no longer names its version (it restarted since); a reboot activates it, and the version it boots is read from /etc/os-release`, detail: { newVersion: null } };
+          return { ...coded('update.stagedUnnamed', { node: ctx.node }, `${ctx.node}: an update is downloaded and applied, but update_engine no longer names its version (it restarted since); a reboot activates it, and the version it boots is read from /etc/os-release`), detail: { newVersion: null } };
         }
-        return { message: `${ctx.node}: ${r.newVersion} is downloaded and applied; a reboot activates it`, detail: { newVersion: r.newVersion } };
+        return { ...coded('update.staged', { node: ctx.node, version: r.newVersion }, `${ctx.node}: ${r.newVersion} is downloaded and applied; a reboot activates it`), detail: { newVersion: r.newVersion } };
       }
-      return { message: ctx.rec.pinned !== undefined ? `${ctx.node} already runs ${ctx.rec.pinned}` : `${ctx.node} is already on the newest version (${ctx.rec.fromVersion ?? 'unknown'})`, detail: { current: true } };
+      const current = ctx.rec.pinned !== undefined
+        ? coded('update.pinnedCurrent', { node: ctx.node, version: ctx.rec.pinned }, `${ctx.node} already runs ${ctx.rec.pinned}`)
+        : coded('update.current', { node: ctx.node, version: ctx.rec.fromVersion }, `${ctx.node} is already on the newest version (${ctx.rec.fromVersion ?? 'unknown'})`);
+      return { ...current, detail: { current: true } };
     },
   );
 }

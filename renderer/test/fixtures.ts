@@ -38,7 +38,7 @@ export function live(name: string, op: UpdateOp, at: string, progress = 0, newSi
 }
 
 export function step(name: string, s: StepEvent['step'], status: StepEvent['status'], at: string, over: Partial<StepEvent> = {}): StepEvent {
-  return { runId: 'run-1', cluster: 'demo', node: name, step: s, status, at, message: `${s} ${status}`, detail: {}, durationMs: null, error: null, ...over };
+  return { runId: 'run-1', cluster: 'demo', node: name, step: s, status, at, message: `${s} ${status}`, code: null, params: {}, detail: {}, durationMs: null, error: null, ...over };
 }
 
 export function rollout(status: RolloutState['status'], nodes: Array<[string, RolloutState['nodes'][number]['phase']]>, runId = 'run-1'): RolloutState {

@@ -1,3 +1,4 @@
+import type { StepEvent } from '../../../../app/api/index.ts';
 import { de } from './de.ts';
 import { en } from './en.ts';
 import type { MessageKey } from './en.ts';
@@ -31,8 +32,19 @@ class I18n {
    * A core message in the UI language from its code (`key`) and parameters, when a message for it exists and
    * every value it needs is there; otherwise null, and the caller shows the core's English text.
    */
-  tc = (key: string, values: Record<string, string | number | boolean | null | undefined>): string | null =>
-    worded(dictionaries[this.lang] as Record<string, string>, key, values, (k, vars) => translate(dictionaries[this.lang] as Record<string, string>, k, vars));
+  tc = (key: string, values: Record<string, string | number | boolean | null | undefined>): string | null => {
+    const dict = dictionaries[this.lang] as Record<string, string>;
+    const { count } = values;
+    // a message with a count has one key per plural form (`<key>.one`, `<key>.other`), chosen like tn does
+    if (!(key in dict) && typeof count === 'number') {
+      const form = `${key}.${this.#plurals.select(count)}`;
+      return worded(dict, form in dict ? form : `${key}.other`, { ...values, count: count.toLocaleString(this.locale) }, (k, vars) => translate(dict, k, vars));
+    }
+    return worded(dict, key, values, (k, vars) => translate(dict, k, vars));
+  };
+
+  /** A pipeline step message in the UI language from its code, or the core's English text when it has none. */
+  step = (ev: Pick<StepEvent, 'code' | 'params' | 'message'>): string => (ev.code ? this.tc(`stepMsg.${ev.code}`, ev.params) : null) ?? ev.message;
 
   /** For keys built from data (e.g. `state.${key}`): falls back to the raw value when no message exists. */
   tx = (key: string, fallback: string, vars?: Vars): string => {
@@ -46,3 +58,4 @@ export const t = i18n.t;
 export const tn = i18n.tn;
 export const tx = i18n.tx;
 export const tc = i18n.tc;
+export const stepText = i18n.step;
