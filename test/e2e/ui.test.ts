@@ -355,7 +355,7 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await shot(page, 'auto-update-applied-light');
     // The demo cluster runs FLUO's pods as FLUO (sim/fluo): once on, its agents report update_engine on the nodes.
     await go(page, 'Nodes');
-    await waitUntil("FLUO's agents reporting in the FLUO column", async () => (await page.locator('tbody tr[data-node]').filter({ hasText: 'UPDATE_STATUS_' }).count()) > 0, 60_000);
+    await waitUntil("FLUO's agents reporting in the FLUO column", async () => (await page.locator('tbody tr[data-node] [data-testid="fluo-phase"][title^="UPDATE_STATUS_"]').count()) > 0, 60_000);
   });
 
   test('the theme follows the OS preference and can be overridden', async () => {
