@@ -63,6 +63,8 @@ export interface FlatcarNode {
   reboot(): Promise<void>;
   /** Keeps the booted version for the next boot (flatcar-setgoodroot) and returns update_engine to IDLE (-reset_status). */
   discardStagedUpdate(): Promise<void>;
+  /** flatcar-setgoodroot alone: the booted USR partition marked successful and booting next (as update_engine does ~45 s after it starts). */
+  markBootedGood(): Promise<void>;
   /** The booted and the other USR partition, the other one's release read from it (mounted read-only, then unmounted). */
   usrPartitions(): Promise<UsrPartitionsRead>;
   /** `cgpt prioritize DEVICE`: that USR partition boots next (Flatcar's manual rollback). */
@@ -225,6 +227,7 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
       await run(setGoodRoot());
       await run(updateEngineClient.resetStatus());
     },
+    markBootedGood: async () => void (await run(setGoodRoot())),
     async reboot() {
       try {
         await run(systemctl.reboot(), { timeoutMs: REBOOT_TIMEOUT_MS });

@@ -101,10 +101,25 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
 }
 
 /**
+ * After a boot the run saw come back (`backAtMs`), its USR partition is made the one that boots from now on
+ * (flatcar-setgoodroot, what update_engine itself runs ~45 s after it starts). Until then GRUB has spent the new
+ * partition's only try, so any reboot in that window (a crash, an operator, update-engine masked again) would
+ * fall back to the version the node came from. Left alone when update_engine has staged something since that
+ * boot: marking the booted partition good would silently discard that update.
+ */
+async function keepBootedVersion(ctx: NodeCtx): Promise<void> {
+  if (ctx.rec.action === 'reboot') return;
+  const ueRunning = await ctx.ops.unitState('update-engine.service').then((u) => u.active, () => true);
+  if (ueRunning && (await askStaged(ctx)) !== null) return;
+  await tidy(ctx, 'release', `Marking the boot of ${ctx.node} good (do it by hand: sudo flatcar-setgoodroot)`, () => ctx.ops.markBootedGood());
+}
+
+/**
  * Puts locksmithd, SERVER=, update-engine and FLUO's reboot-paused back as they were, then clears flatdeck's marks, unless the
  * node needs attention: then the marks stay, so every instance keeps seeing it.
  */
 export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null; keepMarks?: boolean; leaveUpdateEngine?: boolean }): Promise<void> {
+  if (opts.backAtMs !== null) await keepBootedVersion(ctx);
   // a staged update (update-engine left running) keeps locksmithd held until the boot that activates it
   if (!opts.leaveUpdateEngine) await releaseLocksmithd(ctx);
   await restoreServer(ctx);

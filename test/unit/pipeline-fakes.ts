@@ -220,6 +220,11 @@ export class FakeFlatcar implements FlatcarNode {
     this.s.offered = null;
     this.op = 'UPDATE_STATUS_IDLE';
   }
+  async markBootedGood() {
+    this.log.push('flatcar-setgoodroot');
+    // the booted partition boots next again
+    this.prioritized = false;
+  }
   /** `cgpt prioritize` ran on the other partition: the next reboot starts `s.previous`. */
   prioritized = false;
   async usrPartitions() {
