@@ -70,7 +70,7 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
   it('selected for a reboot, waiting for the before-reboot check: needs a reboot, before-reboot, not yet ok', async () => {
     await waitFor('worker-2 status written by its agent', async () => (await node('worker-2')).metadata.annotations[`${P}status`] === 'UPDATE_STATUS_IDLE');
     assert.deepEqual(await fluoOf('worker-2'), {
-      status: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', lastCheckedTime: '0', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false,
+      status: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', lastCheckedTime: '0', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false, phase: 'IDLE', heldBy: null,
     });
     await run('worker-2', 'update_engine_client -check_for_update');
     await waitFor('FLUO selecting worker-2', async () => (await node('worker-2')).metadata.labels[`${P}before-reboot`] === 'true', { timeoutMs: 60_000 });
@@ -79,7 +79,7 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
     assert.equal(fluo?.status, 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
     assert.equal(fluo?.newVersion, offered);
     assert.deepEqual([fluo?.rebootNeeded, fluo?.beforeReboot, fluo?.rebootOk, fluo?.rebootInProgress], [true, true, false, false]);
-    assert.deepEqual((await rowOf('worker-2'))?.update, { source: 'fluo', state: 'UPDATED_NEED_REBOOT', progress: null, newVersion: offered });
+    assert.deepEqual((await rowOf('worker-2'))?.update, { source: 'fluo', state: 'UPDATED_NEED_REBOOT', word: 'Reboot needed', progress: null, newVersion: offered });
 
     // FLUO does not go on without the check: three more reconciliations later it still waits.
     await new Promise((r) => setTimeout(r, 3 * 2_000)); // three operator reconciliations
@@ -95,6 +95,7 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
     assert.equal((await node('worker-2')).metadata.annotations[BEFORE], undefined, 'the operator removes the check annotation it consumed');
     const fluo = await fluoOf('worker-2');
     assert.deepEqual([fluo?.rebootNeeded, fluo?.rebootOk, fluo?.rebootInProgress, fluo?.beforeReboot, fluo?.afterReboot], [false, true, false, false, true]);
+    assert.deepEqual([fluo?.status, fluo?.phase], ['UPDATE_STATUS_UPDATED_NEED_REBOOT', 'REBOOTED'], "the API gives the phase next to the agent's stale status");
     const row = await rowOf('worker-2');
     assert.equal(row?.cordoned, true, "FLUO's agent keeps the node cordoned until the operator is done");
     assert.equal(row?.version, target);
@@ -110,8 +111,21 @@ describe("flatdeck shows FLUO's real states on the simulated fleet", () => {
       return !n.spec.unschedulable && n.metadata.annotations[`${P}status`] === 'UPDATE_STATUS_IDLE';
     }, { timeoutMs: 60_000 });
     const fluo = await fluoOf('worker-2');
-    assert.deepEqual(fluo, { status: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', lastCheckedTime: '0', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false });
+    assert.deepEqual(fluo, { status: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', lastCheckedTime: '0', rebootNeeded: false, rebootOk: false, rebootInProgress: false, rebootPaused: false, beforeReboot: false, afterReboot: false, phase: 'IDLE', heldBy: null });
     const row = await rowOf('worker-2');
     assert.deepEqual([row?.cordoned, row?.update.state], [false, 'IDLE']);
+  });
+
+  it('a node left reboot-paused by a flatdeck that stopped mid-run: status names it, in the API and the CLI', async () => {
+    // what a crashed lock holder leaves behind (app/cluster/fluo-guard.ts): FLUO paused, and who paused it
+    await annotate('worker-3', { [`${P}reboot-paused`]: 'true', 'flatdeck.io/fluo-held-by': 'laptop-7/crashed' });
+    const status = await flatdeck<AutoUpdateStatus>('auto-update', 'status');
+    assert.equal(status.nodes.find((n) => n.node === 'worker-3')?.fluo?.heldBy, 'laptop-7/crashed');
+    const held = status.warnings.filter((w) => w.includes('flatdeck.io/fluo-held-by'));
+    assert.equal(held.length, 1, status.warnings.join('\n'));
+    assert.match(held[0]!, /paused FLUO's reboots on worker-3 \(by laptop-7\/crashed\)/);
+    assert.doesNotMatch(held[0]!, /worker-[12]/);
+    const text = await runFlatdeck(dir, ['auto-update', 'status', '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--data-dir', join(dir, 'data')]);
+    assert.match(text.stdout, /^warning: flatdeck has paused FLUO's reboots on worker-3 \(by laptop-7\/crashed\)/m);
   });
 });
