@@ -77,6 +77,11 @@ describe('FLUO in the demo cluster, in Chromium', { timeout: 900_000 }, () => {
     const detail = (await phases(page)).find((p) => p.node === node);
     // After the reboot FLUO's raw status may still say NEED_REBOOT; the table never does.
     assert.notEqual(detail?.phase, NEED_REBOOT, `${node}: ${JSON.stringify(detail)} after ${list.join(' → ')}`);
+    // the node's detail names the same phase
+    await page.getByRole('button', { name: node, exact: true }).click();
+    const inDetail = page.locator('dd[data-testid="fluo-phase"]');
+    await inDetail.waitFor();
+    assert.ok(['Rebooted', 'Idle'].includes((await inDetail.textContent())?.trim() ?? ''), `${node} detail: ${await inDetail.textContent()}`);
     assert.deepEqual(browser.errors, []);
   });
 });
