@@ -253,8 +253,10 @@ export class ClusterLock {
 
   /** Waits for the Lease and a quiet cluster; `control` shows what it waits for and can cancel the wait. */
   async acquire(self: string, runId: string, control: RunControl, retryMs = 1000): Promise<void> {
-    const deadline = this.deps.clock.nowMs() + this.limits.waitLimitMs;
-    for (;;) {
+    const { clock } = this.deps;
+    const deadline = clock.nowMs() + this.limits.waitLimitMs;
+    /** One try: true once the lock is ours and the cluster quiet; else says what it waits for. */
+    const attempt = async (): Promise<true | undefined> => {
       await control.checkpoint();
       const { verdict, leaseWait, domain } = await this.look(self, runId);
       if (verdict && 'stop' in verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${verdict.stop}`, { node: self });
@@ -267,18 +269,20 @@ export class ClusterLock {
             throw err;
           });
           const after = await this.look(self, runId);
-          if (!after.verdict) break;
+          if (!after.verdict) return true;
           await this.fluo.stop();
           await this.lease.release();
           if ('stop' in after.verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${after.verdict.stop}`, { node: self });
           waiting = after.verdict.wait;
         } else waiting = taken;
       }
-      if (this.deps.clock.nowMs() > deadline) throw this.giveUp(self, waiting);
+      if (clock.nowMs() > deadline) throw this.giveUp(self, waiting);
       control.setWaiting(waiting);
-      // two instances that took slots for one domain at once both step back: a random pause lets one win next time
-      await this.deps.clock.sleep(this.k > 1 ? retryMs * (1 + Math.random()) : retryMs, control.signal);
-    }
+      return undefined;
+    };
+    // two instances that took slots for one domain at once both step back: a random pause lets one win next time
+    const pace = this.k > 1 ? { nowMs: () => clock.nowMs(), sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms * (1 + Math.random()), signal) } : clock;
+    await pollUntil(attempt, { clock: pace, intervalMs: retryMs, signal: control.signal });
     control.setWaiting(null);
     this.lostReason = null;
     this.held = keepRenewed(this.lease, (reason) => (this.lostReason = reason), this.deps.clock);
