@@ -42,7 +42,11 @@ export async function holdLocksmithd(ctx: NodeCtx): Promise<void> {
   await ctx.ops.setUnit(LOCKSMITHD, 'mask-runtime');
   // also when it is not active: a unit waiting for its Restart= would come back
   await ctx.ops.setUnit(LOCKSMITHD, 'stop');
-  emitStep(ctx, 'update', 'progress', `locksmithd on ${ctx.node} held for the update (was ${ctx.rec.lsOriginal}): it cannot reboot the node before flatdeck drains it`, { detail: { locksmithd: 'held' } });
+  emitStep(ctx, 'update', 'progress', `locksmithd on ${ctx.node} held for the update (was ${ctx.rec.lsOriginal}): it cannot reboot the node before flatdeck drains it`, {
+    code: 'update.locksmithdHeld',
+    params: { node: ctx.node, was: ctx.rec.lsOriginal ?? null },
+    detail: { locksmithd: 'held' },
+  });
 }
 
 /**
@@ -85,7 +89,7 @@ export async function liftServer(ctx: NodeCtx): Promise<void> {
     journalRecord(ctx);
   }
   await ctx.ops.writeUpdateConf(lifted);
-  emitStep(ctx, 'update', 'progress', `SERVER=disabled in /etc/flatcar/update.conf on ${ctx.node} lifted for this update (commented out); it is put back afterwards`, { detail: { server: 'lifted' } });
+  emitStep(ctx, 'update', 'progress', `SERVER=disabled in /etc/flatcar/update.conf on ${ctx.node} lifted for this update (commented out); it is put back afterwards`, { code: 'update.serverLifted', params: { node: ctx.node }, detail: { server: 'lifted' } });
 }
 
 export async function restoreServer(ctx: NodeCtx): Promise<void> {
@@ -96,5 +100,5 @@ export async function restoreServer(ctx: NodeCtx): Promise<void> {
   });
   if (!done) return;
   ctx.rec.serverLifted = false;
-  emitStep(ctx, 'release', 'progress', `SERVER=disabled is back in /etc/flatcar/update.conf on ${ctx.node}`, { detail: { server: 'restored' } });
+  emitStep(ctx, 'release', 'progress', `SERVER=disabled is back in /etc/flatcar/update.conf on ${ctx.node}`, { code: 'release.serverRestored', params: { node: ctx.node }, detail: { server: 'restored' } });
 }

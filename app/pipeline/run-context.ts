@@ -123,7 +123,7 @@ export interface CodedMessage {
 
 export const coded = (code: StepMessageCode, params: StepMessageParams, message: string): CodedMessage => ({ message, code, params });
 
-const codeOf = (m: CodedMessage): Partial<StepEvent> => (m.code ? { code: m.code, params: m.params ?? {} } : {});
+export const codeOf = (m: CodedMessage): Partial<StepEvent> => (m.code ? { code: m.code, params: m.params ?? {} } : {});
 
 export interface StepOutcome extends CodedMessage {
   detail?: StepEvent['detail'];

@@ -8,7 +8,7 @@ import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
 import { pollUntil } from '../support/retry.ts';
 import { ensureRollbackBootsNext } from './rollback-step.ts';
-import { coded, emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+import { codeOf, coded, emitStep, journalRecord, runStep, type CodedMessage, type NodeCtx } from './run-context.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -75,14 +75,18 @@ export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
   );
 }
 
-function podEventMessage(e: PodDrainEvent): string {
+function podEventMessage(e: PodDrainEvent): CodedMessage {
+  const { pod } = e;
   switch (e.type) {
-    case 'evicting': return `Evicting ${e.pod}`;
-    case 'retry': return `Eviction of ${e.pod} refused (HTTP ${e.status}: ${e.reason}); retrying in ${Math.round(e.waitMs / 100) / 10} s`;
-    case 'evicted': return `${e.pod} accepted for eviction; waiting until it is gone`;
-    case 'deleted': return `${e.pod} deleted (forced)`;
-    case 'gone': return `${e.pod} is gone`;
-    case 'blocked': return `${e.pod} cannot be evicted: ${e.reason}`;
+    case 'evicting': return coded('drain.evicting', { pod }, `Evicting ${pod}`);
+    case 'retry': {
+      const seconds = Math.round(e.waitMs / 100) / 10;
+      return coded('drain.evictionRetry', { pod, status: e.status, reason: e.reason, seconds }, `Eviction of ${pod} refused (HTTP ${e.status}: ${e.reason}); retrying in ${seconds} s`);
+    }
+    case 'evicted': return coded('drain.evicted', { pod }, `${pod} accepted for eviction; waiting until it is gone`);
+    case 'deleted': return coded('drain.deleted', { pod }, `${pod} deleted (forced)`);
+    case 'gone': return coded('drain.gone', { pod }, `${pod} is gone`);
+    case 'blocked': return coded('drain.podBlocked', { pod, reason: e.reason }, `${pod} cannot be evicted: ${e.reason}`);
   }
 }
 
@@ -106,7 +110,10 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
         nowMs: () => clock.nowMs(),
         sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
         signal: ctx.control.signal,
-        onEvent: (e: PodDrainEvent) => emitStep(ctx, 'drain', 'progress', podEventMessage(e), { detail: { pod: e.pod, event: e.type } }),
+        onEvent: (e: PodDrainEvent) => {
+          const m = podEventMessage(e);
+          emitStep(ctx, 'drain', 'progress', m.message, { ...codeOf(m), detail: { pod: e.pod, event: e.type } });
+        },
       };
       let outcome = await evictPods(drain, plan.toRemove, opts);
       if (outcome.finished) return 'drained' as const;

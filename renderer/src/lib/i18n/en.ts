@@ -729,6 +729,15 @@ export const en = {
   'stepMsg.release.done': 'Cluster update lock released',
   'stepMsg.settle.started': 'Letting the cluster settle for {seconds} s',
   'stepMsg.settle.done': 'Settled',
+  'stepMsg.update.locksmithdHeld': 'locksmithd on {node} held for the update (was {was}): it cannot reboot the node before flatdeck drains it',
+  'stepMsg.update.serverLifted': 'SERVER=disabled in /etc/flatcar/update.conf on {node} lifted for this update (commented out); it is put back afterwards',
+  'stepMsg.drain.evicting': 'Evicting {pod}',
+  'stepMsg.drain.evictionRetry': 'Eviction of {pod} refused (HTTP {status}: {reason}); retrying in {seconds} s',
+  'stepMsg.drain.evicted': '{pod} accepted for eviction; waiting until it is gone',
+  'stepMsg.drain.deleted': '{pod} deleted (forced)',
+  'stepMsg.drain.gone': '{pod} is gone',
+  'stepMsg.drain.podBlocked': '{pod} cannot be evicted: {reason}',
+  'stepMsg.release.serverRestored': 'SERVER=disabled is back in /etc/flatcar/update.conf on {node}',
   'stepMsg.healthGate.started': 'Health gate ({kind}) after {node}',
 } as const;
 
