@@ -13,6 +13,10 @@ export interface NodeMark {
   run: string;
   step: string;
   since: string;
+  /** ISO time the owning run last renewed its claim; null on marks written without a liveness signal. */
+  renewed: string | null;
+  /** seconds after `renewed` the claim counts as abandoned, as a number string */
+  claimSeconds: string | null;
   cordonedByUs: boolean;
   /** `<unit file state>,<active|inactive>` as found before flatdeck touched update-engine; null = untouched. */
   ueOriginal: string | null;
@@ -38,6 +42,8 @@ export function readMark(node: V1Node): NodeMark | null {
     run: a[markKeys.run] ?? '',
     step: a[markKeys.step] ?? '',
     since: a[markKeys.since] ?? '',
+    renewed: a[markKeys.renewed] ?? null,
+    claimSeconds: a[markKeys.claimSeconds] ?? null,
     cordonedByUs: a[markKeys.cordonedByUs] === 'true',
     ueOriginal: a[markKeys.ueOriginal] ?? null,
     lsOriginal: a[markKeys.lsOriginal] ?? null,

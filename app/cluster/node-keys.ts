@@ -11,6 +11,9 @@ export const markKeys = {
   run: `${FLATDECK}run`,
   step: `${FLATDECK}step`,
   since: `${FLATDECK}since`,
+  /** the claim's liveness: when its run last said it is alive, and how long that counts (its Lease duration) */
+  renewed: `${FLATDECK}claim-renewed`,
+  claimSeconds: `${FLATDECK}claim-lease-seconds`,
   cordonedByUs: `${FLATDECK}cordoned-by-us`,
   ueOriginal: `${FLATDECK}update-engine-original`,
   lsOriginal: `${FLATDECK}locksmithd-original`,

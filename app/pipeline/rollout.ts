@@ -5,6 +5,7 @@ import { pipelineSteps } from '../api/pipeline.ts';
 import { ClusterLock, DEFAULT_DOMAIN_LABEL, SharedFluoHold, lockWaitLimitMs } from './cluster-lock.ts';
 import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
+import { keepClaimsAlive } from './node-claim.ts';
 import { cleanUpAfter, preflightStep, prepareNode, rebootNode } from './node-run.ts';
 import { describeWindow, isInWindow, nextWindowOpening } from './reboot-window.ts';
 import { RunControl, recordAttention, type NodeCtx, type PipelineDeps } from './run-context.ts';
@@ -247,9 +248,17 @@ export class Run {
       // a node already rebooted must still be seen back and uncordoned, whatever else failed
       this.anyFailed = false;
     }
-    const downloads = this.startDownloads(passed);
-    await this.rebootInTurns(downloads);
-    await Promise.allSettled(downloads.values());
+    // the claims this run takes stay renewed until every node is done with (a cancel still cleans up under them)
+    const alive = new AbortController();
+    const renewing = keepClaimsAlive(this.deps, this.runId, this.spec.nodes, this.spec.options, alive.signal);
+    try {
+      const downloads = this.startDownloads(passed);
+      await this.rebootInTurns(downloads);
+      await Promise.allSettled(downloads.values());
+    } finally {
+      alive.abort();
+      await renewing;
+    }
     return this.finish();
   }
 
