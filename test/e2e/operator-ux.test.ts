@@ -223,6 +223,46 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     assert.ok(blocked, 'the demo workload puts a pod with emptyDir data or without controller on some node');
   });
 
+  test('in German, a node detail during an update words each pipeline step in German, none in English', async (t) => {
+    t.after(async () => {
+      const sprache = page.getByRole('combobox', { name: 'Sprache' });
+      if (await sprache.count()) await sprache.selectOption('en');
+    });
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
+    await page.getByRole('navigation', { name: 'Bereiche' }).getByRole('button', { name: 'Knoten', exact: true }).click();
+    await page.getByRole('button', { name: 'worker-1', exact: true }).click();
+    await page.getByRole('heading', { name: 'worker-1', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Aktualisieren', exact: true }).click();
+    const confirm = page.getByRole('dialog', { name: 'worker-1 aktualisieren?' });
+    await confirm.waitFor();
+    // the demo puts pods with emptyDir data or without a controller on random nodes
+    await confirm.getByRole('combobox', { name: 'Pods mit emptyDir-Daten' }).selectOption('delete');
+    await confirm.getByRole('combobox', { name: 'Pods ohne Controller' }).selectOption('delete');
+    await confirm.getByRole('button', { name: 'worker-1 aktualisieren' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+
+    const seen = new Set<string>();
+    const line = page.getByTestId('step-message');
+    await waitUntil(
+      'worker-1 updated',
+      async () => {
+        if (await line.count()) seen.add(((await line.textContent()) ?? '').replace(/\s+/g, ' ').trim());
+        const statuses = await page.locator('[data-stage]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+        assert.ok(!statuses.includes('failed'), `${statuses.join(', ')} | ${[...seen].join(' | ')}`);
+        return statuses.length > 0 && statuses.every((st) => st === 'done');
+      },
+      300_000,
+      100,
+    );
+    const texts = [...seen];
+    // the steps an update spends its time in (a finished step's text is replaced within moments)
+    const german = [/Update-Sperre des Clusters/, /Lade \S+ herunter: \d+ %/, /Räume worker-1 \(drain\)/, /Starte worker-1 neu/, /Warte, bis worker-1 wieder da ist/, /Gebe worker-1 wieder frei/];
+    const missing = german.filter((re) => !texts.some((x) => re.test(x)));
+    assert.ok(missing.length <= 1, `German step texts seen: ${texts.join(' | ')}`);
+    const english = /Waiting for|Holding the cluster|Cordoning|cordoned\b|Draining|drained\b|Evicting|accepted for eviction|is gone|Rebooting|reboot issued|is back on|answers on SSH|Uncordoning|Downloading|Checking .* for a Flatcar update|Pre-flight checks|is ready for the update|lock released|Letting the cluster settle|Settled/;
+    assert.deepEqual(texts.filter((x) => english.test(x)), [], 'no English pipeline sentence on a German screen');
+  });
+
   test('cancel mid-rollout: a confirmation per node, a cancelling state, honest final counts and a reason per skipped node', async () => {
     await go(page, 'Nodes');
     await page.locator('tbody tr[data-node]').first().waitFor();
