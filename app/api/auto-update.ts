@@ -61,7 +61,16 @@ export const AutoUpdateStatus = z.object({
 });
 export type AutoUpdateStatus = z.infer<typeof AutoUpdateStatus>;
 
-export const PlanChange = z.object({ target: z.string(), node: NodeName.nullable(), action: z.string() });
+/** What a plan line does, as a code the UI words in its language with `params`; `action` is the English text. */
+export const planChangeCodes = ['fluo-apply', 'fluo-apply-window', 'fluo-remove', 'pause-reboots', 'unpause-reboots', 'node-action', 'node-unreachable'] as const;
+export const PlanChange = z.object({
+  target: z.string(),
+  node: NodeName.nullable(),
+  action: z.string(),
+  code: z.enum(planChangeCodes).nullable().default(null),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+});
+export type PlanChange = z.infer<typeof PlanChange>;
 
 export const AutoUpdatePlan = z.object({
   planId: z.string(),

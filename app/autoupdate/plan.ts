@@ -1,4 +1,4 @@
-import type { AutoUpdateStatus, MachineDeploymentSummary, RebootsWithoutDrain } from '../api/auto-update.ts';
+import type { AutoUpdateStatus, MachineDeploymentSummary, PlanChange, RebootsWithoutDrain } from '../api/auto-update.ts';
 import type { NodeSummary } from '../api/nodes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
@@ -68,21 +68,24 @@ export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: st
   return { steps, notes };
 }
 
-export function describeStep(step: ToggleStep): { target: string; node: string | null; action: string } {
+export function describeStep(step: ToggleStep): PlanChange {
+  const cluster = (code: PlanChange['code'], params: PlanChange['params'], action: string): PlanChange => ({ target: 'cluster', node: null, action, code, params });
+  const node = (name: string, code: PlanChange['code'], params: PlanChange['params'], action: string): PlanChange => ({ target: 'node', node: name, action, code, params });
   switch (step.kind) {
     case 'fluo-apply': {
       const fluo = step.window ? fluoWindow(step.window) : null;
-      const window = fluo ? ` with reboot window ${fluo.start} for ${fluo.length}` : '';
-      return { target: 'cluster', node: null, action: `apply FLUO ${FLATDECK_FLUO_VERSION} (server-side apply, field manager flatdeck)${window}` };
+      const apply = `apply FLUO ${FLATDECK_FLUO_VERSION} (server-side apply, field manager flatdeck)`;
+      if (!fluo) return cluster('fluo-apply', { version: FLATDECK_FLUO_VERSION }, apply);
+      return cluster('fluo-apply-window', { version: FLATDECK_FLUO_VERSION, start: fluo.start, length: fluo.length }, `${apply} with reboot window ${fluo.start} for ${fluo.length}`);
     }
     case 'fluo-remove':
-      return { target: 'cluster', node: null, action: 'remove the FLUO objects flatdeck installed (namespace reboot-coordinator, RBAC)' };
+      return cluster('fluo-remove', {}, 'remove the FLUO objects flatdeck installed (namespace reboot-coordinator, RBAC)');
     case 'reboot-paused':
-      return { target: 'node', node: step.node, action: step.paused ? 'annotate reboot-paused=true' : 'remove annotation reboot-paused' };
+      return step.paused ? node(step.node, 'pause-reboots', {}, 'annotate reboot-paused=true') : node(step.node, 'unpause-reboots', {}, 'remove annotation reboot-paused');
     case 'node-action':
-      return { target: 'node', node: step.node, action: step.action };
+      return node(step.node, 'node-action', { action: step.action }, step.action);
     case 'node-unreachable':
-      return { target: 'node', node: step.node, action: `retry: unreachable now (${step.error})` };
+      return node(step.node, 'node-unreachable', { error: step.error }, `retry: unreachable now (${step.error})`);
   }
 }
 

@@ -47,7 +47,7 @@ describe('AutoUpdateView', () => {
   it('shows the plan before applying, then the per-node results', async () => {
     const client = new FakeClient()
       .on('autoUpdate.status', () => status('off'))
-      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [{ target: 'FLUO', node: null, action: 'install FLUO v0.10.0-rc2' }], notes: ['FLUO reboots without a window'] }))
+      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [{ target: 'FLUO', node: null, action: 'install FLUO v0.10.0-rc2', code: null, params: {} }], notes: ['FLUO reboots without a window'] }))
       .on('autoUpdate.apply', () => ({ planId: 'p1', results: [{ target: 'update-engine', node: 'worker-1', ok: true, error: null }], unreachable: [] }));
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();

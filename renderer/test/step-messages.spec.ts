@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StepEvent, StepMessageCode } from '../../app/api/index.ts';
+import { PlanChange, StepEvent, StepMessageCode, planChangeCodes } from '../../app/api/index.ts';
 import { de } from '../src/lib/i18n/de.ts';
 import { en } from '../src/lib/i18n/en.ts';
-import { i18n, stepText } from '../src/lib/i18n/index.svelte.ts';
+import { i18n, stepText, tc } from '../src/lib/i18n/index.svelte.ts';
 import { placeholders } from '../src/lib/i18n/translate.ts';
 
 /** The message key(s) of a code: one key, or one per plural form when the message counts something. */
@@ -64,5 +64,26 @@ describe('step messages by code', () => {
     i18n.lang = 'de';
     expect(stepText(StepEvent.parse({ runId: 'r1', cluster: 'c', node: 'worker-1', step: 'update', status: 'progress', at: '2026-12-04T20:00:00Z', message: 'UPDATE_STATUS_FINALIZING' }))).toBe('UPDATE_STATUS_FINALIZING');
     expect(stepText(event('verify.back', { node: 'worker-1', version: null }, 'worker-1 is back on null, Ready'))).toBe('worker-1 is back on null, Ready');
+  });
+});
+
+describe('auto-update plan lines by code', () => {
+  afterEach(() => {
+    i18n.lang = 'en';
+  });
+
+  it('every plan code the api schema allows has an English and a German wording with the same placeholders', () => {
+    for (const code of planChangeCodes) {
+      const key = `planChange.${code}`;
+      expect(key in en, `English wording of ${code}`).toBe(true);
+      expect(placeholders((de as Record<string, string>)[key] ?? ''), key).toEqual(placeholders((en as Record<string, string>)[key] ?? ''));
+    }
+  });
+
+  it('words a reboot window and a pause in German', () => {
+    i18n.lang = 'de';
+    const apply = PlanChange.parse({ target: 'cluster', node: null, action: 'apply FLUO v1 …', code: 'fluo-apply-window', params: { version: 'v1', start: 'Sat 02:00', length: '2h' } });
+    expect(tc(`planChange.${apply.code}`, apply.params)).toBe('FLUO v1 anwenden (server-side apply, Feldverwalter flatdeck) mit Neustartfenster Sat 02:00 für 2h');
+    expect(tc('planChange.pause-reboots', {})).toBe('Annotation reboot-paused=true setzen');
   });
 });

@@ -741,4 +741,11 @@ export const de: Record<MessageKey, string> = {
   'stepMsg.drain.podBlocked': '{pod} kann nicht verdrängt werden: {reason}',
   'stepMsg.release.serverRestored': 'SERVER=disabled steht wieder in /etc/flatcar/update.conf auf {node}',
   'stepMsg.healthGate.started': 'Gesundheitsprüfung ({kind}) nach {node}',
+  'planChange.fluo-apply': 'FLUO {version} anwenden (server-side apply, Feldverwalter flatdeck)',
+  'planChange.fluo-apply-window': 'FLUO {version} anwenden (server-side apply, Feldverwalter flatdeck) mit Neustartfenster {start} für {length}',
+  'planChange.fluo-remove': 'die von flatdeck installierten FLUO-Objekte entfernen (Namespace reboot-coordinator, RBAC)',
+  'planChange.pause-reboots': 'Annotation reboot-paused=true setzen',
+  'planChange.unpause-reboots': 'Annotation reboot-paused entfernen',
+  'planChange.node-action': '{action}',
+  'planChange.node-unreachable': 'erneut versuchen: jetzt nicht erreichbar ({error})',
 };

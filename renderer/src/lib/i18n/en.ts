@@ -739,6 +739,13 @@ export const en = {
   'stepMsg.drain.podBlocked': '{pod} cannot be evicted: {reason}',
   'stepMsg.release.serverRestored': 'SERVER=disabled is back in /etc/flatcar/update.conf on {node}',
   'stepMsg.healthGate.started': 'Health gate ({kind}) after {node}',
+  'planChange.fluo-apply': 'apply FLUO {version} (server-side apply, field manager flatdeck)',
+  'planChange.fluo-apply-window': 'apply FLUO {version} (server-side apply, field manager flatdeck) with reboot window {start} for {length}',
+  'planChange.fluo-remove': 'remove the FLUO objects flatdeck installed (namespace reboot-coordinator, RBAC)',
+  'planChange.pause-reboots': 'annotate reboot-paused=true',
+  'planChange.unpause-reboots': 'remove annotation reboot-paused',
+  'planChange.node-action': '{action}',
+  'planChange.node-unreachable': 'retry: unreachable now ({error})',
 } as const;
 
 export type MessageKey = keyof typeof en;
