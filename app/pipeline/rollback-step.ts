@@ -1,7 +1,7 @@
 import { ApiError } from '../api/errors.ts';
 import { planRollback, type RollbackPlan } from '../flatcar/usr-partitions.ts';
 import type { PipelineStep } from '../api/pipeline.ts';
-import { emitStep, journalRecord, runStep, type NodeCtx, type StepOutcome } from './run-context.ts';
+import { coded, emitStep, journalRecord, runStep, type NodeCtx, type StepOutcome } from './run-context.ts';
 
 /**
  * Right before the lock is used and again right before the reboot: the other partition still holds the release
@@ -31,7 +31,7 @@ export async function rollbackStep(ctx: NodeCtx): Promise<RollbackResult> {
   return runStep(
     ctx,
     'update',
-    `Reading the USR partitions of ${ctx.node} (cgpt)`,
+    coded('rollback.reading', { node: ctx.node }, `Reading the USR partitions of ${ctx.node} (cgpt)`),
     async (): Promise<RollbackResult> => {
       const plan: RollbackPlan = planRollback(await ctx.ops.usrPartitions());
       if (plan.kind === 'impossible') throw new ApiError('invalid-request', `${ctx.node} cannot be rolled back: ${plan.reason}`, { node: ctx.node });
@@ -47,7 +47,10 @@ export async function rollbackStep(ctx: NodeCtx): Promise<RollbackResult> {
     },
     (r): StepOutcome =>
       r.kind === 'discarded'
-        ? { message: `${ctx.node}: the update to ${r.version ?? 'a version update_engine no longer names'} staged on the other partition was discarded; it keeps booting ${ctx.rec.fromVersion ?? 'its current version'}, no reboot needed`, detail: { discarded: r.version } }
-        : { message: `${ctx.node}: ${r.version} on the other USR partition boots next (cgpt prioritize); a reboot activates it`, detail: { newVersion: r.version } },
+        ? {
+          ...coded('rollback.discarded', { node: ctx.node, version: r.version, current: ctx.rec.fromVersion }, `${ctx.node}: the update to ${r.version ?? 'a version update_engine no longer names'} staged on the other partition was discarded; it keeps booting ${ctx.rec.fromVersion ?? 'its current version'}, no reboot needed`),
+          detail: { discarded: r.version },
+        }
+        : { ...coded('rollback.prioritized', { node: ctx.node, version: r.version }, `${ctx.node}: ${r.version} on the other USR partition boots next (cgpt prioritize); a reboot activates it`), detail: { newVersion: r.version } },
   );
 }

@@ -1,6 +1,6 @@
 import { ApiError } from '../api/errors.ts';
 import type { RebootRequired } from '../flatcar/ubuntu-reboot-required.ts';
-import { runStep, type NodeCtx } from './run-context.ts';
+import { coded, runStep, type NodeCtx } from './run-context.ts';
 
 /** "linux-image-…, linux-base" or "2 packages" style wording for a reboot-required.pkgs list. */
 export function packagesText(packages: readonly string[]): string {
@@ -18,15 +18,17 @@ export async function rebootRequiredStep(ctx: NodeCtx): Promise<'need-reboot' | 
   return runStep(
     ctx,
     'update',
-    `Reading /var/run/reboot-required on ${ctx.node}`,
+    coded('reboot.readingSentinel', { node: ctx.node }, `Reading /var/run/reboot-required on ${ctx.node}`),
     async (): Promise<{ read: RebootRequired; next: 'need-reboot' | 'current' }> => {
       const read = await ctx.ops.rebootRequired();
       return { read, next: read.required || ctx.rec.forced === true ? 'need-reboot' : 'current' };
     },
     ({ read, next }) => ({
-      message: read.required
-        ? `${ctx.node} needs a reboot for ${packagesText(read.packages)}`
-        : next === 'current' ? `${ctx.node} no longer needs a reboot (no /var/run/reboot-required): nothing to do` : `${ctx.node} has no /var/run/reboot-required; rebooting it as forced`,
+      ...(read.required
+        ? coded('reboot.required', { node: ctx.node, count: read.packages.length, packages: read.packages.join(', ') }, `${ctx.node} needs a reboot for ${packagesText(read.packages)}`)
+        : next === 'current'
+          ? coded('reboot.notRequired', { node: ctx.node }, `${ctx.node} no longer needs a reboot (no /var/run/reboot-required): nothing to do`)
+          : coded('reboot.forced', { node: ctx.node }, `${ctx.node} has no /var/run/reboot-required; rebooting it as forced`)),
       detail: { rebootRequired: read.required, packages: read.packages.join(' ') },
     }),
   ).then((r) => r.next);
