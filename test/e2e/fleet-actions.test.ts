@@ -1,0 +1,197 @@
+// Beyond "update to latest" in Chromium, browser mode, on the demo cluster: roll a node back to its other USR
+// partition, move a node to another channel, and a rollout to an exact version that does not exist.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { DEFAULT_RELEASES } from '../../sim/fleet/release-server.ts';
+import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
+import type { Browser, Served } from './harness.ts';
+
+async function go(page: Page, section: string): Promise<void> {
+  await page.getByRole('navigation').getByRole('button', { name: section, exact: true }).click();
+}
+
+async function openNode(page: Page, node: string): Promise<void> {
+  await go(page, 'Nodes');
+  await page.getByRole('button', { name: node, exact: true }).click();
+  await page.getByRole('heading', { name: node, level: 1 }).waitFor();
+}
+
+interface TableRow {
+  node: string;
+  version: string;
+  channel: string;
+  cordoned: string;
+}
+
+async function tableRows(page: Page): Promise<TableRow[]> {
+  await go(page, 'Nodes');
+  await page.locator('tbody tr[data-node]').first().waitFor();
+  const cells = await page
+    .locator('tbody tr[data-node]')
+    .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-node') ?? '', ...[...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())]));
+  return cells.map(([node = '', , , , os = '', channel = '', , , , , , cordoned = '']) => ({ node, version: os.replace('Flatcar ', ''), channel, cordoned }));
+}
+
+async function row(page: Page, node: string): Promise<TableRow> {
+  const found = (await tableRows(page)).find((r) => r.node === node);
+  assert.ok(found, `${node} is in the table`);
+  return found;
+}
+
+describe('rollback, channels and exact versions in Chromium, browser mode, on the demo cluster', { timeout: 900_000 }, () => {
+  let served: Served;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    buildRenderer();
+    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.1' });
+    browser = await openBrowser(served.url);
+    page = browser.page;
+    await page.getByRole('button', { name: 'Open demo' }).click();
+    await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.stop();
+  });
+
+  test('a node with a release on its other partition is rolled back through cordon, drain and reboot, and comes back on it uncordoned', async () => {
+    // worker-2 of the demo runs 4757.2.0 and was updated from 4593.2.0, which its other USR partition still holds.
+    const before = await row(page, 'worker-2');
+    await openNode(page, 'worker-2');
+    const previous = page.getByTestId('previous-version');
+    await waitUntil('the USR partitions read', async () => /^previous: /.test((await previous.textContent()) ?? ''));
+    const shown = /^previous: (\d+\.\d+\.\d+) \(other partition\)$/.exec(((await previous.textContent()) ?? '').trim());
+    assert.ok(shown, await previous.textContent());
+    const target = shown[1]!;
+    assert.notEqual(target, before.version);
+
+    await page.getByTestId('rollback').getByRole('button', { name: 'Roll back' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Roll back worker-2?' });
+    await confirm.waitFor();
+    assert.match((await confirm.textContent()) ?? '', new RegExp(`worker-2 goes back from ${before.version.replace(/\./g, '\\.')} to ${target.replace(/\./g, '\\.')}`));
+    await shot(page, 'rollback-light');
+    // Every stage the progression marks active, however briefly.
+    await page.evaluate(`{
+      const seen = (window.__activeStages = []);
+      const note = () => document.querySelectorAll('[data-stage][data-status="active"]').forEach((el) => {
+        const key = el.getAttribute('data-stage');
+        if (seen[seen.length - 1] !== key) seen.push(key);
+      });
+      new MutationObserver(note).observe(document.body, { attributes: true, subtree: true, childList: true });
+    }`);
+    await confirm.getByRole('button', { name: 'Roll back' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+
+    await waitUntil('the rollback run to start', async () => (await page.locator('[data-stage]').count()) > 0 && (await page.getByRole('button', { name: 'Updating…' }).count()) > 0, 60_000);
+    await waitUntil(
+      'worker-2 rolled back and uncordoned',
+      async () => {
+        const statuses = await page.locator('[data-stage]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-stage')}:${e.getAttribute('data-status')}`));
+        assert.ok(!statuses.some((s) => s.endsWith(':failed')), statuses.join(', '));
+        return statuses.length > 0 && statuses.every((s) => /:(done|skipped)$/.test(s)) && statuses;
+      },
+      300_000,
+      250,
+    );
+    const active = (await page.evaluate('window.__activeStages')) as string[];
+    const order = ['cordon', 'drain', 'reboot', 'uncordon'].map((s) => active.indexOf(s));
+    assert.ok(order.every((i) => i >= 0), `cordon, drain, reboot and uncordon each shown: ${active.join(' → ')}`);
+    assert.deepEqual([...order].sort((a, b) => a - b), order, `in turn: ${active.join(' → ')}`);
+    assert.equal(await page.getByTestId('previous-version').count(), 0, 'the partitions read before the run are not shown during it');
+    await shot(page, 'rollback-progression-light');
+
+    await waitUntil('worker-2 on the previous release in the table, uncordoned', async () => {
+      const now = await row(page, 'worker-2');
+      return now.version === target && now.cordoned === 'no' && now;
+    }, 60_000);
+    // Its other partition now holds the release it came from, unless its update-engine (running on worker-2) has
+    // already downloaded the channel's newest again, as the confirmation warned: then that update shows as staged.
+    await openNode(page, 'worker-2');
+    const newest = DEFAULT_RELEASES.stable.version;
+    let shownNow = '';
+    await waitUntil('the swapped partitions', async () => {
+      shownNow = ((await page.getByTestId('rollback').textContent()) ?? '').trim();
+      return shownNow.startsWith(`previous: ${before.version} (other partition)`) || shownNow.startsWith(`an update to ${newest} is staged on the other partition`);
+    }, 60_000).catch((err: Error) => assert.fail(`${err.message}; the panel says: ${shownNow}`));
+  });
+
+  test('a node moved to another channel shows the no-downgrade rule first, and its next update takes the newest release there', async () => {
+    // worker-1 runs 4459.2.1 on stable; beta's newest release is newer, so it moves there at its next update.
+    const before = await row(page, 'worker-1');
+    assert.equal(before.channel, 'stable');
+    await openNode(page, 'worker-1');
+    const panel = page.getByTestId('channel');
+    assert.match((await panel.textContent()) ?? '', /Channel: stable/);
+    await panel.getByRole('combobox', { name: 'Move to channel' }).selectOption('beta');
+    await panel.getByRole('button', { name: 'Change channel' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Move worker-1 to beta?' });
+    await confirm.waitFor();
+    const effect = ((await confirm.getByTestId('channel-effect').textContent()) ?? '').trim();
+    const moves = /^worker-1 moves to (\d+\.\d+\.\d+), the newest release of that channel, at its next update/.exec(effect);
+    assert.ok(moves, effect);
+    const newest = moves[1]!;
+    assert.match((await confirm.textContent()) ?? '', /GROUP= is written into \/etc\/flatcar\/update\.conf .*Nothing reboots now\./);
+    await shot(page, 'channel-light');
+    await confirm.getByRole('button', { name: 'Change channel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    await waitUntil('the Channel line', async () => ((await panel.textContent()) ?? '').includes('Channel: beta'), 30_000);
+    // Nothing rebooted and nothing was installed: the node still runs its release.
+    assert.equal((await row(page, 'worker-1')).version, before.version);
+
+    await openNode(page, 'worker-1');
+    await page.getByRole('button', { name: 'Update', exact: true }).click();
+    const update = page.getByRole('dialog', { name: 'Update worker-1?' });
+    await update.waitFor();
+    for (const field of ['Pods with emptyDir data', 'Pods without controller']) await update.getByRole('combobox', { name: field }).selectOption('delete');
+    await update.getByRole('button', { name: 'Update worker-1' }).click();
+    await update.waitFor({ state: 'hidden' });
+    await waitUntil(
+      'worker-1 updated',
+      async () => {
+        const statuses = await page.locator('[data-stage]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-stage')}:${e.getAttribute('data-status')}`));
+        assert.ok(!statuses.some((s) => s.endsWith(':failed')), statuses.join(', '));
+        return statuses.length > 0 && statuses.every((s) => /:(done|skipped)$/.test(s)) && statuses;
+      },
+      300_000,
+      250,
+    );
+    const after = await waitUntil('worker-1 on beta in the table', async () => {
+      const now = await row(page, 'worker-1');
+      return now.version === newest && now;
+    }, 60_000, 1_000);
+    assert.deepEqual(after, { node: 'worker-1', version: newest, channel: 'beta', cordoned: 'no' });
+  });
+
+  test('a rollout to a version the release feed does not list is refused with a clear message before anything changes', async () => {
+    const before = await tableRows(page);
+    await page.getByRole('checkbox', { name: 'Select all shown nodes' }).check();
+    await page.getByRole('button', { name: /^Update selected \(\d+\)$/ }).click();
+    await page.getByRole('combobox', { name: /^Target version/ }).fill('9999.9.9');
+    const startButton = page.getByRole('button', { name: /^Update \d+ nodes…$/ });
+    await waitUntil('no run active', () => startButton.isEnabled(), 60_000).catch(async (err: Error) =>
+      assert.fail(`${err.message}; runs: ${await page.locator('section[data-run]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-status')} ${(e.textContent ?? '').slice(0, 300)}`).join(' || '))}`),
+    );
+    await page.getByRole('button', { name: /^Update \d+ nodes…$/ }).click();
+    const start = page.getByRole('dialog', { name: 'Start the rollout?' });
+    await start.waitFor();
+    const plan = await start.getByTestId('rollout-plan').locator('tbody tr td:nth-child(2)').allTextContents();
+    assert.ok(plan.length > 0 && plan.every((cell) => / ⇾ 9999\.9\.9$/.test(cell.trim())), `the plan names the target version: ${plan.join(' | ')}`);
+    const runsBefore = await page.locator('section[data-run]').count();
+    await start.getByRole('button', { name: 'Start rollout' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: '9999.9.9' });
+    await refusal.waitFor({ timeout: 30_000 });
+    assert.match((await refusal.textContent()) ?? '', /^Flatcar 9999\.9\.9 is not a release: the release feed at \S+ does not list it on any channel; nothing was changed$/);
+    await shot(page, 'to-version-refused-light');
+    assert.equal(await page.locator('section[data-run]').count(), runsBefore, 'no run started');
+    await page.waitForTimeout(3_000);
+    assert.deepEqual(await tableRows(page), before, 'no node changed');
+  });
+
+  test('no page errors and no CSP violations', () => {
+    assert.deepEqual(browser.errors, []);
+  });
+});
