@@ -6,13 +6,14 @@ import { connectEndpoint, type ConnectDeps } from './connect.ts';
 import { SshError, type SshErrorFacts } from './errors.ts';
 import { HostKeyVerifier } from './host-key-verifier.ts';
 import { JumpHosts, type JumpLease } from './jump.ts';
+import { SSH_FAN_OUT } from './map-limited.ts';
 import { endpointKey, planConnection, type ConnectionPlan, type PlanDefaults } from './plan.ts';
 import type { ExecResult, NodeShell, ShellRunOptions, SshPrompter, SshTarget } from './types.ts';
 
 export interface SshPoolOptions extends PlanDefaults {
   prompter: SshPrompter;
   maxChannelsPerConnection?: number; // OpenSSH MaxSessions is 10; stay below it
-  maxConnections?: number;           // idle connections are closed, least recently used first
+  maxConnections?: number;           // sockets open at once (default: the SSH fan-out); idle ones are closed, least recently used first
   connectTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
@@ -25,17 +26,32 @@ interface Connection {
   jumpLease: JumpLease | undefined;
   channels: number;
   waiting: Array<() => void>;
+  /** When it was last used, as a count of uses across the pool (clock milliseconds would tie). */
   lastUsed: number;
   closed: boolean;
+  /** Hands the connection's place under the cap back (once): when its socket has closed. */
+  freeSlot: () => void;
 }
+
+/** A node's place in the pool: the dial in progress, the connection once it succeeded, and callers about to use it. */
+interface Entry {
+  pending: Promise<Connection>;
+  conn?: Connection;
+  claims: number;
+}
+
+/** How long a closing connection may take to say goodbye before its socket no longer counts against the cap. */
+const CLOSE_GRACE_MS = 5000;
 
 /** Errors from opening a channel on a connection that had already died: safe to retry on a new one. */
 const CONNECTION_GONE = /No response from server|Not connected|socket has been ended|write after end|This socket has been ended/i;
 
 /**
  * One SSH connection per node, reused for every command: at most `maxChannelsPerConnection` commands run at
- * once on it (the rest queue), at most `maxConnections` stay open. A connection that dies (a reboot) is
- * forgotten and the next command dials again.
+ * once on it (the rest queue). At most `maxConnections` sockets are open at once, counted from before the dial
+ * until the socket has closed: beyond it, the least recently used idle connection is closed first, and when
+ * every one is busy the dial waits. A connection that dies (a reboot) is forgotten and the next command dials
+ * again.
  */
 export class SshPool {
   readonly #opts: Required<Pick<SshPoolOptions, 'maxChannelsPerConnection' | 'maxConnections' | 'maxOutputBytes'>>;
@@ -43,16 +59,22 @@ export class SshPool {
   readonly #deps: ConnectDeps;
   readonly #jumps: JumpHosts;
   readonly #unlockedKeys = new UnlockedKeys();
-  /** Per node: the dial in progress, and once it succeeded, the connection itself. */
-  readonly #connections = new Map<string, { pending: Promise<Connection>; conn?: Connection }>();
+  readonly #connections = new Map<string, Entry>();
   readonly #slotWaiters: Array<() => void> = [];
+  /** Sockets dialling, open or closing: what the cap counts. */
+  #slotsTaken = 0;
+  /** Of those, connections told to close whose socket has not closed yet. */
+  #closing = 0;
+  /** Dials waiting for a place under the cap. */
+  #waitingDials = 0;
+  #uses = 0;
   #connectsMade = 0;
   #closed = false;
 
   constructor(opts: SshPoolOptions) {
     this.#opts = {
       maxChannelsPerConnection: opts.maxChannelsPerConnection ?? 8,
-      maxConnections: opts.maxConnections ?? 64,
+      maxConnections: opts.maxConnections ?? SSH_FAN_OUT,
       maxOutputBytes: opts.maxOutputBytes ?? 4 * 1024 * 1024,
     };
     this.#plan = opts;
@@ -92,11 +114,12 @@ export class SshPool {
     await Promise.all(all.map((e) => e.pending.then((c) => this.#retire(c), () => undefined)));
     this.#jumps.closeAll();
     this.#unlockedKeys.clear();
+    for (const wake of this.#slotWaiters.splice(0)) wake();
   }
 
   /** Counters for tests and benchmarks. */
-  stats(): { openConnections: number; connectsMade: number } {
-    return { openConnections: this.#connections.size, connectsMade: this.#connectsMade };
+  stats(): { openConnections: number; connectsMade: number; socketsTaken: number } {
+    return { openConnections: this.#connections.size, connectsMade: this.#connectsMade, socketsTaken: this.#slotsTaken };
   }
 
   async #run(target: SshTarget, line: string, opts: ShellRunOptions): Promise<ExecResult> {
@@ -110,8 +133,7 @@ export class SshPool {
     const timedOut = () => new SshError('timeout',
       `${facts.node}: ${facts.command} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s`, facts);
     for (let attempt = 0; ; attempt++) {
-      const conn = await bounded(this.#connection(target), deadline, timedOut, opts.signal);
-      await bounded(this.#acquireChannel(conn, opts.signal), deadline, timedOut, opts.signal, () => this.#releaseChannel(conn));
+      const conn = await this.#connectionWithChannel(target, deadline, timedOut, opts.signal);
       try {
         const remaining = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
         // Output listeners must be attached inside the exec callback: ssh2 may deliver the whole reply in
@@ -180,25 +202,48 @@ export class SshPool {
     return [target.nodeName, ...plan.jumps.map(endpointKey), endpointKey(plan.node)].join(' > ');
   }
 
-  #connection(target: SshTarget): Promise<Connection> {
-    if (this.#closed) return Promise.reject(new SshError('disconnected', 'The SSH pool is closed', { node: target.nodeName }));
+  /**
+   * The node's connection with a channel held on it. Until the channel is held the connection is claimed, so
+   * making room for another node cannot close it in between.
+   */
+  async #connectionWithChannel(target: SshTarget, deadline: number | undefined, timedOut: () => Error, signal?: AbortSignal): Promise<Connection> {
+    const entry = this.#entry(target);
+    entry.claims++;
+    try {
+      const conn = await bounded(entry.pending, deadline, timedOut, signal);
+      await bounded(this.#acquireChannel(conn, signal), deadline, timedOut, signal, () => this.#releaseChannel(conn));
+      return conn;
+    } finally {
+      entry.claims--;
+    }
+  }
+
+  #entry(target: SshTarget): Entry {
+    if (this.#closed) throw new SshError('disconnected', 'The SSH pool is closed', { node: target.nodeName });
     const plan = planConnection(target, this.#plan);
     const key = this.#keyFor(target, plan);
     const existing = this.#connections.get(key);
-    if (existing) return existing.pending;
-    const entry: { pending: Promise<Connection>; conn?: Connection } = { pending: this.#dial(key, plan, target.nodeName) };
+    if (existing) return existing;
+    const entry: Entry = { pending: this.#dial(key, plan, target.nodeName), claims: 0 };
     this.#connections.set(key, entry);
     entry.pending.then((conn) => {
       entry.conn = conn;
     }, () => {
       if (this.#connections.get(key) === entry) this.#connections.delete(key);
-      this.#wakeSlotWaiter();
     });
-    return entry.pending;
+    return entry;
   }
 
   async #dial(key: string, plan: ConnectionPlan, nodeName: string): Promise<Connection> {
-    await this.#makeRoom(key);
+    await this.#takeSlot(nodeName);
+    let slotHeld = true;
+    const freeSlot = (wasClosing: boolean) => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      if (wasClosing) this.#closing--;
+      this.#slotsTaken--;
+      this.#wakeSlotWaiter();
+    };
     this.#connectsMade++;
     let client: Client;
     let jumpLease: JumpLease | undefined;
@@ -211,27 +256,47 @@ export class SshPool {
         throw e;
       }
     } catch (e) {
+      freeSlot(false);
       throw e instanceof SshError ? e.withFacts({ node: nodeName }) : e;
     }
-    const conn: Connection = { key, client, jumpLease, channels: 0, waiting: [], lastUsed: Date.now(), closed: false };
-    client.on('close', () => this.#forget(conn));
+    const conn: Connection = {
+      key, client, jumpLease, channels: 0, waiting: [], lastUsed: ++this.#uses, closed: false, freeSlot: () => freeSlot(conn.closed),
+    };
+    client.on('close', () => {
+      this.#forget(conn);
+      conn.freeSlot();
+    });
     client.on('error', () => this.#forget(conn)); // keepalive failures and resets end up in 'close' as well
     return conn;
   }
 
-  /** Waits until one more connection stays within the cap, closing the least recently used idle one if needed. */
-  async #makeRoom(key: string): Promise<void> {
-    for (;;) {
-      const others = [...this.#connections].filter(([k]) => k !== key).map(([, e]) => e);
-      if (others.length < this.#opts.maxConnections) return;
-      const idle = others.flatMap((e) => (e.conn && e.conn.channels === 0 && e.conn.waiting.length === 0 ? [e.conn] : []))
-        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
-      if (idle) {
-        this.#forget(idle);
-        continue;
+  /**
+   * Waits for a place under the cap. When none is free, the least recently used idle connection is closed
+   * (unless enough are closing already for the dials waiting); when all are busy the dial queues.
+   */
+  async #takeSlot(nodeName: string): Promise<void> {
+    this.#waitingDials++;
+    try {
+      for (;;) {
+        if (this.#closed) throw new SshError('disconnected', 'The SSH pool is closed', { node: nodeName });
+        if (this.#slotsTaken < this.#opts.maxConnections) {
+          this.#slotsTaken++;
+          return;
+        }
+        const idle = this.#closing < this.#waitingDials ? this.#leastRecentlyUsedIdle() : undefined;
+        if (idle) this.#forget(idle); // its socket's close frees the place and wakes a waiting dial
+        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
       }
-      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    } finally {
+      this.#waitingDials--;
     }
+  }
+
+  /** An open connection with no command running, none queued and no caller about to use it. */
+  #leastRecentlyUsedIdle(): Connection | undefined {
+    return [...this.#connections.values()]
+      .flatMap((e) => (e.conn && e.claims === 0 && e.conn.channels === 0 && e.conn.waiting.length === 0 ? [e.conn] : []))
+      .sort((a, b) => a.lastUsed - b.lastUsed)[0];
   }
 
   /** Takes a dead or unwanted connection out of the pool and closes it. */
@@ -243,10 +308,12 @@ export class SshPool {
   #retire(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    this.#closing++;
     conn.client.end();
+    // A peer that never answers the goodbye must not hold a place under the cap for ever.
+    setTimeout(conn.freeSlot, CLOSE_GRACE_MS).unref();
     conn.jumpLease?.release();
     for (const wake of conn.waiting.splice(0)) wake();
-    this.#wakeSlotWaiter();
   }
 
   #wakeSlotWaiter(): void {
@@ -254,7 +321,7 @@ export class SshPool {
   }
 
   #acquireChannel(conn: Connection, signal?: AbortSignal): Promise<void> {
-    conn.lastUsed = Date.now();
+    conn.lastUsed = ++this.#uses;
     if (conn.channels < this.#opts.maxChannelsPerConnection) {
       conn.channels++;
       return Promise.resolve();
@@ -276,7 +343,7 @@ export class SshPool {
 
   #releaseChannel(conn: Connection): void {
     conn.channels--;
-    conn.lastUsed = Date.now();
+    conn.lastUsed = ++this.#uses;
     const next = conn.waiting.shift();
     if (next) next();
     else if (conn.channels === 0) this.#wakeSlotWaiter();

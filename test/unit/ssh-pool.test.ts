@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SSH_FAN_OUT } from '../../app/ssh/map-limited.ts';
 import { SshPool, type SshPoolOptions } from '../../app/ssh/pool.ts';
 import { SshError } from '../../app/ssh/errors.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
@@ -297,19 +298,41 @@ describe('authentication and reachability', () => {
     await new Promise<void>((r) => silent.close(() => r()));
   });
 
-  it('keeps at most maxConnections open, closing the least recently used idle one', async () => {
-    const peers = await Promise.all([0, 1, 2].map(() => startTestPeer({ authorizedKeys: [clientKey.public] })));
-    peers.forEach(trust);
-    const { pool } = poolFor({ maxConnections: 2 });
-    for (const [i, p] of peers.entries()) await pool.exec(target(p, `n${i}`), toShellLine(grepVersionId()));
-    assert.equal(pool.stats().openConnections, 2);
-    await pool.exec(target(peers[1]!, 'n1'), toShellLine(grepVersionId())); // still open: no new dial
-    assert.equal(pool.stats().connectsMade, 3);
-    await pool.exec(target(peers[0]!, 'n0'), toShellLine(grepVersionId())); // was closed: dials again
-    assert.equal(pool.stats().connectsMade, 4);
-    assert.equal(peers[0]!.connections, 2);
+  it('opens no more sockets at once than the SSH fan-out: extra nodes wait until a connection is idle, none in use is closed', async () => {
+    const busy = await startTestPeer({ authorizedKeys: [clientKey.public], answer: () => ({ delayMs: 150, stdout: 'VERSION_ID=3033.2.0\n' }) });
+    trust(busy);
+    const { pool } = poolFor();
+    const nodes = Array.from({ length: SSH_FAN_OUT + 4 }, (_, i) => target(busy, `n${i}`));
+    const all = Promise.all(nodes.map((n) => pool.exec(n, toShellLine(grepVersionId()))));
+    await waitFor(() => busy.maxConcurrentExecs === SSH_FAN_OUT);
+    assert.equal(busy.connections, SSH_FAN_OUT, 'the other nodes queue while every connection runs a command');
+    const results = await all;
+    assert.ok(results.every((r) => r.exitCode === 0 && r.stdout === 'VERSION_ID=3033.2.0\n'));
+    assert.equal(busy.connections, SSH_FAN_OUT + 4);
+    assert.equal(busy.maxOpenConnections, SSH_FAN_OUT);
     await pool.close();
-    await Promise.all(peers.map((p) => p.stop()));
+    await busy.stop();
+  });
+
+  it('closes the least recently used idle connection, not the oldest one, to make room', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public] });
+    trust(peer);
+    const { pool } = poolFor({ maxConnections: 2 });
+    const run = (name: string) => pool.exec(target(peer, name), toShellLine(grepVersionId()));
+    await run('a');
+    await run('b');
+    await run('a'); // b is now the least recently used
+    await run('c'); // closes b
+    assert.equal(peer.connections, 3);
+    await run('a'); // still open
+    assert.equal(peer.connections, 3);
+    await run('b'); // dials again, closing c
+    assert.equal(peer.connections, 4);
+    await run('a');
+    assert.equal(peer.connections, 4);
+    assert.equal(peer.maxOpenConnections, 2);
+    await pool.close();
+    await peer.stop();
   });
 });
 

@@ -1,6 +1,6 @@
 // A test peer: an SSH server built on ssh2's Server that records what arrives (connections, exec command
 // lines, concurrency) and can forward direct-tcpip channels, so it also serves as a bastion.
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ParsedKey, ServerChannel } from 'ssh2';
 
@@ -31,6 +31,8 @@ export interface TestPeer {
   forwards: Array<{ host: string; port: number }>;
   maxConcurrentExecs: number;
   closedChannels: number;
+  /** The most connections open at once, a connection counting until the client ends or drops it. */
+  maxOpenConnections: number;
   openConnections(): number;
   dropAll(): void;
   stop(): Promise<void>;
@@ -54,6 +56,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
   const users = opts.users ?? ['core'];
   const live = new Set<Connection>();
   let running = 0;
+  let open = 0;
   const peer: TestPeer = {
     host: opts.host ?? '127.0.0.1',
     port: 0,
@@ -63,6 +66,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
     forwards: [],
     maxConcurrentExecs: 0,
     closedChannels: 0,
+    maxOpenConnections: 0,
     openConnections: () => live.size,
     dropAll: () => {
       for (const c of live) (c as unknown as { _sock: { destroy(): void } })._sock.destroy();
@@ -75,7 +79,17 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
   const server = new ssh2.Server({ hostKeys: [hostKey] }, (client) => {
     peer.connections++;
     live.add(client);
-    (client as unknown as { _sock: { setNoDelay(on: boolean): void } })._sock.setNoDelay(true); // as sshd does
+    const sock = (client as unknown as { _sock: Socket })._sock;
+    sock.setNoDelay(true); // as sshd does
+    open++;
+    peer.maxOpenConnections = Math.max(peer.maxOpenConnections, open);
+    let ended = false;
+    const gone = () => {
+      if (!ended) open--;
+      ended = true;
+    };
+    sock.once('end', gone);
+    sock.once('close', gone);
     client.on('close', () => live.delete(client));
     client.on('error', () => live.delete(client));
     client.on('authentication', (ctx) => {
