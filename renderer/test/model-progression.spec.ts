@@ -157,3 +157,29 @@ test('update step progress events carrying NEW_SIZE give the download bar bytes,
   assert.ok(Math.abs((f?.rate ?? 0) - 22_900_000) < 1e-3, `rate ${f?.rate}`);
   assert.ok(Math.abs((f?.etaSeconds ?? 0) - 14) < 1e-9, `eta ${f?.etaSeconds}`);
 });
+
+test('a rollback runs no update_engine: its stages show as skipped, the pipeline stages as they happened', () => {
+  const m = new FleetModel('demo');
+  m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('a')] });
+  m.applyStep(step('a', 'update', 'started', at(0), { code: 'rollback.reading' }));
+  m.applyStep(step('a', 'update', 'succeeded', at(1), { code: 'rollback.prioritized' }));
+  m.applyStep(step('a', 'cordon', 'succeeded', at(2)));
+  m.applyStep(step('a', 'drain', 'started', at(3)));
+  const stages = progression(m.history('a'), 'UPDATE_STATUS_IDLE');
+  assert.deepEqual(
+    stages.map((s) => `${s.key}:${s.status}`),
+    [
+      'UPDATE_STATUS_IDLE:skipped',
+      'UPDATE_STATUS_CHECKING_FOR_UPDATE:skipped',
+      'UPDATE_STATUS_UPDATE_AVAILABLE:skipped',
+      'UPDATE_STATUS_DOWNLOADING:skipped',
+      'UPDATE_STATUS_FINALIZING:skipped',
+      'UPDATE_STATUS_UPDATED_NEED_REBOOT:skipped',
+      'cordon:done',
+      'drain:active',
+      'reboot:pending',
+      'verify:pending',
+      'uncordon:pending',
+    ],
+  );
+});

@@ -97,6 +97,8 @@ describe('rollback, channels and exact versions in Chromium, browser mode, on th
       300_000,
       250,
     );
+    const engine = await page.locator('[data-stage^="UPDATE_STATUS_"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    assert.ok(engine.length > 0 && engine.every((st) => st === 'skipped'), `update_engine took no part: ${engine.join(', ')}`);
     const active = (await page.evaluate('window.__activeStages')) as string[];
     const order = ['cordon', 'drain', 'reboot', 'uncordon'].map((s) => active.indexOf(s));
     assert.ok(order.every((i) => i >= 0), `cordon, drain, reboot and uncordon each shown: ${active.join(' → ')}`);

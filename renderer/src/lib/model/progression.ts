@@ -99,11 +99,14 @@ export function progression(history: Pick<NodeHistory, 'ops' | 'steps'>, current
   const lastOp = ops.at(-1)?.op ?? null;
   const reached = opIndex[currentOp ?? lastOp ?? 'UPDATE_STATUS_REPORTING_ERROR_EVENT'] ?? Math.max(-1, ...ops.map((o) => opIndex[o.op] ?? -1));
   const engineFailed = currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT' || updateStep?.status === 'failed';
+  // A rollback (cgpt prioritize) or an Ubuntu reboot runs no update_engine: its stages did not happen.
+  const withoutEngine = steps.some((s) => s.step === 'update' && /^(rollback|reboot)\./.test(s.code ?? ''));
 
   const engine: Stage[] = progressionKeys.slice(0, 6).map((key, i) => {
     const seen = ops.findLast((o) => opIndex[o.op] === i);
     let status: StageStatus = 'pending';
-    if (pipelineStarted || i < reached) status = 'done';
+    if (withoutEngine) status = 'skipped';
+    else if (pipelineStarted || i < reached) status = 'done';
     else if (i === reached) status = engineFailed ? 'failed' : 'active';
     const message = status === 'failed' ? (updateStep?.error?.message ?? updateStep?.message ?? null) : null;
     return { key, status, at: seen?.at ?? null, durationMs: null, detail: {}, message };
