@@ -35,7 +35,10 @@ describe('browser mode in Chromium, on the demo cluster', () => {
 
       await page.goto(server.url);
       await page.getByRole('button', { name: 'Open demo' }).waitFor();
-      assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+      const token = new URL(server.url).hash.replace(/^#token=/, '');
+      assert.ok(token.length >= 64, 'the printed URL carries the token');
+      assert.ok(!page.url().includes(token), `the token leaves the address bar: ${page.url()}`);
+      assert.equal(new URL(page.url()).hash, '#/clusters', 'the app routes to its first view instead');
       assert.ok(responses.length >= 2, 'page and its assets were loaded');
       for (const r of responses) assert.match(r.csp ?? '', /default-src 'none'/, `no CSP on ${r.url}`);
 
