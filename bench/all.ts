@@ -78,8 +78,9 @@ How to read them:
   best. "Overhead per node" is (flatdeck − floor) / updated nodes. The seed's manual procedure updates node
   after node with no cordon and no drain, so it skips the evictions flatdeck waits for.
 - **P4 SSH sweep**: the floor is one SSH handshake plus one command (median of 20) × N / the fan-out; "most
-  connections open" is sampled from \`/proc/net/tcp\` (server ends on the simulated sshds' addresses) and
-  includes connections the pool keeps open after a node's commands.
+  connections open" is sampled from \`/proc/net/tcp\` (server ends on the simulated sshds' addresses, counted
+  when seen in two reads in a row) and includes idle connections the pool keeps open after a node's commands;
+  the pool holds at most the fan-out open, closing the least recently used idle one before it dials another.
 - Not part of this run: P2 (state → screen in Chromium) and P3 (5,000 kwok nodes on the real control plane).
 
 ${results.join('\n\n')}
