@@ -99,6 +99,8 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     const dataDir = mkdtempSync(join(w.dir, 'kill-'));
     const run = flatdeck(w.sim, dataDir, ['update', 'worker-4', '--json', ...fastFlags]);
     await waitFor('locksmithd held', () => run.lines.some((l) => l.includes('"locksmithd":"held"')), { timeoutMs: 120_000 });
+    // killed once update_engine downloads, so the update is staged with flatdeck gone
+    await waitFor('the download', () => run.lines.some((l) => l.includes('"op":"UPDATE_STATUS_DOWNLOADING"')), { timeoutMs: 120_000 });
     run.child.kill('SIGKILL');
     assert.equal((await run.exit).signal, 'SIGKILL');
 
@@ -109,6 +111,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     const mark = (await w.kc.makeApiClient(CoreV1Api).readNode({ name: 'worker-4' })).metadata?.annotations ?? {};
     assert.equal(mark['flatdeck.io/locksmithd-original'], 'disabled,active');
 
+    const resumedAtMs = Date.now();
     const resume = flatdeck(w.sim, dataDir, ['resume', ...fastFlags]);
     const { code } = await finished(resume);
     assert.equal(code, 0, `${resume.lines.slice(-12).join('\n')}\n${resume.stderr()}`);
@@ -116,8 +119,9 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').slice(rebootsBefore);
     assert.deepEqual(reboots.map((e) => e.by), ['systemctl']);
     await recorder.catchUp();
-    const cordoned = recorder.timeline.filter((s) => s.node === 'worker-4' && s.unschedulable === true).at(-1);
-    assert.ok(cordoned && cordoned.atMs < Date.parse(reboots[0]!.ts), 'cordoned before the reboot');
+    const rebootAtMs = Date.parse(reboots[0]!.ts);
+    const cordonedByResume = recorder.timeline.some((s) => s.node === 'worker-4' && s.unschedulable === true && s.atMs >= resumedAtMs && s.atMs < rebootAtMs);
+    assert.ok(cordonedByResume, 'the resumed run cordoned the node before the reboot');
     const after = m.units.get(LOCKSMITHD);
     assert.deepEqual([after.masked, after.runtimeMasked, after.active], [false, false, 'active']);
   });
