@@ -65,7 +65,7 @@ describe('rollback, channels and exact versions in Chromium, browser mode, on th
     const previous = page.getByTestId('previous-version');
     await waitUntil('the USR partitions read', async () => /^previous: /.test((await previous.textContent()) ?? ''));
     const shown = /^previous: (\d+\.\d+\.\d+) \(other partition\)$/.exec(((await previous.textContent()) ?? '').trim());
-    assert.ok(shown, await previous.textContent());
+    assert.ok(shown, (await previous.textContent()) ?? 'no previous-version text');
     const target = shown[1]!;
     assert.notEqual(target, before.version);
 
