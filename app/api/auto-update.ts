@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { FluoNodeState, NodeName, UnitFileWord } from './nodes.ts';
+import { StatusWarning } from './notes.ts';
 import { RebootWindow } from './pipeline.ts';
 
 export const FluoInstall = z.object({
@@ -45,6 +46,8 @@ export const AutoUpdateRemedy = z.object({ enable: z.boolean(), description: z.s
 /** Nodes that reboot by themselves, without a drain, as soon as update_engine stages an update (locksmithd). */
 export const RebootsWithoutDrain = z.object({
   nodes: z.array(NodeName),
+  /** The FLUO version the "on" remedy installs (the UI words the remedies from `enable` and this). */
+  fluoVersion: z.string().default(''),
   message: z.string(),
   remedies: z.array(AutoUpdateRemedy),
 });
@@ -56,7 +59,9 @@ export const AutoUpdateStatus = z.object({
   fluo: FluoInstall,
   nodes: z.array(NodeAutoUpdateState),
   machineDeployments: z.array(MachineDeploymentSummary),
+  /** In English (the CLI's); `notes` has the same, each as a code + params the UI words in its language. */
   warnings: z.array(z.string()),
+  notes: z.array(StatusWarning).default([]),
   rebootsWithoutDrain: RebootsWithoutDrain.nullable().default(null),
 });
 export type AutoUpdateStatus = z.infer<typeof AutoUpdateStatus>;

@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './notes.ts';
 export * from './update-engine.ts';
 export * from './update-state.ts';
 export * from './clusters.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { NodeName } from './nodes.ts';
+import { AttentionNote } from './notes.ts';
 import { withoutDefaults } from './schema-fields.ts';
 
 /** The steps of one node's update, in the order the pipeline runs them. */
@@ -83,6 +84,8 @@ export const stepMessageCodes = [
   'settle.started',
   'settle.done',
   'healthGate.started',
+  /** the node needs attention: `params.note` is its AttentionCode, the rest that note's params */
+  'attention',
 ] as const;
 export const StepMessageCode = z.enum(stepMessageCodes);
 export type StepMessageCode = z.infer<typeof StepMessageCode>;
@@ -266,8 +269,10 @@ export const RolloutNodeState = z.object({
   finishedAt: z.string().nullable(),
   etaSeconds: z.number().nonnegative().nullable(),
   error: ApiErrorInfo.nullable(),
-  /** What the operator must still do on this node: a cleanup that failed, or a decision only they can make. */
+  /** What the operator must still do on this node: a cleanup that failed, or a decision only they can make (English). */
   attention: z.array(z.string()).default([]),
+  /** The same, each as a code and parameters the UI words in its language. */
+  notes: z.array(AttentionNote).default([]),
 });
 export type RolloutNodeState = z.infer<typeof RolloutNodeState>;
 

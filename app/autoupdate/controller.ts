@@ -71,10 +71,11 @@ export class AutoUpdateController {
     const { inventory, fluo, readings } = await this.gather();
     const mds = await this.machineDeployments();
     const ubuntu = inventory.nodes().filter((n) => n.distribution === 'ubuntu').map((n) => n.name);
-    const warnings = statusWarnings(fluo, readings, mds, ubuntu);
+    const notes = statusWarnings(fluo, readings, mds, ubuntu);
     const retry = [...this.pending].filter((n) => readings.some((r) => r.node.name === n));
-    if (retry.length) warnings.push(`Not yet converged after the last toggle (unreachable then): ${retry.join(', ')}; the next toggle retries them.`);
-    return { cluster: this.ports.clusterId, enabled: overallState(fluo, readings), fluo, nodes: readings.map(nodeState), machineDeployments: mds, warnings, rebootsWithoutDrain: rebootsWithoutDrain(readings) };
+    if (retry.length) notes.push({ code: 'notConverged', params: { nodes: retry.join(', ') }, message: `Not yet converged after the last toggle (unreachable then): ${retry.join(', ')}; the next toggle retries them.` });
+    const warnings = notes.map((w) => w.message);
+    return { cluster: this.ports.clusterId, enabled: overallState(fluo, readings), fluo, nodes: readings.map(nodeState), machineDeployments: mds, warnings, notes, rebootsWithoutDrain: rebootsWithoutDrain(readings) };
   }
 
   async plan(enable: boolean, options: ToggleOptions): Promise<AutoUpdatePlan> {

@@ -1,5 +1,6 @@
 import type { AutoUpdateStatus, MachineDeploymentSummary, PlanChange, RebootsWithoutDrain } from '../api/auto-update.ts';
 import type { NodeSummary } from '../api/nodes.ts';
+import type { StatusWarning } from '../api/notes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
 import { flatdeckKeys } from '../cluster/node-keys.ts';
@@ -103,36 +104,44 @@ export function overallState(fluo: FluoInstallState, readings: readonly NodeRead
 
 const list = (names: readonly string[]) => names.join(', ');
 
-/** Contradictions and risks worth an operator's attention, one sentence each. */
-export function statusWarnings(fluo: FluoInstallState, readings: readonly NodeReading[], mds: readonly MachineDeploymentSummary[], ubuntuNodes: readonly string[]): string[] {
-  const warnings: string[] = [];
+/** Contradictions and risks worth an operator's attention, one sentence each (English, with a code for the UI). */
+export function statusWarnings(fluo: FluoInstallState, readings: readonly NodeReading[], mds: readonly MachineDeploymentSummary[], ubuntuNodes: readonly string[]): StatusWarning[] {
+  const warnings: StatusWarning[] = [];
+  const warn = (code: StatusWarning['code'], params: StatusWarning['params'], message: string) => warnings.push({ code, params, message });
   const names = (pred: (u: NodeUnits) => boolean) => readings.filter((r) => r.units && pred(r.units)).map((r) => r.node.name);
   if (fluo.present) {
     const masked = names((u) => u.updateEngine === 'masked');
-    if (masked.length) warnings.push(`FLUO is installed but update-engine is masked on ${list(masked)}: those nodes never get updates.`);
+    if (masked.length) warn('fluoMasked', { nodes: list(masked) }, `FLUO is installed but update-engine is masked on ${list(masked)}: those nodes never get updates.`);
     const locksmith = names((u) => u.locksmithdActive || u.locksmithd !== 'masked');
-    if (locksmith.length) warnings.push(`locksmithd and FLUO are both active on ${list(locksmith)}: either may reboot the node (mask locksmithd).`);
-    if (fluo.agentReady < fluo.agentDesired) warnings.push(`The FLUO agent is ready on ${fluo.agentReady} of ${fluo.agentDesired} Flatcar nodes.`);
+    if (locksmith.length) warn('fluoAndLocksmithd', { nodes: list(locksmith) }, `locksmithd and FLUO are both active on ${list(locksmith)}: either may reboot the node (mask locksmithd).`);
+    if (fluo.agentReady < fluo.agentDesired) warn('fluoAgentsNotReady', { ready: fluo.agentReady, desired: fluo.agentDesired }, `The FLUO agent is ready on ${fluo.agentReady} of ${fluo.agentDesired} Flatcar nodes.`);
     if (fluo.version?.startsWith('v0.9.')) {
       const quoted = names((u) => u.quotedOsRelease);
-      if (quoted.length) warnings.push(`FLUO ${fluo.version} (${fluo.managedBy ?? 'unknown'}) crash-loops on nodes with a quoted /etc/os-release: ${list(quoted)}; ${FLATDECK_FLUO_VERSION} fixes it.`);
+      const managedBy = fluo.managedBy ?? 'unknown';
+      if (quoted.length) {
+        const params = { version: fluo.version, managedBy, nodes: list(quoted), fixed: FLATDECK_FLUO_VERSION };
+        warn('fluoQuotedOsRelease', params, `FLUO ${fluo.version} (${managedBy}) crash-loops on nodes with a quoted /etc/os-release: ${list(quoted)}; ${FLATDECK_FLUO_VERSION} fixes it.`);
+      }
     }
   }
   const held = readings.flatMap((r) => (r.node.fluo?.heldBy ? [`${r.node.name} (by ${r.node.fluo.heldBy})`] : []));
   if (held.length) {
-    warnings.push(
+    warn(
+      'fluoHeldBy',
+      { nodes: list(held), key: flatdeckKeys.fluoHeldBy },
       `flatdeck has paused FLUO's reboots on ${list(held)} (${flatdeckKeys.fluoHeldBy}): right while a flatdeck run holds the cluster lock; with no run, a flatdeck that stopped mid-run left them paused, and they stay so until the next run takes the lock and puts them back.`,
     );
   }
   const unread = readings.filter((r) => !r.units);
-  for (const r of unread) warnings.push(`${r.node.name} could not be read over SSH: ${r.error ?? 'unknown error'}`);
+  for (const r of unread) warn('nodeUnreadable', { node: r.node.name, error: r.error ?? 'unknown error' }, `${r.node.name} could not be read over SSH: ${r.error ?? 'unknown error'}`);
   for (const md of mds) {
     if (md.operatingSystem === 'ubuntu') {
-      warnings.push(`MachineDeployment ${md.namespace}/${md.name} runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its ${md.replicas} node(s)).`);
+      const params = { name: `${md.namespace}/${md.name}`, count: md.replicas };
+      warn('ubuntuMachineDeployment', params, `MachineDeployment ${md.namespace}/${md.name} runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its ${md.replicas} node(s)).`);
     }
   }
   const ubuntuOutsideMds = ubuntuNodes.filter((n) => !mds.some((md) => md.nodes.includes(n)));
-  if (ubuntuOutsideMds.length) warnings.push(`Ubuntu worker nodes are no longer supported: ${list(ubuntuOutsideMds)}.`);
+  if (ubuntuOutsideMds.length) warn('ubuntuNodes', { nodes: list(ubuntuOutsideMds) }, `Ubuntu worker nodes are no longer supported: ${list(ubuntuOutsideMds)}.`);
   return warnings;
 }
 
@@ -150,6 +159,7 @@ export function rebootsWithoutDrain(readings: readonly NodeReading[]): RebootsWi
   const one = nodes.length === 1;
   return {
     nodes,
+    fluoVersion: FLATDECK_FLUO_VERSION,
     message: `${nodes.length} node${one ? '' : 's'} reboot${one ? 's' : ''} without a drain when an update arrives (update-engine and locksmithd running): ${list(nodes)}`,
     remedies: [
       { enable: true, description: `Turn auto-update on: FLUO ${FLATDECK_FLUO_VERSION} drains each node before its reboot, one node at a time, and locksmithd is stopped and masked.` },

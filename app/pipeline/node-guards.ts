@@ -1,7 +1,7 @@
 import { writeMark } from '../cluster/node-annotations.ts';
 import { liftServerDisabled, restoreLiftedServer, LIFTED_PREFIX } from '../flatcar/update-conf.ts';
 import { tidy } from './restore.ts';
-import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
+import { attentionNote, emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 import type { UnitState } from './ports.ts';
 
 /**
@@ -59,7 +59,8 @@ export async function releaseLocksmithd(ctx: NodeCtx): Promise<void> {
   const wasActive = original.endsWith(',active');
   const byHand = `sudo systemctl unmask --runtime ${LOCKSMITHD}${wasActive ? ` && sudo systemctl start ${LOCKSMITHD}` : ''}`;
   let outcome = '';
-  const done = await tidy(ctx, 'release', `Putting locksmithd on ${ctx.node} back to ${original} (by hand, once no update is staged: ${byHand})`, async () => {
+  const what = attentionNote('cleanup.locksmithd', { node: ctx.node, original, byHand }, `Putting locksmithd on ${ctx.node} back to ${original} (by hand, once no update is staged: ${byHand})`);
+  const done = await tidy(ctx, 'release', what, async () => {
     const now = await ctx.ops.unitState(LOCKSMITHD);
     if (!locksmithdHeld(now)) {
       outcome = `locksmithd on ${ctx.node} is ${word(now)} again (the reboot ended the hold)`;
@@ -94,7 +95,8 @@ export async function liftServer(ctx: NodeCtx): Promise<void> {
 
 export async function restoreServer(ctx: NodeCtx): Promise<void> {
   if (!ctx.rec.serverLifted) return;
-  const done = await tidy(ctx, 'release', `Putting SERVER=disabled back into /etc/flatcar/update.conf on ${ctx.node} (by hand: remove the "${LIFTED_PREFIX}" in front of its line)`, async () => {
+  const what = attentionNote('cleanup.server', { node: ctx.node, prefix: LIFTED_PREFIX }, `Putting SERVER=disabled back into /etc/flatcar/update.conf on ${ctx.node} (by hand: remove the "${LIFTED_PREFIX}" in front of its line)`);
+  const done = await tidy(ctx, 'release', what, async () => {
     const restored = restoreLiftedServer(await ctx.ops.updateConf('etc'));
     if (restored !== null) await ctx.ops.writeUpdateConf(restored);
   });

@@ -5,8 +5,8 @@ import { writeMark } from '../cluster/node-annotations.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { claimWhenFree } from './node-claim.ts';
 import { preflight, preflightError, type PreflightFacts } from './preflight.ts';
-import { recordStaged, restoreNode, tidy } from './restore.ts';
-import { coded, emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
+import { discardingStaged, recordStaged, restoreNode, tidy } from './restore.ts';
+import { attentionNote, coded, emitStep, journalRecord, runStep, type NodeCtx } from './run-context.ts';
 import { cordonStep, drainStep, lockStep, rebootStep, releaseStep, settleStep, uncordonStep, verifyStep } from './serial-steps.ts';
 import { rollbackStep } from './rollback-step.ts';
 import { rebootRequiredStep } from './ubuntu-reboot-step.ts';
@@ -134,7 +134,7 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
     await ctx.control.checkpoint();
     if ((await drainStep(ctx, lock)) === 'skipped') {
       await lock.release();
-      await stopWithStagedUpdate(ctx, 'its drain did not finish and the policy said skip');
+      await stopWithStagedUpdate(ctx, { kind: 'skipped', text: 'its drain did not finish and the policy said skip' });
       if (!isAttention(ctx)) ctx.rec.phase = 'skipped';
       ctx.rec.step = null;
       journalRecord(ctx);
@@ -178,6 +178,12 @@ async function finishNode(ctx: NodeCtx, phase: 'current', backAtMs: number | nul
   journalRecord(ctx);
 }
 
+/** Why a run stops with an update staged (a cancel, a drain skipped by policy, an error), in English too. */
+interface StopReason {
+  kind: 'stopped' | 'skipped' | 'failed';
+  text: string;
+}
+
 /** Downloaded and applied, not yet booted: the next boot of the node, planned or not, starts the new version. */
 const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged === true) && ctx.rec.rebootIssuedAt === null;
 
@@ -187,16 +193,16 @@ const isStaged = (ctx: NodeCtx) => (ctx.rec.toVersion !== null || ctx.rec.staged
  * slot good. So, as the operator chose: the booted version is made to boot next and everything put back, or
  * the update stays staged, update-engine keeps running, and the node says on its mark what its next boot does.
  */
-async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
+async function stopWithStagedUpdate(ctx: NodeCtx, why: StopReason): Promise<void> {
   // an Ubuntu node's reboot stages nothing: its sentinel stays until a reboot, whoever does it
   if (ctx.rec.action === 'reboot') return restoreNode(ctx, { backAtMs: null });
   if (ctx.options.stagedUpdateOnStop === 'discard') {
     const staged = ctx.rec.toVersion ?? 'a version update_engine no longer names';
-    const discarded = await tidy(ctx, 'update', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());
+    const discarded = await tidy(ctx, 'update', discardingStaged(ctx.node, staged), () => ctx.ops.discardStagedUpdate());
     if (discarded) {
       ctx.rec.toVersion = null;
       ctx.rec.staged = false;
-      emitStep(ctx, 'update', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion}: the update to ${staged} was discarded (${why})`);
+      emitStep(ctx, 'update', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion}: the update to ${staged} was discarded (${why.text})`);
       await restoreNode(ctx, { backAtMs: null });
       return;
     }
@@ -204,16 +210,26 @@ async function stopWithStagedUpdate(ctx: NodeCtx, why: string): Promise<void> {
   await keepStaged(ctx, why);
 }
 
-async function keepStaged(ctx: NodeCtx, why: string): Promise<void> {
+async function keepStaged(ctx: NodeCtx, why: StopReason): Promise<void> {
   await restoreNode(ctx, { backAtMs: null, keepMarks: true, leaveUpdateEngine: true });
   await recordStaged(ctx, ctx.rec.toVersion ?? 'unknown');
-  await ctx.needsAttention('update', `boots ${ctx.rec.toVersion ?? 'the staged update'} at its next reboot: the update is staged (${why}); update-engine stays running so it can mark that boot good${ctx.rec.lsOriginal ? ', and locksmithd stays held until that boot so it cannot reboot the node undrained' : ''}. Update ${ctx.node} again to reboot it drained`);
+  const held = Boolean(ctx.rec.lsOriginal);
+  const code = held ? (`staged.${why.kind}Held` as const) : (`staged.${why.kind}` as const);
+  const version = ctx.rec.toVersion ?? 'the staged update';
+  await ctx.needsAttention(
+    'update',
+    attentionNote(
+      code,
+      { node: ctx.node, version: ctx.rec.toVersion },
+      `boots ${version} at its next reboot: the update is staged (${why.text}); update-engine stays running so it can mark that boot good${held ? ', and locksmithd stays held until that boot so it cannot reboot the node undrained' : ''}. Update ${ctx.node} again to reboot it drained`,
+    ),
+  );
   ctx.rec.step = null;
   journalRecord(ctx);
 }
 
 async function uncordonAfterStop(ctx: NodeCtx, step: PipelineStep, why: string): Promise<void> {
-  const done = await tidy(ctx, step, `Uncordoning ${ctx.node} (${why})`, () => uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true));
+  const done = await tidy(ctx, step, attentionNote('cleanup.uncordon', { node: ctx.node }, `Uncordoning ${ctx.node} (${why})`), () => uncordonIfOurs(ctx.deps.cluster.nodes, ctx.node, true));
   if (!done) return;
   ctx.rec.cordonedByUs = false;
   emitStep(ctx, step, step === 'uncordon' ? 'succeeded' : 'progress', `${ctx.node} uncordoned (${why})`);
@@ -230,15 +246,17 @@ export async function cleanUpAfter(ctx: NodeCtx, lock: ClusterLock | null, err: 
   const cancelled = info.kind === 'cancelled';
   const rebooted = ctx.rec.step === 'reboot' || ctx.rec.step === 'verify';
   if (rebooted && !isAttention(ctx)) {
-    const why = cancelled ? `cancelled while it rebooted; it stays cordoned until \`flatdeck resume ${ctx.runId}\` sees it back` : info.message;
-    await ctx.needsAttention(ctx.rec.step ?? 'verify', why);
+    const note = cancelled
+      ? attentionNote('rebootCancelled', { node: ctx.node, runId: ctx.runId }, `cancelled while it rebooted; it stays cordoned until \`flatdeck resume ${ctx.runId}\` sees it back`)
+      : attentionNote('rebootFailed', { node: ctx.node, error: info.message }, info.message);
+    await ctx.needsAttention(ctx.rec.step ?? 'verify', note);
   }
   if (!isAttention(ctx)) {
     if (ctx.rec.cordonedByUs) await uncordonAfterStop(ctx, ctx.rec.step ?? 'preflight', `after: ${info.message}`);
-    if (isStaged(ctx)) await stopWithStagedUpdate(ctx, cancelled ? 'the run stopped before its reboot' : info.message);
+    if (isStaged(ctx)) await stopWithStagedUpdate(ctx, cancelled ? { kind: 'stopped', text: 'the run stopped before its reboot' } : { kind: 'failed', text: info.message });
     else if (ctx.rec.step !== 'preflight') await restoreNode(ctx, { backAtMs: null });
     if (!isAttention(ctx)) ctx.rec.phase = cancelled ? 'skipped' : 'failed';
   }
-  if (lock) await tidy(ctx, 'release', 'Releasing the cluster update lock (it expires by itself after the lease duration)', () => lock.release());
+  if (lock) await tidy(ctx, 'release', attentionNote('cleanup.releaseLock', {}, 'Releasing the cluster update lock (it expires by itself after the lease duration)'), () => lock.release());
   journalRecord(ctx);
 }

@@ -221,10 +221,9 @@ export function preflightError(report: PreflightReport): ApiError {
   const first = report.blockers.find((b) => b.severity !== 'warning');
   const kind = first?.kind === 'ssh' ? 'ssh-unreachable' : first?.kind === 'sudo' ? 'sudo-password-required' : 'drain-blocked';
   const message = first ? first.message : (report.errors[0]?.message ?? 'Pre-flight failed');
-  return new ApiError(report.errors[0] && !first ? report.errors[0].kind : kind, `Pre-flight failed for ${report.node}: ${message}`, {
-    node: report.node,
-    pod: first?.pod ?? null,
-    pdb: first?.pdb ?? null,
-    blockers: report.blockers.filter((b) => b.severity !== 'warning').length,
-  });
+  const blockers = report.blockers.filter((b) => b.severity !== 'warning').length;
+  const facts = { node: report.node, pod: first?.pod ?? null, pdb: first?.pdb ?? null, blockers };
+  // worded in the UI with the first blocker's own wording when it names a pod, else by the count alone
+  const code = first?.pod ? 'preflight.blocked' : 'preflight.failed';
+  return new ApiError(report.errors[0] && !first ? report.errors[0].kind : kind, `Pre-flight failed for ${report.node}: ${message}`, facts, { code, params: { count: Math.max(blockers, 1), blocker: first?.kind ?? null } });
 }

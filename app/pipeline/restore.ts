@@ -2,21 +2,27 @@ import { toErrorInfo } from '../api/errors.ts';
 import type { PipelineStep } from '../api/pipeline.ts';
 import { clearMarkPatch, markPatch, restoreFluoPausePatch, writeMark } from '../cluster/node-annotations.ts';
 import { releaseLocksmithd, restoreServer } from './node-guards.ts';
-import { emitStep, journalRecord, type NodeCtx } from './run-context.ts';
+import type { AttentionNote } from '../api/notes.ts';
+import { attentionNote, emitStep, journalRecord, type NodeCtx } from './run-context.ts';
 
 /**
  * One cleanup action. A failure is never dropped: it becomes a needs-attention record on the node saying what
  * is left to do by hand. Returns whether the action happened.
  */
-export async function tidy(ctx: NodeCtx, step: PipelineStep, what: string, action: () => Promise<unknown>): Promise<boolean> {
+export async function tidy(ctx: NodeCtx, step: PipelineStep, what: AttentionNote, action: () => Promise<unknown>): Promise<boolean> {
   try {
     await action();
     return true;
   } catch (err) {
-    await ctx.needsAttention(step, `${what} failed (${toErrorInfo(err).message})`);
+    const error = toErrorInfo(err).message;
+    await ctx.needsAttention(step, attentionNote(what.code, { ...what.params, error }, `${what.message} failed (${error})`));
     return false;
   }
 }
+
+/** Discarding an update staged on `node`, with what to run by hand should it fail. */
+export const discardingStaged = (node: string, version: string): AttentionNote =>
+  attentionNote('cleanup.discardStaged', { node, version }, `Discarding the update to ${version} staged on ${node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`);
 
 /**
  * The version update_engine has staged for the next boot (it says NEED_REBOOT), or null; undefined when the node
@@ -39,7 +45,7 @@ const stagedUpdate = async (ctx: NodeCtx): Promise<string | null> => (await askS
  * until that boot, a discard, or the next run's end.
  */
 export async function recordStaged(ctx: NodeCtx, version: string): Promise<void> {
-  await tidy(ctx, 'release', `Recording on ${ctx.node} that it boots ${version} at its next reboot`, () => writeMark(ctx.deps.cluster.nodes, ctx.node, { stagedVersion: version }));
+  await tidy(ctx, 'release', attentionNote('cleanup.recordStaged', { node: ctx.node, version }, `Recording on ${ctx.node} that it boots ${version} at its next reboot`), () => writeMark(ctx.deps.cluster.nodes, ctx.node, { stagedVersion: version }));
 }
 
 /**
@@ -51,7 +57,7 @@ export async function stagedAtHandBack(ctx: NodeCtx): Promise<string | null> {
   const staged = await askStaged(ctx);
   if (staged === undefined) return (ctx.rec.toVersion !== null || ctx.rec.staged === true) && ctx.rec.rebootIssuedAt === null ? (ctx.rec.toVersion ?? 'unknown') : null;
   if (staged === null || ctx.options.stagedUpdateOnStop !== 'discard') return staged;
-  const discarded = await tidy(ctx, 'release', `Discarding the update to ${staged} staged on ${ctx.node} (by hand: sudo flatcar-setgoodroot && sudo update_engine_client -reset_status)`, () => ctx.ops.discardStagedUpdate());
+  const discarded = await tidy(ctx, 'release', discardingStaged(ctx.node, staged), () => ctx.ops.discardStagedUpdate());
   if (!discarded) return staged;
   emitStep(ctx, 'release', 'progress', `${ctx.node} keeps booting ${ctx.rec.fromVersion ?? 'its current version'}: the update to ${staged} was discarded (hand-back)`);
   ctx.rec.toVersion = null;
@@ -77,7 +83,7 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
       const waited = waitMs <= 0 || (await clock.sleep(waitMs, ctx.control.signal).then(() => true, () => false));
       if (!waited) {
         // masking now would keep update-engine from marking the new boot good: the next reboot would roll back
-        await ctx.needsAttention('release', `update-engine on ${ctx.node} was left running (cancelled before it marked the new boot good); mask it again a minute after boot if you want it off`);
+        await ctx.needsAttention('release', attentionNote('updateEngineLeftRunning', { node: ctx.node }, `update-engine on ${ctx.node} was left running (cancelled before it marked the new boot good); mask it again a minute after boot if you want it off`));
         return false;
       }
     }
@@ -86,10 +92,12 @@ async function restoreUpdateEngine(ctx: NodeCtx, backAtMs: number | null): Promi
       // stopped now, update-engine would never mark that boot good: the boot after it would roll back
       ctx.rec.toVersion ??= staged;
       await recordStaged(ctx, staged);
-      await ctx.needsAttention('release', `boots ${staged} at its next reboot: update_engine staged it after the run stopped following it; update-engine stays running so it can mark that boot good`);
+      await ctx.needsAttention('release', attentionNote('stagedAfterStop', { node: ctx.node, version: staged }, `boots ${staged} at its next reboot: update_engine staged it after the run stopped following it; update-engine stays running so it can mark that boot good`));
       return false;
     }
-    const restored = await tidy(ctx, 'release', `Restoring update-engine on ${ctx.node} to ${original} (do it by hand: sudo systemctl ${wantMasked ? 'mask --now' : 'stop'} update-engine)`, async () => {
+    const byHand = `sudo systemctl ${wantMasked ? 'mask --now' : 'stop'} update-engine`;
+    const what = attentionNote('cleanup.updateEngine', { node: ctx.node, original, byHand }, `Restoring update-engine on ${ctx.node} to ${original} (do it by hand: ${byHand})`);
+    const restored = await tidy(ctx, 'release', what, async () => {
       if (wantStopped) await ctx.ops.setUnit('update-engine.service', 'stop');
       if (wantMasked) await ctx.ops.setUnit('update-engine.service', 'mask');
     });
@@ -111,7 +119,7 @@ async function keepBootedVersion(ctx: NodeCtx): Promise<void> {
   if (ctx.rec.action === 'reboot') return;
   const ueRunning = await ctx.ops.unitState('update-engine.service').then((u) => u.active, () => true);
   if (ueRunning && (await askStaged(ctx)) !== null) return;
-  await tidy(ctx, 'release', `Marking the boot of ${ctx.node} good (do it by hand: sudo flatcar-setgoodroot)`, () => ctx.ops.markBootedGood());
+  await tidy(ctx, 'release', attentionNote('cleanup.markBootGood', { node: ctx.node }, `Marking the boot of ${ctx.node} good (do it by hand: sudo flatcar-setgoodroot)`), () => ctx.ops.markBootedGood());
 }
 
 /**
@@ -129,7 +137,10 @@ export async function restoreNode(ctx: NodeCtx, opts: { backAtMs: number | null;
   const fluo = fluoBefore === null ? {} : { ...restoreFluoPausePatch(fluoBefore), ...markPatch({ fluoPausedBefore: null }) };
   const annotations = { ...(keepMarks ? {} : clearMarkPatch()), ...fluo };
   if (Object.keys(annotations).length > 0) {
-    const what = fluoBefore !== null ? `Putting FLUO's reboot-paused on ${ctx.node} back to ${fluoBefore}` : `Clearing flatdeck's marks on ${ctx.node}`;
+    const what =
+      fluoBefore !== null
+        ? attentionNote('cleanup.fluoPause', { node: ctx.node, value: fluoBefore }, `Putting FLUO's reboot-paused on ${ctx.node} back to ${fluoBefore}`)
+        : attentionNote('cleanup.clearMarks', { node: ctx.node }, `Clearing flatdeck's marks on ${ctx.node}`);
     if (await tidy(ctx, 'release', what, () => ctx.deps.cluster.nodes.mergePatchNode(ctx.node, { metadata: { annotations } }))) ctx.rec.fluoPausedBefore = null;
   }
   journalRecord(ctx);

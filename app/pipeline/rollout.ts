@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, RolloutNodeState, RolloutOptions, RolloutState, UpdateOptions } from '../api/pipeline.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
+import type { AttentionNote } from '../api/notes.ts';
 import { ClusterLock, DEFAULT_DOMAIN_LABEL, SharedFluoHold, lockWaitLimitMs } from './cluster-lock.ts';
 import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
@@ -59,7 +60,7 @@ interface NodeState {
   stepStartedAtMs: number | null;
   error: ApiErrorInfo | null;
   /** What the operator must still do on this node (a cleanup that failed, a decision only they can make). */
-  attention: string[];
+  notes: AttentionNote[];
 }
 
 const finalPhases: ReadonlySet<NodeRecord['phase']> = new Set(['done', 'current', 'failed', 'needs-attention', 'skipped']);
@@ -111,7 +112,7 @@ export class Run {
     this.runId = spec.runId ?? newRunId(this.started);
     for (const n of spec.nodes) {
       const inherited = spec.inherited?.get(n);
-      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, attention: [] });
+      this.nodes.set(n, { rec: inherited ? { ...inherited } : freshRecord(n, spec), ctx: null, downloadProgress: null, startedAtMs: null, finishedAtMs: null, stepStartedAtMs: null, error: null, notes: [] });
     }
     this.control.onChange = () => this.publish();
     deps.journal.append({ v: 1, at: iso(this.started), runId: this.runId, cluster: deps.clusterId, holder: deps.holder, type: 'run-start', options: { kind: spec.kind, nodes: spec.nodes, ...(spec.action ? { action: spec.action } : {}), ...(spec.toVersion ? { toVersion: spec.toVersion } : {}), ...spec.options } });
@@ -133,7 +134,8 @@ export class Run {
         finishedAt: isoOrNull(s.finishedAtMs),
         etaSeconds: this.nodeEtaMs(s, now),
         error: s.error,
-        attention: [...s.attention],
+        attention: s.notes.map((note) => note.message),
+        notes: [...s.notes],
       };
     });
     const open = [...this.nodes.values()].filter((s) => !finalPhases.has(s.rec.phase));
@@ -208,9 +210,9 @@ export class Run {
         if (finalPhases.has(s.rec.phase)) s.finishedAtMs ??= this.deps.clock.nowMs();
         this.publish();
       },
-      needsAttention: async (step, reason) => {
-        s.attention.push(reason);
-        await recordAttention(ctx, step, reason, s.attention);
+      needsAttention: async (step, note) => {
+        s.notes.push(note);
+        await recordAttention(ctx, step, note, s.notes);
       },
     };
     s.ctx = ctx;
@@ -238,7 +240,9 @@ export class Run {
     const passed = await this.preflightAll();
     const resumedAfterReboot = this.spec.nodes.filter((n) => this.afterReboot(n));
     if (this.stopping) {
-      const why = new ApiError('cancelled', this.control.isCancelled ? 'The run was cancelled before this node' : 'The run stopped at a pre-flight failure before this node');
+      const why = this.control.isCancelled
+        ? new ApiError('cancelled', 'The run was cancelled before this node', {}, { code: 'run.cancelledBefore' })
+        : new ApiError('cancelled', 'The run stopped at a pre-flight failure before this node', {}, { code: 'run.stoppedAtPreflight' });
       for (const s of this.nodes.values()) {
         if (finalPhases.has(s.rec.phase) || this.afterReboot(s.rec.node)) continue;
         s.rec.phase = 'skipped';
@@ -325,7 +329,9 @@ export class Run {
         continue;
       }
       if (prepared === 'skipped' || this.stopping) {
-        const why = new ApiError('cancelled', this.control.isCancelled ? 'The run was cancelled before this node' : 'The run stopped at an earlier failure before this node');
+        const why = this.control.isCancelled
+          ? new ApiError('cancelled', 'The run was cancelled before this node', {}, { code: 'run.cancelledBefore' })
+          : new ApiError('cancelled', 'The run stopped at an earlier failure before this node', {}, { code: 'run.stoppedAtFailure' });
         this.fail(n, why);
         await cleanUpAfter(ctx, null, why);
         continue;
@@ -336,7 +342,7 @@ export class Run {
         await this.control.checkpoint();
         const outcome = await rebootNode(ctx, lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
         // the rollout goes on with the next node, but a skipped node is not an updated one
-        if (outcome === 'skipped') this.fail(n, new ApiError('drain-timeout', `${n} was not updated: its drain did not finish and the policy said skip`, { node: n }));
+        if (outcome === 'skipped') this.fail(n, new ApiError('drain-timeout', `${n} was not updated: its drain did not finish and the policy said skip`, { node: n }, { code: 'drain.skippedByPolicy' }));
       } catch (err) {
         await this.stopNode(ctx, lock, err);
       }
@@ -381,8 +387,9 @@ export class Run {
   }
 
   private attentionError(all: readonly NodeState[]): ApiErrorInfo | null {
-    const s = all.find((x) => x.attention.length > 0);
+    const s = all.find((x) => x.notes.length > 0);
     if (!s) return null;
-    return toErrorInfo(new ApiError('needs-attention', `${s.rec.node} needs attention: ${s.attention.join('; ')}`, { node: s.rec.node }));
+    const reasons = s.notes.map((note) => note.message).join('; ');
+    return toErrorInfo(new ApiError('needs-attention', `${s.rec.node} needs attention: ${reasons}`, { node: s.rec.node }, { code: 'run.nodeNeedsAttention', params: { count: s.notes.length } }));
   }
 }

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
+import type { AttentionCode, AttentionNote, NoteParams } from '../api/notes.ts';
 import type { PipelineStep, StepEvent, StepMessageCode, StepMessageParams, UpdateOptions } from '../api/pipeline.ts';
 import type { StepDurations } from './eta.ts';
 import type { Journal, NodeRecord } from './journal.ts';
@@ -83,7 +84,7 @@ export interface NodeCtx {
    * The node needs the operator: something that should have happened (an uncordon, a restore, a release) did
    * not, or the run stopped where only a person can decide. Shown in the run, as an event and on the Node.
    */
-  needsAttention: (step: PipelineStep, reason: string) => Promise<void>;
+  needsAttention: (step: PipelineStep, note: AttentionNote) => Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -123,6 +124,9 @@ export interface CodedMessage {
 
 export const coded = (code: StepMessageCode, params: StepMessageParams, message: string): CodedMessage => ({ message, code, params });
 
+/** What a node needs from the operator: the English `message` for the CLI and the Node, a code for the UI. */
+export const attentionNote = (code: AttentionCode, params: NoteParams, message: string): AttentionNote => ({ code, params, message });
+
 export const codeOf = (m: CodedMessage): Partial<StepEvent> => (m.code ? { code: m.code, params: m.params ?? {} } : {});
 
 export interface StepOutcome extends CodedMessage {
@@ -158,14 +162,14 @@ export async function runStep<T>(ctx: NodeCtx, step: PipelineStep, start: string
  * from another machine) sees it. When the API is what failed, this fails too; the caller still has the event
  * and the journal.
  */
-export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | 'node' | 'rec'>, step: PipelineStep, reasons: readonly string[]): Promise<void> {
+export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | 'node' | 'rec'>, step: PipelineStep, reasons: readonly AttentionNote[]): Promise<void> {
   const { rec } = ctx;
   await writeMark(ctx.deps.cluster.nodes, ctx.node, {
     instance: ctx.deps.holder,
     run: ctx.runId,
     step,
     since: iso(ctx.deps.clock.nowMs()),
-    attention: reasons.join('; '),
+    attention: reasons.map((r) => r.message).join('; '),
     cordonedByUs: rec.cordonedByUs,
     ueOriginal: rec.ueOriginal,
     lsOriginal: rec.lsOriginal ?? null,
@@ -177,9 +181,9 @@ export async function markNeedsAttention(ctx: Pick<NodeCtx, 'deps' | 'runId' | '
 }
 
 /** The attention record: phase, event, Node mark; `reasons` is the node's whole list so far. */
-export async function recordAttention(ctx: NodeCtx, step: PipelineStep, reason: string, reasons: readonly string[]): Promise<void> {
+export async function recordAttention(ctx: NodeCtx, step: PipelineStep, note: AttentionNote, reasons: readonly AttentionNote[]): Promise<void> {
   ctx.rec.phase = 'needs-attention';
-  emitStep(ctx, step, 'failed', `${ctx.node} needs attention: ${reason}`, { detail: { attention: true } });
+  emitStep(ctx, step, 'failed', `${ctx.node} needs attention: ${note.message}`, { code: 'attention', params: { node: ctx.node, note: note.code, ...note.params }, detail: { attention: true } });
   try {
     await markNeedsAttention(ctx, step, reasons);
   } catch (err) {
@@ -190,7 +194,7 @@ export async function recordAttention(ctx: NodeCtx, step: PipelineStep, reason: 
 
 /** A context outside any Run (hand-back): attention goes to the events and the Node, the record to the journal. */
 export function detachedNodeCtx(deps: PipelineDeps, runId: string, rec: NodeRecord, options: UpdateOptions): NodeCtx {
-  const reasons: string[] = [];
+  const reasons: AttentionNote[] = [];
   const ctx: NodeCtx = {
     deps,
     runId,
@@ -200,9 +204,9 @@ export function detachedNodeCtx(deps: PipelineDeps, runId: string, rec: NodeReco
     ops: deps.flatcarNode(rec.node, runId),
     control: new RunControl(),
     onRecord: () => undefined,
-    needsAttention: async (step, reason) => {
-      reasons.push(reason);
-      await recordAttention(ctx, step, reason, reasons);
+    needsAttention: async (step, note) => {
+      reasons.push(note);
+      await recordAttention(ctx, step, note, reasons);
     },
   };
   return ctx;

@@ -8,7 +8,7 @@ import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
 import { pollUntil } from '../support/retry.ts';
 import { ensureRollbackBootsNext } from './rollback-step.ts';
-import { codeOf, coded, emitStep, journalRecord, runStep, type CodedMessage, type NodeCtx } from './run-context.ts';
+import { attentionNote, codeOf, coded, emitStep, journalRecord, runStep, type CodedMessage, type NodeCtx } from './run-context.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -122,6 +122,7 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
       const why = outcome.timedOut
         ? `the drain of ${ctx.node} did not finish within ${ctx.options.drainTimeoutSeconds} s; still there: ${stuck.pod}`
         : `the drain of ${ctx.node} is blocked by ${stuck.pod}${stuck.pdb ? ` (${stuck.pdb})` : ''}: ${stuck.reason}`;
+      const wording = { node: ctx.node, pod: stuck.pod, seconds: ctx.options.drainTimeoutSeconds, reason: stuck.reason };
       const pdbs = plan.blockers.filter((b) => b.pdb).map((b) => b.pdb).join(',');
       const facts = { node: ctx.node, pod: stuck.pod, pdb: stuck.pdb ?? (pdbs || null), policy: ctx.options.onDrainTimeout };
       if (ctx.options.onDrainTimeout === 'skip') {
@@ -135,8 +136,11 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
         outcome = await deletePods(drain, outcome.remaining, { ...opts, deadlineMs: clock.nowMs() + ctx.options.drainTimeoutSeconds * 1000 });
         if (outcome.finished) return 'drained' as const;
       }
-      await ctx.needsAttention('drain', `${why}; it stays cordoned and was not rebooted`);
-      throw new ApiError(outcome.timedOut ? 'drain-timeout' : 'drain-blocked', `${why}. The node stays cordoned and needs attention; it was not rebooted.`, facts);
+      await ctx.needsAttention('drain', attentionNote(outcome.timedOut ? 'drainTimeout' : 'drainBlocked', wording, `${why}; it stays cordoned and was not rebooted`));
+      throw new ApiError(outcome.timedOut ? 'drain-timeout' : 'drain-blocked', `${why}. The node stays cordoned and needs attention; it was not rebooted.`, facts, {
+        code: outcome.timedOut ? 'drain.timeout' : 'drain.blocked',
+        params: { seconds: wording.seconds, reason: wording.reason },
+      });
     },
     (r) => (r === 'drained' ? coded('drain.done', { node: ctx.node }, `${ctx.node} drained`) : coded('drain.skipped', { node: ctx.node }, `${ctx.node} skipped: drain did not finish`)),
   );
@@ -157,12 +161,9 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
       const nodeBootId = (await ctx.deps.cluster.nodes.getNode(ctx.node)).status?.nodeInfo?.bootID;
       if (nodeBootId && nodeBootId !== ctx.rec.bootIdBefore) {
         const why = `SSH to ${ctx.node} now reaches a machine with boot ID ${ctx.rec.bootIdBefore}, but the Node reports ${nodeBootId}`;
-        await ctx.needsAttention('reboot', `${why}; it stays cordoned and was not rebooted`);
-        throw new ApiError('reboot-failed', `${why}: the SSH address points at another machine. ${ctx.node} stays cordoned and was not rebooted.`, {
-          node: ctx.node,
-          sshBootId: ctx.rec.bootIdBefore,
-          nodeBootId,
-        });
+        const facts = { node: ctx.node, sshBootId: ctx.rec.bootIdBefore, nodeBootId };
+        await ctx.needsAttention('reboot', attentionNote('otherMachine', facts, `${why}; it stays cordoned and was not rebooted`));
+        throw new ApiError('reboot-failed', `${why}: the SSH address points at another machine. ${ctx.node} stays cordoned and was not rebooted.`, facts, { code: 'reboot.otherMachine' });
       }
       ctx.rec.rebootIssuedAt = iso(ctx.deps.clock.nowMs());
       await ctx.deps.cluster.nodes.mergePatchNode(ctx.node, {
@@ -254,7 +255,7 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
         { clock, intervalMs: 500, deadlineMs: clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000, signal: ctx.control.signal },
       );
       if (outcome.timedOut) {
-        throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node });
+        throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node }, { code: 'reboot.timeout', params: { seconds: ctx.options.rebootTimeoutSeconds, waitingFor } });
       }
     },
     () => coded('verify.back', { node: ctx.node, version: ctx.rec.toVersion }, `${ctx.node} is back on ${ctx.rec.toVersion}, Ready`),

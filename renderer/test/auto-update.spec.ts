@@ -36,7 +36,8 @@ function status(enabled: AutoUpdateStatus['enabled']): AutoUpdateStatus {
     fluo: { present: false, namespace: null, version: null, managedBy: null, agentReady: 0, agentDesired: 0 },
     nodes: [{ node: 'worker-1', updateEngine: 'masked', updateEngineActive: false, locksmithd: 'masked', group: 'stable', server: null, reachable: true, error: null, locksmithdActive: false, fluo: null }],
     machineDeployments: [md({}), md({ name: 'legacy', operatingSystem: 'ubuntu', replicas: 3 })],
-    warnings: ['worker-2 has update-engine enabled while auto-update is off'],
+    warnings: ['FLUO is installed but update-engine is masked on worker-2: those nodes never get updates.'],
+    notes: [{ code: 'fluoMasked', params: { nodes: 'worker-2' }, message: 'FLUO is installed but update-engine is masked on worker-2: those nodes never get updates.' }],
     rebootsWithoutDrain: null,
   };
 }
@@ -51,7 +52,7 @@ describe('AutoUpdateView', () => {
       .on('autoUpdate.apply', () => ({ planId: 'p1', results: [{ target: 'update-engine', node: 'worker-1', ok: true, error: null }], unreachable: [] }));
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();
-    expect(screen.getByText('worker-2 has update-engine enabled while auto-update is off')).toBeTruthy();
+    expect(screen.getByText('FLUO is installed but update-engine is masked on worker-2: those nodes never get updates.')).toBeTruthy();
     const toggle = screen.getByRole('switch', { name: /Automatic updates/ });
     expect(toggle.getAttribute('aria-checked')).toBe('false');
     await fireEvent.click(toggle);
@@ -71,15 +72,16 @@ describe('AutoUpdateView', () => {
       .on('autoUpdate.status', () => ({
         ...status('mixed'),
         nodes: [stock],
-        rebootsWithoutDrain: { nodes: ['worker-4'], message: '1 node reboots without a drain when an update arrives: worker-4', remedies: [{ enable: true, description: 'Turn auto-update on' }, { enable: false, description: 'Turn auto-update off' }] },
+        rebootsWithoutDrain: { nodes: ['worker-4'], fluoVersion: 'v0.10.0-rc2', message: '1 node reboots without a drain when an update arrives: worker-4', remedies: [{ enable: true, description: 'Turn auto-update on' }, { enable: false, description: 'Turn auto-update off' }] },
       }))
       .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [], notes: [] }));
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();
     expect([...document.querySelectorAll('td')].filter((td) => td.textContent === 'vendor-enabled (running)')).toHaveLength(2);
     const alert = screen.getByRole('alert');
-    expect(within(alert).getByText('1 node reboots without a drain when an update arrives: worker-4')).toBeTruthy();
-    await fireEvent.click(within(alert).getByRole('button', { name: 'Turn auto-update off' }));
+    expect(within(alert).getByText('1 node reboots without a drain when an update arrives (update-engine and locksmithd running): worker-4')).toBeTruthy();
+    expect(within(alert).getByRole('button', { name: /^Turn auto-update on: FLUO v0\.10\.0-rc2 drains each node/ })).toBeTruthy();
+    await fireEvent.click(within(alert).getByRole('button', { name: /^Turn auto-update off: no node installs an update by itself/ }));
     await tick();
     expect(client.calls.find((c) => c.method === 'autoUpdate.plan')?.params).toMatchObject({ cluster: 'demo', enable: false });
   });
@@ -138,13 +140,14 @@ describe('AutoUpdateView', () => {
       ...over,
     });
     const needReboot = fluo({});
-    let heldWarning: string[] = [];
+    let heldWarning: AutoUpdateStatus['notes'] = [];
     const client = new FakeClient()
-      .on('autoUpdate.status', () => ({ ...status('on'), nodes: [{ ...status('on').nodes[0]!, fluo: needReboot }], warnings: heldWarning }))
+      .on('autoUpdate.status', () => ({ ...status('on'), nodes: [{ ...status('on').nodes[0]!, fluo: needReboot }], warnings: heldWarning.map((w) => w.message), notes: heldWarning }))
       .on('nodes.list', () => [node('worker-1', { fluo: needReboot })])
       .on('rollout.list', () => [])
       .on('releases.get', () => ({ cluster: 'demo', feedUrl: 'http://127.0.0.1:1/', fetchedAt: null, error: null, channels: [] }))
-      .on('nodes.refreshLive', () => []);
+      .on('nodes.refreshLive', () => [])
+      .on('nodes.followLive', () => ({ following: 1 }));
     const app = new AppState(client);
     app.cluster = 'demo';
     render(AutoUpdateView, { app, cluster: 'demo' });
@@ -160,9 +163,9 @@ describe('AutoUpdateView', () => {
     expect(phase().getAttribute('title')).toBe('UPDATE_STATUS_UPDATED_NEED_REBOOT');
     expect(statusReads()).toBe(readsBefore);
 
-    heldWarning = ["flatdeck has paused FLUO's reboots on worker-1 (by laptop-7/abc)"];
+    heldWarning = [{ code: 'fluoHeldBy', params: { nodes: 'worker-1 (by laptop-7/abc)', key: 'flatdeck.io/fluo-held-by' }, message: "flatdeck has paused FLUO's reboots on worker-1 (by laptop-7/abc) (flatdeck.io/fluo-held-by): …" }];
     client.push({ topic: 'nodes', payload: { type: 'upsert', cluster: 'demo', node: node('worker-1', { fluo: { ...rebooted, rebootPaused: true, heldBy: 'laptop-7/abc' } }) } });
-    await waitFor(() => expect(screen.getByText(heldWarning[0]!)).toBeTruthy());
+    await waitFor(() => expect(document.querySelector('[data-warning="fluoHeldBy"]')?.textContent).toMatch(/^flatdeck has paused FLUO's reboots on worker-1 \(by laptop-7\/abc\) \(flatdeck\.io\/fluo-held-by\): right while a flatdeck run holds/));
     expect(statusReads()).toBe(readsBefore + 1);
   });
 });

@@ -64,6 +64,7 @@ export function rollout(status: RolloutState['status'], nodes: Array<[string, Ro
       etaSeconds: null,
       error: null,
       attention: [],
+      notes: [],
     })),
   };
 }

@@ -160,7 +160,7 @@ describe('FleetStore after a node finishes', () => {
       runId: 'r1', cluster: 'demo', kind: 'single' as const, startedAt: new Date().toISOString(), finishedAt: null, etaSeconds: null, error: null, waitingFor: null,
     };
     const nodeState = (phase: 'active' | 'done') => ({
-      node: 'a', phase, step: null, fromVersion: '1', toVersion: '2', downloadProgress: null, startedAt: null, finishedAt: null, etaSeconds: null, error: null, attention: [],
+      node: 'a', phase, step: null, fromVersion: '1', toVersion: '2', downloadProgress: null, startedAt: null, finishedAt: null, etaSeconds: null, error: null, attention: [], notes: [],
     });
     c.push({ topic: 'rollout', payload: { ...base, status: 'running', nodes: [nodeState('active')] } });
     c.push({ topic: 'rollout', payload: { ...base, status: 'running', nodes: [nodeState('done')] } });

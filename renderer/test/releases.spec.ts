@@ -93,7 +93,10 @@ test('a run counts each node once by its outcome, and a cancel says what it does
   const draining = { ...run.nodes[0]!, phase: 'active' as const, step: 'drain' as const };
   assert.equal(cancelEffect(rebooting), 'stays-cordoned');
   assert.equal(cancelEffect(draining), 'put-back');
+  const words = { error: (e: { message: string }) => `E:${e.message}`, note: (x: { message: string }) => `N:${x.message}` };
   const skipped = { ...run.nodes[2]!, error: { kind: 'cancelled' as const, message: 'The run was cancelled before this node', facts: {} } };
-  assert.equal(reasonOf(skipped), 'The run was cancelled before this node');
-  assert.equal(reasonOf(run.nodes[0]!), null);
+  assert.equal(reasonOf(skipped, words), 'E:The run was cancelled before this node');
+  const staged = { ...run.nodes[3]!, notes: [{ code: 'staged.stopped' as const, params: {}, message: 'boots 2 at its next reboot' }] };
+  assert.equal(reasonOf(staged, words), 'N:boots 2 at its next reboot', 'a needs-attention node says what it needs');
+  assert.equal(reasonOf(run.nodes[0]!, words), null, 'an updated node has no reason');
 });

@@ -42,6 +42,7 @@ describe('flatdeck auto-update output', () => {
       ],
       machineDeployments: [{ name: 'old', namespace: 'kube-system', operatingSystem: 'ubuntu', disableAutoUpdate: false, replicas: 2, updatedReplicas: 2, readyReplicas: 2, nodes: ['u1', 'u2'] }],
       warnings: ['FLUO is installed but update-engine is masked on w1: those nodes never get updates.'],
+      notes: [{ code: 'fluoMasked', params: { nodes: 'w1' }, message: 'FLUO is installed but update-engine is masked on w1: those nodes never get updates.' }],
       rebootsWithoutDrain: null,
     };
     const text = statusText(status);
@@ -61,7 +62,8 @@ describe('flatdeck auto-update output', () => {
       nodes: [{ node: 'w1', ...stock }, { node: 'w2', ...stock }],
       machineDeployments: [],
       warnings: [],
-      rebootsWithoutDrain: { nodes: ['w1', 'w2'], message: '2 nodes reboot without a drain when an update arrives: w1, w2', remedies: [{ enable: true, description: 'FLUO drains' }, { enable: false, description: 'no updates by themselves' }] },
+      notes: [],
+      rebootsWithoutDrain: { nodes: ['w1', 'w2'], fluoVersion: 'v0.10.0-rc2', message: '2 nodes reboot without a drain when an update arrives: w1, w2', remedies: [{ enable: true, description: 'FLUO drains' }, { enable: false, description: 'no updates by themselves' }] },
     };
     const text = statusText(status);
     assert.match(text, /^FLUO not installed\n\nDANGER: 2 nodes reboot without a drain when an update arrives: w1, w2\n {2}remedy: flatdeck auto-update on \(FLUO drains\)\n {2}remedy: flatdeck auto-update off \(no updates by themselves\)\n\nNODE/m);

@@ -101,7 +101,7 @@ describe('planToggle', () => {
 
 describe('status', () => {
   it('warns about contradictions: FLUO with masked update-engine, locksmithd next to FLUO, v0.9.0 on quoted os-release', () => {
-    const w = statusWarnings(kkpFluo, [reading('a', masked), reading('b', locksmithRunning)], [], []);
+    const w = statusWarnings(kkpFluo, [reading('a', masked), reading('b', locksmithRunning)], [], []).map((x) => x.message);
     assert.ok(w.some((x) => x === 'FLUO is installed but update-engine is masked on a: those nodes never get updates.'), w.join('\n'));
     assert.ok(w.some((x) => /^locksmithd and FLUO are both active on b:/.test(x)), w.join('\n'));
     assert.ok(w.some((x) => /^FLUO v0\.9\.0 \(kubermatic\) crash-loops on nodes with a quoted \/etc\/os-release: a, b;/.test(x)), w.join('\n'));
@@ -110,14 +110,17 @@ describe('status', () => {
   });
   it('names the nodes flatdeck holds FLUO off (reboot-paused by a run, or left so by a flatdeck that stopped mid-run)', () => {
     const held = { [fluoKeys.rebootPaused]: 'true', 'flatdeck.io/fluo-held-by': 'laptop-7/abc' };
-    const w = statusWarnings(ourFluo, [reading('a', fluoReady, held), reading('b', fluoReady), reading('c', fluoReady, held)], [], []);
+    const notes = statusWarnings(ourFluo, [reading('a', fluoReady, held), reading('b', fluoReady), reading('c', fluoReady, held)], [], []);
+    const w = notes.map((x) => x.message);
     assert.equal(w.length, 1, w.join('\n'));
+    assert.deepEqual(notes[0]?.params, { nodes: 'a (by laptop-7/abc), c (by laptop-7/abc)', key: 'flatdeck.io/fluo-held-by' }, 'the UI words it from the code and these');
+    assert.equal(notes[0]?.code, 'fluoHeldBy');
     assert.match(w[0]!, /^flatdeck has paused FLUO's reboots on a \(by laptop-7\/abc\), c \(by laptop-7\/abc\) \(flatdeck\.io\/fluo-held-by\)/);
     assert.match(w[0]!, /until the next run takes the lock/);
   });
   it('flags Ubuntu MachineDeployments and nodes as unsupported', () => {
     const md: MachineDeploymentSummary = { name: 'old', namespace: 'kube-system', operatingSystem: 'ubuntu', disableAutoUpdate: false, replicas: 2, updatedReplicas: 2, readyReplicas: 2, nodes: ['u1', 'u2'] };
-    const w = statusWarnings(noFluo, [], [md], ['u1', 'u2', 'u3']);
+    const w = statusWarnings(noFluo, [], [md], ['u1', 'u2', 'u3']).map((x) => x.message);
     assert.deepEqual(w, [
       'MachineDeployment kube-system/old runs Ubuntu, which is no longer supported for worker nodes: migrate it to Flatcar (replaces its 2 node(s)).',
       'Ubuntu worker nodes are no longer supported: u3.',

@@ -34,6 +34,16 @@ describe('a cleanup that fails is recorded on the node, never dropped', () => {
     assert.equal(node?.phase, 'needs-attention');
     assert.match(node?.attention[0] ?? '', /Uncordoning worker-1 .*failed \(connection refused\)/);
     assert.match(node?.attention[1] ?? '', /boots 4459\.2\.1 at its next reboot/, 'and its staged update is not hidden either');
+    assert.deepEqual(
+      node?.notes.map((n) => [n.code, n.params]),
+      [
+        ['cleanup.uncordon', { node: 'worker-1', error: 'connection refused' }],
+        ['staged.failed', { node: 'worker-1', version: '4459.2.1' }],
+      ],
+      'each also as a code with the values the UI words it from',
+    );
+    const stepCodes = w.events.flatMap((e) => (e.topic === 'step' && e.payload.code === 'attention' ? [e.payload.params.note] : []));
+    assert.deepEqual(stepCodes, ['cleanup.uncordon', 'staged.failed'], 'and the node\'s events name the same notes');
     assert.equal(w.cluster.unschedulable('worker-1'), true, 'still cordoned, and now everyone can see why');
     assert.match(w.cluster.annotations('worker-1')[markKeys.attention] ?? '', /Uncordoning worker-1/);
     assert.equal(w.cluster.annotations('worker-1')[markKeys.instance], 'tester@host#1', 'the mark says who left it');

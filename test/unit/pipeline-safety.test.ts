@@ -97,6 +97,7 @@ describe('cancel during the reboot wait (F5)', () => {
     assert.ok(w.clock.nowMs() - started < 60_000, 'no wait for the reboot timeout');
     assert.equal(state.nodes[0]?.phase, 'needs-attention');
     assert.match(state.nodes[0]?.attention[0] ?? '', /cancelled while it rebooted; it stays cordoned until `flatdeck resume/);
+    assert.deepEqual(state.nodes[0]?.notes.map((n) => [n.code, n.params]), [['rebootCancelled', { node: 'worker-1', runId: state.runId }]], 'the UI words it from a code and the run to resume');
     assert.equal(w.cluster.unschedulable('worker-1'), true);
     assert.equal(w.cluster.annotations('worker-1')[markKeys.bootIdBefore], 'worker-1-boot-0', 'resume can tell the new boot from the old');
     assert.equal(fc.log.includes('systemctl mask update-engine.service'), false, 'update-engine is never masked before the new boot is verified');

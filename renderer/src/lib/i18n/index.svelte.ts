@@ -1,4 +1,4 @@
-import type { StepEvent } from '../../../../app/api/index.ts';
+import type { ApiErrorInfo, AttentionNote, StatusWarning, StepEvent } from '../../../../app/api/index.ts';
 import { de } from './de.ts';
 import { en } from './en.ts';
 import type { MessageKey } from './en.ts';
@@ -44,7 +44,23 @@ class I18n {
   };
 
   /** A pipeline step message in the UI language from its code, or the core's English text when it has none. */
-  step = (ev: Pick<StepEvent, 'code' | 'params' | 'message'>): string => (ev.code ? this.tc(`stepMsg.${ev.code}`, ev.params) : null) ?? ev.message;
+  step = (ev: Pick<StepEvent, 'code' | 'params' | 'message'>): string => {
+    if (ev.code === 'attention') {
+      // `params.note` is the attention note's own code, worded like the run panel words it
+      const text = typeof ev.params.note === 'string' ? this.tc(`attnNote.${ev.params.note}`, ev.params) : null;
+      return (text === null ? null : this.tc('stepMsg.attention', { node: ev.params.node, text })) ?? ev.message;
+    }
+    return (ev.code ? this.tc(`stepMsg.${ev.code}`, ev.params) : null) ?? ev.message;
+  };
+
+  /** An error in the UI language, by its code, else by its kind; null when neither is worded (show `message`). */
+  error = (e: ApiErrorInfo): string | null => (e.code ? this.tc(`errorMsg.${e.code}`, { ...e.facts, ...e.params }) : null) ?? this.tc(`errorText.${e.kind}`, e.facts);
+
+  /** What a node needs from the operator, in the UI language (or the core's English text). */
+  note = (n: AttentionNote): string => this.tc(`attnNote.${n.code}`, n.params) ?? n.message;
+
+  /** An auto-update status warning in the UI language (or the core's English text). */
+  warning = (w: StatusWarning): string => this.tc(`autoWarning.${w.code}`, w.params) ?? w.message;
 
   /** For keys built from data (e.g. `state.${key}`): falls back to the raw value when no message exists. */
   tx = (key: string, fallback: string, vars?: Vars): string => {
@@ -59,3 +75,6 @@ export const tn = i18n.tn;
 export const tx = i18n.tx;
 export const tc = i18n.tc;
 export const stepText = i18n.step;
+export const errorText = i18n.error;
+export const noteText = i18n.note;
+export const warningText = i18n.warning;

@@ -1,4 +1,4 @@
-import type { RolloutNodeState, RolloutState } from '../../../../app/api/index.ts';
+import type { ApiErrorInfo, AttentionNote, RolloutNodeState, RolloutState } from '../../../../app/api/index.ts';
 
 export type Outcome = 'updated' | 'current' | 'skipped' | 'failed' | 'attention' | 'open';
 
@@ -50,8 +50,8 @@ export function cancelEffect(n: RolloutNodeState): CancelEffect {
   }
 }
 
-/** Why a node ended skipped or failed, as the core reported it (its error, or what it left for the operator). */
-export function reasonOf(n: RolloutNodeState): string | null {
+/** Why a node ended skipped, failed or needing attention: its error and what it left for the operator, worded by the caller. */
+export function reasonOf(n: RolloutNodeState, words: { error(e: ApiErrorInfo): string; note(x: AttentionNote): string }): string | null {
   if (!['skipped', 'failed', 'attention'].includes(outcomeOf(n.phase))) return null;
-  return [n.error?.message, ...n.attention].filter(Boolean).join(' · ') || null;
+  return [n.error ? words.error(n.error) : null, ...n.notes.map((x) => words.note(x))].filter(Boolean).join(' · ') || null;
 }

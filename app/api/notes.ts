@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** The values a coded message is worded from. */
+export const NoteParams = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type NoteParams = z.infer<typeof NoteParams>;
+
+/**
+ * What a node needs from the operator (RolloutNodeState.notes), as a code the UI words in its language with
+ * `params`; `message` is the English text (the CLI's, and the UI's for a code it does not know).
+ */
+export const attentionCodes = [
+  'staged.stopped',
+  'staged.stoppedHeld',
+  'staged.failed',
+  'staged.failedHeld',
+  'staged.skipped',
+  'staged.skippedHeld',
+  'stagedAfterStop',
+  'updateEngineLeftRunning',
+  'rebootCancelled',
+  'rebootFailed',
+  'drainTimeout',
+  'drainBlocked',
+  'otherMachine',
+  'cleanup.locksmithd',
+  'cleanup.server',
+  'cleanup.recordStaged',
+  'cleanup.discardStaged',
+  'cleanup.updateEngine',
+  'cleanup.markBootGood',
+  'cleanup.fluoPause',
+  'cleanup.clearMarks',
+  'cleanup.uncordon',
+  'cleanup.releaseLock',
+] as const;
+export const AttentionCode = z.enum(attentionCodes);
+export type AttentionCode = z.infer<typeof AttentionCode>;
+
+export const AttentionNote = z.object({ code: AttentionCode, params: NoteParams.default({}), message: z.string() });
+export type AttentionNote = z.infer<typeof AttentionNote>;
+
+/** Auto-update status warnings (AutoUpdateStatus.notes): code + params for the UI, `message` in English. */
+export const statusWarningCodes = [
+  'fluoMasked',
+  'fluoAndLocksmithd',
+  'fluoAgentsNotReady',
+  'fluoQuotedOsRelease',
+  'fluoHeldBy',
+  'nodeUnreadable',
+  'ubuntuMachineDeployment',
+  'ubuntuNodes',
+  'notConverged',
+] as const;
+export const StatusWarningCode = z.enum(statusWarningCodes);
+export const StatusWarning = z.object({ code: StatusWarningCode, params: NoteParams.default({}), message: z.string() });
+export type StatusWarning = z.infer<typeof StatusWarning>;
