@@ -21,6 +21,14 @@ const clusterMethods = {
     params: z.object({ cluster: ClusterId, nodes: z.array(NodeName).optional() }),
     result: z.array(NodeLiveState),
   },
+  /**
+   * Follow every Flatcar node's update_engine over SSH while the cluster stays open, pushing each change as a
+   * `live` nodes event (idempotent; nodes given up on, e.g. over a declined host key, are tried again).
+   */
+  'nodes.followLive': {
+    params: z.object({ cluster: ClusterId }),
+    result: z.object({ following: z.number().int().nonnegative() }),
+  },
 } as const;
 
 /** Every request the UI or CLI can make: method name → params and result schemas. */

@@ -131,7 +131,7 @@ export function flatcarNode(opts: FlatcarNodeOptions): FlatcarNode {
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
           ...(o.signal ? { signal: o.signal } : {}),
           ...(o.stdin === undefined ? {} : { stdin: o.stdin }),
-          ...(o.streaming ? { on: { stdout: (s: string) => say(id, line, 'stdout', s), stderr: (s: string) => (say(id, line, 'stderr', s), o.streaming?.(s)) } } : {}),
+          ...(o.streaming ? { longLived: true, on: { stdout: (s: string) => say(id, line, 'stdout', s), stderr: (s: string) => (say(id, line, 'stderr', s), o.streaming?.(s)) } } : {}),
         });
         if (!o.streaming) {
           if (out.stdout) say(id, line, 'stdout', out.stdout);

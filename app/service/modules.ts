@@ -3,6 +3,7 @@ import { autoUpdateMethods } from './auto-update-methods.ts';
 import { channelMethods } from './channel-methods.ts';
 import { clusterMethods } from './cluster-methods.ts';
 import type { MethodModule } from './context.ts';
+import { liveWatchMethods } from './live-watch-methods.ts';
 import { nodeMethods } from './node-methods.ts';
 import { pipelineMethods } from './pipeline-methods.ts';
 import { promptMethods } from './prompt-methods.ts';
@@ -16,6 +17,7 @@ import { settingsMethods } from './settings-methods.ts';
 export const methodModules: readonly MethodModule[] = [
   clusterMethods,
   nodeMethods,
+  liveWatchMethods,
   pipelineMethods,
   settingsMethods,
   promptMethods,

@@ -25,6 +25,8 @@ interface Connection {
   client: Client;
   jumpLease: JumpLease | undefined;
   channels: number;
+  /** Of those channels, commands that run until stopped (watches). */
+  longLived: number;
   waiting: Array<() => void>;
   /** When it was last used, as a count of uses across the pool (clock milliseconds would tie). */
   lastUsed: number;
@@ -43,6 +45,9 @@ interface Entry {
 /** How long a closing connection may take to say goodbye before its socket no longer counts against the cap. */
 const CLOSE_GRACE_MS = 5000;
 
+/** What a long-lived command's result keeps of its output (the rest only went to its listeners). */
+const LONG_LIVED_OUTPUT_BYTES = 64 * 1024;
+
 /** Errors from opening a channel on a connection that had already died: safe to retry on a new one. */
 const CONNECTION_GONE = /No response from server|Not connected|socket has been ended|write after end|This socket has been ended/i;
 
@@ -50,8 +55,9 @@ const CONNECTION_GONE = /No response from server|Not connected|socket has been e
  * One SSH connection per node, reused for every command: at most `maxChannelsPerConnection` commands run at
  * once on it (the rest queue). At most `maxConnections` sockets are open at once, counted from before the dial
  * until the socket has closed: beyond it, the least recently used idle connection is closed first, and when
- * every one is busy the dial waits. A connection that dies (a reboot) is forgotten and the next command dials
- * again.
+ * every one is busy the dial waits. A connection that only carries long-lived commands (watches) is not counted:
+ * it is parked, and a watch of every node leaves the cap to the rest of the work. A connection that dies (a
+ * reboot) is forgotten and the next command dials again.
  */
 export class SshPool {
   readonly #opts: Required<Pick<SshPoolOptions, 'maxChannelsPerConnection' | 'maxConnections' | 'maxOutputBytes'>>;
@@ -134,6 +140,10 @@ export class SshPool {
       `${facts.node}: ${facts.command} did not finish within ${Math.round(opts.timeoutMs! / 1000)} s`, facts);
     for (let attempt = 0; ; attempt++) {
       const conn = await this.#connectionWithChannel(target, deadline, timedOut, opts.signal);
+      if (opts.longLived) {
+        conn.longLived++;
+        this.#wakeSlotWaiter(); // the connection may just have become parked
+      }
       try {
         const remaining = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
         // Output listeners must be attached inside the exec callback: ssh2 may deliver the whole reply in
@@ -147,13 +157,14 @@ export class SshPool {
         }
         throw new SshError('disconnected', `${target.nodeName}: could not start ${line}: ${e.message}`, { ...facts, cause: e.message });
       } finally {
+        if (opts.longLived) conn.longLived--;
         this.#releaseChannel(conn);
       }
     }
   }
 
   #collect(channel: ClientChannel, opts: ShellRunOptions, facts: SshErrorFacts): Promise<ExecResult> {
-    const limit = this.#opts.maxOutputBytes;
+    const limit = opts.longLived ? Math.min(LONG_LIVED_OUTPUT_BYTES, this.#opts.maxOutputBytes) : this.#opts.maxOutputBytes;
     return new Promise<ExecResult>((resolve, reject) => {
       const out = { stdout: new BoundedText(limit), stderr: new BoundedText(limit) };
       let exit: { code: number | null; signal: string | null } | undefined;
@@ -260,7 +271,7 @@ export class SshPool {
       throw e instanceof SshError ? e.withFacts({ node: nodeName }) : e;
     }
     const conn: Connection = {
-      key, client, jumpLease, channels: 0, waiting: [], lastUsed: ++this.#uses, closed: false, freeSlot: () => freeSlot(conn.closed),
+      key, client, jumpLease, channels: 0, longLived: 0, waiting: [], lastUsed: ++this.#uses, closed: false, freeSlot: () => freeSlot(conn.closed),
     };
     client.on('close', () => {
       this.#forget(conn);
@@ -279,7 +290,7 @@ export class SshPool {
     try {
       for (;;) {
         if (this.#closed) throw new SshError('disconnected', 'The SSH pool is closed', { node: nodeName });
-        if (this.#slotsTaken < this.#opts.maxConnections) {
+        if (this.#slotsTaken - this.#parked() < this.#opts.maxConnections) {
           this.#slotsTaken++;
           return;
         }
@@ -290,6 +301,13 @@ export class SshPool {
     } finally {
       this.#waitingDials--;
     }
+  }
+
+  /** Open connections whose every channel runs a long-lived command: they do not count against the cap. */
+  #parked(): number {
+    let parked = 0;
+    for (const e of this.#connections.values()) if (e.conn && !e.conn.closed && e.conn.channels > 0 && e.conn.channels === e.conn.longLived) parked++;
+    return parked;
   }
 
   /** An open connection with no command running, none queued and no caller about to use it. */

@@ -23,6 +23,11 @@ export interface ShellRunOptions {
   stdin?: string;
   /** Output as it arrives, for commands that run until stopped; the result still carries all of it. */
   on?: { stdout?(s: string): void; stderr?(s: string): void };
+  /**
+   * Runs until stopped (a watch): while only such commands run on a connection it does not count against the
+   * pool's cap, so watches of every node never starve other work; the result keeps only the start of the output.
+   */
+  longLived?: boolean;
 }
 
 /** Runs shell lines on one node over a shared connection; `reset` forgets it (the next line dials anew). */

@@ -26,7 +26,8 @@ function client() {
       error: null,
       channels: [{ channel: 'stable' as const, version: '4081.2.1', releaseDate: null, source: 'feed' as const }],
     }))
-    .on('nodes.refreshLive', () => [live('a', 'UPDATE_STATUS_IDLE', new Date().toISOString())]);
+    .on('nodes.refreshLive', () => [live('a', 'UPDATE_STATUS_IDLE', new Date().toISOString())])
+    .on('nodes.followLive', () => ({ following: 2 }));
 }
 
 describe('FleetStore', () => {
@@ -53,7 +54,8 @@ describe('FleetStore', () => {
     flush();
     flushSync();
     expect(seen.sort()).toEqual(['a', 'b']);
-    expect(c.calls.map((x) => x.method)).toEqual(['nodes.list', 'rollout.list', 'releases.get', 'nodes.refreshLive']);
+    // after the first whole read the core is asked to follow every node and push what changes
+    expect(c.calls.map((x) => x.method)).toEqual(['nodes.list', 'rollout.list', 'releases.get', 'nodes.refreshLive', 'nodes.followLive']);
     expect(store.releases?.channels[0]?.version).toBe('4081.2.1');
     expect(store.row('a')?.live?.updateEngine?.currentOp).toBe('UPDATE_STATUS_IDLE');
 

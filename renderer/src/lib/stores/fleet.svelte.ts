@@ -99,11 +99,14 @@ export class FleetStore {
     this.releases = await this.#client.call('releases.get', { cluster: this.cluster, refresh });
   }
 
-  /** Asks the core to read update_engine over SSH now (once; live changes during runs are pushed). */
+  /** Asks the core to read update_engine over SSH now (once; later changes are pushed while it follows the nodes). */
   async refreshLive(nodes?: string[]): Promise<NodeLiveState[]> {
     const states = await this.#client.call('nodes.refreshLive', nodes ? { cluster: this.cluster, nodes } : { cluster: this.cluster });
     for (const state of states) this.model.applyLive(state);
     this.#bump();
+    // From a whole read on, the core pushes every update_engine change, whoever drives the update; a whole
+    // refresh also follows again the nodes it gave up on (the operator may have fixed why).
+    if (!nodes) await this.#client.call('nodes.followLive', { cluster: this.cluster });
     return states;
   }
 
