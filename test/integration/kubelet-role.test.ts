@@ -120,6 +120,20 @@ describe('kubelet role on the simulated API server', () => {
     }, { timeoutMs: 10_000 });
   });
 
+  it('a node down past the grace period is Ready again from its first status post, not Unknown until the next one', async () => {
+    const node = nodes[1]!;
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${node.name}`;
+    node.powerOff();
+    await waitFor('Ready=Unknown (kubelet silent for the grace period)', async () => ready(await api.get<Node>(`/api/v1/nodes/${node.name}`))?.status === 'Unknown', { timeoutMs: 10_000 });
+    const poweredOn = new Date();
+    node.powerOn();
+    // the kubelet posts Ready, then renews its Lease; between the two the Lease alone still looks stale
+    await waitFor('the Lease renewed after the boot', async () => Date.parse((await api.get<{ spec: { renewTime: string } }>(leasePath)).spec.renewTime) >= poweredOn.getTime(), { timeoutMs: 5_000 });
+    const back = await api.get<Node & { spec: { taints?: Array<{ key: string }> } }>(`/api/v1/nodes/${node.name}`);
+    assert.equal(ready(back)?.status, 'True', `Ready after the first status post (${ready(back)?.reason})`);
+    assert.equal(back.status.nodeInfo.bootID, node.bootId());
+  });
+
   it('finishes a graceful deletion after the scaled grace period, not before', async () => {
     const list = await api.get<{ items: Pod[] }>('/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb');
     const victim = list.items[0]!;

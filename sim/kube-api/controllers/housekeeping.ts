@@ -91,8 +91,10 @@ const notReadyTaint = 'node.kubernetes.io/not-ready';
 const unreachableTaint = 'node.kubernetes.io/unreachable';
 
 /**
- * Node lifecycle: the unschedulable / not-ready / unreachable NoSchedule taints, and Ready=Unknown when a kubelet's
- * Lease stops being renewed for the grace period.
+ * Node lifecycle: the unschedulable / not-ready / unreachable NoSchedule taints, and Ready=Unknown when a kubelet
+ * went silent for the grace period: neither its Lease renewed nor its Ready heartbeat posted (either counts, as
+ * in node_lifecycle_controller.go tryUpdateNodeHealth), so a kubelet back from a reboot is Ready from its first
+ * status post even before it renews the Lease.
  */
 export function nodeLifecycleController(rest: Rest, defs: Defs, store: Store, gracePeriodMs: number): Controller {
   return {
@@ -101,9 +103,11 @@ export function nodeLifecycleController(rest: Rest, defs: Defs, store: Store, gr
       for (const o of rest.list(defs.nodes, undefined).items) {
         let node = o as Node;
         const lease = store.get('leases.coordination.k8s.io', 'kube-node-lease', node.metadata.name);
-        const renew = Date.parse(String((lease?.spec as { renewTime?: string } | undefined)?.renewTime ?? ''));
         const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
-        if (lease && ready && ready.status !== 'Unknown' && !Number.isNaN(renew) && now - renew > gracePeriodMs) {
+        const renew = Date.parse(String((lease?.spec as { renewTime?: string } | undefined)?.renewTime ?? ''));
+        const heartbeat = Date.parse(String(ready?.lastHeartbeatTime ?? ''));
+        const heard = Number.isNaN(heartbeat) ? renew : Math.max(renew, heartbeat);
+        if (lease && ready && ready.status !== 'Unknown' && !Number.isNaN(renew) && now - heard > gracePeriodMs) {
           const next = clone(node);
           next.status = {
             ...next.status,
