@@ -86,6 +86,14 @@ export const NodeLiveState = z.object({
   updateEngine: UpdateEngineStatus.nullable(),
   updateEngineUnit: UnitFileWord.nullable(),
   versionId: z.string().nullable(),
+  /**
+   * The channel update_engine asks for: GROUP from /etc/flatcar/update.conf, else from the image's
+   * /usr/share/flatcar/update.conf, else its default `stable`. It can differ from the running release's channel
+   * (after a channel change the node stays until that channel offers a newer release). Absent: not read.
+   */
+  group: z.string().nullable().optional(),
+  /** An Ubuntu node's /var/run/reboot-required and the packages that asked for it; absent on other nodes. */
+  rebootRequired: z.object({ required: z.boolean(), packages: z.array(z.string()) }).nullable().optional(),
   error: z.string().nullable(),
 });
 export type NodeLiveState = z.infer<typeof NodeLiveState>;

@@ -7,6 +7,19 @@ export function groupOf(text: string | null, versionId: string | null): string |
   return parseUpdateConf(text ?? '', { stripQuotes: versionId === null || updateEngineStripsQuotes(versionId) }).group ?? null;
 }
 
+/** update_engine's GROUP when no file sets one (omaha_request_params.cc kDefaultChannel). */
+export const DEFAULT_GROUP = 'stable';
+
+/**
+ * The channel update_engine asks for: omaha_request_params.cc GetConfValue("GROUP", kDefaultChannel) takes the
+ * first of /etc/flatcar/update.conf and the image's /usr/share/flatcar/update.conf that sets GROUP (it looks in
+ * /usr/share/flatcar/release last, which sets no GROUP), else `stable`. Not the running release's channel: after
+ * a channel change the node runs its old release until the new channel offers a newer one.
+ */
+export function effectiveGroup(etc: string | null, usr: string | null, versionId: string | null): string {
+  return groupOf(etc, versionId) ?? groupOf(usr, versionId) ?? DEFAULT_GROUP;
+}
+
 /**
  * The file with the channel set: every GROUP line replaced by one `GROUP=<channel>` at the end (update_engine
  * takes the last occurrence, so an earlier one could never win), every other line (SERVER, locksmithd's keys,

@@ -1,5 +1,6 @@
 import type { NodeLiveState } from '../api/nodes.ts';
 import { UpdateOp, type UpdateEngineStatus } from '../api/update-engine.ts';
+import { effectiveGroup } from '../flatcar/channel.ts';
 import type { FlatcarNode } from '../flatcar/node.ts';
 import { nodeFailure, notReached } from '../flatcar/node-errors.ts';
 import { summarizeUnitFile } from '../flatcar/systemctl.ts';
@@ -22,15 +23,19 @@ async function step<T>(node: FlatcarNode, read: () => Promise<T>): Promise<Step<
  * is skipped then, because the client would retry D-Bus for ~30 s and give up.
  */
 export async function readLiveState(node: FlatcarNode): Promise<NodeLiveState> {
-  const [version, unit] = await Promise.all([step(node, () => node.versionId()), step(node, () => node.unitState('update-engine.service'))]);
+  const [version, unit, conf] = await Promise.all([
+    step(node, () => node.versionId()),
+    step(node, () => node.unitState('update-engine.service')),
+    step(node, () => Promise.all([node.updateConf('etc'), node.updateConf('usr')])),
+  ]);
   const unitState = unit.ok ? summarizeUnitFile(unit.value.file) : null;
   let updateEngine: UpdateEngineStatus | null = null;
   const errors: string[] = [];
   // Not reaching the node (refused host key, login, network) is one error, and -status is not tried: it would
   // only ask the operator the same question again.
-  const unreached = [version, unit].find((s) => !s.ok && !s.reached);
+  const unreached = [version, unit, conf].find((s) => !s.ok && !s.reached);
   if (unreached && !unreached.ok) errors.push(unreached.error);
-  else for (const s of [version, unit]) if (!s.ok) errors.push(s.error);
+  else for (const s of [version, unit, conf]) if (!s.ok) errors.push(s.error);
   if (!unreached && unitState !== 'masked' && unitState !== 'masked-runtime') {
     const status = await step(node, () => node.status());
     if (!status.ok) errors.push(status.error);
@@ -47,6 +52,21 @@ export async function readLiveState(node: FlatcarNode): Promise<NodeLiveState> {
     updateEngine,
     updateEngineUnit: unitState,
     versionId: version.ok ? version.value : null,
+    group: conf.ok ? effectiveGroup(conf.value[0], conf.value[1], version.ok ? version.value : null) : null,
     error: errors.length ? errors.join('; ') : null,
+  };
+}
+
+/** An Ubuntu node has no update_engine: what it says is whether a package asked for a reboot (kured's sentinel). */
+export async function readUbuntuLiveState(node: FlatcarNode): Promise<NodeLiveState> {
+  const read = await step(node, () => node.rebootRequired());
+  return {
+    node: node.name,
+    at: new Date().toISOString(),
+    updateEngine: null,
+    updateEngineUnit: null,
+    versionId: null,
+    rebootRequired: read.ok ? read.value : null,
+    error: read.ok ? null : read.error,
   };
 }

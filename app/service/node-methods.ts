@@ -1,7 +1,7 @@
 import type { NodeLiveState, NodeSummary } from '../api/nodes.ts';
 import { unknownNodeError } from '../cluster/unknown-node.ts';
 import type { MethodModule, ServiceContext } from './context.ts';
-import { readLiveState } from './live-state.ts';
+import { readLiveState, readUbuntuLiveState } from './live-state.ts';
 import { mapLimited, SSH_FAN_OUT } from '../ssh/map-limited.ts';
 
 async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly string[] | undefined): Promise<NodeLiveState[]> {
@@ -14,12 +14,14 @@ async function refreshLive(ctx: ServiceContext, cluster: string, names: readonly
       return node;
     });
   } else {
-    nodes = inventory.nodes().filter((n) => n.distribution === 'flatcar');
+    // an Ubuntu node is read too: for its reboot-required sentinel
+    nodes = inventory.nodes().filter((n) => n.distribution !== 'other');
   }
   return mapLimited(nodes, SSH_FAN_OUT, async (node) => {
     let state: NodeLiveState;
     try {
-      state = await readLiveState(await ctx.ssh.flatcarNode(cluster, node, ctx.emit));
+      const ssh = await ctx.ssh.flatcarNode(cluster, node, ctx.emit);
+      state = await (node.distribution === 'ubuntu' ? readUbuntuLiveState(ssh) : readLiveState(ssh));
     } catch (err) {
       state = { node: node.name, at: new Date().toISOString(), updateEngine: null, updateEngineUnit: null, versionId: null, error: (err as Error).message };
     }

@@ -51,4 +51,11 @@ describe('ChannelPanel', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Change channel' }));
     expect(screen.getByTestId('channel-effect').textContent).toMatch(/worker-2 moves to 4803\.1\.0, the newest release of that channel/);
   });
+
+  it('a node on a channel whose newest is older than its release says the move takes effect when that channel catches up', () => {
+    const lts = releases.channels.find((c) => c.channel === 'lts') ?? null;
+    render(ChannelPanel, { app: new AppState(new FakeClient()), cluster: 'demo', node: 'worker-2', version: '4757.2.0', channel: 'lts', waiting: lts, releases });
+    expect(screen.getByText('Channel: lts')).toBeTruthy();
+    expect(screen.getByTestId('channel-waits').textContent).toBe('takes effect when lts catches up: its newest release, 4081.3.6, is older than 4757.2.0, which the node runs');
+  });
 });

@@ -73,7 +73,9 @@ test('table: natural name order, numeric version order, filters combine', () => 
   assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, channel: 'beta' }, { key: 'name', dir: 'asc' })), ['node-1']);
   assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, role: 'control-plane' }, { key: 'name', dir: 'asc' })), ['cp-1']);
   assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, text: 'NODE-1' }, { key: 'name', dir: 'asc' })), ['node-1', 'node-10']);
-  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, state: 'not-flatcar' }, { key: 'name', dir: 'asc' })), ['ubuntu-1']);
+  m.applyLive({ node: 'ubuntu-1', at: '2026-11-26T10:00:00.000Z', updateEngine: null, updateEngineUnit: null, versionId: null, rebootRequired: { required: true, packages: ['linux-base'] }, error: null });
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, state: 'need-reboot' }, { key: 'name', dir: 'asc' })), ['ubuntu-1']);
+  assert.deepEqual(names(tableRows(m.rows.values(), { ...defaultFilter, state: 'not-flatcar' }, { key: 'name', dir: 'asc' })), [], 'an Ubuntu node has a state of its own');
   assert.ok(compareVersions('4230.2.10', '4230.2.9') > 0);
   assert.ok(compareVersions(null, '1.0.0') < 0);
 });
@@ -101,8 +103,9 @@ test('breakdowns count versions per version+channel and states per category', ()
     ],
   );
   const states = stateBreakdown(m.rows.values());
-  assert.strictEqual(states.unknown, 4);
-  assert.strictEqual(states['not-flatcar'], 1);
+  // the Ubuntu node too, until its /var/run/reboot-required is read
+  assert.strictEqual(states.unknown, 5);
+  assert.strictEqual(states['not-flatcar'], 0);
 });
 
 test('version history records one sample per change', () => {

@@ -1,7 +1,7 @@
 import { assert, test } from 'vitest';
 import type { ReleaseInfo } from '../../app/api/index.ts';
-import { FleetModel } from '../src/lib/model/fleet.ts';
-import { channelCurrency, currency } from '../src/lib/model/releases.ts';
+import { attentionReasons, channelOf, FleetModel, updateState } from '../src/lib/model/fleet.ts';
+import { availableFor, channelCurrency, currency, waitingFor } from '../src/lib/model/releases.ts';
 import { defaultFilter, tableRows } from '../src/lib/model/table.ts';
 import { node } from './fixtures.ts';
 
@@ -99,4 +99,52 @@ test('a run counts each node once by its outcome, and a cancel says what it does
   const staged = { ...run.nodes[3]!, notes: [{ code: 'staged.stopped' as const, params: {}, message: 'boots 2 at its next reboot' }] };
   assert.equal(reasonOf(staged, words), 'N:boots 2 at its next reboot', 'a needs-attention node says what it needs');
   assert.equal(reasonOf(run.nodes[0]!, words), null, 'an updated node has no reason');
+});
+
+test("a node's channel is the GROUP update_engine asks for (read over SSH), not its running release's channel", () => {
+  const model = new FleetModel('demo');
+  model.applyNodes({
+    type: 'snapshot',
+    cluster: 'demo',
+    nodes: [node('moved', { flatcarVersion: '4757.2.9' }), node('lts', { flatcarVersion: '4757.2.10' }), node('unread', { flatcarVersion: '4757.2.9' })],
+  });
+  const read = (name: string, group: string) => model.applyLive({ node: name, at: '2026-12-04T10:00:00.000Z', updateEngine: null, updateEngineUnit: 'masked', versionId: null, group, error: null });
+  read('moved', 'beta');
+  read('lts', 'lts');
+  const withLts: ReleaseInfo = { ...releases, channels: [...releases.channels, { channel: 'lts', version: '4081.3.6', releaseDate: null, source: 'feed' }] };
+  const rows = Object.fromEntries([...model.rows.values()].map((r) => [r.name, r]));
+  assert.deepEqual(
+    Object.values(rows).map((r) => [r.name, channelOf(r), availableFor(r, withLts)?.version ?? null, currency(r, withLts), waitingFor(r, withLts)?.version ?? null]),
+    [
+      // moved to beta: beta's newest is newer, so the next update takes it there
+      ['moved', 'beta', '4803.1.0', 'behind', null],
+      // moved to lts: its newest is older than what the node runs, so the node stays until lts catches up
+      ['lts', 'lts', '4081.3.6', 'current', '4081.3.6'],
+      ['unread', 'stable', '4757.2.10', 'behind', null],
+    ],
+  );
+  assert.deepEqual(
+    tableRows([...model.rows.values()], { ...defaultFilter, channel: 'beta' }, { key: 'name', dir: 'asc' }, withLts).map((r) => r.name),
+    ['moved'],
+  );
+  assert.deepEqual(channelCurrency(model.rows.values(), withLts).map((c) => [c.channel, c.nodes, c.behind]), [['stable', 1, 1], ['beta', 1, 1], ['lts', 1, 0]]);
+});
+
+test("an Ubuntu node's state is its reboot-required sentinel: Reboot needed (and needing attention) or Idle, never 'Not Flatcar'", () => {
+  const model = new FleetModel('demo');
+  model.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('u', { distribution: 'ubuntu', osImage: 'Ubuntu 22.04.5 LTS', flatcarVersion: null, channel: null })] });
+  const row = () => model.rows.get('u')!;
+  assert.equal(updateState(row()), 'unknown');
+  const at = '2026-12-04T10:00:00.000Z';
+  const base = { node: 'u', at, updateEngine: null, updateEngineUnit: null, versionId: null };
+  model.applyLive({ ...base, rebootRequired: { required: true, packages: ['linux-base'] }, error: null });
+  assert.equal(updateState(row()), 'need-reboot');
+  assert.deepEqual(attentionReasons(row()), ['reboot-pending']);
+  model.applyLive({ ...base, rebootRequired: { required: false, packages: [] }, error: null });
+  assert.equal(updateState(row()), 'idle');
+  assert.deepEqual(attentionReasons(row()), []);
+  model.applyLive({ ...base, rebootRequired: null, error: 'ssh: connect refused' });
+  assert.equal(updateState(row()), 'unreachable');
+  model.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('o', { distribution: 'other', osImage: 'Rocky Linux 9', flatcarVersion: null, channel: null })] });
+  assert.equal(updateState(model.rows.get('o')!), 'not-flatcar');
 });

@@ -19,7 +19,11 @@ describe('UbuntuRebootPanel', () => {
     render(UbuntuRebootPanel, { app: new AppState(client), cluster: 'demo', node: 'worker-6', running: false });
     await tick();
     expect(screen.getByTestId('reboot-required').textContent).toBe('reboot required (2 packages)');
-    expect(screen.getByTestId('migrate-hint').textContent).toMatch(/migrating MachineDeployment kube-system\/ubuntu-workers to Flatcar replaces it .*flatdeck md migrate-flatcar kube-system\/ubuntu-workers/);
+    expect(screen.getByTestId('reboot-packages').textContent).toBe('linux-image-5.15.0-127-generic, linux-base');
+    const migrate = screen.getByRole('region', { name: 'Migrate to Flatcar' });
+    expect(migrate.textContent).toMatch(/Its MachineDeployment is kube-system\/ubuntu-workers: .*flatdeck md migrate-flatcar kube-system\/ubuntu-workers/);
+    expect(within(migrate).getByTestId('migrate-change').textContent).toMatch(/operatingSystem: flatcar .*\n.*\n +provisioningUtility: ignition/);
+    expect(within(migrate).getByRole('link', { name: /Flatcar in Kubermatic machine-controller/ }).getAttribute('href')).toBe('https://docs.kubermatic.com/machine-controller/main/references/operating-systems/flatcar/');
     await fireEvent.click(screen.getByRole('button', { name: 'Reboot' }));
     const dialog = screen.getByRole('dialog', { name: 'Reboot worker-6?' });
     expect(within(dialog).getByText(/rebooted for linux-image-5\.15\.0-127-generic, linux-base: lock, cordon, drain/)).toBeTruthy();
@@ -36,6 +40,17 @@ describe('UbuntuRebootPanel', () => {
     await tick();
     expect(screen.getByTestId('reboot-required').textContent).toBe('no reboot required');
     expect(screen.queryByRole('button', { name: 'Reboot' })).toBeNull();
-    expect(screen.getByTestId('migrate-hint').textContent).toMatch(/migrate its MachineDeployment to Flatcar/);
+    expect(screen.getByTestId('migrate-hint').textContent).toMatch(/No MachineDeployment owns this node/);
+    expect(screen.queryByRole('button', { name: /^Migrate / })).toBeNull();
+  });
+
+  it("opens the Auto-update view, where the MachineDeployment's migration is confirmed, from the node", async () => {
+    const client = new FakeClient().on('nodes.rebootRequired', () => ({ required: false, packages: [], machineDeployment: 'kube-system/ubuntu-workers' }));
+    const app = new AppState(client);
+    render(UbuntuRebootPanel, { app, cluster: 'demo', node: 'worker-6', running: false });
+    await tick();
+    await fireEvent.click(screen.getByRole('button', { name: 'Migrate kube-system/ubuntu-workers…' }));
+    expect(app.view).toBe('auto-update');
+    expect(client.calls.map((c) => c.method)).toEqual(['nodes.rebootRequired']);
   });
 });

@@ -33,6 +33,13 @@ describe('flatdeck channel on the simulator', () => {
 
   const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
   const updateConf = (name: string) => machine(name).readFile('/etc/flatcar/update.conf');
+  /** The node's version and channel as `flatdeck nodes --ssh --json` lists them. */
+  const listed = async (name: string) => {
+    const run = flatdeck(w.sim, dataDir, ['nodes', '--ssh', '--json']);
+    assert.equal((await finished(run)).code, 0, run.stderr());
+    const row = (JSON.parse(run.lines.join('')) as Array<{ name: string; version: string | null; channel: string | null }>).find((r) => r.name === name);
+    return row && { version: row.version, channel: row.channel };
+  };
 
   it('moves one node to beta: GROUP rewritten, other lines kept, and its next check offers the beta release', async () => {
     machine('worker-2').etcFlatcar.write('/etc/flatcar/update.conf', '# pinned by ops\nGROUP=stable\nREBOOT_STRATEGY=off\nGROUP=stable\n', true);
@@ -42,6 +49,18 @@ describe('flatdeck channel on the simulator', () => {
     assert.deepEqual(updateConf('worker-2'), { kind: 'file', content: '# pinned by ops\nREBOOT_STRATEGY=off\nGROUP=beta\n' });
     assert.equal(machine('worker-2').channel(), 'beta');
     assert.deepEqual(w.sim.releases.offer(machine('worker-2').channel(), '4757.2.0'), { version: '4803.1.0', size: 466_616_320 });
+    // listed on beta at once, while it still runs its stable release (the GUI's table reads the same)
+    assert.deepEqual(await listed('worker-2'), { version: '4757.2.0', channel: 'beta' });
+  });
+
+  it("lists a node's channel as update_engine reads it: /etc/flatcar/update.conf's GROUP, else the image's", async () => {
+    const was = updateConf('worker-1');
+    machine('worker-1').etcFlatcar.write('/etc/flatcar/update.conf', 'GROUP = lts\n', true);
+    assert.equal(machine('worker-1').channel(), 'stable', "update_engine reads the key 'GROUP ': the image's GROUP answers");
+    assert.deepEqual(await listed('worker-1'), { version: '4459.2.1', channel: 'stable' });
+    machine('worker-1').etcFlatcar.write('/etc/flatcar/update.conf', 'GROUP=lts\n', true);
+    assert.deepEqual(await listed('worker-1'), { version: '4459.2.1', channel: 'lts' });
+    machine('worker-1').etcFlatcar.write('/etc/flatcar/update.conf', was?.kind === 'file' ? was.content : '', true);
   });
 
   it('states the no-downgrade rule per node before changing anything, then sets the channel on every Flatcar node', async () => {

@@ -93,6 +93,7 @@ describe('node inventory against the simulated cluster', () => {
     for (const machine of sim.machines) {
       const s = states.find((x) => x.node === machine.name)!;
       assert.equal(s.versionId, machine.osRelease().versionId, machine.name);
+      assert.equal(s.group, machine.channel(), `${machine.name}: the channel its update_engine asks for`);
       assert.equal(s.error, null);
       const masked = machine.snapshot().units['update-engine.service']?.file === 'masked';
       assert.equal(s.updateEngineUnit === 'masked', masked);

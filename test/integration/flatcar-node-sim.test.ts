@@ -101,6 +101,8 @@ describe('the Flatcar node adapter on the simulator', () => {
     const [state] = await service.call('nodes.refreshLive', { cluster, nodes: ['worker-1'] });
     assert.equal(state?.updateEngineUnit, 'vendor-enabled', 'unmasked, it runs from the image\'s own link (is-enabled: disabled)');
     assert.deepEqual(terminal('worker-1', from).map((c) => c.command).sort(), [
+      'cat /etc/flatcar/update.conf',
+      'cat /usr/share/flatcar/update.conf',
       'grep VERSION_ID /etc/os-release',
       'sudo -n update_engine_client -status',
       'systemctl is-active update-engine.service',

@@ -30,6 +30,13 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
 
   const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
   const core = () => w.kc.makeApiClient(CoreV1Api);
+  /** worker-6 as `flatdeck nodes --ssh --json` lists it (the GUI's table reads the same nodes.refreshLive). */
+  const listed = async () => {
+    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['nodes', '--ssh', '--json']);
+    assert.equal((await finished(run)).code, 0, run.stderr());
+    const rows = JSON.parse(run.lines.join('')) as Array<{ name: string; os: string; channel: string | null; update: { word: string | null }; error: string | null }>;
+    return rows.find((r) => r.name === 'worker-6');
+  };
   const stepLines = () => w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
 
   it('is an Ubuntu 22.04 node without update_engine that asks for a reboot for its new kernel', async () => {
@@ -40,6 +47,8 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
     const ops = engine.deps.flatcarNode('worker-6', null);
     assert.equal(await ops.versionId(), '22.04');
     await assert.rejects(ops.status(), (err: unknown) => err instanceof ApiError && /does not exist on the node/.test(err.message) && /update_engine_client: command not found/.test(String(err.facts.stderr)));
+    const row = await listed();
+    assert.deepEqual([row?.os, row?.channel, row?.update.word, row?.error], ['ubuntu', null, 'Reboot needed', null], 'listed as Ubuntu needing a reboot, read over SSH');
   });
 
   it('drains it first, reboots it, sees it back Ready on a new boot, uncordons it, and the sentinel is gone', async () => {
@@ -68,6 +77,7 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
     const left = (await core().listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=worker-6' })).items.filter((p) => podsBefore.some((b) => b.metadata?.uid === p.metadata?.uid));
     assert.deepEqual(left.map((p) => p.metadata?.name), [], 'the pods it ran were moved off before the reboot');
     assert.deepEqual(await engine.rebootRequired('worker-6'), { required: false, packages: [], machineDeployment: null }, '/var/run is tmpfs: the sentinel is gone after the boot');
+    assert.equal((await listed())?.update.word, 'Idle', 'listed as needing no reboot any more');
   });
 
   it('flatdeck reboot refuses the Ubuntu node that no longer needs a reboot, and a Flatcar node, changing nothing', async () => {

@@ -143,7 +143,18 @@ describe('flatdeck nodes output', () => {
     assert.equal(nodeRow(base, { ...read, updateEngineUnit: null, error: 'connect ECONNREFUSED' }).update.word, 'Not reachable');
     const idle = nodeRow(base, { ...read, updateEngine: { lastCheckedTime: 1, progress: 0, currentOp: 'UPDATE_STATUS_IDLE', newVersion: '0.0.0', newSize: 0 }, updateEngineUnit: 'enabled', error: null });
     assert.match(nodesTable([idle]).split('\n')[1] ?? '', / Idle +-$/);
-    assert.equal(nodeRow({ ...base, distribution: 'ubuntu', osImage: 'Ubuntu 24.04' }, undefined).update.word, 'Not Flatcar');
+    const ubuntu = { ...base, distribution: 'ubuntu' as const, osImage: 'Ubuntu 24.04', flatcarVersion: null, channel: null };
+    assert.equal(nodeRow(ubuntu, undefined).update.word, 'Not Flatcar', 'not read over SSH: only the OS is known');
+    const sentinel = (required: boolean) => ({ node: 'worker-1', at: '', updateEngine: null, updateEngineUnit: null, versionId: null, rebootRequired: { required, packages: required ? ['linux-base'] : [] }, error: null });
+    assert.equal(nodeRow(ubuntu, sentinel(true)).update.word, 'Reboot needed', "an Ubuntu node's /var/run/reboot-required");
+    assert.equal(nodeRow(ubuntu, sentinel(false)).update.word, 'Idle');
+  });
+
+  it("names the channel update_engine asks for (GROUP read over SSH), not the running release's", () => {
+    const read = { node: 'worker-1', at: '', updateEngine: null, updateEngineUnit: 'masked' as const, versionId: '4757.2.0', error: null };
+    assert.equal(nodeRow(base, { ...read, group: 'beta' }).channel, 'beta');
+    assert.equal(nodeRow(base, read).channel, 'stable', 'GROUP not read: the release says stable');
+    assert.equal(nodeRow(base, undefined).channel, 'stable');
   });
 
   it('says which nodes boot a staged update at their next reboot, from the Node objects', () => {

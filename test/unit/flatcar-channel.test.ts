@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { channelEffect } from '../../app/api/channels.ts';
-import { groupOf, withGroup } from '../../app/flatcar/channel.ts';
+import { effectiveGroup, groupOf, withGroup } from '../../app/flatcar/channel.ts';
 
 describe('channel', () => {
   it('sets GROUP last (update_engine takes the last occurrence) and keeps every other line', () => {
@@ -17,6 +17,18 @@ describe('channel', () => {
     assert.equal(groupOf('GROUP=stable\nGROUP="beta"\n', '4459.2.1'), 'beta');
     assert.equal(groupOf('GROUP="beta"\n', '3510.2.8'), '"beta"');
     assert.equal(groupOf('', '4459.2.1'), null);
+  });
+
+  it("the channel update_engine asks for: /etc's GROUP, else the image's /usr/share/flatcar/update.conf, else stable", () => {
+    // after `flatdeck channel NODE beta` on a stable node: /etc says beta, the image still says stable
+    assert.equal(effectiveGroup('SERVER=disabled\nGROUP=beta\n', 'GROUP=stable\n', '4757.2.3'), 'beta');
+    // a stock node: tmpfiles.d leaves /etc's file empty (or absent), the image decides
+    assert.equal(effectiveGroup('', 'GROUP=beta\n', '4803.1.0'), 'beta');
+    assert.equal(effectiveGroup(null, 'GROUP=lts\n', '4081.3.6'), 'lts');
+    // `GROUP = beta` sets the key "GROUP " for update_engine, so the image's GROUP still answers
+    assert.equal(effectiveGroup('GROUP = beta\n', 'GROUP=stable\n', '4757.2.3'), 'stable');
+    assert.equal(effectiveGroup(null, null, '4757.2.3'), 'stable');
+    assert.equal(effectiveGroup('GROUP="beta"\n', 'GROUP=stable\n', '3510.2.8'), '"beta"', 'read as that release reads it');
   });
 
   it('a newer release on the channel is installed at the next check; an older or equal one waits (no downgrade)', () => {

@@ -15,7 +15,8 @@ export interface NodeRow {
   /** Over SSH with --ssh (VERSION_ID), else from the node's osImage. */
   version: string | null;
   versionSource: 'ssh' | 'osImage';
-  channel: NodeSummary['channel'];
+  /** With --ssh: GROUP as update_engine reads it (update.conf), else the running release's channel. */
+  channel: string | null;
   ready: NodeSummary['ready'];
   cordoned: boolean;
   update: {
@@ -44,6 +45,10 @@ const opOf = (state: string): UpdateOp | null => {
 
 /** The GUI's word for what was read: update_engine's op, else why there is none (the GUI's updateState). */
 function stateWord(node: NodeSummary, live: NodeLiveState | undefined, state: string | null): string | null {
+  if (node.distribution === 'ubuntu' && live) {
+    if (live.error) return updateStateWords.unreachable;
+    if (live.rebootRequired) return updateStateWords[live.rebootRequired.required ? 'need-reboot' : 'idle'];
+  }
   if (node.distribution !== 'flatcar') return updateStateWords['not-flatcar'];
   const op = state === null ? null : opOf(state);
   if (op) return updateStateWords[updateStateOfOp[op]];
@@ -73,7 +78,7 @@ export function nodeRow(node: NodeSummary, live: NodeLiveState | undefined): Nod
     osImage: node.osImage,
     version: live ? live.versionId : node.flatcarVersion,
     versionSource: live ? 'ssh' : 'osImage',
-    channel: node.channel,
+    channel: live?.group ?? node.channel,
     ready: node.ready,
     cordoned: node.unschedulable,
     update: { ...update, word: stateWord(node, live, update.state) },

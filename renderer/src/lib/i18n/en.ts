@@ -204,6 +204,7 @@ export const en = {
   'channel.confirmTitle': 'Move {node} to {channel}?',
   'channel.updates': '{node} moves to {version}, the newest release of that channel, at its next update (update_engine\'s next check, or Update).',
   'channel.waits': '{node} stays on {version} until {channel} has a newer release: update_engine never installs an older one. A rollback or an exact version gets there now.',
+  'channel.waitsShort': 'takes effect when {channel} catches up: its newest release, {version}, is older than {running}, which the node runs',
   'channel.unknown': 'What the node does is not known: its version or the channel\'s newest release could not be read.',
   'channel.rule': 'GROUP= is written into /etc/flatcar/update.conf (atomically, every other line kept). Nothing reboots now.',
   'rollback.reading': 'Reading the USR partitions…',
@@ -222,8 +223,12 @@ export const en = {
   'ubuntu.reboot': 'Reboot',
   'ubuntu.confirmTitle': 'Reboot {node}?',
   'ubuntu.confirm': '{node} is rebooted for {packages}: lock, cordon, drain, systemctl reboot, verify (new boot, Ready), uncordon, one node at a time like an update.',
-  'ubuntu.migrate': 'Ubuntu is no longer supported for worker nodes: migrate its MachineDeployment to Flatcar (Auto-update view, or flatdeck md migrate-flatcar).',
-  'ubuntu.migrateMd': 'Ubuntu is no longer supported for worker nodes: migrating MachineDeployment {md} to Flatcar replaces it (Auto-update view, or flatdeck md migrate-flatcar {md}).',
+  'ubuntu.migrateTitle': 'Migrate to Flatcar',
+  'ubuntu.migrateWhy': 'Ubuntu is no longer supported for worker nodes, and flatdeck only reboots this node, it does not update it. Move the MachineDeployment that created it to Flatcar: machine-controller then replaces its nodes one after another (maxSurge 1) with new Flatcar machines.',
+  'ubuntu.migrateMd': 'Its MachineDeployment is {md}: change its template as below, in the Auto-update view or with flatdeck md migrate-flatcar {md}.',
+  'ubuntu.migrateNoMd': 'No MachineDeployment owns this node: make this change in the MachineDeployment (or whatever created the node) where it is defined, or replace the node with a Flatcar one.',
+  'ubuntu.migrateOpen': 'Migrate {md}…',
+  'ubuntu.migrateDocs': 'Flatcar in Kubermatic machine-controller (docs)',
   'detail.cordoned': 'Cordoned',
   'detail.preflight': 'Run pre-flight',
   'detail.checking': 'Checking…',
@@ -754,9 +759,6 @@ export const en = {
   'planChange.unpause-reboots': 'remove annotation reboot-paused',
   'planChange.node-action': '{action}',
   'planChange.node-unreachable': 'retry: unreachable now ({error})',
-} as const;
-
-export type MessageKey = keyof typeof en;
   'stepMsg.attention': '{node} needs attention: {text}',
   'attnNote.staged.stopped': 'boots {version} at its next reboot: the update is staged (the run stopped before its reboot); update-engine stays running so it can mark that boot good. Update {node} again to reboot it drained',
   'attnNote.staged.stoppedHeld': 'boots {version} at its next reboot: the update is staged (the run stopped before its reboot); update-engine stays running so it can mark that boot good, and locksmithd stays held until that boot so it cannot reboot the node undrained. Update {node} again to reboot it drained',
@@ -809,3 +811,6 @@ export type MessageKey = keyof typeof en;
   'auto.danger.other': '{count} nodes reboot without a drain when an update arrives (update-engine and locksmithd running): {nodes}',
   'auto.remedyOn': 'Turn auto-update on: FLUO {version} drains each node before its reboot, one node at a time, and locksmithd is stopped and masked.',
   'auto.remedyOff': 'Turn auto-update off: no node installs an update by itself; update them with flatdeck, which drains each node first.',
+} as const;
+
+export type MessageKey = keyof typeof en;

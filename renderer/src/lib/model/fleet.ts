@@ -56,16 +56,29 @@ const pipelineOnlySteps = new Set(['lock', 'cordon', 'drain', 'reboot', 'verify'
 
 /** One word for where a node's OS update stands: update_engine's state, unless the pipeline holds the node. */
 export function updateState(row: NodeRow): UpdateStateKey {
-  if (row.summary.distribution !== 'flatcar') return 'not-flatcar';
+  if (row.summary.distribution === 'other') return 'not-flatcar';
   if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') return 'error';
   if (isRunActive(row.runStatus) && row.run?.step && pipelineOnlySteps.has(row.run.step)) return 'in-pipeline';
   const live = currentLive(row);
+  if (row.summary.distribution === 'ubuntu') return ubuntuState(live);
   const op = live?.updateEngine?.currentOp;
   if (op) return updateStateOfOp[op];
   if (live?.error) return 'unreachable';
   // Masked or stopped update-engine (the seed's nodes): flatdeck starts it only for an update.
   if (live && !live.error && live.updateEngineUnit && live.updateEngineUnit !== 'enabled') return 'engine-off';
   return 'unknown';
+}
+
+/** An Ubuntu node has no update_engine: its packages are installed, and it asks for a reboot or not. */
+function ubuntuState(live: NodeLiveState | null): UpdateStateKey {
+  if (live?.error) return 'unreachable';
+  if (!live?.rebootRequired) return 'unknown';
+  return live.rebootRequired.required ? 'need-reboot' : 'idle';
+}
+
+/** The channel update_engine asks for (GROUP, read over SSH), else the running release's channel. */
+export function channelOf(row: NodeRow): string | null {
+  return currentLive(row)?.group ?? row.summary.channel;
 }
 
 export function attentionReasons(row: NodeRow): AttentionReason[] {
@@ -78,7 +91,8 @@ export function attentionReasons(row: NodeRow): AttentionReason[] {
   const live = currentLive(row);
   if (live?.error) reasons.push('live-error');
   if (live?.updateEngine?.currentOp === 'UPDATE_STATUS_REPORTING_ERROR_EVENT') reasons.push('update-error');
-  if (live?.updateEngine?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && !active) reasons.push('reboot-pending');
+  const rebootPending = live?.updateEngine?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' || live?.rebootRequired?.required === true;
+  if (rebootPending && !active) reasons.push('reboot-pending');
   if (row.run?.phase === 'failed' || row.run?.phase === 'needs-attention') reasons.push('run-failed');
   if (row.summary.flatdeck && !active) reasons.push('left-behind');
   return reasons;

@@ -1,7 +1,7 @@
-import { attentionReasons, currentLive, isRunActive, updateState } from './fleet.ts';
+import { attentionReasons, channelOf, currentLive, isRunActive, updateState } from './fleet.ts';
 import type { ReleaseInfo } from '../../../../app/api/index.ts';
 import type { NodeRow, UpdateStateKey } from './fleet.ts';
-import { currency } from './releases.ts';
+import { availableFor, currency } from './releases.ts';
 import { compareVersions } from '../../../../app/api/versions.ts';
 
 export { compareVersions };
@@ -59,12 +59,12 @@ const byName = (a: NodeRow, b: NodeRow) => collator.compare(a.name, b.name);
 const currencyOrder = { behind: 0, current: 1, unknown: 2 } as const;
 
 function comparators(releases: ReleaseInfo | null): Record<ColumnKey, (a: NodeRow, b: NodeRow) => number> {
-  const available = (row: NodeRow) => releases?.channels.find((c) => c.channel === row.summary.channel)?.version ?? null;
+  const available = (row: NodeRow) => availableFor(row, releases)?.version ?? null;
   return {
     name: byName,
     role: (a, b) => Number(isControlPlane(b)) - Number(isControlPlane(a)),
     os: (a, b) => a.summary.distribution.localeCompare(b.summary.distribution) || compareVersions(a.summary.flatcarVersion, b.summary.flatcarVersion),
-    channel: (a, b) => (a.summary.channel ?? '').localeCompare(b.summary.channel ?? ''),
+    channel: (a, b) => (channelOf(a) ?? '').localeCompare(channelOf(b) ?? ''),
     state: (a, b) => stateOrder[updateState(a)] - stateOrder[updateState(b)],
     download: (a, b) => (downloadProgress(a) ?? -1) - (downloadProgress(b) ?? -1),
     ready: (a, b) => a.summary.ready.localeCompare(b.summary.ready),
@@ -84,7 +84,7 @@ export function matchesFilter(row: NodeRow, f: FilterSpec, releases: ReleaseInfo
     if (!hay.includes(needle)) return false;
   }
   if (f.state !== 'all' && updateState(row) !== f.state) return false;
-  if (f.channel !== 'all' && (row.summary.channel ?? 'none') !== f.channel) return false;
+  if (f.channel !== 'all' && (channelOf(row) ?? 'none') !== f.channel) return false;
   if (f.role === 'control-plane' && !isControlPlane(row)) return false;
   if (f.role === 'worker' && isControlPlane(row)) return false;
   if (f.attentionOnly && attentionReasons(row).length === 0) return false;
