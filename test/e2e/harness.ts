@@ -15,6 +15,8 @@ export interface Served {
   url: string;
   /** The server's --data-dir (the demo cluster's files live in demo-cluster/). */
   dataDir: string;
+  /** The server process (the core runs in it). */
+  pid: number;
   /** Ends the server and keeps its data folder (for a restart). */
   kill(): Promise<void>;
   /** Ends the server and removes its data folder. */
@@ -45,12 +47,14 @@ export interface ServeOptions {
   /** Reuse a data folder (a restart); by default a fresh one. */
   dataDir?: string;
   port?: number;
+  /** false: only the clusters of $KUBECONFIG (in `env`), no demo cluster. */
+  demo?: boolean;
 }
 
 /** `npm run serve -- --demo --port 0` as a child process; resolves with the printed URL (token included). */
 export async function serveDemo(env: NodeJS.ProcessEnv = {}, opts: ServeOptions = {}): Promise<Served> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flatdeck-e2e-'));
-  const args = ['bin/flatdeck.js', 'serve', '--demo', '--port', String(opts.port ?? 0), '--data-dir', dataDir];
+  const args = ['bin/flatdeck.js', 'serve', ...(opts.demo === false ? [] : ['--demo']), '--port', String(opts.port ?? 0), '--data-dir', dataDir];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
@@ -84,6 +88,7 @@ export async function serveDemo(env: NodeJS.ProcessEnv = {}, opts: ServeOptions 
   return {
     url,
     dataDir,
+    pid: child.pid ?? 0,
     kill,
     async stop() {
       await kill();
