@@ -21,9 +21,11 @@ export function compareVersions(a: string | null, b: string | null): number {
   if (b === null) return 1;
   const pa = parts(a);
   const pb = parts(b);
+  let numeric = true;
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0 && !Number.isNaN(d)) return d;
+    if (Number.isNaN(d)) numeric = false;
+    else if (d !== 0) return d;
   }
-  return a.localeCompare(b);
+  return numeric ? 0 : a.localeCompare(b);
 }

@@ -51,13 +51,13 @@ export class ClusterConnection {
   /** How long a request may wait for the first byte of the answer (connect, TLS, headers). */
   private readonly requestTimeoutMs: number;
 
-  constructor(entry: ContextEntry, opts: { id: string; source: ClusterSource; kubeconfigPath?: string | null; requestTimeoutMs?: number }) {
+  constructor(entry: ContextEntry, opts: { id: string; source: ClusterSource; kubeconfigPath?: string | null; requestTimeoutMs?: number; apiCallLimitMs?: number }) {
     this.id = opts.id;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.source = opts.source;
     this.entry = entry;
     this.kubeconfigPath = opts.kubeconfigPath ?? entry.file;
-    this.kubeConfig = kubeConfigFor(entry);
+    this.kubeConfig = kubeConfigFor(entry, opts.apiCallLimitMs);
   }
 
   get server(): string {

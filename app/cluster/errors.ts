@@ -226,7 +226,7 @@ export function classifyKubeError(err: unknown, ctx: KubeCallContext): ApiError 
       const problem = tls ?? 'protocol';
       return new ApiError('tls-error', `Refusing to talk to ${where}: ${TLS_TEXT[problem]}.`, { ...base, code: code ?? null, tlsProblem: problem });
     }
-    if ((code && UNREACHABLE_CODES.has(code)) || (err as { type?: unknown }).type === 'request-timeout' || (err as { name?: unknown }).name === 'TimeoutError') {
+    if ((code && UNREACHABLE_CODES.has(code)) || (err as { type?: unknown }).type === 'request-timeout' || (err as { name?: unknown }).name === 'TimeoutError' || isCallLimitAbort(err)) {
       const reason = code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? 'the host name does not resolve'
         : code === 'ECONNREFUSED'
@@ -240,6 +240,9 @@ export function classifyKubeError(err: unknown, ctx: KubeCallContext): ApiError 
   }
   return new ApiError('internal', `Request to ${where} failed: ${String(err)}`, base);
 }
+
+/** node-fetch's rejection when a client-node call ran past the limit kubeConfigFor sets (the only signal those calls get). */
+const isCallLimitAbort = (err: object) => (err as { name?: unknown }).name === 'AbortError' && (err as { type?: unknown }).type === 'aborted';
 
 /** Failures worth retrying on their own (network, 5xx, 429); the rest need the operator. */
 export function isTransient(err: ApiError): boolean {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import { KubeConfig, type Cluster, type Context, type RequestContext, type User } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.ts';
 
 export type KubeconfigOrigin = 'flag' | 'env' | 'default' | 'demo';
@@ -154,10 +154,29 @@ export function loadKubeconfigs(files: readonly string[], opts: { required?: boo
   return { files: read, contexts: entries, currentContext, warnings };
 }
 
+/**
+ * How long one call of a client-node API client (a patch, an eviction, a Lease update) may take in all. client-node
+ * sets no limit, so an API server that accepts the connection and never answers would stall a run for good; a
+ * call that passes this fails like any unreachable API and the caller's retry or needs-attention path takes over.
+ */
+export const API_CALL_LIMIT_MS = 60_000;
+
+/** client-node's KubeConfig with a time limit on every API call that does not bring its own abort signal. */
+class LimitedKubeConfig extends KubeConfig {
+  constructor(private readonly callLimitMs: number) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    if (!context.getSignal()) context.setSignal(AbortSignal.timeout(this.callLimitMs));
+  }
+}
+
 /** A KubeConfig of its own for one context, with that context current (client-node binds clients to it). */
-export function kubeConfigFor(entry: ContextEntry): KubeConfig {
+export function kubeConfigFor(entry: ContextEntry, callLimitMs = API_CALL_LIMIT_MS): KubeConfig {
   if (!entry.cluster || !entry.user) throw entry.error ?? new ApiError('kubeconfig-invalid', `Context "${entry.name}" is incomplete.`);
-  const kc = new KubeConfig();
+  const kc = new LimitedKubeConfig(callLimitMs);
   kc.loadFromOptions({
     clusters: [entry.cluster],
     users: [entry.user],

@@ -27,11 +27,3 @@ export function parseFlatcarVersion(text: string): FlatcarVersion {
     text: m[0],
   };
 }
-
-/** Release order; build metadata does not order (a nightly of 4799.0.0 equals 4799.0.0). */
-export function compareFlatcarVersions(a: FlatcarVersion, b: FlatcarVersion): -1 | 0 | 1 {
-  for (const key of ['major', 'minor', 'patch'] as const) {
-    if (a[key] !== b[key]) return a[key] < b[key] ? -1 : 1;
-  }
-  return 0;
-}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimCluster } from '../../sim/cluster.ts';
 
@@ -9,11 +10,12 @@ export interface CliRun {
   lines: string[];
   stderr: () => string;
   exit: Promise<{ code: number | null; signal: string | null }>;
+  dataDir: string;
 }
 
 /** Runs `flatdeck …` as its own process against the simulator, so it can be killed like a real one. */
 export function flatdeck(sim: SimCluster, dataDir: string, args: string[]): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'main/cli/main.ts'), ...args, '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--known-hosts', sim.knownHostsPath, '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--report-on-signal', `--report-directory=${dataDir}`, join(root, 'main/cli/main.ts'), ...args, '--kubeconfig', sim.kubeconfigPath, '--ssh-config', sim.sshConfigPath, '--known-hosts', sim.knownHostsPath, '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   let partial = '';
   let err = '';
@@ -24,7 +26,20 @@ export function flatdeck(sim: SimCluster, dataDir: string, args: string[]): CliR
   });
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exit = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return { child, lines, stderr: () => err, exit };
+  return { child, lines, stderr: () => err, exit, dataDir };
+}
+
+/** What a hung run was waiting on: its open sockets and timers, from the report node writes on SIGUSR2. */
+async function whatItWaitsOn(run: CliRun): Promise<string> {
+  run.child.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 2000));
+  const report = readdirSync(run.dataDir).find((f) => f.startsWith('report.') && f.endsWith('.json'));
+  if (!report) return 'no diagnostic report was written';
+  const { libuv } = JSON.parse(readFileSync(join(run.dataDir, report), 'utf8')) as { libuv: { type: string; is_active: boolean; remoteEndpoint?: { ip4?: string; port: number } | null; firesInMsFromNow?: number }[] };
+  return libuv
+    .filter((h) => h.is_active && (h.type === 'tcp' || h.type === 'timer'))
+    .map((h) => (h.type === 'tcp' ? `tcp to ${h.remoteEndpoint?.ip4 ?? '?'}:${h.remoteEndpoint?.port ?? '?'}` : `timer in ${h.firesInMsFromNow ?? '?'} ms`))
+    .join(', ');
 }
 
 /** SIGKILLs the process as soon as it prints a line matching `marker` (like a crash there); fails if it ends first. */
@@ -50,8 +65,10 @@ export async function finished(run: CliRun, ms = 420_000): Promise<{ code: numbe
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      run.child.kill('SIGKILL');
-      reject(new Error(`flatdeck did not finish within ${ms / 1000} s; last output:\n${run.lines.slice(-20).join('\n')}\n${run.stderr().slice(-2000)}`));
+      void whatItWaitsOn(run).then((waits) => {
+        run.child.kill('SIGKILL');
+        reject(new Error(`flatdeck did not finish within ${ms / 1000} s; it waits on: ${waits}; last output:\n${run.lines.slice(-20).join('\n')}\n${run.stderr().slice(-2000)}`));
+      });
     }, ms);
   });
   try {

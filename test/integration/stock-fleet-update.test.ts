@@ -5,7 +5,7 @@
 // is lifted for the run and put back exactly.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { SimNode } from '../../sim/fleet/node.ts';
@@ -39,6 +39,17 @@ async function update(node: string): Promise<string[]> {
   const messages = run.lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { payload?: { message?: string } }).payload?.message ?? '');
   assert.equal(code, 0, `${messages.slice(-12).join('\n')}\n${run.stderr()}`);
   return messages;
+}
+
+/** Writes flatdeck's cluster update Lease as held by `holder` for an hour (or free, with ''), like another instance's run. */
+async function holdClusterLock(holder: string): Promise<void> {
+  const leases = w.kc.makeApiClient(CoordinationV1Api);
+  const [namespace, name] = ['flatdeck-system', 'flatdeck-update-lock'];
+  const now = new V1MicroTime();
+  const spec = holder === '' ? {} : { holderIdentity: holder, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now };
+  const existing = await leases.readNamespacedLease({ namespace, name }).catch(() => null);
+  if (existing) await leases.replaceNamespacedLease({ namespace, name, body: { metadata: existing.metadata, spec } });
+  else await leases.createNamespacedLease({ namespace, body: { metadata: { name }, spec } });
 }
 
 /** When the node was first seen cordoned, from the recorded Node timeline. */
@@ -148,10 +159,14 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'as the previous case left it');
     const rebootsBefore = nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').length;
     const dataDir = mkdtempSync(join(w.dir, 'hand-back-'));
+    // another operator's run holds the cluster lock, so the killed run is surely past its download and before its cordon
+    await holdClusterLock('another-operator@elsewhere');
     const run = flatdeck(w.sim, dataDir, ['update', 'worker-5', '--json', ...fastFlags]);
     await waitFor('the lock step', () => run.lines.some((l) => l.includes('"step":"lock","status":"started"')), { timeoutMs: 120_000 });
     run.child.kill('SIGKILL');
     await run.exit;
+    assert.equal(m.updateEngine()?.status().currentOperation, NEED_REBOOT, 'killed with the update staged');
+    await holdClusterLock('');
     assert.match(m.etcFlatcar.read('/etc/flatcar/update.conf') ?? '', /^#flatdeck-lifted-for-an-update#SERVER=disabled$/m, 'lifted while the run lasted');
 
     const handBack = flatdeck(w.sim, dataDir, ['resume', '--hand-back', ...fastFlags]);

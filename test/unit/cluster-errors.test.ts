@@ -28,11 +28,11 @@ function jwt(expSecondsFromNow: number): string {
 }
 
 let n = 0;
-function connection(server: string, caPem: string, user: Record<string, unknown>): ClusterConnection {
+function connection(server: string, caPem: string, user: Record<string, unknown>, apiCallLimitMs?: number): ClusterConnection {
   const file = join(dir, `kubeconfig-${n++}.json`);
   writeFileSync(file, kubeconfigYaml({ server, caPem, user }));
   const [entry] = loadKubeconfigs([file]).contexts;
-  return new ClusterConnection(entry!, { id: 'test', source: 'kubeconfig' });
+  return new ClusterConnection(entry!, { id: 'test', source: 'kubeconfig', ...(apiCallLimitMs === undefined ? {} : { apiCallLimitMs }) });
 }
 
 async function probeError(conn: ClusterConnection): Promise<ApiError> {
@@ -103,6 +103,17 @@ describe('classifying real failures of a cluster connection', () => {
     );
     assert.equal(e.kind, 'cluster-unreachable');
     assert.match(e.message, /did not answer in time/);
+  });
+
+  it('a client-node call (a patch, an eviction) to a server that never answers ends at its limit → cluster-unreachable', { timeout: 20_000 }, async () => {
+    const conn = connection(`https://127.0.0.1:${silentPort}`, pki.ca.cert, { token: 'good' }, 300);
+    const e = await conn.kubeConfig.makeApiClient(CoreV1Api).patchNode({ name: 'worker-1', body: { spec: { unschedulable: true } } }).then(
+      () => assert.fail('answered'),
+      (err: unknown) => conn.classify(err, 'patch', 'nodes'),
+    );
+    assert.equal(e.kind, 'cluster-unreachable');
+    assert.match(e.message, /did not answer in time/);
+    assert.equal(isTransient(e), true);
   });
 
   it('certificate from an unknown CA → tls-error unknown-ca', async () => {

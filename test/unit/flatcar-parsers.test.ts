@@ -6,7 +6,8 @@ import { parseOsRelease } from '../../app/flatcar/os-release.ts';
 import { parseUpdateEngineStatus } from '../../app/flatcar/update-engine.ts';
 import { parseIsActive, parseIsEnabled } from '../../app/flatcar/systemctl.ts';
 import { effectiveUpdateConf, liftServerDisabled, parseUpdateConf, restoreLiftedServer, serverSendsRequests, updateEngineStripsQuotes } from '../../app/flatcar/update-conf.ts';
-import { compareFlatcarVersions, parseFlatcarVersion } from '../../app/flatcar/version.ts';
+import { parseFlatcarVersion } from '../../app/flatcar/version.ts';
+import { compareVersions } from '../../app/api/versions.ts';
 import { parseBootId } from '../../app/flatcar/boot-id.ts';
 import { parseGlogLine } from '../../app/flatcar/glog.ts';
 
@@ -251,11 +252,13 @@ describe('versions', () => {
     for (const bad of ['', '1.2', '01.2.3', '1.2.3.4', 'v1.2.3', '0.0.0.0x']) assert.throws(() => parseFlatcarVersion(bad), FlatcarParseError);
   });
 
-  it('orders versions numerically, not as text', () => {
-    const cmp = (a: string, b: string) => compareFlatcarVersions(parseFlatcarVersion(a), parseFlatcarVersion(b));
-    assert.equal(cmp('3033.2.0', '3033.2.10'), -1);
-    assert.equal(cmp('4757.2.0', '4230.2.4'), 1);
-    assert.equal(cmp('4799.0.0+a', '4799.0.0'), 0);
+  it('orders versions numerically, not as text, in the one order the core and the UI share', () => {
+    const sign = (a: string | null, b: string | null) => Math.sign(compareVersions(a, b));
+    assert.equal(sign('3033.2.0', '3033.2.10'), -1);
+    assert.equal(sign('4757.2.0', '4230.2.4'), 1);
+    assert.equal(sign('4799.0.0+nightly-20260821-2100', '4799.0.0'), 0);
+    assert.equal(sign(null, '3033.2.0'), -1, 'an unknown version sorts first');
+    assert.deepEqual(['4459.2.1', '4230.2.10', '4230.2.9', null].sort(compareVersions), [null, '4230.2.9', '4230.2.10', '4459.2.1']);
   });
 });
 
