@@ -1,6 +1,6 @@
 import { ApiError, WireMessage } from '../../../../app/api/index.ts';
 import type { ApiEvent, ApiMethod, ApiParams, ApiResult, WireRequest } from '../../../../app/api/index.ts';
-import { Listeners, parseEvent, settle } from './client.ts';
+import { Listeners, settle } from './client.ts';
 import type { ApiClient, ConnectionStatus } from './client.ts';
 
 /** Offered subprotocols (main/serve/README.md): the protocol version, and the per-launch token,
@@ -128,9 +128,9 @@ export class WebSocketClient implements ApiClient {
       console.warn('flatdeck: dropped a message that is not a WireMessage', msg.error.issues[0]);
       return;
     }
+    // WireMessage has validated the event already (a second parse cost a 5,000-node snapshot ~100 ms more).
     if (msg.data.type === 'event') {
-      const event = parseEvent(msg.data.event);
-      if (event) this.#events.emit(event);
+      this.#events.emit(msg.data.event);
     } else if (msg.data.type === 'response') {
       const pending = this.#pending.get(msg.data.id);
       if (!pending) return;
