@@ -148,7 +148,7 @@ export class SshPool {
         const remaining = deadline === undefined ? undefined : Math.max(1, deadline - Date.now());
         // Output listeners must be attached inside the exec callback: ssh2 may deliver the whole reply in
         // the same tick as the channel confirmation.
-        return await openExec(conn.client, line, (channel) => this.#collect(channel, { ...opts, timeoutMs: remaining }, facts));
+        return await openExec(conn.client, line, (channel) => this.#collect(channel, { ...opts, timeoutMs: remaining }, facts), { deadline, timedOut, signal: opts.signal });
       } catch (e) {
         if (!(e instanceof ChannelOpenError)) throw e;
         if (attempt === 0 && CONNECTION_GONE.test(e.message)) {
@@ -402,14 +402,41 @@ function bounded<T>(step: Promise<T>, deadline: number | undefined, timedOut: ()
   });
 }
 
-function openExec<T>(client: Client, line: string, run: (channel: ClientChannel) => Promise<T>): Promise<T> {
+/**
+ * Opens an exec channel and runs `run` on it. The wait for the server to confirm the channel has the call's limit
+ * and signal too (a server that stops answering but keeps the connection would hold it for good); a channel
+ * confirmed after the caller gave up is closed at once.
+ */
+function openExec<T>(client: Client, line: string, run: (channel: ClientChannel) => Promise<T>, limit: { deadline: number | undefined; timedOut: () => Error; signal: AbortSignal | undefined }): Promise<T> {
   return new Promise((resolve, reject) => {
+    let state: 'opening' | 'open' | 'abandoned' = 'opening';
+    const timer = limit.deadline === undefined ? undefined : setTimeout(() => abandon(limit.timedOut()), Math.max(0, limit.deadline - Date.now()));
+    const onAbort = () => abandon(limit.signal!.reason);
+    limit.signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      limit.signal?.removeEventListener('abort', onAbort);
+    };
+    function abandon(error: unknown) {
+      if (state !== 'opening') return;
+      state = 'abandoned';
+      settle();
+      reject(error);
+    }
     try {
       client.exec(line, { pty: false }, (err, channel) => {
+        if (state === 'abandoned') {
+          if (!err) stop(channel);
+          return;
+        }
+        state = 'open';
+        settle();
         if (err) reject(new ChannelOpenError(err.message));
         else run(channel).then(resolve, reject);
       });
     } catch (e) {
+      state = 'open';
+      settle();
       reject(new ChannelOpenError(e instanceof Error ? e.message : String(e)));
     }
   });

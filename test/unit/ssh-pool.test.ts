@@ -101,6 +101,23 @@ describe('SshPool against an ssh2 test server', () => {
     await pool.close();
   });
 
+  it('the time limit and the signal also cover a channel the server never confirms (a node that went quiet on a live connection)', async () => {
+    const { pool } = poolFor();
+    const node = target(peer, 'quiet-channels');
+    assert.equal((await pool.exec(node, toShellLine(grepVersionId()))).exitCode, 0, 'connected');
+    peer.answerSessions = false;
+    try {
+      await assert.rejects(pool.exec(node, toShellLine(grepVersionId()), { timeoutMs: 150 }), rejectsWith('timeout'));
+      const controller = new AbortController();
+      const cancelled = pool.exec(node, toShellLine(grepVersionId()), { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      await assert.rejects(cancelled, { name: 'AbortError' });
+    } finally {
+      peer.answerSessions = true;
+    }
+    await pool.close();
+  });
+
   it('an AbortSignal ends a stream and closes its channel', async () => {
     const { pool } = poolFor();
     const controller = new AbortController();

@@ -34,6 +34,8 @@ export interface TestPeer {
   /** The most connections open at once, a connection counting until the client ends or drops it. */
   maxOpenConnections: number;
   openConnections(): number;
+  /** false: session channel requests get no answer at all, as from a node that stopped answering on a live connection */
+  answerSessions: boolean;
   dropAll(): void;
   stop(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
     hostKeyPublic: `${parsedHost.type} ${parsedHost.getPublicSSH().toString('base64')}`,
     connections: 0,
     execLines: [],
+    answerSessions: true,
     forwards: [],
     maxConcurrentExecs: 0,
     closedChannels: 0,
@@ -113,6 +116,7 @@ export async function startTestPeer(opts: TestPeerOptions): Promise<TestPeer> {
         upstream.once('error', () => reject());
       });
       client.on('session', (acceptSession) => {
+        if (!peer.answerSessions) return;
         const session = acceptSession();
         session.on('exec', (accept, _reject, info) => {
           const channel = accept();
