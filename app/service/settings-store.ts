@@ -49,15 +49,36 @@ export class SettingsStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Top-level keys replace the stored ones (the patch was validated at the API boundary), then it is written. */
+  /**
+   * Top-level keys replace the stored ones (the patch was validated at the API boundary), then it is written.
+   * Only what differs from the defaults is written, so a default a later flatdeck changes (as the Lease's
+   * namespace moved from kube-system to flatdeck-system) reaches everyone who never chose otherwise.
+   */
   set(patch: SettingsPatch): Settings {
     const next = applyOverrides(this.current, patch);
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(differingFrom(Settings.parse({}), next), null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
     this.current = next;
     for (const l of this.listeners) l(this.current);
     return this.current;
   }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The parts of `value` that differ from `defaults`, field by field inside nested objects; a map is kept whole. */
+function differingFrom(defaults: Record<string, unknown>, value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const d = defaults[key];
+    if (isPlainObject(v) && isPlainObject(d) && Object.keys(d).length > 0) {
+      const inner = differingFrom(d, v);
+      if (Object.keys(inner).length > 0) out[key] = inner;
+    } else if (JSON.stringify(v) !== JSON.stringify(d)) {
+      out[key] = v;
+    }
+  }
+  return out;
 }

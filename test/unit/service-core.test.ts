@@ -190,6 +190,9 @@ describe('createService: prompts, settings and activity', () => {
       const s = await again.call('settings.get', {});
       assert.equal(s.language, 'de');
       assert.equal(s.ssh.addressType, 'ExternalIP');
+      assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')), { language: 'de', ssh: { addressType: 'ExternalIP' } }, 'only what differs from the defaults is stored, so a changed default reaches this operator');
+      await again.call('settings.set', { releaseFeeds: { 'prod-eu': 'https://mirror.example/flatcar/' }, lock: { namespace: 'ops', name: 'flatdeck-update-lock' } });
+      assert.deepEqual(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')), { language: 'de', ssh: { addressType: 'ExternalIP' }, lock: { namespace: 'ops' }, releaseFeeds: { 'prod-eu': 'https://mirror.example/flatcar/' } });
     } finally {
       await again.close();
     }
