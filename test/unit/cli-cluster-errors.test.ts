@@ -2,29 +2,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { closestNames, unknownNodeError } from '../../app/cluster/unknown-node.ts';
-import { EXIT, type CliIo } from '../../main/cli/command.ts';
+import { EXIT } from '../../main/cli/command.ts';
 import { builtinCommands } from '../../main/cli/commands/index.ts';
 import { parseDuration } from '../../main/cli/duration.ts';
 import { runCli } from '../../main/cli/run.ts';
+import { capturedIo } from './cli-captured-io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-cli-errors-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function io(): CliIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { stdout, stderr, stdin: new PassThrough(), env: {}, signal: new AbortController().signal, out: () => out, err: () => err };
-}
-
 async function nodesWith(kubeconfig: string): Promise<{ code: number; err: string }> {
-  const t = io();
+  const t = capturedIo();
   const code = await runCli(['nodes', '--kubeconfig', kubeconfig, '--data-dir', join(dir, 'data')], t, builtinCommands);
   return { code, err: t.err() };
 }
@@ -56,7 +46,7 @@ describe('flatdeck with a --kubeconfig it cannot use', () => {
 
   it('refuses a --request-timeout that is not a duration of at least 1s', async () => {
     for (const bad of ['soon', '0s']) {
-      const t = io();
+      const t = capturedIo();
       assert.equal(await runCli(['nodes', '--request-timeout', bad], t, builtinCommands), EXIT.usage);
       assert.match(t.err(), /--request-timeout/);
     }

@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import type { NodeSummary } from '../../app/api/nodes.ts';
-import { defineCommand, EXIT, type CliCommand, type CliIo } from '../../main/cli/command.ts';
+import { defineCommand, EXIT, type CliCommand } from '../../main/cli/command.ts';
 import { nodeRow, nodesCommand, nodesTable } from '../../main/cli/commands/nodes.ts';
 import { builtinCommands, loadedEntry } from '../../main/cli/commands/index.ts';
 import { runCli } from '../../main/cli/run.ts';
-
-function io(): CliIo & { out(): string; err(): string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { stdout, stderr, stdin: new PassThrough(), env: {}, signal: new AbortController().signal, out: () => out, err: () => err };
-}
+import { capturedIo } from './cli-captured-io.ts';
 
 const seen: unknown[] = [];
 const echo = defineCommand({
@@ -37,33 +27,33 @@ const registry = new Map([['echo', loadedEntry('test command', echo as CliComman
 
 describe('the CLI host', () => {
   it('parses flags with parseArgs, validates them with the command schema and runs it', async () => {
-    const t = io();
+    const t = capturedIo();
     assert.equal(await runCli(['echo', '--times', '3', 'hi'], t, registry), EXIT.ok);
     assert.deepEqual(seen.at(-1), { times: 3, word: 'hi' });
     assert.equal(await runCli(['echo', '--times', '0', 'hi'], t, registry), EXIT.failed);
   });
 
   it('exits 2 with a readable message for unknown commands, unknown flags and bad values', async () => {
-    const a = io();
+    const a = capturedIo();
     assert.equal(await runCli(['nope'], a, registry), EXIT.usage);
     assert.match(a.err(), /unknown command "nope"\. Commands: echo/);
-    const b = io();
+    const b = capturedIo();
     assert.equal(await runCli(['echo', '--time', '3', 'x'], b, registry), EXIT.usage);
     assert.match(b.err(), /Unknown option '--time'/);
-    const c = io();
+    const c = capturedIo();
     assert.equal(await runCli(['echo', '--times', 'many', 'x'], c, registry), EXIT.usage);
     assert.match(c.err(), /--times must be a number/);
-    const d = io();
+    const d = capturedIo();
     assert.equal(await runCli(['echo', '--times', '1'], d, registry), EXIT.usage);
     assert.match(d.err(), /give exactly one WORD/);
   });
 
   it('prints the overview with exit codes, and per-command help', async () => {
-    const a = io();
+    const a = capturedIo();
     assert.equal(await runCli(['--help'], a, registry), EXIT.ok);
     assert.match(a.out(), /echo\s+test command/);
     assert.match(a.out(), /exit codes:[\s\S]*3\s+the cluster could not be used/);
-    const b = io();
+    const b = capturedIo();
     assert.equal(await runCli(['echo', '--help'], b, registry), EXIT.ok);
     assert.equal(b.out(), 'usage: flatdeck echo --times N WORD\n');
   });
@@ -75,12 +65,12 @@ describe('the CLI host', () => {
 
   it('validates the nodes flags before touching any cluster', async () => {
     const commands = builtinCommands;
-    const t = io();
+    const t = capturedIo();
     assert.equal(await runCli(['nodes', '--demo-nodes', '0', '--demo'], t, commands), EXIT.usage);
     assert.match(t.err(), /--demo-nodes must be 1 to 250/);
-    const u = io();
+    const u = capturedIo();
     assert.equal(await runCli(['nodes', 'extra'], u, commands), EXIT.usage);
-    const v = io();
+    const v = capturedIo();
     assert.equal(await runCli(['nodes', '--help'], v, commands), EXIT.ok);
     assert.match(v.out(), /--ssh-config F/);
     assert.match(v.out(), /exit codes:/);
@@ -171,7 +161,7 @@ describe('flatdeck nodes output', () => {
 
 describe('flatdeck --version', () => {
   it('prints the package version', async () => {
-    const t = io();
+    const t = capturedIo();
     assert.equal(await runCli(['--version'], t, new Map()), EXIT.ok);
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     assert.equal(t.out(), `flatdeck ${pkg.version}\n`);
