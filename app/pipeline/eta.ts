@@ -50,25 +50,39 @@ export interface EtaNode {
   remainingSteps: readonly PipelineStep[];
   elapsedInCurrentMs: number;
   serial: boolean;
+  /** The node's failure domain (its zone label); null or absent: a domain of its own, as the lock counts it. */
+  domain?: string | null;
 }
 
+const isSerial = (step: PipelineStep | undefined): boolean => step !== undefined && serialSteps.includes(step);
+
 /**
- * Rollout ETA: the serial part runs node after node, downloads overlap it. The rollout cannot end before
- * the serial work of every node is done, nor before any node's download plus that node's own serial work.
+ * Rollout ETA. Downloads run side by side; lock → … → release runs in `slots` turns (--max-unavailable K), each
+ * turn taking the next node in order once that node's download is done, never two nodes of one failure domain
+ * at once (the lock makes a turn wait). Played out node by node on those rules: nodes already in a turn first,
+ * then the rest in order, each starting when a turn, its domain and its download are all free. With K turns and
+ * as many domains that is remaining nodes / K waves; with fewer domains, the busiest domain's nodes one by one.
  */
-export function rolloutEtaMs(durations: StepDurations, nodes: readonly EtaNode[]): number | null {
-  let serialSum = 0;
-  let downloadBound = 0;
-  for (const n of nodes) {
-    const serialPart = n.remainingSteps.filter((s) => serialSteps.includes(s));
-    const firstIsSerial = n.remainingSteps[0] !== undefined && serialSteps.includes(n.remainingSteps[0]);
+export function rolloutEtaMs(durations: StepDurations, nodes: readonly EtaNode[], slots = 1): number | null {
+  const turnFreeAt = Array.from({ length: Math.max(1, Math.floor(slots)) }, () => 0);
+  const domainFreeAt = new Map<string, number>();
+  let end = 0;
+  const inTurn = nodes.filter((n) => isSerial(n.remainingSteps[0]));
+  for (const n of [...inTurn, ...nodes.filter((x) => !inTurn.includes(x))]) {
+    const firstIsSerial = isSerial(n.remainingSteps[0]);
+    const serialPart = n.remainingSteps.filter(isSerial);
     const serial = durations.remaining(serialPart, firstIsSerial ? n.elapsedInCurrentMs : 0);
-    if (serial === null) return null;
-    serialSum += serial;
-    const before = n.remainingSteps.filter((s) => !serialSteps.includes(s));
-    const pre = durations.remaining(before, firstIsSerial ? 0 : n.elapsedInCurrentMs);
-    if (pre === null) return null;
-    downloadBound = Math.max(downloadBound, pre + serial);
+    const pre = durations.remaining(n.remainingSteps.filter((s) => !isSerial(s)), firstIsSerial ? 0 : n.elapsedInCurrentMs);
+    if (serial === null || pre === null) return null;
+    if (serialPart.length === 0) {
+      end = Math.max(end, pre);
+      continue;
+    }
+    const turn = turnFreeAt.indexOf(Math.min(...turnFreeAt));
+    const start = Math.max(turnFreeAt[turn] as number, pre, n.domain ? (domainFreeAt.get(n.domain) ?? 0) : 0);
+    turnFreeAt[turn] = start + serial;
+    if (n.domain) domainFreeAt.set(n.domain, start + serial);
+    end = Math.max(end, start + serial);
   }
-  return Math.max(serialSum, downloadBound);
+  return end;
 }

@@ -3,7 +3,7 @@ import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
 import type { PipelineStep, RolloutNodeState, RolloutOptions, RolloutState, UpdateOptions } from '../api/pipeline.ts';
 import { pipelineSteps } from '../api/pipeline.ts';
 import type { AttentionNote } from '../api/notes.ts';
-import { ClusterLock, DEFAULT_DOMAIN_LABEL, SharedFluoHold, lockWaitLimitMs } from './cluster-lock.ts';
+import { ClusterLock, DEFAULT_DOMAIN_LABEL, SharedFluoHold, domainOf, lockWaitLimitMs } from './cluster-lock.ts';
 import { rolloutEtaMs } from './eta.ts';
 import type { NodeRecord } from './journal.ts';
 import { keepClaimsAlive } from './node-claim.ts';
@@ -105,6 +105,8 @@ export class Run {
   private anyFailed = false;
   private readonly started: number;
   private ended: number | null = null;
+  /** Each node's failure domain once the turns begin with K > 1 (for the ETA; until then each its own). */
+  private domains = new Map<string, string | null>();
 
   constructor(private readonly deps: PipelineDeps, private readonly spec: RunSpec) {
     if ((spec.options.maxUnavailable ?? 1) > 1 && !deps.cluster.slotStores) throw new ApiError('invalid-request', 'This cluster connection cannot hold the cluster lock for more than one node at a time');
@@ -140,7 +142,11 @@ export class Run {
     });
     const open = [...this.nodes.values()].filter((s) => !finalPhases.has(s.rec.phase));
     const etaMs = activeStatuses.has(this.status)
-      ? rolloutEtaMs(this.deps.durations, open.map((s) => ({ remainingSteps: this.remainingSteps(s), elapsedInCurrentMs: this.elapsed(s, now), serial: false })))
+      ? rolloutEtaMs(
+          this.deps.durations,
+          open.map((s) => ({ remainingSteps: this.remainingSteps(s), elapsedInCurrentMs: this.elapsed(s, now), serial: false, domain: this.domains.get(s.rec.node) ?? null })),
+          this.spec.options.maxUnavailable ?? 1,
+        )
       : null;
     return {
       runId: this.runId,
@@ -305,6 +311,7 @@ export class Run {
     const limits = { waitLimitMs: lockWaitLimitMs(this.spec.options), override: this.spec.options.outOfServiceOk };
     const stores = this.deps.cluster.slotStores;
     const fluo = k > 1 ? new SharedFluoHold(this.deps) : null;
+    if (k > 1) await this.readDomains();
     const lockFor = () =>
       fluo && stores
         ? new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, { ...limits, slots: { count: k, domainLabel: this.spec.options.failureDomainLabel ?? DEFAULT_DOMAIN_LABEL, stores, fluo: fluo.turn() } })
@@ -313,6 +320,13 @@ export class Run {
     // a canary goes alone: the others start only once it is back, uncordoned and through its health gate
     if (this.spec.options.canary && k > 1) await this.takeTurns(queue.splice(0, 1), downloads, lockFor());
     await Promise.all(Array.from({ length: k }, () => this.takeTurns(queue, downloads, lockFor())));
+  }
+
+  /** The nodes' failure domains for the ETA; a failed read leaves each node a domain of its own (the lock reads again). */
+  private async readDomains(): Promise<void> {
+    const label = this.spec.options.failureDomainLabel ?? DEFAULT_DOMAIN_LABEL;
+    const nodes = await this.deps.cluster.nodes.listNodes().catch(() => []);
+    this.domains = new Map(nodes.map((n) => [n.metadata?.name ?? '', domainOf(n, label)]));
   }
 
   /** One turn: the next node of `queue` through lock → … → release with `lock`, until the queue is empty. */

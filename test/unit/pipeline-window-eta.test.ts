@@ -67,17 +67,53 @@ describe('ETA from measured step durations', () => {
     assert.equal(d.typical('drain'), 13);
   });
 
-  it('adds serial work node after node while downloads overlap it', () => {
+  it('adds serial work node after node, each after its own node\'s download', () => {
     const d = new StepDurations();
     for (const [s, ms] of [['update', 100], ['lock', 1], ['cordon', 1], ['drain', 10], ['reboot', 30], ['verify', 5], ['uncordon', 1], ['release', 1], ['health-gate', 0], ['settle', 1]] as const) d.record(s, ms);
     const serial = 1 + 1 + 10 + 30 + 5 + 1 + 1 + 0 + 1;
     const allSteps = ['update', 'lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'release', 'health-gate', 'settle'] as const;
     const waiting = { remainingSteps: allSteps, elapsedInCurrentMs: 0, serial: false };
-    // Three nodes, downloads in parallel: the download (100) plus one node's serial part dominates.
-    assert.equal(rolloutEtaMs(d, [waiting, waiting, waiting]), 100 + serial);
+    // Three nodes, downloads in parallel: no serial part starts before its node's download is done, then the
+    // three serial parts run back to back.
+    assert.equal(rolloutEtaMs(d, [waiting, waiting, waiting]), 100 + 3 * serial);
     // Downloads done: three serial parts back to back, the first already 20 ms into its reboot.
     const ready = { remainingSteps: allSteps.slice(1), elapsedInCurrentMs: 0, serial: true };
     const rebooting = { remainingSteps: allSteps.slice(4), elapsedInCurrentMs: 20, serial: true };
     assert.equal(rolloutEtaMs(d, [rebooting, ready, ready]), (serial - 12 - 20) + 2 * serial);
+  });
+
+  describe('with --max-unavailable K', () => {
+    const d = new StepDurations();
+    for (const [s, ms] of [['update', 100], ['lock', 1], ['cordon', 1], ['drain', 10], ['reboot', 30], ['verify', 5], ['uncordon', 1], ['release', 1], ['settle', 2]] as const) d.record(s, ms);
+    const serial = 1 + 1 + 10 + 30 + 5 + 1 + 2 + 1;
+    const turn = ['lock', 'cordon', 'drain', 'reboot', 'verify', 'uncordon', 'settle', 'release'] as const;
+    const ready = (domain: string | null) => ({ remainingSteps: turn, elapsedInCurrentMs: 0, serial: true, domain });
+    const zones = (n: number, count: number) => Array.from({ length: n }, (_, i) => ready(`zone-${i % count}`));
+
+    it('runs the remaining nodes in waves of K when the zones allow it', () => {
+      assert.equal(rolloutEtaMs(d, zones(9, 3), 1), 9 * serial);
+      assert.equal(rolloutEtaMs(d, zones(9, 3), 3), 3 * serial);
+      // 10 nodes, K=3: four waves, the last one node
+      assert.equal(rolloutEtaMs(d, zones(10, 3), 3), 4 * serial);
+      // nodes without a zone label are each a domain of their own, as the lock counts them
+      assert.equal(rolloutEtaMs(d, Array.from({ length: 6 }, () => ready(null)), 3), 2 * serial);
+    });
+
+    it('never counts two nodes of one failure domain at once', () => {
+      // one zone: K slots do not help, the nodes go one by one
+      assert.equal(rolloutEtaMs(d, zones(6, 1), 3), 6 * serial);
+      // two zones and K=3: two at a time, and the busier zone (4 of 7 nodes) sets the end
+      assert.equal(rolloutEtaMs(d, zones(7, 2), 3), 4 * serial);
+    });
+
+    it('counts the turns already under way first, from where they are', () => {
+      // zone-a's node is 20 ms into its reboot; the other zone-a node waits for it, zone-b's starts at once
+      const rebooting = { remainingSteps: turn.slice(3), elapsedInCurrentMs: 20, serial: true, domain: 'zone-a' };
+      const rest = serial - 12 - 20;
+      assert.equal(rolloutEtaMs(d, [ready('zone-a'), ready('zone-b'), rebooting], 2), rest + serial);
+      // and a download still running holds its node back even with a turn free
+      const downloading = { remainingSteps: ['update', ...turn] as const, elapsedInCurrentMs: 40, serial: false, domain: 'zone-c' };
+      assert.equal(rolloutEtaMs(d, [rebooting, downloading], 2), 60 + serial);
+    });
   });
 });
