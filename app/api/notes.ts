@@ -54,3 +54,12 @@ export const statusWarningCodes = [
 export const StatusWarningCode = z.enum(statusWarningCodes);
 export const StatusWarning = z.object({ code: StatusWarningCode, params: NoteParams.default({}), message: z.string() });
 export type StatusWarning = z.infer<typeof StatusWarning>;
+
+/** Pre-flight blockers the UI words from a code (pod blockers it words by their kind, pod and PDB). */
+export const blockerCodes = ['notFlatcar', 'notUbuntu', 'flatdeckBusy', 'fluoBusy', 'sudoPassword', 'sshFailed', 'sshReadFailed', 'otherMachine', 'nodeUnreadable', 'podsUnlisted'] as const;
+export const BlockerCode = z.enum(blockerCodes);
+
+/** What an update will do about what pre-flight found (PreflightReport.plans), as a code + params and in English. */
+export const preflightPlanCodes = ['locksmithdHold', 'serverLift'] as const;
+export const PreflightPlan = z.object({ code: z.enum(preflightPlanCodes), params: NoteParams.default({}), message: z.string() });
+export type PreflightPlan = z.infer<typeof PreflightPlan>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { NodeName } from './nodes.ts';
-import { AttentionNote } from './notes.ts';
+import { AttentionNote, BlockerCode, NoteParams, PreflightPlan } from './notes.ts';
 import { withoutDefaults } from './schema-fields.ts';
 
 /** The steps of one node's update, in the order the pipeline runs them. */
@@ -151,6 +151,9 @@ export const Blocker = z.object({
   message: z.string(),
   pod: z.string().nullable().default(null),
   pdb: z.string().nullable().default(null),
+  /** A blocker about the node rather than a pod: the UI words it from this code and `params`. */
+  code: BlockerCode.optional(),
+  params: NoteParams.optional(),
 });
 export type Blocker = z.infer<typeof Blocker>;
 
@@ -168,6 +171,8 @@ export const PreflightReport = z.object({
   errors: z.array(ApiErrorInfo),
   /** What the update will do about what pre-flight found (locksmithd held, SERVER=disabled lifted), in words. */
   notes: z.array(z.string()).default([]),
+  /** The same, each as a code + params the UI words in its language. */
+  plans: z.array(PreflightPlan).default([]),
 });
 export type PreflightReport = z.infer<typeof PreflightReport>;
 

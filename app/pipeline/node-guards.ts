@@ -22,20 +22,21 @@ import type { UnitState } from './ports.ts';
 const LOCKSMITHD = 'locksmithd.service';
 const IDLE = 'UPDATE_STATUS_IDLE';
 
-const word = (u: UnitState) => `${u.file},${u.active ? 'active' : 'inactive'}`;
+/** A unit's state as `file,active` (e.g. `disabled,active`), as the marks record it. */
+export const unitWord = (u: UnitState) => `${u.file},${u.active ? 'active' : 'inactive'}`;
 export const locksmithdHeld = (u: UnitState): boolean => u.file === 'masked' || u.file === 'masked-runtime';
 
 /** What pre-flight says about locksmithd: what it found and what the update will do with it. */
 export function locksmithdPlan(found: UnitState): string {
-  if (locksmithdHeld(found)) return `locksmithd is ${word(found)}: it cannot reboot the node`;
-  return `locksmithd is ${word(found)}: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update (systemctl mask --runtime, stop) and puts it back afterwards; any reboot lifts the hold`;
+  if (locksmithdHeld(found)) return `locksmithd is ${unitWord(found)}: it cannot reboot the node`;
+  return `locksmithd is ${unitWord(found)}: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update (systemctl mask --runtime, stop) and puts it back afterwards; any reboot lifts the hold`;
 }
 
 export async function holdLocksmithd(ctx: NodeCtx): Promise<void> {
   const found = await ctx.ops.unitState(LOCKSMITHD);
   if (locksmithdHeld(found)) return;
   if ((ctx.rec.lsOriginal ?? null) === null) {
-    ctx.rec.lsOriginal = word(found);
+    ctx.rec.lsOriginal = unitWord(found);
     await writeMark(ctx.deps.cluster.nodes, ctx.node, { lsOriginal: ctx.rec.lsOriginal });
     journalRecord(ctx);
   }
@@ -63,7 +64,7 @@ export async function releaseLocksmithd(ctx: NodeCtx): Promise<void> {
   const done = await tidy(ctx, 'release', what, async () => {
     const now = await ctx.ops.unitState(LOCKSMITHD);
     if (!locksmithdHeld(now)) {
-      outcome = `locksmithd on ${ctx.node} is ${word(now)} again (the reboot ended the hold)`;
+      outcome = `locksmithd on ${ctx.node} is ${unitWord(now)} again (the reboot ended the hold)`;
       return;
     }
     const ue = (await ctx.ops.unitState('update-engine.service')).active ? (await ctx.ops.status()).op : IDLE;

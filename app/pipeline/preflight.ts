@@ -1,11 +1,12 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
+import type { PreflightPlan } from '../api/notes.ts';
 import type { Blocker, PreflightReport, UpdateOptions } from '../api/pipeline.ts';
 import { hasErrors, planDrain, type DrainPlan } from '../cluster/drain-filters.ts';
 import { fluoBusyReason, readMark } from '../cluster/node-annotations.ts';
 import { identifyOs } from '../cluster/node-summary.ts';
 import { LIFTED_PREFIX, parseUpdateConf, serverSendsRequests } from '../flatcar/update-conf.ts';
-import { locksmithdHeld, locksmithdPlan } from './node-guards.ts';
+import { locksmithdHeld, locksmithdPlan, unitWord as word } from './node-guards.ts';
 import type { NodeRecord } from './journal.ts';
 import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
 
@@ -15,7 +16,7 @@ import type { ClusterPort, FlatcarNode, UnitState } from './ports.ts';
  * then every rule of `preflightRules` judges what was read, in order; each says ok or why not.
  */
 
-const unitWord = (u: UnitState | null) => (u ? `${u.file},${u.active ? 'active' : 'inactive'}` : null);
+const unitWordOrNull = (u: UnitState | null) => (u ? word(u) : null);
 
 export interface PreflightFacts {
   report: PreflightReport;
@@ -55,33 +56,37 @@ export interface Observed {
   action?: NodeRecord['action'];
 }
 
-/** `acts`: the reason says what the update will do about what was found (a note for the operator's confirmation). */
-export type RuleVerdict = { ok: true; reason: string; acts?: boolean } | { ok: false; blockers: Blocker[] };
+/** `plan`: what the update will do about what was found (a note for the operator's confirmation). */
+export type RuleVerdict = { ok: true; reason: string; plan?: PreflightPlan } | { ok: false; blockers: Blocker[] };
 export type PreflightRule = (o: Observed) => RuleVerdict;
 
-const ok = (reason: string, acts = false): RuleVerdict => ({ ok: true, reason, ...(acts ? { acts } : {}) });
-const block = (kind: Blocker['kind'], message: string, severity: Blocker['severity'] = 'error'): Extract<RuleVerdict, { ok: false }> => ({
+const ok = (reason: string): RuleVerdict => ({ ok: true, reason });
+/** Passes, and the update will act on what was found (the plan says how). */
+const acts = (plan: PreflightPlan): RuleVerdict => ({ ok: true, reason: plan.message, plan });
+const block = (kind: Blocker['kind'], message: string, wording: Pick<Blocker, 'code' | 'params'>, severity: Blocker['severity'] = 'error'): Extract<RuleVerdict, { ok: false }> => ({
   ok: false,
-  blockers: [{ kind, severity, message, pod: null, pdb: null }],
+  blockers: [{ kind, severity, message, pod: null, pdb: null, ...wording }],
 });
 
 function runsFlatcar(o: Observed): RuleVerdict {
   const os = o.node.status?.nodeInfo?.osImage ?? '';
   if (o.action === 'reboot') {
-    return identifyOs(os).distribution === 'ubuntu' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} is not an Ubuntu node (${os || 'unknown OS'}): Flatcar nodes reboot through update or rollback`);
+    return identifyOs(os).distribution === 'ubuntu' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} is not an Ubuntu node (${os || 'unknown OS'}): Flatcar nodes reboot through update or rollback`, { code: 'notUbuntu', params: { node: o.nodeName, os: os || '?' } });
   }
-  return identifyOs(os).distribution === 'flatcar' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`);
+  return identifyOs(os).distribution === 'flatcar' ? ok(`runs ${os}`) : block('not-flatcar', `Node ${o.nodeName} does not run Flatcar Container Linux (${os || 'unknown OS'})`, { code: 'notFlatcar', params: { node: o.nodeName, os: os || '?' } });
 }
 
 function noOtherFlatdeckRun(o: Observed): RuleVerdict {
   const mark = readMark(o.node);
   if (!mark || mark.run === o.runId || mark.attention) return ok('no other flatdeck run is working on it');
-  return block('flatdeck-busy', `Node ${o.nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); waiting for it (resume or hand that run back if it was abandoned)`, 'warning');
+  const params = { node: o.nodeName, run: mark.run, instance: mark.instance, step: mark.step, since: mark.since };
+  const message = `Node ${o.nodeName} is in the middle of flatdeck run ${mark.run} by ${mark.instance} (step ${mark.step} since ${mark.since}); waiting for it (resume or hand that run back if it was abandoned)`;
+  return block('flatdeck-busy', message, { code: 'flatdeckBusy', params }, 'warning');
 }
 
 function fluoNotWorking(o: Observed): RuleVerdict {
   const fluo = fluoBusyReason(o.node);
-  return fluo ? block('fluo-busy', `FLUO is working on node ${o.nodeName} (${fluo}); flatdeck will wait for it`, 'warning') : ok('FLUO is not rebooting it');
+  return fluo ? block('fluo-busy', `FLUO is working on node ${o.nodeName} (${fluo}); flatdeck will wait for it`, { code: 'fluoBusy', params: { node: o.nodeName, what: fluo } }, 'warning') : ok('FLUO is not rebooting it');
 }
 
 const SSH_KINDS = new Set(['ssh-unreachable', 'ssh-timeout', 'ssh-auth-rejected', 'host-key-unknown-rejected', 'host-key-changed', 'ssh-disconnected', 'passphrase-needed']);
@@ -89,21 +94,24 @@ const SSH_KINDS = new Set(['ssh-unreachable', 'ssh-timeout', 'ssh-auth-rejected'
 function sshAndSudoWork(o: Observed): RuleVerdict {
   const e = o.ssh.error;
   if (!e) return ok(`SSH and passwordless sudo work (${o.action === 'reboot' ? 'Ubuntu' : 'Flatcar'} ${o.ssh.versionId ?? '?'})`);
-  if (e.kind === 'sudo-password-required') return block('sudo', `sudo on ${o.nodeName} asks for a password; flatdeck needs passwordless sudo (sudo -n)`);
-  if (SSH_KINDS.has(e.kind)) return block('ssh', `SSH to ${o.nodeName} failed: ${e.message}`);
-  return block('other', `Reading ${o.nodeName} over SSH failed: ${e.message}`);
+  const params = { node: o.nodeName, error: e.message };
+  if (e.kind === 'sudo-password-required') return block('sudo', `sudo on ${o.nodeName} asks for a password; flatdeck needs passwordless sudo (sudo -n)`, { code: 'sudoPassword', params });
+  if (SSH_KINDS.has(e.kind)) return block('ssh', `SSH to ${o.nodeName} failed: ${e.message}`, { code: 'sshFailed', params });
+  return block('other', `Reading ${o.nodeName} over SSH failed: ${e.message}`, { code: 'sshReadFailed', params });
 }
 
 function sshReachesThisNode(o: Observed): RuleVerdict {
   const nodeBootId = o.node.status?.nodeInfo?.bootID;
   const sshBootId = o.ssh.bootId;
   if (!nodeBootId || !sshBootId || nodeBootId === sshBootId) return ok('SSH reaches the machine the Node describes (same boot ID)');
-  return block('ssh', `SSH reaches a machine with boot ID ${sshBootId}, but Node ${o.nodeName} reports ${nodeBootId}: the SSH address points at another machine`);
+  const params = { node: o.nodeName, sshBootId, nodeBootId };
+  return block('ssh', `SSH reaches a machine with boot ID ${sshBootId}, but Node ${o.nodeName} reports ${nodeBootId}: the SSH address points at another machine`, { code: 'otherMachine', params });
 }
 
 function locksmithdWillNotReboot(o: Observed): RuleVerdict {
   const found = o.ssh.locksmithd;
-  return found ? ok(locksmithdPlan(found), !locksmithdHeld(found)) : ok('locksmithd was not read');
+  if (!found) return ok('locksmithd was not read');
+  return locksmithdHeld(found) ? ok(locksmithdPlan(found)) : acts({ code: 'locksmithdHold', params: { state: word(found) }, message: locksmithdPlan(found) });
 }
 
 function updateServerReachable(o: Observed): RuleVerdict {
@@ -111,11 +119,12 @@ function updateServerReachable(o: Observed): RuleVerdict {
   const server = parseUpdateConf(text).server;
   if (text.includes(LIFTED_PREFIX)) return ok('SERVER=disabled in /etc/flatcar/update.conf is lifted by an earlier run (it is put back afterwards)');
   if (serverSendsRequests(server)) return ok(`update_engine asks ${server ?? 'the image\'s update server'}`);
-  return ok(`SERVER=${server} in /etc/flatcar/update.conf stops every update check (auto-update off, server-disabled): flatdeck lifts it for this update (the line commented out) and puts it back afterwards`, true);
+  const message = `SERVER=${server} in /etc/flatcar/update.conf stops every update check (auto-update off, server-disabled): flatdeck lifts it for this update (the line commented out) and puts it back afterwards`;
+  return acts({ code: 'serverLift', params: { server: server ?? '' }, message });
 }
 
 function podsCanBeDrained(o: Observed): RuleVerdict {
-  if ('kind' in o.drain) return block('other', `Cannot list the pods on ${o.nodeName}`);
+  if ('kind' in o.drain) return block('other', `Cannot list the pods on ${o.nodeName}`, { code: 'podsUnlisted', params: { node: o.nodeName } });
   const moving = o.drain.pods.filter((p) => !p.action.startsWith('skip')).length;
   return o.drain.blockers.length === 0 ? ok(`${moving} pods can be moved`) : { ok: false, blockers: o.drain.blockers };
 }
@@ -184,12 +193,13 @@ export async function preflight(
     blockers: [],
     errors: [],
     notes: [],
+    plans: [],
   };
   let node: V1Node;
   try {
     node = await cluster.nodes.getNode(nodeName);
   } catch (err) {
-    const verdict = block('other', `Cannot read Node ${nodeName} from the API server`);
+    const verdict = block('other', `Cannot read Node ${nodeName} from the API server`, { code: 'nodeUnreadable', params: { node: nodeName } });
     report.errors.push(toErrorInfo(err));
     report.blockers.push(...verdict.blockers);
     return { report, node: null, updateEngine: null, checks: [{ rule: 'node-readable', verdict }] };
@@ -200,8 +210,8 @@ export async function preflight(
     sudoOk: ssh.sudoOk,
     versionId: ssh.versionId,
     bootId: ssh.bootId,
-    updateEngineUnit: unitWord(ssh.updateEngine),
-    locksmithdUnit: unitWord(ssh.locksmithd),
+    updateEngineUnit: unitWordOrNull(ssh.updateEngine),
+    locksmithdUnit: unitWordOrNull(ssh.locksmithd),
     pods: 'kind' in drain ? [] : drain.pods,
   });
   for (const e of [ssh.error, 'kind' in drain ? drain : null]) if (e) report.errors.push(e);
@@ -211,7 +221,10 @@ export async function preflight(
   const checks = rules.map(([rule, judge]) => ({ rule, verdict: judge(observed) }));
   for (const { verdict } of checks) {
     if (!verdict.ok) report.blockers.push(...verdict.blockers);
-    else if (verdict.acts) report.notes.push(verdict.reason);
+    else if (verdict.plan) {
+      report.notes.push(verdict.plan.message);
+      report.plans.push(verdict.plan);
+    }
   }
   report.ok = !hasErrors(report.blockers) && report.errors.length === 0;
   return { report, node, updateEngine: ssh.updateEngine, checks };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StepEvent, attentionCodes, errorMessageCodes, statusWarningCodes } from '../../app/api/index.ts';
+import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, preflightPlanCodes, statusWarningCodes } from '../../app/api/index.ts';
 import { de } from '../src/lib/i18n/de.ts';
 import { en } from '../src/lib/i18n/en.ts';
 import { errorText, i18n, noteText, stepText, warningText } from '../src/lib/i18n/index.svelte.ts';
@@ -8,7 +8,7 @@ import { placeholders } from '../src/lib/i18n/translate.ts';
 /** The key(s) of a code: one key, or one per plural form when the message counts something. */
 const keysOf = (dict: Record<string, string>, key: string) => Object.keys(dict).filter((k) => k === key || /^(.*)\.(zero|one|two|few|many|other)$/.exec(k)?.[1] === key);
 
-describe('codes the core sends for what a node needs, why it stopped, and auto-update warnings', () => {
+describe('codes the core sends for what a node needs, why it stopped, pre-flight findings and auto-update warnings', () => {
   afterEach(() => {
     i18n.lang = 'en';
   });
@@ -18,6 +18,8 @@ describe('codes the core sends for what a node needs, why it stopped, and auto-u
       ['attnNote', attentionCodes],
       ['errorMsg', errorMessageCodes],
       ['autoWarning', statusWarningCodes],
+      ['blockerCode', blockerCodes],
+      ['preflightPlan', preflightPlanCodes],
     ];
     for (const [prefix, codes] of families) {
       for (const code of codes) {

@@ -94,6 +94,57 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
     }
   });
 
+  test('the node table sizes each column to what it holds: nothing cut off, no column wider than its content, at 1440×900 and 1280×800, in English and German', async (t) => {
+    t.after(async () => {
+      await page.setViewportSize({ width: 1400, height: 900 });
+      const sprache = page.getByRole('combobox', { name: 'Sprache' });
+      if (await sprache.count()) await sprache.selectOption('en');
+    });
+    await go(page, 'Nodes');
+    await waitUntil('update states read over SSH', async () => !(await page.locator('tbody').textContent())?.includes('Not read yet'));
+    // (A string: tsx would wrap a named function for the page in a helper the page does not have.)
+    const measure = `(() => {
+      const table = document.querySelector('.scroller table');
+      const width = (el) => { const r = document.createRange(); r.selectNodeContents(el); return r.getBoundingClientRect().width; };
+      const heads = [...table.querySelectorAll('thead th')];
+      const rows = [...table.querySelectorAll('tbody tr[data-node]')];
+      const cut = [];
+      for (const row of rows) for (const [i, td] of [...row.children].entries()) {
+        for (const el of [td, ...td.querySelectorAll('button')]) if (el.scrollWidth > el.clientWidth + 1) cut.push(row.dataset.node + ' / ' + heads[i].textContent.trim() + ': ' + td.textContent.trim());
+      }
+      const slack = heads.slice(0, -1).flatMap((th, i) => {
+        if (th.classList.contains('sel') || th.classList.contains('c-download')) return [];
+        const pad = parseFloat(getComputedStyle(th).paddingLeft) + parseFloat(getComputedStyle(th).paddingRight);
+        const content = Math.max(width(th.querySelector('button')), ...rows.map((r) => width(r.children[i])));
+        return [[th.textContent.trim(), Math.round(th.clientWidth - pad - content)]];
+      });
+      const scroller = table.parentElement;
+      return { cut, wide: slack.filter(([, s]) => s > 16), overflow: scroller.scrollWidth - scroller.clientWidth, state: rows.map((r) => r.children[7].textContent.trim()) };
+    })()`;
+    type Fit = { cut: string[]; wide: Array<[string, number]>; overflow: number; state: string[] };
+    for (const lang of ['en', 'de'] as const) {
+      if (lang === 'de') await page.getByRole('combobox', { name: 'Language' }).selectOption('de');
+      for (const [width, height] of [
+        [1440, 900],
+        [1280, 800],
+      ] as const) {
+        await page.setViewportSize({ width, height });
+        let fit: Fit | null = null;
+        await waitUntil(`columns fitted at ${width}×${height} (${lang})`, async () => {
+          fit = (await page.evaluate(measure)) as Fit;
+          return fit.cut.length === 0 && fit.wide.length === 0 && fit.overflow <= 1;
+        }, 5_000).catch(() => undefined);
+        const seen = fit as Fit | null;
+        assert.ok(seen, 'measured');
+        assert.deepEqual(seen.cut, [], `nothing cut off at ${width}×${height} (${lang})`);
+        assert.deepEqual(seen.wide, [], `no column wider than its content at ${width}×${height} (${lang})`);
+        assert.ok(seen.overflow <= 1, `no sideways scrolling at ${width}×${height} (${lang}): ${seen.overflow}px`);
+        assert.ok(seen.state.some((s) => /^(update-engine off|update-engine aus)$/.test(s)), `the update state is there in full: ${seen.state.join(', ')}`);
+        await shot(page, `ux-nodes-columns-${width}-${lang}`);
+      }
+    }
+  });
+
   test('Back, Forward and reload keep the cluster, the view and the node; a node detail can be linked', async () => {
     await go(page, 'Nodes');
     await page.getByRole('button', { name: 'worker-2', exact: true }).click();

@@ -67,6 +67,7 @@ describe('pre-flight rules, each with a reason an operator can read', () => {
 
   it('tells a sudo password prompt from an SSH failure', () => {
     const sudo = blockerOf(judge('ssh-and-sudo', observed({ ssh: { ...observed().ssh, error: { kind: 'sudo-password-required', message: 'sudo: a password is required', facts: {} } } })));
+    assert.equal(sudo.code, 'sudoPassword', 'worded in the UI from a code');
     assert.equal(sudo?.kind, 'sudo');
     assert.match(sudo?.message ?? '', /passwordless sudo \(sudo -n\)/);
     const ssh = blockerOf(judge('ssh-and-sudo', observed({ ssh: { ...observed().ssh, error: { kind: 'host-key-changed', message: 'the host key of 10.0.0.5 changed', facts: {} } } })));
@@ -119,6 +120,7 @@ describe('pre-flight on a node', () => {
     assert.deepEqual(facts.report.blockers, []);
     assert.equal(facts.report.notes.length, 1, 'what the update will do about it is a note for the operator');
     assert.match(facts.report.notes[0]!, /^locksmithd is enabled,active: .*flatdeck holds it for the update/);
+    assert.deepEqual(facts.report.plans.map((p) => [p.code, p.params]), [['locksmithdHold', { state: 'enabled,active' }]], 'and as a code the UI words');
     assert.equal(facts.report.versionId, '4230.2.4');
     assert.equal(facts.report.updateEngineUnit, 'masked,inactive');
     assert.equal(facts.report.locksmithdUnit, 'enabled,active');

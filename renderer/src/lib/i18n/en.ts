@@ -811,6 +811,18 @@ export const en = {
   'auto.danger.other': '{count} nodes reboot without a drain when an update arrives (update-engine and locksmithd running): {nodes}',
   'auto.remedyOn': 'Turn auto-update on: FLUO {version} drains each node before its reboot, one node at a time, and locksmithd is stopped and masked.',
   'auto.remedyOff': 'Turn auto-update off: no node installs an update by itself; update them with flatdeck, which drains each node first.',
+  'blockerCode.notFlatcar': 'Node {node} does not run Flatcar Container Linux ({os}).',
+  'blockerCode.notUbuntu': 'Node {node} is not an Ubuntu node ({os}): Flatcar nodes reboot through update or rollback.',
+  'blockerCode.flatdeckBusy': 'Node {node} is in the middle of flatdeck run {run} by {instance} (step {step} since {since}); waiting for it (resume or hand that run back if it was abandoned).',
+  'blockerCode.fluoBusy': 'FLUO is working on node {node} ({what}); flatdeck will wait for it.',
+  'blockerCode.sudoPassword': 'sudo on {node} asks for a password; flatdeck needs passwordless sudo (sudo -n).',
+  'blockerCode.sshFailed': 'SSH to {node} failed: {error}',
+  'blockerCode.sshReadFailed': 'Reading {node} over SSH failed: {error}',
+  'blockerCode.otherMachine': 'SSH reaches a machine with boot ID {sshBootId}, but Node {node} reports {nodeBootId}: the SSH address points at another machine.',
+  'blockerCode.nodeUnreadable': 'Cannot read Node {node} from the API server.',
+  'blockerCode.podsUnlisted': 'Cannot list the pods on {node}.',
+  'preflightPlan.locksmithdHold': 'locksmithd is {state}: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update (systemctl mask --runtime, stop) and puts it back afterwards; any reboot lifts the hold.',
+  'preflightPlan.serverLift': 'SERVER={server} in /etc/flatcar/update.conf stops every update check (auto-update off): flatdeck lifts it for this update (the line commented out) and puts it back afterwards.',
 } as const;
 
 export type MessageKey = keyof typeof en;
