@@ -17,3 +17,12 @@ export const duration = (flag: string) =>
       return z.NEVER;
     }
   });
+
+/** Seconds → the same notation, rounded for a person: `40s`, `12m30s`, `1h05m`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${String(s % 60).padStart(2, '0')}s` : ''}`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}

@@ -5,7 +5,7 @@ import { parseWindowSpec } from '../../../app/pipeline/reboot-window.ts';
 import { CliError, defineCommand, EXIT, exitCodeHelp, type CliIo } from '../command.ts';
 import { ClusterArgs, clusterOptions, clusterOptionsHelp, type OpenCluster } from '../cluster-options.ts';
 import { confirm, withCluster } from '../session.ts';
-import { duration } from '../duration.ts';
+import { duration, formatDuration } from '../duration.ts';
 
 export const pipelineOptions = {
   yes: { type: 'boolean', short: 'y' },
@@ -88,6 +88,16 @@ function eventLine(e: ApiEvent): string | null {
   return null;
 }
 
+const finishedPhases = new Set(['done', 'current', 'failed', 'needs-attention', 'skipped']);
+
+/** "3 of 10 nodes finished, about 12m left" (the run's ETA, K turns and zones counted) each time a node finishes. */
+export function progressLine(run: RolloutState, finishedBefore: number): { line: string | null; finished: number } {
+  const finished = run.nodes.filter((n) => finishedPhases.has(n.phase)).length;
+  if (finished === finishedBefore || finished === run.nodes.length) return { line: null, finished };
+  const left = run.etaSeconds === null ? 'time left not known yet' : `about ${formatDuration(run.etaSeconds)} left`;
+  return { line: `${new Date().toISOString().slice(11, 19)} ${finished} of ${run.nodes.length} nodes finished, ${left}`, finished };
+}
+
 function preflightText(r: PreflightReport): string {
   const lines = [`${r.node}: Flatcar ${r.versionId ?? '?'}, update-engine ${r.updateEngineUnit ?? '?'}, locksmithd ${r.locksmithdUnit ?? '?'}`];
   for (const p of r.pods) lines.push(`  ${p.action.padEnd(16)} ${p.namespace}/${p.name}  ${p.reason}`);
@@ -101,6 +111,7 @@ export async function follow(open: OpenCluster, io: CliIo, json: boolean, start:
   let runId: string | null = null;
   const early: ApiEvent[] = [];
   let lastWaiting: string | null = null;
+  let finished = 0;
   let resolveEnd: (s: RolloutState) => void = () => undefined;
   const ended = new Promise<RolloutState>((r) => (resolveEnd = r));
   const terminal = new Set(['succeeded', 'failed', 'cancelled']);
@@ -114,6 +125,9 @@ export async function follow(open: OpenCluster, io: CliIo, json: boolean, start:
     }
     if (e.topic === 'rollout') {
       lastWaiting = e.payload.waitingFor;
+      const progress = progressLine(e.payload, finished);
+      finished = progress.finished;
+      if (progress.line && !json) io.stdout.write(`${progress.line}\n`);
       if (terminal.has(e.payload.status)) resolveEnd(e.payload);
     }
   };
