@@ -4,17 +4,10 @@ import type { AutoUpdateStatus, FluoNodeState, MachineDeploymentSummary } from '
 import { AppState } from '../src/lib/stores/app.svelte.ts';
 import AutoUpdateView from '../src/views/AutoUpdateView.svelte';
 import { FakeClient } from './fake-client.ts';
+import { emulateModalDialogs } from './jsdom-dialog.ts';
 import { node } from './fixtures.ts';
 
-beforeAll(() => {
-  // jsdom has no modal dialogs; the real ones are exercised in Chromium by the e2e tests.
-  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
-});
+beforeAll(emulateModalDialogs);
 afterEach(() => cleanup());
 
 const md = (over: Partial<MachineDeploymentSummary>): MachineDeploymentSummary => ({

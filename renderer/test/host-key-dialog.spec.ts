@@ -3,16 +3,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import Dialogs from '../src/components/Dialogs.svelte';
 import { AppState } from '../src/lib/stores/app.svelte.ts';
 import { FakeClient } from './fake-client.ts';
+import { emulateModalDialogs } from './jsdom-dialog.ts';
 
-beforeAll(() => {
-  // jsdom has no modal dialogs; the real ones are exercised in Chromium by the e2e tests.
-  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
-});
+beforeAll(emulateModalDialogs);
 afterEach(() => cleanup());
 
 const question = { id: 'q1', kind: 'host-key-unknown' as const, host: '10.0.0.5', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:new' };

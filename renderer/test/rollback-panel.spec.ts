@@ -4,16 +4,9 @@ import type { UsrPartitions } from '../../app/api/index.ts';
 import RollbackPanel from '../src/components/RollbackPanel.svelte';
 import { AppState } from '../src/lib/stores/app.svelte.ts';
 import { FakeClient } from './fake-client.ts';
+import { emulateModalDialogs } from './jsdom-dialog.ts';
 
-beforeAll(() => {
-  // jsdom has no modal dialogs; the real ones are exercised in Chromium by the e2e tests.
-  HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close = function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
-});
+beforeAll(emulateModalDialogs);
 afterEach(() => cleanup());
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
