@@ -19,6 +19,7 @@ import { publishNewReleases } from '../test/integration/pipeline-cli.ts';
 import { startWorld, type World } from '../test/integration/pipeline-world.ts';
 import { loopbackBlock } from '../test/support/loopback.ts';
 import { lowerBound, watchClusterTimes } from './cluster-times.ts';
+import { nodeTurns, overheadTable } from './overhead.ts';
 
 const block = loopbackBlock();
 
@@ -61,7 +62,11 @@ async function flatdeckRollout(w: World, k: number): Promise<number> {
   await sleep(500);
   times.stop();
   const flatdeckMs = t1 - t0;
-  const { boundMs, downloadMs, cycles } = lowerBound(readEvents(w.sim.eventsPath), times, t0, t1, k);
+  const simEvents = readEvents(w.sim.eventsPath);
+  const { boundMs, downloadMs, cycles } = lowerBound(simEvents, times, t0, t1, k);
+  const turns = nodeTurns(simEvents, times, w.events, run.runId, t0, t1);
+  const firstTurn = Math.min(...turns.map((t) => t.lockStarted ?? t1));
+  const lastRelease = Math.max(...turns.map((t) => t.released ?? t0));
   const sum = (f: (c: (typeof cycles)[number]) => number) => cycles.reduce((a, c) => a + f(c), 0);
   const updated = state.nodes.filter((n) => n.phase === 'done').length;
   console.log(`flatdeck rollout, K=${k}: ${nodes} nodes${zones ? ` in ${zones} zones` : ''}, time scale ${timeScale} (status ${state.status}; ${updated} updated, ${cycles.length} reboots seen)`);
@@ -69,6 +74,10 @@ async function flatdeckRollout(w: World, k: number): Promise<number> {
   console.log(`  lower bound (events)     ${s(boundMs)}  (longest download ${s(downloadMs)}; per node Σ evictions ${s(sum((c) => c.evictMs))}, reboot-start→up ${s(sum((c) => c.rebootMs))}, up→Ready ${s(sum((c) => c.readyMs))}${k > 1 ? `, ÷ K` : ''})`);
   console.log(`  flatdeck / lower bound   ${(flatdeckMs / boundMs).toFixed(3)}`);
   console.log(`  overhead per node        ${s((flatdeckMs - boundMs) / Math.max(1, updated))}`);
+  for (const line of overheadTable(turns, [
+    { label: 'run start → first turn, beyond the longest download', ms: firstTurn - t0 - downloadMs },
+    { label: 'last lock released → run end', ms: t1 - lastRelease },
+  ])) console.log(line);
   return flatdeckMs;
 }
 
