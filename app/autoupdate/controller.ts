@@ -109,6 +109,7 @@ export class AutoUpdateController {
     this.ports.record(
       'auto-update',
       `Auto-update ${plan.enable ? 'on' : 'off'} for ${cluster}: ${results.length - failed} change(s) done, ${failed} failed${unreachable.length ? `, unreachable: ${unreachable.join(', ')}` : ''}`,
+      { enable: plan.enable, done: results.length - failed, failed, unreachable: unreachable.join(', ') },
     );
     return { planId, results, unreachable };
   }
@@ -130,7 +131,8 @@ export class AutoUpdateController {
     });
     if (changed) {
       const what = edit.kind === 'migrate-flatcar' ? 'migrated to Flatcar' : `auto-update ${edit.enabled ? 'on' : 'off'}`;
-      this.ports.record('machine-deployment', `MachineDeployment ${ref.namespace}/${ref.name} ${what}: replacing ${replicas} node(s), one at a time`);
+      const params = { name: `${ref.namespace}/${ref.name}`, edit: edit.kind === 'migrate-flatcar' ? 'migrate' : edit.enabled ? 'on' : 'off', count: replicas };
+      this.ports.record('machine-deployment', `MachineDeployment ${ref.namespace}/${ref.name} ${what}: replacing ${replicas} node(s), one at a time`, params);
     }
     const md = (await this.machineDeployments()).find((m) => m.namespace === ref.namespace && m.name === ref.name);
     if (!md) throw new ApiError('not-found', `MachineDeployment ${ref.namespace}/${ref.name} is gone.`, { cluster, machineDeployment: ref.name });

@@ -1,3 +1,4 @@
+import type { ActivityEntry } from '../api/activity.ts';
 import type { NodeSummary } from '../api/nodes.ts';
 import type { ClusterConnection } from '../cluster/connection.ts';
 import type { NodeInventory } from '../cluster/inventory.ts';
@@ -10,7 +11,7 @@ export interface AutoUpdatePorts {
   cluster(): Promise<{ connection: ClusterConnection; inventory: NodeInventory }>;
   /** The Flatcar adapter for one node; its commands show in the node's terminal. */
   node(node: NodeSummary): Promise<FlatcarNode>;
-  /** One Activity entry for this cluster. */
-  record(kind: string, message: string): void;
+  /** One Activity entry for this cluster: English, and the params the UI words it from in its language. */
+  record(kind: string, message: string, params: ActivityEntry['params']): void;
   nowMs(): number;
 }

@@ -14,7 +14,7 @@ export const autoUpdateMethods: MethodModule = (ctx) => {
           return { inventory: await ctx.clusters.inventory(cluster), connection: ctx.clusters.connection(cluster) };
         },
         node: (node) => ctx.ssh.flatcarNode(cluster, node, ctx.emit),
-        record: (kind, message) => ctx.activity.record(kind, message, { cluster }),
+        record: (kind, message, params) => ctx.activity.record(kind, message, { cluster }, { params }),
         nowMs: () => Date.now(),
       });
       controllers.set(cluster, c);

@@ -33,7 +33,7 @@ export const channelMethods: MethodModule = (ctx) => ({
       }
     });
     const changed = changes.filter((c) => c.ok).map((c) => c.node);
-    if (changed.length) ctx.activity.record('channel-set', `Channel ${channel} set on ${changed.join(', ')}`, { cluster });
+    if (changed.length) ctx.activity.record('channel-set', `Channel ${channel} set on ${changed.join(', ')}`, { cluster }, { params: { channel, nodes: changed.join(', ') } });
     return { channel, changes };
   },
 });

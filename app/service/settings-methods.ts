@@ -14,14 +14,15 @@ export const settingsMethods: MethodModule = (ctx) => ({
   'settings.set': async (patch) => {
     if (patch.ssh?.jumpHost) parseJumpHostSetting(patch.ssh.jumpHost);
     const next = ctx.settings.set(patch);
-    ctx.activity.record('settings-changed', `Settings changed: ${Object.keys(patch).join(', ') || 'nothing'}`);
+    const fields = Object.keys(patch).join(', ') || 'nothing';
+    ctx.activity.record('settings-changed', `Settings changed: ${fields}`, {}, { params: { fields } });
     return next;
   },
   'knownHosts.list': async () => listKnownHosts(knownHostsFile(ctx)),
   'knownHosts.remove': async ({ host, port }) => {
     const file = knownHostsFile(ctx);
     const removed = await removeKnownHost(file, host, port);
-    ctx.activity.record('known-host-removed', `Removed ${removed} key line(s) for ${host}:${port} from ${file}`);
+    ctx.activity.record('known-host-removed', `Removed ${removed} key line(s) for ${host}:${port} from ${file}`, {}, { params: { count: removed, host, port, file } });
     return { removed };
   },
 });

@@ -67,7 +67,7 @@ describe('pre-flight rules, each with a reason an operator can read', () => {
 
   it('tells a sudo password prompt from an SSH failure', () => {
     const sudo = blockerOf(judge('ssh-and-sudo', observed({ ssh: { ...observed().ssh, error: { kind: 'sudo-password-required', message: 'sudo: a password is required', facts: {} } } })));
-    assert.equal(sudo.code, 'sudoPassword', 'worded in the UI from a code');
+    assert.equal(sudo?.code, 'sudoPassword', 'worded in the UI from a code');
     assert.equal(sudo?.kind, 'sudo');
     assert.match(sudo?.message ?? '', /passwordless sudo \(sudo -n\)/);
     const ssh = blockerOf(judge('ssh-and-sudo', observed({ ssh: { ...observed().ssh, error: { kind: 'host-key-changed', message: 'the host key of 10.0.0.5 changed', facts: {} } } })));

@@ -823,6 +823,22 @@ export const en = {
   'blockerCode.podsUnlisted': 'Cannot list the pods on {node}.',
   'preflightPlan.locksmithdHold': 'locksmithd is {state}: it would reboot the node without a drain once the update is staged, so flatdeck holds it for the update (systemctl mask --runtime, stop) and puts it back afterwards; any reboot lifts the hold.',
   'preflightPlan.serverLift': 'SERVER={server} in /etc/flatcar/update.conf stops every update check (auto-update off): flatdeck lifts it for this update (the line commented out) and puts it back afterwards.',
+  'activity.settings-changed': 'Settings changed: {fields}',
+  'activity.known-host-removed': 'Removed {count} key line(s) for {host}:{port} from {file}',
+  'activity.channel-set': 'Channel {channel} set on {nodes}',
+  'activity.auto-update.on': 'Auto-update on: {done} change(s) done, {failed} failed',
+  'activity.auto-update.off': 'Auto-update off: {done} change(s) done, {failed} failed',
+  'activity.auto-update.on.unreachable': 'Auto-update on: {done} change(s) done, {failed} failed, unreachable: {unreachable}',
+  'activity.auto-update.off.unreachable': 'Auto-update off: {done} change(s) done, {failed} failed, unreachable: {unreachable}',
+  'activity.machine-deployment.migrate': 'MachineDeployment {name} migrated to Flatcar: replacing {count} node(s), one at a time',
+  'activity.machine-deployment.on': 'MachineDeployment {name} auto-update on: replacing {count} node(s), one at a time',
+  'activity.machine-deployment.off': 'MachineDeployment {name} auto-update off: replacing {count} node(s), one at a time',
+  'activityKind.channel-set': 'Channel',
+  'activityKind.auto-update': 'Auto-update',
+  'activityKind.machine-deployment': 'MachineDeployment',
+  'activityKind.kubeconfig-warning': 'Kubeconfig',
+  'activityKind.settings-invalid': 'Settings',
+  'activityKind.machine-deployments-unreadable': 'MachineDeployments',
 } as const;
 
 export type MessageKey = keyof typeof en;
