@@ -95,6 +95,30 @@ describe('FleetStore', () => {
     expect(store.history('b')?.samples.length).toBe(50);
     stop();
   });
+
+  it('counts versions for the history chart when a version changes, not on every heartbeat', async () => {
+    const c = client();
+    const { schedule, flush } = manualSchedule();
+    const store = new FleetStore(c, 'demo', schedule);
+    const stop = $effect.root(() => {
+      $effect(() => void store.version);
+    });
+    flushSync();
+    await settle();
+    flush();
+    const counts = () => store.versionHistory.samples.map((s) => s.versions);
+    expect(counts()).toEqual([{ '4081.2.0 · stable': 2 }]);
+    const beat = (at: string) => c.push({ topic: 'nodes', payload: { type: 'upsert', cluster: 'demo', node: node('a', { lastHeartbeat: at }) } });
+    beat('2026-12-04T22:00:00Z');
+    flush();
+    c.push({ topic: 'nodes', payload: { type: 'upsert', cluster: 'demo', node: node('b', { flatcarVersion: '4152.2.1', osImage: 'Flatcar Container Linux by Kinvolk 4152.2.1' }) } });
+    beat('2026-12-04T22:00:10Z');
+    flush();
+    beat('2026-12-04T22:00:20Z');
+    flush();
+    expect(counts()).toEqual([{ '4081.2.0 · stable': 2 }, { '4152.2.1 · stable': 1, '4081.2.0 · stable': 1 }]);
+    stop();
+  });
 });
 
 describe('FleetStore.history', () => {

@@ -53,8 +53,25 @@ const stateOrder: Record<UpdateStateKey, number> = {
   'not-flatcar': 9,
 };
 
-const collator = new Intl.Collator('en', { numeric: true });
-const byName = (a: NodeRow, b: NodeRow) => collator.compare(a.name, b.name);
+/**
+ * A node name's natural-order key ("node-9" before "node-10"): digit runs padded so plain string order is numeric
+ * order. Names are DNS labels (lowercase letters, digits, '-', '.'), whose code-point order is the collation order;
+ * Intl.Collator per comparison made sorting 5,000 rows on every pushed change the table's main cost.
+ */
+const nameKeys = new Map<string, string>();
+function nameKey(name: string): string {
+  let key = nameKeys.get(name);
+  if (key === undefined) {
+    key = name.toLowerCase().replace(/\d+/g, (digits) => digits.replace(/^0+(?=\d)/, '').padStart(24, '0'));
+    nameKeys.set(name, key);
+  }
+  return key;
+}
+const byName = (a: NodeRow, b: NodeRow) => {
+  const x = nameKey(a.name);
+  const y = nameKey(b.name);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
 
 const currencyOrder = { behind: 0, current: 1, unknown: 2 } as const;
 
