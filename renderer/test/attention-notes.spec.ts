@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, preflightPlanCodes, statusWarningCodes } from '../../app/api/index.ts';
 import { de } from '../src/lib/i18n/de.ts';
 import { en } from '../src/lib/i18n/en.ts';
-import { errorText, i18n, noteText, stepText, warningText } from '../src/lib/i18n/index.svelte.ts';
+import { errorText, eventText, i18n, noteText, stepText, warningText } from '../src/lib/i18n/index.svelte.ts';
 import { placeholders } from '../src/lib/i18n/translate.ts';
 
 /** The key(s) of a code: one key, or one per plural form when the message counts something. */
@@ -55,6 +55,13 @@ describe('codes the core sends for what a node needs, why it stopped, pre-flight
       'worker-1 braucht Aufmerksamkeit: das Räumen von worker-1 wurde nicht innerhalb von 60 s fertig; noch da: shop/db-0; er bleibt gesperrt (cordon) und wurde nicht neu gestartet',
     );
     expect(stepText(ev({ node: 'worker-1', note: 'drainTimeout', seconds: null }))).toBe('worker-1 needs attention: the drain of worker-1 …');
+    const failed = StepEvent.parse({
+      ...ev({}),
+      code: null,
+      message: 'Pre-flight failed for worker-2: …',
+      error: { kind: 'drain-blocked', message: 'Pre-flight failed for worker-2: …', facts: { node: 'worker-2', pod: 'shop/x', pdb: null, blockers: 2 }, code: 'preflight.blocked', params: { count: 2 } },
+    });
+    expect(eventText(failed), 'a failed step (the progression) is worded from its error').toBe('Die Vorabprüfung hat das Update von worker-2 gestoppt, bevor sich etwas geändert hat: 2 Hindernisse; das erste ist Pod shop/x.');
   });
 
   it("words FLUO's held-by warning in German", () => {

@@ -56,6 +56,9 @@ class I18n {
   /** An error in the UI language, by its code, else by its kind; null when neither is worded (show `message`). */
   error = (e: ApiErrorInfo): string | null => (e.code ? this.tc(`errorMsg.${e.code}`, { ...e.facts, ...e.params }) : null) ?? this.tc(`errorText.${e.kind}`, e.facts);
 
+  /** A step event in the UI language: its error when it failed with one, else its message. */
+  event = (ev: StepEvent): string => (ev.error ? (this.error(ev.error) ?? ev.error.message) : this.step(ev));
+
   /** What a node needs from the operator, in the UI language (or the core's English text). */
   note = (n: AttentionNote): string => this.tc(`attnNote.${n.code}`, n.params) ?? n.message;
 
@@ -76,5 +79,6 @@ export const tx = i18n.tx;
 export const tc = i18n.tc;
 export const stepText = i18n.step;
 export const errorText = i18n.error;
+export const eventText = i18n.event;
 export const noteText = i18n.note;
 export const warningText = i18n.warning;

@@ -27,7 +27,9 @@ export interface Stage {
   durationMs: number | null;
   /** Facts from the latest event of the stage (e.g. drain's pod counts, the version after reboot). */
   detail: Record<string, string | number | boolean | null>;
+  /** Why the stage failed, in the core's English; `event` is where it comes from, for wording it in the UI language. */
   message: string | null;
+  event: StepEvent | null;
 }
 
 const opIndex: Partial<Record<UpdateOp, number>> = {
@@ -63,11 +65,12 @@ function stageFromSteps(key: PipelineStep, steps: readonly StepEvent[]): Stage {
   const mine = steps.filter((s) => s.step === key);
   const first = mine[0];
   const last = mine.at(-1);
-  const stage: Stage = { key: key as ProgressionKey, status: 'pending', at: first?.at ?? null, durationMs: null, detail: {}, message: null };
+  const stage: Stage = { key: key as ProgressionKey, status: 'pending', at: first?.at ?? null, durationMs: null, detail: {}, message: null, event: null };
   if (!last) return stage;
   stage.detail = Object.assign({}, ...mine.map((s) => s.detail)) as Stage['detail'];
   if (key === 'drain') Object.assign(stage.detail, podTally(mine));
   stage.message = last.error?.message ?? last.message;
+  stage.event = last;
   switch (last.status) {
     case 'started':
     case 'progress':
@@ -108,8 +111,8 @@ export function progression(history: Pick<NodeHistory, 'ops' | 'steps'>, current
     if (withoutEngine) status = 'skipped';
     else if (pipelineStarted || i < reached) status = 'done';
     else if (i === reached) status = engineFailed ? 'failed' : 'active';
-    const message = status === 'failed' ? (updateStep?.error?.message ?? updateStep?.message ?? null) : null;
-    return { key, status, at: seen?.at ?? null, durationMs: null, detail: {}, message };
+    const failed = status === 'failed' ? (updateStep ?? null) : null;
+    return { key, status, at: seen?.at ?? null, durationMs: null, detail: {}, message: failed ? (failed.error?.message ?? failed.message) : null, event: failed };
   });
   // After the first reboot update_engine restarts at IDLE; the stepper keeps what it saw before.
   if (engineFailed && !engine.some((s) => s.status === 'failed')) {
@@ -117,6 +120,7 @@ export function progression(history: Pick<NodeHistory, 'ops' | 'steps'>, current
     if (failedAt) {
       failedAt.status = 'failed';
       failedAt.message = updateStep?.error?.message ?? updateStep?.message ?? null;
+      failedAt.event = updateStep ?? null;
     }
   }
 
