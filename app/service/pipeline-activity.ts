@@ -41,7 +41,8 @@ export function pipelineActivity(activity: ActivityLog): (event: PipelineEvent) 
       const e = event.payload;
       if (e.status !== 'progress') {
         activity.record(`step-${e.status}`, stepLine(e), { cluster: e.cluster, node: e.node }, {
-          params: { step: e.step, durationMs: e.durationMs, errorKind: e.error?.kind ?? null },
+          // the step message's code and params too: a needs-attention line is worded from them
+          params: { ...e.params, code: e.code, step: e.step, durationMs: e.durationMs, errorKind: e.error?.kind ?? null },
         });
       }
     } else if (event.topic === 'rollout') {
