@@ -44,6 +44,9 @@ function padding(cell: Element): number {
  */
 export function fitColumns(table: HTMLTableElement, options: FitColumnsOptions): ActionReturn<FitColumnsOptions> {
   let widest = new Map<number, number>();
+  // Widths only grow, so a row whose text has not changed since it was measured cannot widen a column: live
+  // updates re-measure the rows they changed, not every cell (each measure forces a layout).
+  let measured = new WeakMap<Element, string>();
   let lang = options.lang;
   let fixed = options.fixed;
   let frame = 0;
@@ -51,13 +54,15 @@ export function fitColumns(table: HTMLTableElement, options: FitColumnsOptions):
   const fit = () => {
     frame = 0;
     const heads = [...table.querySelectorAll<HTMLTableCellElement>('thead th')];
+    const changed = [...table.querySelectorAll('tbody tr:not(.pad)')].filter((row) => measured.get(row) !== row.textContent);
+    for (const row of changed) measured.set(row, row.textContent ?? '');
     heads.forEach((th, i) => {
       const em = Object.entries(fixed).find(([c]) => th.classList.contains(c))?.[1];
       // header and body cells have the same padding
       const pad = padding(th);
       let w = widest.get(i) ?? Math.max(headerWidth(th) + pad, em === undefined ? 0 : em * parseFloat(getComputedStyle(th).fontSize));
       if (em === undefined) {
-        for (const row of table.querySelectorAll('tbody tr:not(.pad)')) {
+        for (const row of changed) {
           const cell = row.children[i];
           if (cell) w = Math.max(w, contentWidth(cell) + pad);
         }
@@ -80,7 +85,10 @@ export function fitColumns(table: HTMLTableElement, options: FitColumnsOptions):
 
   return {
     update(next) {
-      if (next.lang !== lang) widest = new Map();
+      if (next.lang !== lang) {
+        widest = new Map();
+        measured = new WeakMap();
+      }
       lang = next.lang;
       fixed = next.fixed;
       schedule();
