@@ -1,6 +1,6 @@
 import { assert, test } from 'vitest';
 import { FleetModel, attentionReasons, updateState } from '../src/lib/model/fleet.ts';
-import { downloadProgress } from '../src/lib/model/table.ts';
+import { downloadProgress, stagedVersionOf } from '../src/lib/model/table.ts';
 import { live, node, rollout } from './fixtures.ts';
 
 function model() {
@@ -46,4 +46,19 @@ test('the Reboot stage lasts until the node is seen back, not the instant system
   const stages = progression({ ops: [], steps }, null);
   assert.equal(stages.find((s) => s.key === 'reboot')?.durationMs, 41_000);
   assert.equal(stages.find((s) => s.key === 'verify')?.durationMs, 40_700);
+});
+
+test('an update the node staged on its own shows the version it boots next, until it has rebooted', () => {
+  const m = model();
+  m.applyLive(live('a', 'UPDATE_STATUS_DOWNLOADING', '2026-12-04T10:00:00Z', 0.5, 458_234_665));
+  assert.equal(stagedVersionOf(m.rows.get('a')!), null, 'nothing staged while it downloads');
+  m.applyLive(live('a', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', '2026-12-04T10:01:00Z', 0, 458_234_665));
+  assert.equal(stagedVersionOf(m.rows.get('a')!), '4152.2.1');
+  m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('a', { bootID: 'boot-2' }) });
+  assert.equal(stagedVersionOf(m.rows.get('a')!), null, 'a reading from before the reboot no longer counts');
+  // a daemon restarted before the reboot comes back in NEED_REBOOT without the version
+  m.applyLive(live('a', 'UPDATE_STATUS_UPDATED_NEED_REBOOT', '2026-12-04T10:02:00Z'));
+  assert.equal(stagedVersionOf(m.rows.get('a')!), null);
+  m.applyNodes({ type: 'upsert', cluster: 'demo', node: node('a', { bootID: 'boot-2', stagedVersion: '4152.2.1' }) });
+  assert.equal(stagedVersionOf(m.rows.get('a')!), '4152.2.1', "a run's record counts whatever update_engine says");
 });

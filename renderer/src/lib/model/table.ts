@@ -38,6 +38,16 @@ export function downloadProgress(row: NodeRow): number | null {
   return isRunActive(row.runStatus) && row.run?.phase === 'downloading' ? (row.run.downloadProgress ?? null) : null;
 }
 
+/**
+ * The version the node boots at its next reboot: the record a run left (flatdeck.io/staged-version), or what its
+ * update_engine staged on its own (NEW_VERSION in UPDATED_NEED_REBOOT; a restarted daemon's 0.0.0 says nothing).
+ */
+export function stagedVersionOf(row: NodeRow): string | null {
+  if (row.summary.stagedVersion) return row.summary.stagedVersion;
+  const ue = currentLive(row)?.updateEngine;
+  return ue?.currentOp === 'UPDATE_STATUS_UPDATED_NEED_REBOOT' && ue.newVersion !== '0.0.0' ? ue.newVersion : null;
+}
+
 const stateOrder: Record<UpdateStateKey, number> = {
   error: 0,
   'engine-off': 8,
