@@ -7,6 +7,7 @@ import { ApiError } from '../../app/api/errors.ts';
 import type { ApiHandler } from '../../app/api/handler.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 import { demoAddresses } from '../host/demo-addresses.ts';
+import { DEMO_NODES } from '../host/demo-fleet.ts';
 import { defaultUserDataDir, privateDataDir } from '../host/user-data-dir.ts';
 import { CliError, EXIT, type CliIo } from './command.ts';
 import { duration } from './duration.ts';
@@ -34,7 +35,7 @@ export const clusterOptionsHelp = `cluster options:
   --data-dir DIR     settings and activity log; default the desktop app's folder
   --request-timeout D  give up on the API server when it does not answer within D (default 5s), e.g. 30s
   --demo             start the built-in simulated Flatcar cluster in this process and use it
-  --demo-nodes N     nodes of the simulated cluster (default 5)
+  --demo-nodes N     nodes of the simulated cluster (default ${DEMO_NODES})
   --json             machine-readable output
   -h, --help         show help`;
 
@@ -57,7 +58,7 @@ export const ClusterArgs = z
       .regex(/^\d+$/, '--demo-nodes must be a whole number')
       .transform(Number)
       .pipe(z.number().int().min(1, '--demo-nodes must be 1 to 250').max(250, '--demo-nodes must be 1 to 250'))
-      .default(5),
+      .default(DEMO_NODES),
     json: z.boolean().default(false),
     help: z.boolean().default(false),
   })

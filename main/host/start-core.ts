@@ -6,6 +6,7 @@ import type { ApiHandler } from '../../app/api/index.ts';
 import { kubeconfigFiles } from '../../app/cluster/kubeconfig.ts';
 import { createService } from '../../app/service/index.ts';
 import { demoAddresses } from './demo-addresses.ts';
+import { DEMO_NODES } from './demo-fleet.ts';
 import { privateDataDir } from './user-data-dir.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
 
@@ -14,7 +15,6 @@ import type { SimCluster } from '../../sim/cluster.ts';
  * download, finalize, 40 s reboot) takes about a minute. FLATDECK_DEMO_TIME_SCALE overrides it (tests).
  */
 const defaultDemoTimeScale = 0.5;
-const demoNodes = 5;
 
 const DemoTimeScale = z.coerce.number().positive().max(10);
 
@@ -58,7 +58,7 @@ export async function startCore(opts: CoreOptions): Promise<RunningCore> {
     const { startSimCluster } = await import('../../sim/cluster.ts');
     // Nothing in flatdeck uses the simulator's control endpoint: a token nobody knows closes it to other local users.
     const controlToken = randomBytes(32).toString('hex');
-    sim = await startSimCluster({ nodes: demoNodes, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, ...demoAddresses(), fluo: 'runtime', controlToken });
+    sim = await startSimCluster({ nodes: DEMO_NODES, profile: 'mixed', stateDir: join(opts.dataDir, 'demo-cluster'), timeScale: demoTimeScale(env), sshPort: 0, ...demoAddresses(), fluo: 'runtime', controlToken });
   }
   try {
     const handler = createService({

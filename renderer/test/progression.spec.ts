@@ -63,4 +63,14 @@ describe('Progression', () => {
     expect(screen.getByText('1 von 4 Pods verdrängt')).toBeTruthy();
     expect(screen.getByText('Wieder da mit 4152.2.1')).toBeTruthy();
   });
+
+  it('a run that only reboots the node (an Ubuntu node) ends back on a new boot, not on a new version', () => {
+    const m = new FleetModel('demo');
+    m.applyNodes({ type: 'snapshot', cluster: 'demo', nodes: [node('u', { distribution: 'ubuntu', flatcarVersion: null, channel: null })] });
+    for (const [i, key] of (['cordon', 'drain', 'reboot', 'verify', 'uncordon'] as const).entries()) m.applyStep(step('u', key, 'succeeded', at(i)));
+    const stages = progression(m.history('u'), null).filter((s) => !s.key.startsWith('UPDATE_STATUS_'));
+    render(Progression, { stages, targetVersion: null, newBoot: true });
+    const verify = screen.getAllByRole('listitem').find((li) => li.dataset.stage === 'verify');
+    expect(verify?.textContent).toMatch(/Back on a new boot.*The node reports a new boot ID and is Ready\./);
+  });
 });

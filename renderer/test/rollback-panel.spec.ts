@@ -30,10 +30,12 @@ describe('RollbackPanel', () => {
     const dialog = screen.getByRole('dialog', { name: 'Roll back worker-2?' });
     expect(within(dialog).getByText(/goes back from 4757\.2\.0 to 4593\.2\.0/)).toBeTruthy();
     expect(client.calls.map((c) => c.method)).not.toContain('pipeline.rollbackNode');
+    // the drain's pod policy is chosen in the confirmation, as for an update
+    await fireEvent.change(within(dialog).getByRole('combobox', { name: 'Pods without controller' }), { target: { value: 'delete' } });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
     await tick();
     const call = client.calls.find((c) => c.method === 'pipeline.rollbackNode');
-    expect(call?.params).toMatchObject({ cluster: 'demo', node: 'worker-2' });
+    expect(call?.params).toMatchObject({ cluster: 'demo', node: 'worker-2', options: { emptyDirPolicy: 'refuse', unmanagedPodPolicy: 'delete' } });
   });
 
   it('says why a node cannot be rolled back and offers no action', async () => {

@@ -28,10 +28,12 @@ describe('UbuntuRebootPanel', () => {
     const dialog = screen.getByRole('dialog', { name: 'Reboot worker-6?' });
     expect(within(dialog).getByText(/rebooted for linux-image-5\.15\.0-127-generic, linux-base: lock, cordon, drain/)).toBeTruthy();
     expect(client.calls.map((c) => c.method)).not.toContain('pipeline.rebootNode');
+    // the drain's pod policy is chosen in the confirmation, as for an update
+    await fireEvent.change(within(dialog).getByRole('combobox', { name: 'Pods with emptyDir data' }), { target: { value: 'delete' } });
     await fireEvent.click(within(dialog).getByRole('button', { name: 'Reboot' }));
     await tick();
     const call = client.calls.find((c) => c.method === 'pipeline.rebootNode');
-    expect(call?.params).toMatchObject({ cluster: 'demo', node: 'worker-6', force: false });
+    expect(call?.params).toMatchObject({ cluster: 'demo', node: 'worker-6', force: false, options: { emptyDirPolicy: 'delete', unmanagedPodPolicy: 'refuse' } });
   });
 
   it('offers no Reboot when the node does not need one', async () => {

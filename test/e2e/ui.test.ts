@@ -96,14 +96,17 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
     await go(page, 'Nodes');
     const rows = page.locator('tbody tr[data-node]');
     await rows.first().waitFor();
-    assert.equal(await rows.count(), 5);
-    for (const text of await rows.locator('td:nth-child(4)').allTextContents()) assert.match(text, versionPattern);
-    // The update state comes from update_engine (or its unit) read over SSH, not a placeholder.
+    assert.equal(await rows.count(), 6);
+    // five Flatcar nodes and worker-6, an Ubuntu worker not migrated yet
+    const os = (await rows.locator('td:nth-child(4)').allTextContents()).map((text) => (versionPattern.test(text) ? 'Flatcar' : text.trim()));
+    assert.deepEqual(os, ['Flatcar', 'Flatcar', 'Flatcar', 'Flatcar', 'Flatcar', 'Ubuntu 22.04.5 LTS']);
+    // The update state comes from update_engine (or its unit) read over SSH, not a placeholder; the Ubuntu
+    // node's from its /var/run/reboot-required.
     const states = await waitUntil('update states read over SSH', async () => {
       const texts = await rows.locator('td:nth-child(8)').allTextContents();
-      return texts.filter((s) => /Idle|update-engine off/.test(s)).length === 4 && texts;
+      return texts.filter((s) => /Idle|update-engine off/.test(s)).length === 4 && texts[5] === 'Reboot needed' && texts;
     });
-    assert.equal(states.length, 5);
+    assert.equal(states.length, 6);
     const worker3 = page.locator('tbody tr[data-node="worker-3"]');
     assert.match((await worker3.textContent()) ?? '', /SSH error/, 'the node with the wrong key needs attention');
     await shot(page, 'nodes-light');
