@@ -2,42 +2,23 @@
 // every other line kept, the no-downgrade rule spelled out per node before anything changes (against the
 // simulator's release feed), and update_engine following the new channel at its next check.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { finished, flatdeck } from './pipeline-cli.ts';
-import { startWorld, type World } from './pipeline-world.ts';
-
-const block = loopbackBlock();
+import { before, describe, it } from 'node:test';
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, finished, flatdeck, nodesRow } from './pipeline-cli.ts';
+import { simMachine } from './pipeline-world.ts';
 
 describe('flatdeck channel on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
+  const w = guardedWorld({ nodes: 3, profile: 'mixed', invariants: 'after-all' });
   let dataDir: string;
-  before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: block.base, profile: 'mixed' });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-    dataDir = mkdtempSync(join(w.dir, 'cli-'));
-    const kc = new KubeConfig();
-    kc.loadFromFile(w.sim.kubeconfigPath);
-    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ releaseFeeds: { [kc.getCurrentContext()]: w.sim.releaseFeedUrl } }));
-  });
-  after(async () => {
-    await guard?.assertSafe();
-    guard?.stop();
-    await w?.stop();
+  before(() => {
+    dataDir = cliDataDir(w, { releaseFeed: true });
   });
 
-  const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
+  const machine = (name: string) => simMachine(w.sim, name);
   const updateConf = (name: string) => machine(name).readFile('/etc/flatcar/update.conf');
   /** The node's version and channel as `flatdeck nodes --ssh --json` lists them. */
   const listed = async (name: string) => {
-    const run = flatdeck(w.sim, dataDir, ['nodes', '--ssh', '--json']);
-    assert.equal((await finished(run)).code, 0, run.stderr());
-    const row = (JSON.parse(run.lines.join('')) as Array<{ name: string; version: string | null; channel: string | null }>).find((r) => r.name === name);
+    const row = await nodesRow(w.sim, dataDir, name, ['--ssh']);
     return row && { version: row.version, channel: row.channel };
   };
 

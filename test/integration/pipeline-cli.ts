@@ -1,7 +1,10 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { NodeRow } from '../../main/cli/commands/nodes.ts';
 import type { SimCluster } from '../../sim/cluster.ts';
+import type { World } from './pipeline-world.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -76,6 +79,20 @@ export async function finished(run: CliRun, ms = 420_000): Promise<{ code: numbe
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A fresh data folder for `flatdeck` processes; with `releaseFeed`, its settings read the simulator's release feed. */
+export function cliDataDir(w: Pick<World, 'dir' | 'kc' | 'sim'>, opts: { prefix?: string; releaseFeed?: boolean } = {}): string {
+  const dataDir = mkdtempSync(join(w.dir, opts.prefix ?? 'cli-'));
+  if (opts.releaseFeed) writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ releaseFeeds: { [w.kc.getCurrentContext()]: w.sim.releaseFeedUrl } }));
+  return dataDir;
+}
+
+/** `node`'s row as `flatdeck nodes [flags] --json` lists it (its own process; fails the test if the command fails). */
+export async function nodesRow(sim: SimCluster, dataDir: string, node: string, flags: string[] = [], ms?: number): Promise<NodeRow | undefined> {
+  const run = flatdeck(sim, dataDir, ['nodes', ...flags, '--json']);
+  assert.equal((await finished(run, ms)).code, 0, run.stderr());
+  return (JSON.parse(run.lines.join('\n')) as NodeRow[]).find((r) => r.name === node);
 }
 
 export const fastFlags = ['--yes', '--delete-emptydir-data', '--delete-unmanaged', '--settle', '0s', '--restore-after-boot', '1s', '--lease-duration', '3s', '--reboot-timeout', '2m', '--drain-timeout', '90s'];

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions, type RolloutState } from '../../app/api/pipeline.ts';
 import type { FaultSpecInput } from '../../sim/cluster.ts';
+import { guardedWorld } from './guarded-world.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
-import { startWorld, type World } from './pipeline-world.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-
-const block = loopbackBlock();
+import { simMachine } from './pipeline-world.ts';
 
 const options = (extra: Partial<UpdateOptions> = {}) =>
   UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 3, rebootTimeoutSeconds: 20, updateTimeoutSeconds: 20, drainTimeoutSeconds: 60, ...extra });
@@ -18,17 +15,7 @@ const options = (extra: Partial<UpdateOptions> = {}) =>
  * are handed back afterwards (which is itself asserted), so the next case starts clean.
  */
 describe('fault matrix on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 3 });
 
   const core = () => w.kc.makeApiClient(CoreV1Api);
   const cordoned = async (node: string) => (await core().readNode({ name: node })).spec?.unschedulable === true;
@@ -63,7 +50,7 @@ describe('fault matrix on the simulator', () => {
     assert.deepEqual(await engine.handBack(runId, UpdateOptions.parse({ leaseDurationSeconds: 3 })), [node]);
     assert.equal(await cordoned(node), false, 'hand-back uncordons what the run cordoned');
     const n = await core().readNode({ name: node });
-    const staged = w.sim.machines.find((m) => m.name === node)!.snapshot().updateEngine?.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
+    const staged = simMachine(w.sim, node).snapshot().updateEngine?.currentOperation === 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
     // a hand-back clears the run's marks; an update still staged keeps its record, so it is never hidden (issue 13)
     assert.deepEqual(Object.keys(n.metadata?.annotations ?? {}).filter((k) => k.startsWith('flatdeck.io/')), staged ? ['flatdeck.io/staged-version'] : []);
   }

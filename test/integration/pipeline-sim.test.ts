@@ -1,28 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
+import { guardedWorld } from './guarded-world.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
-import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-
-const block = loopbackBlock();
-
-const fast = { emptyDirPolicy: 'delete' as const, unmanagedPodPolicy: 'delete' as const, settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 };
+import { fastRunOptions, maxConcurrentReboots, readSimEvents, simMachine, stepLog } from './pipeline-world.ts';
 
 describe('one node on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 2, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 2 });
 
   it('updates a node end to end: new version, new boot, uncordoned', async () => {
     const engine = w.engine();
@@ -30,18 +15,18 @@ describe('one node on the simulator', () => {
     const strict = await engine.preflight(node.name, UpdateOptions.parse({}));
     const refused = strict.blockers.filter((b) => b.severity === 'error').map((b) => `${b.kind} ${b.pod}`);
     if (refused.length) assert.ok(refused.every((r) => /^(unmanaged-pod shop\/debug-shell|emptydir-pod shop\/cache-)/.test(r)), refused.join());
-    const report = await engine.preflight(node.name, UpdateOptions.parse(fast));
+    const report = await engine.preflight(node.name, fastRunOptions);
     assert.equal(report.ok, true, JSON.stringify(report.blockers));
-    const run = await engine.start({ kind: 'single', nodes: [node.name], options: UpdateOptions.parse(fast) });
+    const run = await engine.start({ kind: 'single', nodes: [node.name], options: fastRunOptions });
     const state = await run.done;
-    const steps = w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
+    const steps = stepLog(w.events);
     assert.equal(state.status, 'succeeded', `${JSON.stringify(state.error)}\n${steps.join('\n')}`);
     const sizes = w.events.flatMap((e) => (e.topic === 'step' && e.payload.detail.op === 'UPDATE_STATUS_DOWNLOADING' ? [e.payload.detail.newSize] : []));
     assert.ok(sizes.length > 0 && sizes.every((b) => typeof b === 'number' && b > 0), `download progress carries NEW_SIZE from -status: ${sizes.join()}`);
     const core = w.kc.makeApiClient(CoreV1Api);
     const n = await core.readNode({ name: node.name });
     assert.notEqual(n.spec?.unschedulable, true);
-    const machine = w.sim.machines.find((m) => m.name === node.name)!;
+    const machine = simMachine(w.sim, node.name);
     assert.equal(machine.osRelease().versionId, state.nodes[0]?.toVersion ?? state.nodes[0]?.fromVersion);
     assert.ok(maxConcurrentReboots(readSimEvents(w.sim.eventsPath)) <= 1);
   });
@@ -56,7 +41,7 @@ describe('one node on the simulator', () => {
       core.patchNode({ name: node, body: { metadata: { annotations } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await annotate(other, { [`${fluo}reboot-in-progress`]: 'true' });
     const engine = w.engine();
-    const run = await engine.start({ kind: 'single', nodes: [mine], options: UpdateOptions.parse(fast) });
+    const run = await engine.start({ kind: 'single', nodes: [mine], options: fastRunOptions });
     let pausedWhileWaiting: string | undefined;
     let clearedAt = 0;
     const watcher = setInterval(async () => {

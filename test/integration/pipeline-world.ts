@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { SshPool } from '../../app/ssh/pool.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { startSimCluster, type SimCluster, type FaultSpecInput } from '../../sim/cluster.ts';
 import type { FleetProfile } from '../../sim/fleet/composition.ts';
+import type { SimNode } from '../../sim/fleet/node.ts';
 import { openInventory } from '../support/cluster-inventory.ts';
 
 export interface SimEventLine {
@@ -44,6 +46,21 @@ export function maxConcurrentReboots(events: readonly SimEventLine[]): number {
 /** A single-node run on the simulator without waiting: pods deleted when they must go, no settle, a short Lease. */
 export const fastRunOptions = UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 1, leaseDurationSeconds: 5, rebootTimeoutSeconds: 120, updateTimeoutSeconds: 120, drainTimeoutSeconds: 60 });
 
+/** The run's finished steps (no progress lines) as `step:status:message`, in order: to check their order, or to show why a run failed. */
+export const stepLog = (events: readonly PipelineEvent[]): string[] =>
+  events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
+
+/** The simulator's machine behind a node name. */
+export function simMachine(sim: SimCluster, name: string): SimNode {
+  const m = sim.machines.find((x) => x.name === name);
+  assert.ok(m, `simulator machine ${name}`);
+  return m;
+}
+
+/** How many reboots `node` (every node, without one) has started so far, from events.jsonl. */
+export const rebootsStarted = (sim: SimCluster, node?: string): number =>
+  readSimEvents(sim.eventsPath).filter((e) => e.kind === 'reboot-start' && (node === undefined || e.node === node)).length;
+
 export const simSshTarget = (n: NodeSummary) => ({ nodeName: n.name, host: n.addresses.internalIP ?? '' });
 
 export interface World {
@@ -56,7 +73,17 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(opts: { nodes: number; addressBase: string; timeScale?: number; faults?: FaultSpecInput[]; seed?: number; profile?: FleetProfile; zones?: number }): Promise<World> {
+export interface WorldOptions {
+  nodes: number;
+  addressBase: string;
+  timeScale?: number;
+  faults?: FaultSpecInput[];
+  seed?: number;
+  profile?: FleetProfile;
+  zones?: number;
+}
+
+export async function startWorld(opts: WorldOptions): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-'));
   const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.zones ? { zones: opts.zones } : {}) });
   const kc = new KubeConfig();

@@ -2,32 +2,17 @@
 // boots after a drained reboot, an update staged there is discarded without a reboot, and a partition that
 // never booted successfully is refused before anything changes. The fleet invariants hold after each case.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
-import { fastRunOptions, readSimEvents, startWorld, type World } from './pipeline-world.ts';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-
-const block = loopbackBlock();
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck } from './pipeline-cli.ts';
+import { fastRunOptions, readSimEvents, rebootsStarted, simMachine, stepLog } from './pipeline-world.ts';
 
 describe('rollback to the other USR partition on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: block.base, profile: 'mixed' });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 3, profile: 'mixed' });
 
-  const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
-  const steps = () => w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
+  const machine = (name: string) => simMachine(w.sim, name);
+  const steps = () => stepLog(w.events);
 
   it('boots the release on the other partition after cordon, drain and reboot, and can go forward again', async () => {
     const engine = w.engine();
@@ -60,7 +45,7 @@ describe('rollback to the other USR partition on the simulator', () => {
   });
 
   it('flatdeck rollback NODE shows the previous release and rolls back through the pipeline, and a second rollback goes forward again', async () => {
-    const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const dataDir = cliDataDir(w);
     const run = flatdeck(w.sim, dataDir, ['rollback', 'worker-1', ...fastFlags]);
     const { code } = await finished(run);
     assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
@@ -85,7 +70,7 @@ describe('rollback to the other USR partition on the simulator', () => {
     for (let i = 0; i < 600 && (await ops.status()).op !== 'UPDATE_STATUS_UPDATED_NEED_REBOOT'; i++) await new Promise((r) => setTimeout(r, 100));
     const staged = await engine.usrPartitions('worker-3');
     assert.deepEqual({ next: staged.nextBoot, rollback: staged.rollback }, { next: 'other', rollback: { kind: 'discard-staged', version: '4803.1.0' } });
-    const reboots = () => readSimEvents(w.sim.eventsPath).filter((e) => e.node === 'worker-3' && e.kind === 'reboot-start').length;
+    const reboots = () => rebootsStarted(w.sim, 'worker-3');
     const rebootsBefore = reboots();
 
     const state = await (await engine.start({ kind: 'single', nodes: ['worker-3'], options: fastRunOptions, action: 'rollback' })).done;
@@ -104,7 +89,7 @@ describe('rollback to the other USR partition on the simulator', () => {
     assert.equal(machine('worker-3').snapshot().nextBootVersion, null);
     assert.equal(reboots(), rebootsBefore);
 
-    const cli = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['rollback', 'worker-3', ...fastFlags]);
+    const cli = flatdeck(w.sim, cliDataDir(w), ['rollback', 'worker-3', ...fastFlags]);
     assert.equal((await finished(cli)).code, 1);
     assert.match(cli.stderr(), /flatdeck rollback: worker-3 cannot be rolled back: the other USR partition \(USR-[AB], \/dev\/sda[34]\) holds 4803\.1\.0, which never booted successfully/);
     assert.equal(reboots(), rebootsBefore, 'refused before anything changed');

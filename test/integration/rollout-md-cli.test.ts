@@ -2,32 +2,17 @@
 // whose built-in API server provisions an SSH-backed node per Kubermatic Machine: exactly the MD's nodes are
 // updated, none is left cordoned, the fleet's other nodes are untouched.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
-import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-
-const block = loopbackBlock();
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { maxConcurrentReboots, readSimEvents, simMachine } from './pipeline-world.ts';
 
 const machines = { group: 'cluster.k8s.io', version: 'v1alpha1', namespace: 'kube-system' };
 
 describe('flatdeck rollout --machine-deployment on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 2, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 2 });
 
   it('updates exactly the MachineDeployment\'s nodes, one reboot at a time, none left cordoned', async () => {
     const custom = w.kc.makeApiClient(CustomObjectsApi);
@@ -55,16 +40,12 @@ describe('flatdeck rollout --machine-deployment on the simulator', () => {
     }, { timeoutMs: 60_000, intervalMs: 500 });
     const others = w.sim.nodes.map((n) => n.name);
     assert.equal(others.some((n) => mdNodes.includes(n)), false, 'the MD\'s nodes are new machines, not the fleet\'s');
-    const machine = (name: string) => {
-      const m = w.sim.machines.find((x) => x.name === name);
-      assert.ok(m, `simulator machine ${name}`);
-      return m;
-    };
+    const machine = (name: string) => simMachine(w.sim, name);
     const othersBefore = new Map(others.map((n) => [n, { version: machine(n).osRelease().versionId, bootId: machine(n).bootId() }]));
 
     const wanted = publishNewReleases(w.sim);
     const started = performance.now();
-    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['rollout', '--machine-deployment', 'pool1', ...fastFlags]);
+    const run = flatdeck(w.sim, cliDataDir(w), ['rollout', '--machine-deployment', 'pool1', ...fastFlags]);
     const { code } = await finished(run);
     const seconds = (performance.now() - started) / 1000;
     assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);

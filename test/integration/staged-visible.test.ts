@@ -2,40 +2,24 @@
 // staged; `flatdeck nodes --json` (another process, reading only the Node objects) says which version its next
 // reboot boots, and a hand-back keeps saying so, or discards the update when the operator chose `discard`.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions } from '../../app/api/pipeline.ts';
 import type { NodeRow } from '../../main/cli/commands/nodes.ts';
-import { finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
-import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const block = loopbackBlock();
+import { guardedWorld } from './guarded-world.ts';
+import { nodesRow, publishNewReleases } from './pipeline-cli.ts';
+import { readSimEvents, simMachine } from './pipeline-world.ts';
 
 const options = (extra: Partial<UpdateOptions> = {}) =>
   UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 2, leaseDurationSeconds: 3, rebootTimeoutSeconds: 30, drainTimeoutSeconds: 60, ...extra });
 
 describe('a staged update stays visible on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 3 });
 
   /** `flatdeck nodes --json` as another machine runs it: a fresh process with its own data folder. */
   async function listedNode(node: string, dataDir: string): Promise<NodeRow> {
-    const cli = flatdeck(w.sim, dataDir, ['nodes', '--json']);
-    const { code } = await finished(cli, 60_000);
-    assert.equal(code, 0, cli.stderr());
-    const row = (JSON.parse(cli.lines.join('\n')) as NodeRow[]).find((r) => r.name === node);
+    const row = await nodesRow(w.sim, dataDir, node, [], 60_000);
     assert.ok(row, `${node} listed`);
     return row;
   }
@@ -45,7 +29,7 @@ describe('a staged update stays visible on the simulator', () => {
   /** Starts an update of `node` and cancels it once the download succeeded; returns the run's id and the staged version. */
   async function stopAfterDownload(node: string): Promise<{ runId: string; target: string }> {
     const wanted = publishNewReleases(w.sim);
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const run = await w.engine().start({ kind: 'single', nodes: [node], options: options() });
     await waitFor('the download to finish', () => w.events.some((e) => e.topic === 'step' && e.payload.runId === run.runId && e.payload.step === 'update' && e.payload.status === 'succeeded'), { timeoutMs: 60_000 });
     run.control.cancel();
@@ -66,12 +50,12 @@ describe('a staged update stays visible on the simulator', () => {
     const after = await listedNode(node, `${w.dir}/other-machine`);
     assert.equal(after.attention, null, 'the run is handed back');
     assert.equal(after.stagedVersion, target, 'update_engine still has it staged, so the record stays');
-    assert.equal(w.sim.machines.find((m) => m.name === node)!.bootedVersion() === target, false);
+    assert.equal(simMachine(w.sim, node).bootedVersion() === target, false);
   });
 
   it('a hand-back with stagedUpdateOnStop discard discards the staged update and the record with it', async () => {
     const node = w.sim.nodes[1]!.name;
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const from = machine.bootedVersion();
     const { runId, target } = await stopAfterDownload(node);
     assert.equal(await stagedAnnotation(node), target);

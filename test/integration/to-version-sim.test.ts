@@ -3,38 +3,21 @@
 // leave update.conf and update-engine as they were, and a version the release feed does not list is refused
 // before anything changes. The fleet invariants hold throughout.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
-import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
-
-const block = loopbackBlock();
+import { before, describe, it } from 'node:test';
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck } from './pipeline-cli.ts';
+import { rebootsStarted, simMachine } from './pipeline-world.ts';
 
 describe('exact versions with --to-version on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
+  const w = guardedWorld({ nodes: 3, profile: 'mixed' });
   let dataDir: string;
-  before(async () => {
-    w = await startWorld({ nodes: 3, addressBase: block.base, profile: 'mixed' });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-    dataDir = mkdtempSync(join(w.dir, 'cli-'));
-    const kc = new KubeConfig();
-    kc.loadFromFile(w.sim.kubeconfigPath);
-    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ releaseFeeds: { [kc.getCurrentContext()]: w.sim.releaseFeedUrl } }));
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
+  before(() => {
+    dataDir = cliDataDir(w, { releaseFeed: true });
   });
 
-  const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
+  const machine = (name: string) => simMachine(w.sim, name);
   const conf = (name: string) => machine(name).readFile('/etc/flatcar/update.conf');
-  const reboots = (name: string) => readSimEvents(w.sim.eventsPath).filter((e) => e.node === name && e.kind === 'reboot-start').length;
+  const reboots = (name: string) => rebootsStarted(w.sim, name);
 
   it('refuses a version the release feed does not list, before anything changes', async () => {
     const before = { conf: conf('worker-1'), units: machine('worker-1').snapshot().units, reboots: reboots('worker-1') };

@@ -3,41 +3,21 @@
 // reboots it with systemctl, sees it back by boot ID + Ready and uncordons it; the sentinel is gone after the
 // boot. A node that no longer needs one, and a Flatcar node, are refused before anything changes.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ApiError } from '../../app/api/errors.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { fastFlags, finished, flatdeck } from './pipeline-cli.ts';
-import { fastRunOptions, readSimEvents, startWorld, type World } from './pipeline-world.ts';
-
-const block = loopbackBlock();
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, nodesRow } from './pipeline-cli.ts';
+import { fastRunOptions, readSimEvents, rebootsStarted, simMachine, stepLog } from './pipeline-world.ts';
 
 describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 6, addressBase: block.base, profile: 'mixed' });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 6, profile: 'mixed' });
 
-  const machine = (name: string) => w.sim.machines.find((m) => m.name === name)!;
+  const machine = (name: string) => simMachine(w.sim, name);
   const core = () => w.kc.makeApiClient(CoreV1Api);
   /** worker-6 as `flatdeck nodes --ssh --json` lists it (the GUI's table reads the same nodes.refreshLive). */
-  const listed = async () => {
-    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['nodes', '--ssh', '--json']);
-    assert.equal((await finished(run)).code, 0, run.stderr());
-    const rows = JSON.parse(run.lines.join('')) as Array<{ name: string; os: string; channel: string | null; update: { word: string | null }; error: string | null }>;
-    return rows.find((r) => r.name === 'worker-6');
-  };
-  const stepLines = () => w.events.flatMap((e) => (e.topic === 'step' && e.payload.status !== 'progress' ? [`${e.payload.step}:${e.payload.status}:${e.payload.message}`] : []));
+  const listed = () => nodesRow(w.sim, cliDataDir(w), 'worker-6', ['--ssh']);
+  const stepLines = () => stepLog(w.events);
 
   it('is an Ubuntu 22.04 node without update_engine that asks for a reboot for its new kernel', async () => {
     const node = await core().readNode({ name: 'worker-6' });
@@ -81,9 +61,9 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
   });
 
   it('flatdeck reboot refuses the Ubuntu node that no longer needs a reboot, and a Flatcar node, changing nothing', async () => {
-    const reboots = () => readSimEvents(w.sim.eventsPath).filter((e) => e.kind === 'reboot-start').length;
+    const reboots = () => rebootsStarted(w.sim);
     const rebootsBefore = reboots();
-    const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const dataDir = cliDataDir(w);
 
     const again = flatdeck(w.sim, dataDir, ['reboot', 'worker-6', ...fastFlags]);
     assert.equal((await finished(again)).code, 1, again.stderr());
@@ -99,7 +79,7 @@ describe('rebooting an Ubuntu node that needs it, on the simulator', () => {
 
   it('flatdeck reboot --force reboots it anyway through the same pipeline', async () => {
     const bootIdBefore = machine('worker-6').bootId();
-    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['reboot', 'worker-6', '--force', ...fastFlags]);
+    const run = flatdeck(w.sim, cliDataDir(w), ['reboot', 'worker-6', '--force', ...fastFlags]);
     assert.equal((await finished(run)).code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
     assert.match(run.lines.join('\n'), /worker-6 +drain +succeeded/);
     assert.match(run.lines.join('\n'), /worker-6 +uncordon +succeeded/);
