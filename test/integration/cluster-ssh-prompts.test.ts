@@ -5,18 +5,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ApiEvent, Prompt } from '../../app/api/index.ts';
-import { createService } from '../../app/service/index.ts';
+import type { Prompt } from '../../app/api/index.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { loopbackBlock } from '../support/loopback.ts';
+import { connectedService, type SimService } from './service-on-sim.ts';
 
 const block = loopbackBlock();
 
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-ssh-prompts-'));
 const knownHosts = join(dir, 'known_hosts');
 let sim: SimCluster;
-let service: ReturnType<typeof createService>;
+let service: SimService;
 const prompts: Prompt[] = [];
 let cluster = '';
 
@@ -26,13 +26,13 @@ before(async () => {
   writeFileSync(knownHosts, '');
   const sshConfig = join(dir, 'ssh_config');
   writeFileSync(sshConfig, readFileSync(sim.sshConfigPath, 'utf8').replaceAll(sim.knownHostsPath, knownHosts));
-  service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false, sshConfigPath: sshConfig });
-  service.subscribe((e: ApiEvent) => {
-    if (e.topic === 'prompt') prompts.push(e.payload);
-  });
-  cluster = (await service.call('clusters.list', {}))[0]!.id;
-  await service.call('clusters.connect', { cluster });
-  await waitFor('both nodes', async () => (await service.call('nodes.list', { cluster })).length === 2);
+  ({ service, cluster } = await connectedService(sim, {
+    dataDir: join(dir, 'data'),
+    sshConfigPath: sshConfig,
+    onEvent: (e) => {
+      if (e.topic === 'prompt') prompts.push(e.payload);
+    },
+  }));
 });
 
 after(async () => {

@@ -8,17 +8,16 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiEvent, CommandEvent } from '../../app/api/index.ts';
 import { ApiError } from '../../app/api/errors.ts';
 import { flatcarNode } from '../../app/flatcar/node.ts';
-import { createService } from '../../app/service/index.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { SshPool } from '../../app/ssh/pool.ts';
 import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
 import { loopbackBlock } from '../support/loopback.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { connectedService, type SimService } from './service-on-sim.ts';
 
 const block = loopbackBlock();
 const dir = mkdtempSync(join(tmpdir(), 'flatdeck-flatcar-node-'));
 let sim: SimCluster;
-let service: ReturnType<typeof createService>;
+let service: SimService;
 let cluster = '';
 const events: ApiEvent[] = [];
 
@@ -33,11 +32,7 @@ function terminal(node: string, from = 0): Array<{ command: string; exit: string
 
 before(async () => {
   sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.02, workload: false, scheduledUpdateChecks: false });
-  service = createService({ kubeconfigPaths: [sim.kubeconfigPath], dataDir: join(dir, 'data'), loginShellPath: false, sshConfigPath: sim.sshConfigPath });
-  service.subscribe((e) => events.push(e));
-  cluster = (await service.call('clusters.list', {}))[0]!.id;
-  await service.call('clusters.connect', { cluster });
-  await waitFor('both nodes', async () => (await service.call('nodes.list', { cluster })).length === 2);
+  ({ service, cluster } = await connectedService(sim, { dataDir: join(dir, 'data'), onEvent: (e) => events.push(e) }));
 });
 
 after(async () => {
