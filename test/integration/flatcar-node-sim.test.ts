@@ -1,25 +1,16 @@
 // The Flatcar node adapter against the simulator: unit states and refusals as the node reports them, and every
 // command the auto-update toggle and the live state run showing up in that node's terminal (command events).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ApiEvent, CommandEvent } from '../../app/api/index.ts';
 import { ApiError } from '../../app/api/errors.ts';
 import { flatcarNode } from '../../app/flatcar/node.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
 import { SshPool } from '../../app/ssh/pool.ts';
-import { startSimCluster, type SimCluster } from '../../sim/cluster.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { connectedService, type SimService } from './service-on-sim.ts';
+import { serviceOnSim } from './service-on-sim.ts';
 
-const block = loopbackBlock();
-const dir = mkdtempSync(join(tmpdir(), 'flatdeck-flatcar-node-'));
-let sim: SimCluster;
-let service: SimService;
-let cluster = '';
 const events: ApiEvent[] = [];
+const world = serviceOnSim({ sim: { nodes: 2, timeScale: 0.02, workload: false, scheduledUpdateChecks: false }, onEvent: (e) => events.push(e) });
 
 /** The terminal of one node as the UI folds it: every command line in order, with how it ended. */
 function terminal(node: string, from = 0): Array<{ command: string; exit: string | undefined }> {
@@ -30,27 +21,16 @@ function terminal(node: string, from = 0): Array<{ command: string; exit: string
   }));
 }
 
-before(async () => {
-  sim = await startSimCluster({ nodes: 2, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: block.base, timeScale: 0.02, workload: false, scheduledUpdateChecks: false });
-  ({ service, cluster } = await connectedService(sim, { dataDir: join(dir, 'data'), onEvent: (e) => events.push(e) }));
-});
-
-after(async () => {
-  await service?.close();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe('the Flatcar node adapter on the simulator', () => {
   it('reads a masked update-engine as a state and explains the refused start with the command and exit code', async () => {
     const pool = new SshPool({
       prompter: { confirmHostKey: async () => false, askPassphrase: async () => null },
-      sshConfig: await SshConfigFile.load(sim.sshConfigPath),
-      knownHosts: { userKnownHostsFiles: [sim.knownHostsPath] },
+      sshConfig: await SshConfigFile.load(world.sim.sshConfigPath),
+      knownHosts: { userKnownHostsFiles: [world.sim.knownHostsPath] },
       agentSocket: null,
     });
     try {
-      const machine = sim.machines.find((m) => m.name === 'worker-1')!;
+      const machine = world.sim.machines.find((m) => m.name === 'worker-1')!;
       const seen: CommandEvent[] = [];
       const node = flatcarNode({ shell: pool.shell({ nodeName: machine.name, host: machine.address, port: machine.sshPort }), cluster: 'sim', runId: null, onCommand: (e) => seen.push(e) });
       assert.deepEqual(await node.unitState('update-engine.service'), { file: 'masked', active: false });
@@ -72,14 +52,14 @@ describe('the Flatcar node adapter on the simulator', () => {
 
   it("shows every command of the auto-update toggle in the node's terminal, with its exit", async () => {
     const from = events.length;
-    await service.call('autoUpdate.status', { cluster });
+    await world.service.call('autoUpdate.status', { cluster: world.cluster });
     const reads = terminal('worker-1', from);
     for (const command of ['systemctl is-enabled update-engine.service', 'systemctl is-active locksmithd.service', 'cat /etc/flatcar/update.conf', 'cat /usr/share/flatcar/update.conf', 'cat /etc/os-release']) {
       assert.ok(reads.some((r) => r.command === command && r.exit !== undefined), `${command} in ${JSON.stringify(reads)}`);
     }
-    const plan = await service.call('autoUpdate.plan', { cluster, enable: true, options: {} });
+    const plan = await world.service.call('autoUpdate.plan', { cluster: world.cluster, enable: true, options: {} });
     const applyFrom = events.length;
-    const report = await service.call('autoUpdate.apply', { cluster, planId: plan.planId });
+    const report = await world.service.call('autoUpdate.apply', { cluster: world.cluster, planId: plan.planId });
     assert.ok(report.results.every((r) => r.ok), JSON.stringify(report.results));
     const changes = terminal('worker-1', applyFrom).filter((c) => c.command.startsWith('sudo -n systemctl'));
     assert.deepEqual(changes, [
@@ -88,12 +68,12 @@ describe('the Flatcar node adapter on the simulator', () => {
     ]);
     assert.deepEqual(terminal('worker-2', applyFrom).filter((c) => c.command.startsWith('sudo -n systemctl')), [], 'worker-2 already had what FLUO needs');
     const commandEvents = events.slice(from).flatMap((e) => (e.topic === 'command' ? [e.payload] : []));
-    assert.ok(commandEvents.every((e) => e.runId === null && e.cluster === cluster));
+    assert.ok(commandEvents.every((e) => e.runId === null && e.cluster === world.cluster));
   });
 
   it("shows the live state's reads in the node's terminal too", async () => {
     const from = events.length;
-    const [state] = await service.call('nodes.refreshLive', { cluster, nodes: ['worker-1'] });
+    const [state] = await world.service.call('nodes.refreshLive', { cluster: world.cluster, nodes: ['worker-1'] });
     assert.equal(state?.updateEngineUnit, 'vendor-enabled', 'unmasked, it runs from the image\'s own link (is-enabled: disabled)');
     assert.deepEqual(terminal('worker-1', from).map((c) => c.command).sort(), [
       'cat /etc/flatcar/update.conf',

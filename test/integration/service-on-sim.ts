@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { ApiEvent } from '../../app/api/index.ts';
 import { createService } from '../../app/service/index.ts';
-import type { SimCluster } from '../../sim/cluster.ts';
+import { startSimCluster, type SimCluster, type SimClusterOptions } from '../../sim/cluster.ts';
+import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 export type SimService = ReturnType<typeof createService>;
@@ -21,4 +26,43 @@ export async function connectedService(sim: SimCluster, opts: { dataDir: string;
     await service.close();
     throw err;
   }
+}
+
+export interface ServiceOnSim {
+  /** This process's temporary folder: the simulator's state in sim/, the service's data in data/. */
+  readonly dir: string;
+  readonly sim: SimCluster;
+  readonly service: SimService;
+  readonly cluster: string;
+}
+
+/**
+ * For the tests of the enclosing `describe` (or file): a simulator on a loopback block of this process and the
+ * service connected to it (`sshConfigPath` may write its own ssh_config for it), closed and removed afterwards.
+ * The returned fields are filled in once the `before` hook has run: read them only inside hooks and tests.
+ */
+export function serviceOnSim(opts: {
+  sim: Omit<SimClusterOptions, 'stateDir' | 'sshPort' | 'addressBase'>;
+  sshConfigPath?: (sim: SimCluster, dir: string) => string;
+  onEvent: (e: ApiEvent) => void;
+}): ServiceOnSim {
+  const dir = mkdtempSync(join(tmpdir(), 'flatdeck-service-on-sim-'));
+  const world = { dir } as { dir: string; sim: SimCluster; service: SimService; cluster: string };
+  let sim: SimCluster | undefined;
+  let service: SimService | undefined;
+  before(async () => {
+    sim = await startSimCluster({ ...opts.sim, stateDir: join(dir, 'sim'), sshPort: 0, addressBase: loopbackBlock().base });
+    const connected = await connectedService(sim, { dataDir: join(dir, 'data'), onEvent: opts.onEvent, ...(opts.sshConfigPath ? { sshConfigPath: opts.sshConfigPath(sim, dir) } : {}) });
+    service = connected.service;
+    Object.assign(world, { sim, ...connected });
+  });
+  after(async () => {
+    try {
+      await service?.close();
+      await sim?.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  return world;
 }
