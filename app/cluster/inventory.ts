@@ -9,11 +9,7 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ER
 
 /** Where nodes come from: a Kubernetes list and a watch from a resourceVersion (ClusterConnection.nodeSource()). */
 export interface NodeSource {
-  /**
-   * `fromCache`: any recent state will do (the API server's watch cache, one response however many nodes, as
-   * client-go's reflectors start); by default the current state, read in pages.
-   */
-  list(signal: AbortSignal, opts?: { fromCache?: boolean }): Promise<{ items: unknown[]; resourceVersion: string }>;
+  list(signal: AbortSignal): Promise<{ items: unknown[]; resourceVersion: string }>;
   /**
    * Resolves when the server ends the stream normally; rejects on failure (a 410 carries statusCode/code 410).
    * `onOpen` fires once the server has accepted the watch.
@@ -310,12 +306,9 @@ export class NodeInventory {
     this.emit({ type: 'delete', cluster: this.cluster, name });
   }
 
-  /**
-   * First list → snapshot; later lists (after 410 or a failed resume) → upserts and deletes for the difference.
-   * Only the first may come from the API server's cache: a later one must not go back behind what was seen.
-   */
+  /** First list → snapshot; later lists (after 410 or a failed resume) → upserts and deletes for the difference. */
   private async relist(signal: AbortSignal): Promise<void> {
-    const { items, resourceVersion } = await this.opts.source.list(signal, { fromCache: !this.listed });
+    const { items, resourceVersion } = await this.opts.source.list(signal);
     if (signal.aborted) return;
     const seen = new Set<string>();
     for (const item of items) {
