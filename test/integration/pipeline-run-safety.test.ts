@@ -1,40 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { UpdateOptions, type RolloutState } from '../../app/api/pipeline.ts';
-import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
-import { readSimEvents, startWorld, type World } from './pipeline-world.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { readSimEvents, simMachine } from './pipeline-world.ts';
 import { waitFor } from '../support/wait-for.ts';
-
-const block = loopbackBlock();
 
 const options = (extra: Partial<UpdateOptions> = {}) =>
   UpdateOptions.parse({ emptyDirPolicy: 'delete', unmanagedPodPolicy: 'delete', settleSeconds: 0, restoreAfterBootSeconds: 2, leaseDurationSeconds: 3, rebootTimeoutSeconds: 30, drainTimeoutSeconds: 60, ...extra });
 
 /** The stop-after-download, two-runs-on-one-node and resume-flag cases of the safety issue, on the simulator. */
 describe('run safety on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 4, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 4 });
 
   const annotations = async (node: string) => (await w.kc.makeApiClient(CoreV1Api).readNode({ name: node })).metadata?.annotations ?? {};
   const events = (node: string, kind: string) => readSimEvents(w.sim.eventsPath).filter((e) => e.node === node && e.kind === kind);
 
   /** An unplanned reboot (a panic, the hypervisor): no drain, no flatdeck; waits until the node is up again. */
   async function unplannedReboot(node: string): Promise<void> {
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const ups = events(node, 'up').length;
     machine.requestReboot('panic');
     await waitFor(`${node} up after an unplanned reboot`, () => events(node, 'up').length > ups && machine.isUp(), { timeoutMs: 30_000 });
@@ -43,7 +28,7 @@ describe('run safety on the simulator', () => {
   it('a run cancelled after the download keeps the update staged and visible, and the node keeps that version over later reboots', async () => {
     const wanted = publishNewReleases(w.sim);
     const node = w.sim.nodes[0]!.name;
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const from = machine.bootedVersion();
     const engine = w.engine();
     const run = await engine.start({ kind: 'single', nodes: [node], options: options() });
@@ -71,7 +56,7 @@ describe('run safety on the simulator', () => {
   it('a run cancelled after the download with --staged-update discard leaves the node booting its version', async () => {
     publishNewReleases(w.sim);
     const node = w.sim.nodes[3]!.name;
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const from = machine.bootedVersion();
     const engine = w.engine();
     const originally = (await engine.preflight(node, options())).updateEngineUnit;
@@ -92,9 +77,9 @@ describe('run safety on the simulator', () => {
   it('two runs on one node: one updates it, the other finds it current; update-engine ends as it was, and the new boot stays', async () => {
     publishNewReleases(w.sim);
     const node = w.sim.nodes[1]!.name;
-    const machine = w.sim.machines.find((m) => m.name === node)!;
-    const a = w.engine({ dataDir: mkdtempSync(join(w.dir, 'a-')), holder: 'ann@desk#a' });
-    const b = w.engine({ dataDir: mkdtempSync(join(w.dir, 'b-')), holder: 'bob@laptop#b' });
+    const machine = simMachine(w.sim, node);
+    const a = w.engine({ dataDir: cliDataDir(w, { prefix: 'a-' }), holder: 'ann@desk#a' });
+    const b = w.engine({ dataDir: cliDataDir(w, { prefix: 'b-' }), holder: 'bob@laptop#b' });
     const originally = (await a.preflight(node, options())).updateEngineUnit;
     const markedGood = events(node, 'boot-marked-good').length;
     const runs = await Promise.all([a.start({ kind: 'single', nodes: [node], options: options() }), b.start({ kind: 'single', nodes: [node], options: options() })]);
@@ -115,7 +100,7 @@ describe('run safety on the simulator', () => {
   it('resume honours the pipeline flags it is given', async () => {
     publishNewReleases(w.sim);
     const node = w.sim.nodes[2]!.name;
-    const dataDir = mkdtempSync(join(w.dir, 'resume-'));
+    const dataDir = cliDataDir(w, { prefix: 'resume-' });
     const killed = flatdeck(w.sim, dataDir, ['update', node, '--json', ...fastFlags]);
     await waitFor('the run to reach the lock step', () => killed.lines.some((l) => /"step":"lock","status":"started"/.test(l)), { timeoutMs: 60_000 });
     killed.child.kill('SIGKILL');
