@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
-import { maxConcurrentReboots, readSimEvents, startWorld, type World } from './pipeline-world.ts';
-import { loopbackBlock } from '../support/loopback.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-
-const block = loopbackBlock();
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { maxConcurrentReboots, readSimEvents, type World } from './pipeline-world.ts';
 
 async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
   const core = w.kc.makeApiClient(CoreV1Api);
@@ -24,21 +21,11 @@ async function assertFleetUpdated(w: World, wanted: Record<string, string>) {
 }
 
 describe('rollouts through the CLI on the simulator', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    w = await startWorld({ nodes: 5, addressBase: block.base });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 5 });
 
   it('a 5-node rollout ends with every node on the new version, none cordoned, one reboot at a time', async () => {
     const wanted = publishNewReleases(w.sim);
-    const dataDir = mkdtempSync(join(w.dir, 'cli-'));
+    const dataDir = cliDataDir(w);
     chmodSync(dataDir, 0o755); // as an older flatdeck left it
     const run = flatdeck(w.sim, dataDir, ['rollout', '--all', '--parallel', '3', ...fastFlags]);
     const { code } = await finished(run);
@@ -62,8 +49,8 @@ describe('rollouts through the CLI on the simulator', () => {
 
   it('two flatdeck processes rolling out the same cluster at once: one reboot at a time, both finish', async () => {
     const wanted = publishNewReleases(w.sim);
-    const a = flatdeck(w.sim, mkdtempSync(join(w.dir, 'a-')), ['rollout', '--all', '--json', ...fastFlags]);
-    const b = flatdeck(w.sim, mkdtempSync(join(w.dir, 'b-')), ['rollout', '--all', '--json', ...fastFlags]);
+    const a = flatdeck(w.sim, cliDataDir(w, { prefix: 'a-' }), ['rollout', '--all', '--json', ...fastFlags]);
+    const b = flatdeck(w.sim, cliDataDir(w, { prefix: 'b-' }), ['rollout', '--all', '--json', ...fastFlags]);
     const [ea, eb] = await Promise.all([finished(a), finished(b)]);
     const tail = (r: typeof a) => r.lines.filter((l) => /"topic":"step"/.test(l) && !/"status":"progress"/.test(l)).slice(-8).map((l) => l.slice(0, 300)).join('\n');
     assert.equal(ea.code, 0, `${a.stderr()}\n${tail(a)}`);
