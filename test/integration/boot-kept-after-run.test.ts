@@ -4,32 +4,19 @@
 // that ends inside that window must not leave the node there: a reboot nobody planned right after the run
 // finished keeps the version the run verified.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { guardedWorld } from './guarded-world.ts';
 import { publishNewReleases } from './pipeline-cli.ts';
-import { fastRunOptions, startWorld, type World } from './pipeline-world.ts';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
+import { fastRunOptions, simMachine } from './pipeline-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const block = loopbackBlock();
-
 describe('the version a run verified is the one the node keeps booting', () => {
-  let w: World;
-  let guard: FleetGuard;
-  before(async () => {
-    // 45 s of update_engine's time is 2.25 s here: the run ends well inside it
-    w = await startWorld({ nodes: 2, addressBase: block.base, timeScale: 0.05 });
-    guard = await guardFleet(w.kc, w.sim.eventsPath);
-  });
-  afterEach(() => guard.assertSafe());
-  after(async () => {
-    guard?.stop();
-    await w?.stop();
-  });
+  // 45 s of update_engine's time is 2.25 s here: the run ends well inside it
+  const w = guardedWorld({ nodes: 2, timeScale: 0.05 });
 
   it('right after an update run ends, the new boot is marked good and an unplanned reboot stays on the new version', async () => {
     const node = w.sim.nodes[1]!.name;
-    const machine = w.sim.machines.find((m) => m.name === node)!;
+    const machine = simMachine(w.sim, node);
     const target = publishNewReleases(w.sim)[machine.channel()]!;
     const run = await w.engine().start({ kind: 'single', nodes: [node], options: fastRunOptions });
     const end = await run.done;
