@@ -1,7 +1,7 @@
 // The simulated world most pipeline tests share: one per `describe`, with the fleet's safety invariants recorded
 // from its start, so each test file states only its fleet and its cases.
 import { after, afterEach, before } from 'node:test';
-import { guardFleet, type FleetGuard } from '../support/invariants-recorder.ts';
+import { guardFleet, type FleetGuard, type NodeRecorder } from '../support/invariants-recorder.ts';
 import { loopbackBlock } from '../support/loopback.ts';
 import { startWorld, type World, type WorldOptions } from './pipeline-world.ts';
 
@@ -10,20 +10,27 @@ export interface GuardedWorldOptions extends Omit<WorldOptions, 'addressBase'> {
   invariants?: 'after-each' | 'after-all';
 }
 
+export interface GuardedWorld extends World {
+  /** The Nodes as recorded since the world started: when one was cordoned, what marks it carried. */
+  readonly recorder: NodeRecorder;
+  /** Checks the invariants now, with a case's own K or failure domains, over the time since the previous check. */
+  assertSafe: FleetGuard['assertSafe'];
+}
+
 /**
  * Starts a world on a loopback block of this process before the enclosing `describe`'s tests and stops it after
  * them, failing a test (or the suite, with `invariants: 'after-all'`) that broke a fleet safety invariant.
  * The returned world is filled in once the `before` hook has run: read it only inside hooks and tests.
  */
-export function guardedWorld(opts: GuardedWorldOptions): World {
+export function guardedWorld(opts: GuardedWorldOptions): GuardedWorld {
   const { invariants = 'after-each', ...worldOpts } = opts;
-  const world = {} as World;
+  const world = {} as GuardedWorld;
   let started: World | undefined;
   let guard: FleetGuard | undefined;
   before(async () => {
     started = await startWorld({ ...worldOpts, addressBase: loopbackBlock().base });
-    Object.assign(world, started);
     guard = await guardFleet(started.kc, started.sim.eventsPath);
+    Object.assign(world, started, { recorder: guard.recorder, assertSafe: guard.assertSafe });
   });
   if (invariants === 'after-each') afterEach(() => guard?.assertSafe());
   after(async () => {

@@ -110,6 +110,8 @@ export async function assertFleetInvariants(check: InvariantCheck): Promise<void
 }
 
 export interface FleetGuard {
+  /** The Nodes as recorded since the guard started, for a test's own questions about them. */
+  readonly recorder: NodeRecorder;
   /** Fails on every invariant broken since the previous call (or since the guard started). */
   assertSafe(opts?: Omit<InvariantInput, 'events' | 'timeline' | 'endMs' | 'sinceMs'>): Promise<void>;
   stop(): void;
@@ -120,6 +122,7 @@ export async function guardFleet(kc: KubeConfig, eventsPath: string): Promise<Fl
   const recorder = await recordNodes(kc);
   let sinceMs = Date.now();
   return {
+    recorder,
     async assertSafe(opts = {}) {
       const from = sinceMs;
       sinceMs = Date.now();
