@@ -351,6 +351,28 @@ describe('authentication and reachability', () => {
     await pool.close();
     await peer.stop();
   });
+
+  it('leaves the cap to other work while connections carry only long-lived commands (watches)', async () => {
+    const peer = await startTestPeer({ authorizedKeys: [clientKey.public], answer: (line) => (line.includes('watch') ? { hang: true, stdout: 'watching\n' } : { stdout: 'VERSION_ID=3033.2.0\n' }) });
+    trust(peer);
+    const { pool } = poolFor({ maxConnections: 2 });
+    const stop = new AbortController();
+    const watches = ['a', 'b'].map((name) => pool.exec(target(peer, name), 'watch', { longLived: true, signal: stop.signal }).catch(() => 'stopped'));
+    try {
+      await waitFor(() => peer.connections === 2);
+      // both places under the cap hold a watch; a short command on a third node still runs
+      const read = await pool.exec(target(peer, 'c'), toShellLine(grepVersionId()), { timeoutMs: 10_000 });
+      assert.equal(read.stdout, 'VERSION_ID=3033.2.0\n');
+      // a short command on a watched node shares its connection
+      await pool.exec(target(peer, 'a'), toShellLine(grepVersionId()), { timeoutMs: 10_000 });
+      assert.equal(peer.connections, 3);
+    } finally {
+      stop.abort();
+      assert.deepEqual(await Promise.all(watches), ['stopped', 'stopped']);
+      await pool.close();
+      await peer.stop();
+    }
+  });
 });
 
 async function freePort(): Promise<number> {
