@@ -1,7 +1,8 @@
 import { CoreV1Api, PolicyV1Api, type KubeConfig, type V1Pod, type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { watchHint } from './watch-hint.ts';
 import { kubeFailure, isNotFound } from './kube-status.ts';
 import { podRef } from './drain-filters.ts';
-import { backoffDelayMs, pollUntil } from '../support/retry.ts';
+import { backoffDelayMs, Nudge, pollUntil } from '../support/retry.ts';
 
 export interface DrainApi {
   listPodsOnNode(node: string): Promise<V1Pod[]>;
@@ -12,6 +13,8 @@ export interface DrainApi {
   readPod(namespace: string, name: string): Promise<V1Pod | null>;
   /** DELETE with a UID precondition, so a recreated pod of the same name is never hit. */
   deletePod(namespace: string, name: string, uid: string): Promise<void>;
+  /** Calls `onChange` with each pod on `node` that changes or goes, until `signal` is cancelled; a hint for a poll. */
+  watchPodsOn?(node: string, onChange: (pod: V1Pod) => void, signal: AbortSignal): Promise<void>;
 }
 
 export type PodDrainEvent =
@@ -27,7 +30,7 @@ export interface EvictOptions {
   nowMs: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal;
-  /** Poll period while waiting for deletion (kubectl: 1 s). */
+  /** Poll period while waiting for deletion (kubectl: 1 s); a watch of the pods' node, when the API has one, looks sooner. */
   pollMs?: number;
   /** Backoff when the server gives no (or zero) Retry-After, doubling up to maxRetryMs. */
   minRetryMs?: number;
@@ -69,18 +72,41 @@ export function retryDelayMs(retryAfterSeconds: number | null, attempt: number, 
   return backoffDelayMs({ initialMs: minMs, maxMs }, attempt);
 }
 
-async function waitGone(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean): Promise<boolean> {
+/** Who hears about a change of a pod being drained (namespace/name): its wait for it to be gone. */
+type PodChanges = Map<string, () => void>;
+
+/** Runs `work` with a watch of the pods' nodes (when the API has one) telling `changes` about each pod's changes. */
+async function watchingPods<T>(api: DrainApi, pods: readonly V1Pod[], work: (changes: PodChanges) => Promise<T>): Promise<T> {
+  const changes: PodChanges = new Map();
+  const stop = new AbortController();
+  const nodes = new Set(pods.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : [])));
+  const heard = (p: V1Pod) => changes.get(podRef(p))?.();
+  for (const node of nodes) void api.watchPodsOn?.(node, heard, stop.signal).catch(() => undefined);
+  try {
+    return await work(changes);
+  } finally {
+    stop.abort();
+  }
+}
+
+async function waitGone(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean, changes: PodChanges): Promise<boolean> {
   const ns = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
   const check = async () => (gone(await api.readPod(ns, name), pod.metadata?.uid, pod.spec?.nodeName) ? true : isDone() ? false : undefined);
-  const outcome = await pollUntil(check, { clock: { nowMs: o.nowMs, sleep: o.sleep }, intervalMs: o.pollMs ?? 1000, deadlineMs: o.deadlineMs, ...(o.signal ? { signal: o.signal } : {}) });
-  return !outcome.timedOut && outcome.value;
+  const nudge = new Nudge();
+  changes.set(podRef(pod), () => nudge.fire());
+  try {
+    const outcome = await pollUntil(check, { clock: { nowMs: o.nowMs, sleep: o.sleep }, intervalMs: o.pollMs ?? 1000, deadlineMs: o.deadlineMs, nudge, ...(o.signal ? { signal: o.signal } : {}) });
+    return !outcome.timedOut && outcome.value;
+  } finally {
+    changes.delete(podRef(pod));
+  }
 }
 
 /** Evicts one pod through the Eviction API until it is gone, blocked, or the deadline passes. */
 type PodResult = { r: 'gone' } | { r: 'timeout' } | { r: 'blocked'; pdb: string | null; reason: string };
 
-async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean): Promise<PodResult> {
+async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () => boolean, changes: PodChanges): Promise<PodResult> {
   const ns = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
   const ref = podRef(pod);
@@ -91,7 +117,7 @@ async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () =
     try {
       await api.evict(ns, name);
       emit({ type: 'evicted', pod: ref });
-      if (!(await waitGone(api, pod, o, isDone))) return { r: 'timeout' };
+      if (!(await waitGone(api, pod, o, isDone, changes))) return { r: 'timeout' };
       emit({ type: 'gone', pod: ref });
       return { r: 'gone' };
     } catch (err) {
@@ -128,12 +154,14 @@ async function evictOne(api: DrainApi, pod: V1Pod, o: EvictOptions, isDone: () =
 /** Evicts all pods in parallel (as kubectl does) and waits for each to be gone by UID. */
 export async function evictPods(api: DrainApi, pods: readonly V1Pod[], o: EvictOptions): Promise<DrainOutcome> {
   let stop = false;
-  const results = await Promise.all(
-    pods.map(async (pod) => {
-      const res = await evictOne(api, pod, o, () => stop);
-      if (res.r === 'blocked') stop = true;
-      return res;
-    }),
+  const results = await watchingPods(api, pods, (changes) =>
+    Promise.all(
+      pods.map(async (pod) => {
+        const res = await evictOne(api, pod, o, () => stop, changes);
+        if (res.r === 'blocked') stop = true;
+        return res;
+      }),
+    ),
   );
   const remaining = pods.filter((_, i) => results[i]?.r !== 'gone');
   const blocked = results.flatMap((res, i) => (res.r === 'blocked' ? [{ pod: podRef(pods[i] as V1Pod), pdb: res.pdb, reason: res.reason }] : []));
@@ -153,7 +181,9 @@ export async function deletePods(api: DrainApi, pods: readonly V1Pod[], o: Evict
       if (!isNotFound(err) && kubeFailure(err).code !== 409) throw err;
     }
   }
-  for (const pod of pods) if (!(await waitGone(api, pod, o, () => false))) remaining.push(pod);
+  await watchingPods(api, pods, async (changes) => {
+    for (const pod of pods) if (!(await waitGone(api, pod, o, () => false, changes))) remaining.push(pod);
+  });
   return { finished: remaining.length === 0, remaining, blocked: [], timedOut: remaining.length > 0 };
 }
 
@@ -190,5 +220,6 @@ export function kubeDrainApi(kc: KubeConfig): DrainApi {
     async deletePod(namespace, name, uid) {
       await core.deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } });
     },
+    watchPodsOn: (node, onChange, signal) => watchHint(kc, '/api/v1/pods', `spec.nodeName=${node}`, onChange, signal),
   };
 }

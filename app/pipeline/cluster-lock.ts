@@ -210,17 +210,17 @@ export class ClusterLock {
    * countdown, and which failure domain `self` is in.
    */
   private async look(self: string, runId: string): Promise<{ verdict: ClusterVerdict; leaseWait: string | null; domain: string | null }> {
-    const nodes = await this.deps.cluster.nodes.listNodes();
+    // read side by side: each is a snapshot anyway, and the verdict is taken again right after the Lease is ours
+    const [nodes, slots, lease] = await Promise.all([this.deps.cluster.nodes.listNodes(), this.slots.survey(), this.k > 1 ? null : this.lease.inspect()]);
     const domainLabel = this.limits.slots?.domainLabel ?? DEFAULT_DOMAIN_LABEL;
     const domain = domainOf(nodes.find((n) => n.metadata?.name === self), domainLabel);
     const override = this.limits.override;
-    const live = (await this.slots.survey()).filter((s) => s.live);
+    const live = slots.filter((s) => s.live);
     if (this.k > 1) {
       const claims = live.map((s) => ({ node: s.node, domain: s.domain, holder: s.holder }));
       const verdict = judgeCluster({ nodes, self, runId, liveHolders: live.map((s) => s.holder), override, maxUnavailable: this.k, domainLabel, claims });
       return { verdict, leaseWait: null, domain };
     }
-    const lease = await this.lease.inspect();
     const foreign = lease && lease.holder.identity !== this.deps.holder ? lease : null;
     const beyond = live.filter((s) => s.name !== this.deps.lock.name);
     const liveHolders = [...(lease && lease.expiresInMs > 0 ? [lease.holder.identity] : []), ...beyond.map((s) => s.holder)];

@@ -118,8 +118,17 @@ async function healthGateStep(ctx: NodeCtx, gate: HealthGate): Promise<void> {
   );
 }
 
+/** How a node's turn ended, once its lock is released. */
+export interface TurnEnd {
+  outcome: 'done' | 'skipped' | 'current';
+  /** Putting back what the run changed on the node, which may still run: the node is back in service already. */
+  finishing: Promise<void>;
+}
+
+const ended = (outcome: TurnEnd['outcome']): TurnEnd => ({ outcome, finishing: Promise.resolve() });
+
 /** Steps 3–8 for one node; the caller serializes nodes. */
-export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGate | null, resumeAt: 'start' | 'verify' = 'start'): Promise<'done' | 'skipped' | 'current'> {
+export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGate | null, resumeAt: 'start' | 'verify' = 'start'): Promise<TurnEnd> {
   ctx.rec.phase = 'active';
   if (resumeAt === 'start') {
     await ctx.control.checkpoint();
@@ -127,7 +136,7 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
       await lock.release();
       // it booted the new version without us (an unplanned reboot): let update-engine mark that boot good first
       await finishNode(ctx, 'current', ctx.deps.clock.nowMs());
-      return 'current';
+      return ended('current');
     }
     await ctx.control.checkpoint();
     await cordonStep(ctx, lock);
@@ -138,7 +147,7 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
       if (!isAttention(ctx)) ctx.rec.phase = 'skipped';
       ctx.rec.step = null;
       journalRecord(ctx);
-      return 'skipped';
+      return ended('skipped');
     }
     await ctx.control.checkpoint();
     await rebootStep(ctx, lock);
@@ -157,13 +166,17 @@ export async function rebootNode(ctx: NodeCtx, lock: ClusterLock, gate: HealthGa
     if (gate) await healthGateStep(ctx, gate);
     await settleStep(ctx);
     await releaseStep(ctx, lock);
-  } finally {
+  } catch (err) {
     await restoring;
+    throw err;
   }
-  if (!isAttention(ctx)) ctx.rec.phase = 'done';
-  ctx.rec.step = null;
-  journalRecord(ctx);
-  return 'done';
+  // back in service and the lock released: the turn's next node need not wait for update-engine's restore
+  const finishing = restoring.then(() => {
+    if (!isAttention(ctx)) ctx.rec.phase = 'done';
+    ctx.rec.step = null;
+    journalRecord(ctx);
+  });
+  return { outcome: 'done', finishing };
 }
 
 const isAttention = (ctx: NodeCtx) => ctx.rec.phase === 'needs-attention';

@@ -69,6 +69,9 @@ const activeStatuses: ReadonlySet<RolloutState['status']> = new Set(['running', 
 /** What the download phase hands to the serial phase for one node. */
 type Prepared = 'need-reboot' | 'current' | 'skipped' | Error;
 
+/** How many nodes' pre-flight checks run at once (SSH reads and API lists; the SSH pool caps its sockets itself). */
+const PREFLIGHT_FAN_OUT = 8;
+
 /** Runs up to `limit` tasks at once, in order of the input. */
 function boundedStart<T>(items: readonly string[], limit: number, task: (item: string) => Promise<T>): Map<string, Promise<T>> {
   const out = new Map<string, Promise<T>>();
@@ -103,6 +106,8 @@ export class Run {
   private status: RolloutState['status'] = 'pending';
   private error: RolloutState['error'] = null;
   private anyFailed = false;
+  /** Nodes whose turn ended but whose restore still runs; the run ends after them. */
+  private readonly finishing: Promise<void>[] = [];
   private readonly started: number;
   private ended: number | null = null;
   /** Each node's failure domain once the turns begin with K > 1 (for the ETA; until then each its own). */
@@ -265,6 +270,7 @@ export class Run {
       const downloads = this.startDownloads(passed);
       await this.rebootInTurns(downloads);
       await Promise.allSettled(downloads.values());
+      await Promise.all(this.finishing);
     } finally {
       alive.abort();
       await renewing;
@@ -272,20 +278,23 @@ export class Run {
     return this.finish();
   }
 
-  /** Phase 1: pre-flight everywhere first, so blockers are listed before any node changes. */
+  /** Phase 1: pre-flight everywhere first (it only reads: several nodes at once), so blockers are listed before any node changes. */
   private async preflightAll(): Promise<string[]> {
-    const passed: string[] = [];
-    for (const n of this.spec.nodes.filter((x) => !this.afterReboot(x))) {
+    const nodes = this.spec.nodes.filter((x) => !this.afterReboot(x));
+    const checked = boundedStart(nodes, PREFLIGHT_FAN_OUT, async (n) => {
       this.node(n).startedAtMs = this.deps.clock.nowMs();
       try {
         await preflightStep(this.ctx(n));
-        passed.push(n);
+        return true;
       } catch (err) {
         this.fail(n, err);
         await cleanUpAfter(this.ctx(n), null, err);
         this.anyFailed = true;
+        return false;
       }
-    }
+    });
+    const passed: string[] = [];
+    for (const n of nodes) if (await checked.get(n)) passed.push(n);
     return passed;
   }
 
@@ -354,7 +363,9 @@ export class Run {
         if (this.control.isCancelled) throw new ApiError('cancelled', 'The run was cancelled by the operator');
         await this.waitForWindow();
         await this.control.checkpoint();
-        const outcome = await rebootNode(ctx, lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
+        const { outcome, finishing } = await rebootNode(ctx, lock, this.spec.options.healthGate ?? null, resumed ? 'verify' : 'start');
+        // the turn's lock may already hold its next node: a failure while finishing this one must not release it
+        this.finishing.push(finishing.catch((err: unknown) => this.stopNode(ctx, null, err)));
         // the rollout goes on with the next node, but a skipped node is not an updated one
         if (outcome === 'skipped') this.fail(n, new ApiError('drain-timeout', `${n} was not updated: its drain did not finish and the policy said skip`, { node: n }, { code: 'drain.skippedByPolicy' }));
       } catch (err) {

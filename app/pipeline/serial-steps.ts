@@ -6,7 +6,7 @@ import { markKeys, markPatch, writeMark } from '../cluster/node-annotations.ts';
 import { daemonSetPodsNotReady, nodeBackProblems } from '../cluster/reboot-wait.ts';
 import type { ClusterLock } from './cluster-lock.ts';
 import { drainPolicy } from './preflight.ts';
-import { pollUntil } from '../support/retry.ts';
+import { Nudge, pollUntil } from '../support/retry.ts';
 import { ensureRollbackBootsNext } from './rollback-step.ts';
 import { attentionNote, codeOf, coded, emitStep, journalRecord, runStep, type CodedMessage, type NodeCtx } from './run-context.ts';
 
@@ -24,11 +24,11 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
     coded('lock.waiting', { node: ctx.node }, `Waiting for the cluster update lock for ${ctx.node}`),
     async () => {
       await lock.acquire(ctx.node, ctx.runId, ctx.control);
-      await mark(ctx, 'lock');
       // resumed after this run's own reboot: the node may still be down or have rolled back; verify judges that
-      if (ctx.rec.rebootIssuedAt !== null) return 'proceed' as const;
-      // another instance may have rebooted this node onto the new version while we waited
-      const version = await ctx.ops.versionId();
+      const resumed = ctx.rec.rebootIssuedAt !== null;
+      // another instance may have rebooted this node onto the new version while we waited (asked beside the mark)
+      const [, version] = await Promise.all([mark(ctx, 'lock'), resumed ? null : ctx.ops.versionId()]);
+      if (resumed) return 'proceed' as const;
       if (version !== ctx.rec.fromVersion) return 'current' as const;
       if (ctx.rec.action === 'rollback') {
         await ensureRollbackBootsNext(ctx, 'lock');
@@ -43,6 +43,13 @@ export async function lockStep(ctx: NodeCtx, lock: ClusterLock): Promise<'procee
   );
 }
 
+/** What a drain of the node would do now: its pods and the cluster's PDBs, read side by side. */
+async function drainPlan(ctx: NodeCtx): Promise<ReturnType<typeof planDrain>> {
+  const { drain } = ctx.deps.cluster;
+  const [pods, pdbs] = await Promise.all([drain.listPodsOnNode(ctx.node), drain.listPdbs()]);
+  return planDrain(pods, pdbs, drainPolicy(ctx.options), new Date(ctx.deps.clock.nowMs()));
+}
+
 /** Step 4: cordon, recording in the same patch whether we did it. */
 export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void> {
   await runStep(
@@ -51,8 +58,7 @@ export async function cordonStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
     coded('cordon.started', { node: ctx.node }, `Cordoning ${ctx.node}`),
     async () => {
       await lock.confirm(`cordoning ${ctx.node}`);
-      const { drain } = ctx.deps.cluster;
-      const plan = planDrain(await drain.listPodsOnNode(ctx.node), await drain.listPdbs(), drainPolicy(ctx.options), new Date(ctx.deps.clock.nowMs()));
+      const plan = await drainPlan(ctx);
       const refusal = plan.blockers.find((b) => b.severity !== 'warning');
       if (refusal && hasErrors(plan.blockers)) {
         throw new ApiError('drain-blocked', `Not cordoning ${ctx.node}: ${refusal.message}`, { node: ctx.node, pod: refusal.pod, pdb: refusal.pdb });
@@ -100,11 +106,10 @@ export async function drainStep(ctx: NodeCtx, lock: ClusterLock): Promise<DrainR
     coded('drain.started', { node: ctx.node }, `Draining ${ctx.node}`),
     async () => {
       await lock.confirm(`draining ${ctx.node}`);
-      // the Node says where the run is, so a crash mid-drain is found (and resumed) as a drain
-      await mark(ctx, 'drain');
+      // the Node says where the run is (before any eviction), so a crash mid-drain is found (and resumed) as a drain
+      const [, plan] = await Promise.all([mark(ctx, 'drain'), drainPlan(ctx)]);
       const { drain } = ctx.deps.cluster;
       const clock = ctx.deps.clock;
-      const plan = planDrain(await drain.listPodsOnNode(ctx.node), await drain.listPdbs(), drainPolicy(ctx.options), new Date(clock.nowMs()));
       const opts = {
         deadlineMs: clock.nowMs() + ctx.options.drainTimeoutSeconds * 1000,
         nowMs: () => clock.nowMs(),
@@ -154,11 +159,11 @@ export async function rebootStep(ctx: NodeCtx, lock: ClusterLock): Promise<void>
     coded('reboot.started', { node: ctx.node }, `Rebooting ${ctx.node}`),
     async () => {
       await lock.waitQuiet(ctx.node, ctx.runId, ctx.control, ctx.options.rebootTimeoutSeconds * 1000);
-      await lock.confirm(`rebooting ${ctx.node}`);
-      ctx.rec.bootIdBefore = await ctx.ops.bootId();
       // Pre-flight matched the machine behind the verified host key to the Node; the address may lead elsewhere
       // since (a reinstalled or swapped machine with a copied key), so match again right before rebooting it.
-      const nodeBootId = (await ctx.deps.cluster.nodes.getNode(ctx.node)).status?.nodeInfo?.bootID;
+      const [, bootId, node] = await Promise.all([lock.confirm(`rebooting ${ctx.node}`), ctx.ops.bootId(), ctx.deps.cluster.nodes.getNode(ctx.node)]);
+      ctx.rec.bootIdBefore = bootId;
+      const nodeBootId = node.status?.nodeInfo?.bootID;
       if (nodeBootId && nodeBootId !== ctx.rec.bootIdBefore) {
         const why = `SSH to ${ctx.node} now reaches a machine with boot ID ${ctx.rec.bootIdBefore}, but the Node reports ${nodeBootId}`;
         const facts = { node: ctx.node, sshBootId: ctx.rec.bootIdBefore, nodeBootId };
@@ -243,6 +248,10 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
       let bootIdNow: string | null = null;
       let waitingFor = 'SSH to answer from a new boot';
       ctx.ops.reconnect();
+      // the kubelet reporting the new boot is also when SSH is worth trying again: a Node change looks at once
+      const nudge = new Nudge();
+      const watching = new AbortController();
+      void ctx.deps.cluster.nodes.watchNode?.(ctx.node, () => nudge.fire(), watching.signal).catch(() => undefined);
       const outcome = await pollUntil(
         async () => {
           bootIdNow ??= await newBootAnswering(ctx, bootIdBefore);
@@ -252,8 +261,8 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
           waitingFor = problems.join('; ');
           return undefined;
         },
-        { clock, intervalMs: 500, deadlineMs: clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000, signal: ctx.control.signal },
-      );
+        { clock, intervalMs: 500, deadlineMs: clock.nowMs() + ctx.options.rebootTimeoutSeconds * 1000, signal: ctx.control.signal, nudge },
+      ).finally(() => watching.abort());
       if (outcome.timedOut) {
         throw new ApiError('reboot-failed', `${ctx.node} did not come back within ${ctx.options.rebootTimeoutSeconds} s (waiting for ${waitingFor})`, { node: ctx.node }, { code: 'reboot.timeout', params: { seconds: ctx.options.rebootTimeoutSeconds, waitingFor } });
       }

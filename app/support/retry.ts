@@ -50,17 +50,57 @@ export interface PollOptions {
   /** Returns (instead of waiting on) when the clock passes this instant: the caller says what that means. */
   deadlineMs?: number;
   signal?: AbortSignal;
+  /** Cuts a pause short when something (a watch) saw the polled thing change: the next check runs at once. */
+  nudge?: Nudge;
 }
 
 /**
- * Asks `check` at a steady pace until it gives an answer (anything but undefined). A cancelled `signal`
- * rejects the wait, so a cancelled caller never spins. Resolves `{ timedOut: true }` at the deadline.
+ * A wake-up call for a poll: `fire` ends the pause under way, or the next one if none is (a change seen during
+ * a check is not lost). The check itself still decides: a nudge only makes it come sooner.
+ */
+export class Nudge {
+  private pending = false;
+  private readonly waiters = new Set<() => void>();
+
+  fire(): void {
+    if (this.waiters.size === 0) this.pending = true;
+    for (const wake of this.waiters) wake();
+  }
+
+  /** `clock.sleep(ms, signal)`, ended early by `fire`; a cancelled `signal` still rejects. */
+  async pause(clock: Pick<Clock, 'sleep'>, ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    const cancel = () => woken.abort(signal?.reason);
+    this.waiters.add(wake);
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await clock.sleep(ms, woken.signal);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+    } finally {
+      this.waiters.delete(wake);
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+}
+
+/**
+ * Asks `check` at a steady pace (sooner when nudged) until it gives an answer (anything but undefined). A
+ * cancelled `signal` rejects the wait, so a cancelled caller never spins. Resolves `{ timedOut: true }` at the
+ * deadline.
  */
 export async function pollUntil<T>(check: () => Promise<T | undefined>, o: PollOptions): Promise<{ timedOut: false; value: T } | { timedOut: true }> {
   for (;;) {
     const value = await check();
     if (value !== undefined) return { timedOut: false, value };
     if (o.deadlineMs !== undefined && o.clock.nowMs() >= o.deadlineMs) return { timedOut: true };
-    await o.clock.sleep(o.intervalMs, o.signal);
+    if (o.nudge) await o.nudge.pause(o.clock, o.intervalMs, o.signal);
+    else await o.clock.sleep(o.intervalMs, o.signal);
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { evictPods, retryDelayMs, type DrainApi, type PodDrainEvent } from '../../app/cluster/drain.ts';
-import { virtualClock } from '../support/virtual-clock.ts';
+import { SteppedClock, virtualClock } from '../support/virtual-clock.ts';
 
 class HttpError extends Error {
   constructor(readonly code: number, readonly body: string, readonly headers: Record<string, string> = {}) {
@@ -136,5 +136,38 @@ describe('eviction with backoff', () => {
     assert.equal(out.finished, false);
     assert.equal(out.timedOut, true);
     assert.deepEqual(out.remaining.map((p) => p.metadata?.name), ['web-1']);
+  });
+
+  it('sees a pod gone when the watch of its node says so, not a poll interval later; other pods\' changes wake no one', async () => {
+    const clock = new SteppedClock(0);
+    const pods = new Map([['web-1', pod('web-1')], ['db-0', pod('db-0')]]);
+    const reads: string[] = [];
+    const watch: { tell?: (p: V1Pod) => void } = {};
+    const api: DrainApi = {
+      listPodsOnNode: async () => [],
+      listPdbs: async () => [],
+      evict: async () => undefined, // accepted; the pods terminate gracefully
+      readPod: async (_ns, name) => (reads.push(name), pods.get(name) ?? null),
+      deletePod: async () => undefined,
+      watchPodsOn: async (node, onChange) => {
+        assert.equal(node, 'worker-1');
+        watch.tell = onChange;
+      },
+    };
+    let done = false;
+    const draining = evictPods(api, [pod('web-1'), pod('db-0')], { deadlineMs: 600_000, nowMs: () => clock.nowMs(), sleep: (ms, s) => clock.sleep(ms, s), pollMs: 1000 }).then((out) => ((done = true), out));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(reads.sort(), ['db-0', 'web-1'], 'each pod read once after its eviction');
+    pods.delete('web-1');
+    watch.tell?.(pod('web-1'));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reads.filter((n) => n === 'web-1').length, 2, 'web-1 read again at once, the clock not moved');
+    assert.equal(reads.filter((n) => n === 'db-0').length, 1, 'db-0 not woken by web-1\'s change');
+    pods.delete('db-0');
+    watch.tell?.(pod('db-0'));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(done, true, 'both gone without the clock moving');
+    assert.equal(clock.nowMs(), 0);
+    assert.equal((await draining).finished, true);
   });
 });

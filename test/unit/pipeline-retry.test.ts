@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelayMs, pollUntil, retry } from '../../app/support/retry.ts';
+import { backoffDelayMs, Nudge, pollUntil, retry } from '../../app/support/retry.ts';
+import { SteppedClock } from '../support/virtual-clock.ts';
 import { virtualClock } from './pipeline-fakes.ts';
 
 class Flaky extends Error {
@@ -109,5 +110,51 @@ describe('polling until an answer', () => {
     );
     await assert.rejects(waiting, /cancelled by the operator/);
     assert.equal(asked, 3);
+  });
+
+  it('a nudge (a watch saw a change) brings the next check at once instead of after the interval', async () => {
+    const clock = new SteppedClock();
+    const start = clock.nowMs();
+    const nudge = new Nudge();
+    let gone = false;
+    const asked: number[] = [];
+    const waiting = pollUntil(async () => (asked.push(clock.nowMs() - start), gone ? 'gone' : undefined), { clock, intervalMs: 1000, nudge });
+    await new Promise((r) => setImmediate(r));
+    await clock.advance(1000);
+    assert.deepEqual(asked, [0, 1000], 'without a nudge: at the interval');
+    gone = true;
+    nudge.fire();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(asked, [0, 1000, 1000], 'the nudged check came without the clock moving');
+    assert.deepEqual(await waiting, { timedOut: false, value: 'gone' });
+  });
+
+  it('a nudge while a check runs is kept for the pause after it, and a nudge alone is no answer', async () => {
+    const clock = new SteppedClock();
+    const nudge = new Nudge();
+    let asked = 0;
+    const waiting = pollUntil(
+      async () => {
+        asked++;
+        if (asked === 1) nudge.fire();
+        return asked === 3 ? 'back' : undefined;
+      },
+      { clock, intervalMs: 500, nudge },
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.equal(asked, 2, 'the change seen during the first check brought the second at once');
+    await clock.advance(499);
+    assert.equal(asked, 2, 'no nudge since: the pause runs its course');
+    await clock.advance(1);
+    assert.deepEqual(await waiting, { timedOut: false, value: 'back' });
+  });
+
+  it('a cancel still ends a nudged wait with the cancel reason', async () => {
+    const clock = new SteppedClock();
+    const abort = new AbortController();
+    const waiting = pollUntil(async () => undefined, { clock, intervalMs: 1000, nudge: new Nudge(), signal: abort.signal });
+    await new Promise((r) => setImmediate(r));
+    abort.abort(new Error('cancelled by the operator'));
+    await assert.rejects(waiting, /cancelled by the operator/);
   });
 });
