@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { FluoNodeState, NodeName, UnitFileWord } from './nodes.ts';
-import { StatusWarning } from './notes.ts';
+import { PlanNote, StatusWarning } from './notes.ts';
 import { RebootWindow } from './pipeline.ts';
 
 export const FluoInstall = z.object({
@@ -82,7 +82,9 @@ export const AutoUpdatePlan = z.object({
   cluster: ClusterId,
   enable: z.boolean(),
   changes: z.array(PlanChange),
+  /** In English (the CLI's); `planNotes` has the same as codes + params for the UI. */
   notes: z.array(z.string()),
+  planNotes: z.array(PlanNote).default([]),
 });
 export type AutoUpdatePlan = z.infer<typeof AutoUpdatePlan>;
 

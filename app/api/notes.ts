@@ -55,6 +55,11 @@ export const StatusWarningCode = z.enum(statusWarningCodes);
 export const StatusWarning = z.object({ code: StatusWarningCode, params: NoteParams.default({}), message: z.string() });
 export type StatusWarning = z.infer<typeof StatusWarning>;
 
+/** What an auto-update plan says beside its changes (AutoUpdatePlan.planNotes): code + params, and in English. */
+export const planNoteCodes = ['fluoForeignInstalled', 'fluoForeignKept', 'unreachable', 'nothingToDo', 'rebootsFinish'] as const;
+export const PlanNote = z.object({ code: z.enum(planNoteCodes), params: NoteParams.default({}), message: z.string() });
+export type PlanNote = z.infer<typeof PlanNote>;
+
 /** Pre-flight blockers the UI words from a code (pod blockers it words by their kind, pod and PDB). */
 export const blockerCodes = ['notFlatcar', 'notUbuntu', 'flatdeckBusy', 'fluoBusy', 'sudoPassword', 'sshFailed', 'sshReadFailed', 'otherMachine', 'nodeUnreadable', 'podsUnlisted'] as const;
 export const BlockerCode = z.enum(blockerCodes);

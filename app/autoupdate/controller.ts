@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AutoUpdatePlan, AutoUpdateReport, AutoUpdateStatus, MachineDeploymentSummary, NodeAutoUpdateState } from '../api/auto-update.ts';
 import { ApiError } from '../api/errors.ts';
 import type { NodeSummary } from '../api/nodes.ts';
+import type { PlanNote } from '../api/notes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { detectFluo, fluoWindow } from '../cluster/fluo-install.ts';
 import { editMachineDeployment, type MdRef, type TemplateEdit } from '../cluster/machine-deployment-edit.ts';
@@ -41,8 +42,8 @@ const nodeState = (r: NodeReading): z.infer<typeof NodeAutoUpdateState> => ({
   fluo: r.node.fluo,
 });
 
-const toggleNotes = (enable: boolean, fluoPresent: boolean) =>
-  enable || !fluoPresent ? [] : ['Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.'];
+const toggleNotes = (enable: boolean, fluoPresent: boolean): PlanNote[] =>
+  enable || !fluoPresent ? [] : [{ code: 'rebootsFinish', params: {}, message: 'Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.' }];
 
 /** FLUO crash-loops on a window it cannot read: refuse it in the plan, before anything is applied. */
 function rebootWindow({ rebootWindow: window }: ToggleOptions): RebootWindow | null {
@@ -86,7 +87,8 @@ export class AutoUpdateController {
     const now = this.ports.nowMs();
     for (const [id, p] of this.plans) if (p.expires < now) this.plans.delete(id);
     this.plans.set(planId, { enable, mode: options.disableMode, window, expires: now + PLAN_TTL_MS });
-    return { planId, cluster: this.ports.clusterId, enable, changes: steps.map(describeStep), notes: [...notes, ...toggleNotes(enable, fluo.present)] };
+    const planNotes = [...notes, ...toggleNotes(enable, fluo.present)];
+    return { planId, cluster: this.ports.clusterId, enable, changes: steps.map(describeStep), notes: planNotes.map((n) => n.message), planNotes };
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { AutoUpdateStatus, MachineDeploymentSummary, PlanChange, RebootsWithoutDrain } from '../api/auto-update.ts';
 import type { NodeSummary } from '../api/nodes.ts';
-import type { StatusWarning } from '../api/notes.ts';
+import type { PlanNote, StatusWarning } from '../api/notes.ts';
 import type { RebootWindow } from '../api/pipeline.ts';
 import { fluoWindow, type FluoInstallState } from '../cluster/fluo-install.ts';
 import { flatdeckKeys } from '../cluster/node-keys.ts';
@@ -38,21 +38,23 @@ const foreignFluo = (fluo: FluoInstallState) => fluo.present && fluo.managedBy !
  * not install is never touched: with Kubermatic's, "off" pauses reboots per node instead. Nodes that could not
  * be read are listed as steps too, so they are retried (read and converged) when the plan is applied.
  */
-export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: string[] } {
+export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: PlanNote[] } {
   const { enable, fluo } = input;
   const steps: ToggleStep[] = [];
-  const notes: string[] = [];
+  const notes: PlanNote[] = [];
+  const note = (code: PlanNote['code'], params: PlanNote['params'], message: string) => notes.push({ code, params, message });
   const where = `${fluo.namespace ?? '?'}${fluo.version ? `, ${fluo.version}` : ''}`;
+  const fluoParams = { managedBy: fluo.managedBy ?? '?', where };
   if (enable) {
     if (foreignFluo(fluo)) {
-      notes.push(`FLUO is already installed by ${fluo.managedBy} (${where}); flatdeck installs nothing and only prepares the nodes.`);
+      note('fluoForeignInstalled', fluoParams, `FLUO is already installed by ${fluo.managedBy} (${where}); flatdeck installs nothing and only prepares the nodes.`);
     } else {
       steps.push({ kind: 'fluo-apply', window: input.window });
     }
   } else if (fluo.managedBy === 'flatdeck') {
     steps.push({ kind: 'fluo-remove' });
   } else if (foreignFluo(fluo)) {
-    notes.push(`FLUO is managed by ${fluo.managedBy} (${where}) and is not removed; flatdeck pauses its reboots with reboot-paused on every node instead.`);
+    note('fluoForeignKept', fluoParams, `FLUO is managed by ${fluo.managedBy} (${where}) and is not removed; flatdeck pauses its reboots with reboot-paused on every node instead.`);
   }
   for (const r of input.readings) {
     const paused = r.node.fluo?.rebootPaused ?? false;
@@ -64,8 +66,8 @@ export function planToggle(input: ToggleInput): { steps: ToggleStep[]; notes: st
     for (const action of nodeActions(r.units, enable, input.mode)) steps.push({ kind: 'node-action', node: r.node.name, action, units: r.units });
   }
   const unreachable = input.readings.filter((r) => !r.units).map((r) => r.node.name);
-  if (unreachable.length > 0) notes.push(`Not reachable over SSH now: ${unreachable.join(', ')}; they are tried again when the plan is applied and on the next toggle.`);
-  if (steps.length === 0) notes.push(`Auto-update is already ${enable ? 'on' : 'off'}: nothing to change.`);
+  if (unreachable.length > 0) note('unreachable', { nodes: unreachable.join(', ') }, `Not reachable over SSH now: ${unreachable.join(', ')}; they are tried again when the plan is applied and on the next toggle.`);
+  if (steps.length === 0) note('nothingToDo', { enable }, `Auto-update is already ${enable ? 'on' : 'off'}: nothing to change.`);
   return { steps, notes };
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, preflightPlanCodes, statusWarningCodes } from '../../app/api/index.ts';
+import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, planNoteCodes, preflightPlanCodes, statusWarningCodes } from '../../app/api/index.ts';
 import { de } from '../src/lib/i18n/de.ts';
 import { en } from '../src/lib/i18n/en.ts';
 import { errorText, eventText, i18n, noteText, stepText, warningText } from '../src/lib/i18n/index.svelte.ts';
@@ -20,6 +20,7 @@ describe('codes the core sends for what a node needs, why it stopped, pre-flight
       ['autoWarning', statusWarningCodes],
       ['blockerCode', blockerCodes],
       ['preflightPlan', preflightPlanCodes],
+      ['planNote', planNoteCodes],
     ];
     for (const [prefix, codes] of families) {
       for (const code of codes) {

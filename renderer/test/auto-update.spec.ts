@@ -41,7 +41,7 @@ describe('AutoUpdateView', () => {
   it('shows the plan before applying, then the per-node results', async () => {
     const client = new FakeClient()
       .on('autoUpdate.status', () => status('off'))
-      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [{ target: 'FLUO', node: null, action: 'install FLUO v0.10.0-rc2', code: null, params: {} }], notes: ['FLUO reboots without a window'] }))
+      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [{ target: 'FLUO', node: null, action: 'install FLUO v0.10.0-rc2', code: null, params: {} }], notes: ['Not reachable over SSH now: worker-3; …'], planNotes: [{ code: 'unreachable' as const, params: { nodes: 'worker-3' }, message: 'Not reachable over SSH now: worker-3; …' }] }))
       .on('autoUpdate.apply', () => ({ planId: 'p1', results: [{ target: 'update-engine', node: 'worker-1', ok: true, error: null }], unreachable: [] }));
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();
@@ -52,6 +52,7 @@ describe('AutoUpdateView', () => {
     await tick();
     const plan = screen.getByRole('dialog', { name: 'Plan: turn automatic updates on' });
     expect(within(plan).getByText('install FLUO v0.10.0-rc2')).toBeTruthy();
+    expect(within(plan).getByText('Not reachable over SSH now: worker-3; they are tried again when the plan is applied and on the next toggle.'), 'the note worded from its code').toBeTruthy();
     expect(client.calls.map((c) => c.method)).not.toContain('autoUpdate.apply');
     await fireEvent.click(within(plan).getByRole('button', { name: 'Apply' }));
     await tick();
@@ -67,7 +68,7 @@ describe('AutoUpdateView', () => {
         nodes: [stock],
         rebootsWithoutDrain: { nodes: ['worker-4'], fluoVersion: 'v0.10.0-rc2', message: '1 node reboots without a drain when an update arrives: worker-4', remedies: [{ enable: true, description: 'Turn auto-update on' }, { enable: false, description: 'Turn auto-update off' }] },
       }))
-      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [], notes: [] }));
+      .on('autoUpdate.plan', (p) => ({ planId: 'p1', cluster: p.cluster, enable: p.enable, changes: [], notes: [], planNotes: [] }));
     render(AutoUpdateView, { app: new AppState(client), cluster: 'demo' });
     await tick();
     expect([...document.querySelectorAll('td')].filter((td) => td.textContent === 'vendor-enabled (running)')).toHaveLength(2);

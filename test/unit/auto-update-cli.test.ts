@@ -70,7 +70,7 @@ describe('flatdeck auto-update output', () => {
     assert.match(text, /^w1 +vendor-enabled +yes +vendor-enabled +yes +stable/m);
   });
   it('the plan names every change and its node, and says when there is nothing to do', () => {
-    const plan: AutoUpdatePlan = { planId: 'p', cluster: 'prod', enable: false, changes: [{ target: 'node', node: 'w1', action: 'mask update-engine', code: 'node-action', params: { action: 'mask update-engine' } }], notes: ['a note'] };
+    const plan: AutoUpdatePlan = { planId: 'p', cluster: 'prod', enable: false, changes: [{ target: 'node', node: 'w1', action: 'mask update-engine', code: 'node-action', params: { action: 'mask update-engine' } }], notes: ['a note'], planNotes: [] };
     assert.equal(planText(plan), 'Plan to turn auto-update OFF for prod:\n  w1: mask update-engine\nnote: a note\n');
     assert.match(planText({ ...plan, changes: [] }), /\(no changes\)/);
     assert.match(mdTable([]), /^MACHINEDEPLOYMENT +OS +AUTO-UPDATE/);

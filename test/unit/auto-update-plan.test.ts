@@ -78,24 +78,26 @@ describe('planToggle', () => {
       'start update-engine',
       'retry: unreachable now (connect ECONNREFUSED)',
     ]);
-    assert.match(notes.join('\n'), /Not reachable over SSH now: b/);
+    assert.match(notes.map((n) => n.message).join('\n'), /Not reachable over SSH now: b/);
+    assert.deepEqual(notes.find((n) => n.code === 'unreachable')?.params, { nodes: 'b' });
   });
   it('with Kubermatic FLUO: installs and removes nothing, pauses reboots on off and unpauses on on', () => {
     const off = planToggle({ enable: false, mode: 'mask', window: null, fluo: kkpFluo, readings: [reading('a', fluoReady)] });
     assert.equal(off.steps.some((s) => s.kind === 'fluo-remove' || s.kind === 'fluo-apply'), false);
     assert.deepEqual(off.steps[0], { kind: 'reboot-paused', node: 'a', paused: true });
-    assert.match(off.notes[0]!, /managed by kubermatic \(kube-system, v0\.9\.0\) and is not removed/);
+    assert.match(off.notes[0]!.message, /managed by kubermatic \(kube-system, v0\.9\.0\) and is not removed/);
+    assert.deepEqual([off.notes[0]!.code, off.notes[0]!.params], ['fluoForeignKept', { managedBy: 'kubermatic', where: 'kube-system, v0.9.0' }], 'and as a code the UI words');
     const on = planToggle({ enable: true, mode: 'mask', window: null, fluo: kkpFluo, readings: [reading('a', masked, { [fluoKeys.rebootPaused]: 'true' })] });
     assert.equal(on.steps.some((s) => s.kind === 'fluo-apply'), false);
     assert.deepEqual(on.steps[0], { kind: 'reboot-paused', node: 'a', paused: false });
-    assert.match(on.notes[0]!, /flatdeck installs nothing/);
+    assert.match(on.notes[0]!.message, /flatdeck installs nothing/);
   });
   it('off with flatdeck FLUO removes it first; a second off plans nothing', () => {
     const off = planToggle({ enable: false, mode: 'mask', window: null, fluo: ourFluo, readings: [reading('a', fluoReady)] });
     assert.deepEqual(off.steps.map((s) => s.kind), ['fluo-remove', 'node-action', 'node-action']);
     const again = planToggle({ enable: false, mode: 'mask', window: null, fluo: noFluo, readings: [reading('a', masked)] });
     assert.deepEqual(again.steps, []);
-    assert.match(again.notes.join(), /already off/);
+    assert.match(again.notes.map((n) => n.message).join(), /already off/);
   });
 });
 

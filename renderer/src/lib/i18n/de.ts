@@ -843,4 +843,9 @@ export const de: Record<MessageKey, string> = {
   'activityKind.kubeconfig-warning': 'Kubeconfig',
   'activityKind.settings-invalid': 'Einstellungen',
   'activityKind.machine-deployments-unreadable': 'MachineDeployments',
+  'planNote.fluoForeignInstalled': 'FLUO ist schon von {managedBy} installiert ({where}); flatdeck installiert nichts und bereitet nur die Knoten vor.',
+  'planNote.fluoForeignKept': 'FLUO wird von {managedBy} verwaltet ({where}) und nicht entfernt; flatdeck hält stattdessen seine Neustarts mit reboot-paused auf jedem Knoten an.',
+  'planNote.unreachable': 'Jetzt nicht über SSH erreichbar: {nodes}; sie werden beim Anwenden des Plans und beim nächsten Umschalten erneut versucht.',
+  'planNote.nothingToDo': 'Nichts zu ändern: Auto-Update ist schon wie gewünscht.',
+  'planNote.rebootsFinish': 'Laufende Neustarts werden noch beendet; update-engine auf den Knoten wird erst gestoppt, nachdem FLUO entfernt ist.',
 };

@@ -841,6 +841,11 @@ export const en = {
   'activityKind.kubeconfig-warning': 'Kubeconfig',
   'activityKind.settings-invalid': 'Settings',
   'activityKind.machine-deployments-unreadable': 'MachineDeployments',
+  'planNote.fluoForeignInstalled': 'FLUO is already installed by {managedBy} ({where}); flatdeck installs nothing and only prepares the nodes.',
+  'planNote.fluoForeignKept': 'FLUO is managed by {managedBy} ({where}) and is not removed; flatdeck pauses its reboots with reboot-paused on every node instead.',
+  'planNote.unreachable': 'Not reachable over SSH now: {nodes}; they are tried again when the plan is applied and on the next toggle.',
+  'planNote.nothingToDo': 'Nothing to change: auto-update is already as asked.',
+  'planNote.rebootsFinish': 'Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.',
 } as const;
 
 export type MessageKey = keyof typeof en;
