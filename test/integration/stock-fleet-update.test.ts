@@ -4,72 +4,53 @@
 // update-engine restarted (NEW_VERSION=0.0.0 from then on) is updated and verified by VERSION_ID; SERVER=disabled
 // is lifted for the run and put back exactly.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import { CoordinationV1Api, CoreV1Api, V1MicroTime } from '@kubernetes/client-node';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { SimNode } from '../../sim/fleet/node.ts';
 import { maxConcurrentReboots, readEvents } from '../../sim/fleet/reboot-intervals.ts';
-import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
-import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
-import { startWorld, type World } from './pipeline-world.ts';
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, publishNewReleases } from './pipeline-cli.ts';
+import { rebootsStarted, simMachine } from './pipeline-world.ts';
 
-const block = loopbackBlock();
 const LOCKSMITHD = 'locksmithd.service';
 const NEED_REBOOT = 'UPDATE_STATUS_UPDATED_NEED_REBOOT';
 
-let w: World;
-let recorder: NodeRecorder;
-
-const machine = (name: string): SimNode => {
-  const m = w.sim.machines.find((n) => n.name === name);
-  assert.ok(m, `${name} exists`);
-  return m as SimNode;
-};
-/** The release the simulator's update server offers the node's channel now. */
-const offered = (m: SimNode) => w.sim.releases.latest(m.channel())?.version;
-const nodeEvents = (node: string) => readEvents(w.sim.eventsPath).filter((e) => e.node === node);
-
-/** `flatdeck update NODE --json` to its end; the messages of its step events. */
-async function update(node: string): Promise<string[]> {
-  const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'cli-')), ['update', node, '--json', ...fastFlags]);
-  const { code } = await finished(run);
-  const messages = run.lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { payload?: { message?: string } }).payload?.message ?? '');
-  assert.equal(code, 0, `${messages.slice(-12).join('\n')}\n${run.stderr()}`);
-  return messages;
-}
-
-/** Writes flatdeck's cluster update Lease as held by `holder` for an hour (or free, with ''), like another instance's run. */
-async function holdClusterLock(holder: string): Promise<void> {
-  const leases = w.kc.makeApiClient(CoordinationV1Api);
-  const [namespace, name] = ['flatdeck-system', 'flatdeck-update-lock'];
-  const now = new V1MicroTime();
-  const spec = holder === '' ? {} : { holderIdentity: holder, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now };
-  const existing = await leases.readNamespacedLease({ namespace, name }).catch(() => null);
-  if (existing) await leases.replaceNamespacedLease({ namespace, name, body: { metadata: existing.metadata, spec } });
-  else await leases.createNamespacedLease({ namespace, body: { metadata: { name }, spec } });
-}
-
-/** When the node was first seen cordoned, from the recorded Node timeline. */
-function cordonedAtMs(node: string): number {
-  const sample = recorder.timeline.find((s) => s.node === node && s.unschedulable === true);
-  assert.ok(sample, `${node} was cordoned`);
-  return sample.atMs;
-}
-
 describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, profile mixed)', () => {
-  before(async () => {
-    w = await startWorld({ nodes: 5, addressBase: block.base, profile: 'mixed' });
-    recorder = await recordNodes(w.kc);
-    publishNewReleases(w.sim);
-  });
-  afterEach(() => assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder }));
-  after(async () => {
-    recorder?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 5, profile: 'mixed' });
+  before(() => void publishNewReleases(w.sim));
+
+  const machine = (name: string): SimNode => simMachine(w.sim, name);
+  /** The release the simulator's update server offers the node's channel now. */
+  const offered = (m: SimNode) => w.sim.releases.latest(m.channel())?.version;
+  const nodeEvents = (node: string) => readEvents(w.sim.eventsPath).filter((e) => e.node === node);
+
+  /** `flatdeck update NODE --json` to its end; the messages of its step events. */
+  async function update(node: string): Promise<string[]> {
+    const run = flatdeck(w.sim, cliDataDir(w), ['update', node, '--json', ...fastFlags]);
+    const { code } = await finished(run);
+    const messages = run.lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { payload?: { message?: string } }).payload?.message ?? '');
+    assert.equal(code, 0, `${messages.slice(-12).join('\n')}\n${run.stderr()}`);
+    return messages;
+  }
+
+  /** Writes flatdeck's cluster update Lease as held by `holder` for an hour (or free, with ''), like another instance's run. */
+  async function holdClusterLock(holder: string): Promise<void> {
+    const leases = w.kc.makeApiClient(CoordinationV1Api);
+    const [namespace, name] = ['flatdeck-system', 'flatdeck-update-lock'];
+    const now = new V1MicroTime();
+    const spec = holder === '' ? {} : { holderIdentity: holder, leaseDurationSeconds: 3600, acquireTime: now, renewTime: now };
+    const existing = await leases.readNamespacedLease({ namespace, name }).catch(() => null);
+    if (existing) await leases.replaceNamespacedLease({ namespace, name, body: { metadata: existing.metadata, spec } });
+    else await leases.createNamespacedLease({ namespace, body: { metadata: { name }, spec } });
+  }
+
+  /** When the node was first seen cordoned, from the recorded Node timeline. */
+  function cordonedAtMs(node: string): number {
+    const sample = w.recorder.timeline.find((s) => s.node === node && s.unschedulable === true);
+    assert.ok(sample, `${node} was cordoned`);
+    return sample.atMs;
+  }
 
   it('a stock node is drained before any reboot, locksmithd never reboots it, and locksmithd is left as it was found', async () => {
     const m = machine('worker-4');
@@ -80,7 +61,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.equal(m.osRelease().versionId, offered(m));
     const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start');
     assert.deepEqual(reboots.map((e) => e.by), ['systemctl'], 'one reboot, flatdeck\'s, none by locksmithd');
-    await recorder.catchUp();
+    await w.recorder.catchUp();
     assert.ok(Date.parse(reboots[0]!.ts) > cordonedAtMs('worker-4'), 'the reboot came after the cordon');
     assert.ok(messages.some((t) => /^OK: locksmithd is disabled,active: it would reboot the node without a drain once the update is staged, so flatdeck holds it/.test(t)), 'pre-flight says what it found and will do');
     const held = nodeEvents('worker-4').filter((e) => e.kind === 'unit-file' && e.unit === LOCKSMITHD).map((e) => `${e.from}→${e.to}`);
@@ -106,8 +87,8 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
   it('killed mid-update on a stock node: the held locksmithd never reboots it, the Node records what to put back, resume ends drained and puts it back', async () => {
     publishNewReleases(w.sim);
     const m = machine('worker-4');
-    const rebootsBefore = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').length;
-    const dataDir = mkdtempSync(join(w.dir, 'kill-'));
+    const rebootsBefore = rebootsStarted(w.sim, 'worker-4');
+    const dataDir = cliDataDir(w, { prefix: 'kill-' });
     const run = flatdeck(w.sim, dataDir, ['update', 'worker-4', '--json', ...fastFlags]);
     await waitFor('locksmithd held', () => run.lines.some((l) => l.includes('"locksmithd":"held"')), { timeoutMs: 120_000 });
     // killed once update_engine downloads, so the update is staged with flatdeck gone
@@ -117,7 +98,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
 
     await waitFor('the download finishing without flatdeck', async () => m.updateEngine()?.status().currentOperation === NEED_REBOOT, { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').length, rebootsBefore, 'staged, and nothing rebooted it');
+    assert.equal(rebootsStarted(w.sim, 'worker-4'), rebootsBefore, 'staged, and nothing rebooted it');
     assert.equal(m.units.fileState(LOCKSMITHD), 'masked-runtime');
     const mark = (await w.kc.makeApiClient(CoreV1Api).readNode({ name: 'worker-4' })).metadata?.annotations ?? {};
     assert.equal(mark['flatdeck.io/locksmithd-original'], 'disabled,active');
@@ -129,9 +110,9 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.equal(m.osRelease().versionId, offered(m));
     const reboots = nodeEvents('worker-4').filter((e) => e.kind === 'reboot-start').slice(rebootsBefore);
     assert.deepEqual(reboots.map((e) => e.by), ['systemctl']);
-    await recorder.catchUp();
+    await w.recorder.catchUp();
     const rebootAtMs = Date.parse(reboots[0]!.ts);
-    const cordonedByResume = recorder.timeline.some((s) => s.node === 'worker-4' && s.unschedulable === true && s.atMs >= resumedAtMs && s.atMs < rebootAtMs);
+    const cordonedByResume = w.recorder.timeline.some((s) => s.node === 'worker-4' && s.unschedulable === true && s.atMs >= resumedAtMs && s.atMs < rebootAtMs);
     assert.ok(cordonedByResume, 'the resumed run cordoned the node before the reboot');
     const after = m.units.get(LOCKSMITHD);
     assert.deepEqual([after.masked, after.runtimeMasked, after.active], [false, false, 'active']);
@@ -157,8 +138,8 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     const m = machine('worker-5');
     const conf = '# auto-update off\nSERVER=disabled\n';
     assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'as the previous case left it');
-    const rebootsBefore = nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').length;
-    const dataDir = mkdtempSync(join(w.dir, 'hand-back-'));
+    const rebootsBefore = rebootsStarted(w.sim, 'worker-5');
+    const dataDir = cliDataDir(w, { prefix: 'hand-back-' });
     // another operator's run holds the cluster lock, so the killed run is surely past its download and before its cordon
     await holdClusterLock('another-operator@elsewhere');
     const run = flatdeck(w.sim, dataDir, ['update', 'worker-5', '--json', ...fastFlags]);
@@ -175,7 +156,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
     assert.equal(m.etcFlatcar.read('/etc/flatcar/update.conf'), conf, 'SERVER=disabled back, byte for byte');
     assert.equal(m.updateEngine()?.status().currentOperation, NEED_REBOOT, 'the update stays staged');
     assert.equal(m.units.fileState(LOCKSMITHD), 'masked-runtime', 'locksmithd would reboot the staged node at once: it stays held until the next boot');
-    assert.equal(nodeEvents('worker-5').filter((e) => e.kind === 'reboot-start').length, rebootsBefore, 'nothing rebooted it');
+    assert.equal(rebootsStarted(w.sim, 'worker-5'), rebootsBefore, 'nothing rebooted it');
     const annotations = (await w.kc.makeApiClient(CoreV1Api).readNode({ name: 'worker-5' })).metadata?.annotations ?? {};
     assert.deepEqual(Object.entries(annotations).filter(([k]) => k.startsWith('flatdeck.io/')), [['flatdeck.io/staged-version', offered(m)]], 'only what its next boot starts stays on record');
 
@@ -189,7 +170,7 @@ describe('flatdeck update on stock and Kubermatic Flatcar nodes (simulator, prof
   it('a rollout of the stock nodes downloads in parallel and reboots each only drained, one at a time; locksmithd waits on every staged node', async () => {
     publishNewReleases(w.sim);
     const from = readEvents(w.sim.eventsPath).length;
-    const run = flatdeck(w.sim, mkdtempSync(join(w.dir, 'rollout-')), ['rollout', '--nodes', 'worker-4,worker-5', '--parallel', '2', ...fastFlags]);
+    const run = flatdeck(w.sim, cliDataDir(w, { prefix: 'rollout-' }), ['rollout', '--nodes', 'worker-4,worker-5', '--parallel', '2', ...fastFlags]);
     const { code } = await finished(run);
     assert.equal(code, 0, `${run.lines.slice(-12).join('\n')}\n${run.stderr()}`);
     const events = readEvents(w.sim.eventsPath).slice(from);
