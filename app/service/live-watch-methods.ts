@@ -6,10 +6,9 @@ import { realClock } from '../support/clock.ts';
 /** `nodes.followLive`: one LiveWatch per open cluster, stopped when the cluster closes or the core does. */
 export const liveWatchMethods: MethodModule = (ctx) => {
   const watches = new Map<string, LiveWatch>();
-  ctx.onClose(async () => {
-    const all = [...watches.values()];
+  ctx.onClose(() => {
+    for (const w of watches.values()) w.stop();
     watches.clear();
-    await Promise.all(all.map((w) => w.stop()));
   });
   return {
     'nodes.followLive': async ({ cluster }) => {

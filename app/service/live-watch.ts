@@ -15,11 +15,6 @@ export interface LiveWatchOptions {
   onStopped(): void;
 }
 
-interface Follower {
-  stop: AbortController;
-  done: Promise<void>;
-}
-
 /**
  * Follows the update_engine of every Flatcar node of one open cluster, whoever drives its updates (flatdeck,
  * update-engine's own checks, FLUO): nodes join and leave with the inventory, and everything stops when the
@@ -27,7 +22,8 @@ interface Follower {
  */
 export class LiveWatch {
   readonly #opts: LiveWatchOptions;
-  readonly #followers = new Map<string, Follower>();
+  /** Each followed node's stop switch. */
+  readonly #followers = new Map<string, AbortController>();
   /** Nodes the operator must fix first (a declined host key, a rejected login): not followed until `retry`. */
   readonly #givenUp = new Set<string>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -39,7 +35,9 @@ export class LiveWatch {
     this.#unsubscribe.push(
       inventory.onEvent((e) => this.#apply(e)),
       inventory.onStatus((s) => {
-        if (s.state === 'disconnected') void this.stop().then(() => opts.onStopped());
+        if (s.state !== 'disconnected') return;
+        this.stop();
+        opts.onStopped();
       }),
     );
     this.#apply(inventory.snapshot());
@@ -61,14 +59,16 @@ export class LiveWatch {
     for (const name of names) if (this.#opts.inventory.get(name)?.distribution === 'flatcar') this.#follow(name);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every follower at once. A read already on its way is not waited for (an unreachable node may hold it
+   * for the connect timeout); its answer is dropped, and closing the SSH pool ends it.
+   */
+  stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     for (const off of this.#unsubscribe.splice(0)) off();
-    const all = [...this.#followers.values()];
+    for (const stop of this.#followers.values()) stop.abort();
     this.#followers.clear();
-    for (const f of all) f.stop.abort();
-    await Promise.all(all.map((f) => f.done));
   }
 
   #apply(e: NodesEvent): void {
@@ -106,19 +106,17 @@ export class LiveWatch {
       clock,
       timing,
     };
-    const done = followNode(name, deps, stop.signal).finally(() => {
-      if (this.#followers.get(name)?.stop !== stop) return;
+    void followNode(name, deps, stop.signal).finally(() => {
+      if (this.#followers.get(name) !== stop) return;
       this.#followers.delete(name);
       if (!stop.signal.aborted) this.#givenUp.add(name);
     });
-    this.#followers.set(name, { stop, done });
+    this.#followers.set(name, stop);
   }
 
   #unfollow(name: string): void {
     this.#givenUp.delete(name);
-    const f = this.#followers.get(name);
-    if (!f) return;
+    this.#followers.get(name)?.abort();
     this.#followers.delete(name);
-    f.stop.abort();
   }
 }

@@ -93,8 +93,10 @@ async function followOnce(node: FlatcarNode, deps: FollowerDeps, last: { state: 
   // Reaching the node first tells why it cannot be (a declined host key is not retried); this also opens the
   // connection the stream and the reads share. A stopped daemon has no stream to give.
   if (!(await node.unitState(UPDATE_ENGINE)).active) {
-    last.state = await readLiveState(node);
-    deps.emit(last.state);
+    const read = await readLiveState(node);
+    if (signal.aborted) return { kind: 'stopped' };
+    last.state = read;
+    deps.emit(read);
     return { kind: 'engine-off' };
   }
   const stop = new AbortController();
@@ -105,7 +107,7 @@ async function followOnce(node: FlatcarNode, deps: FollowerDeps, last: { state: 
   let fromStream: UpdateEngineStatus | null = null;
   let shown: NodeLiveState | null = null;
   const show = (ue: UpdateEngineStatus) => {
-    if (!shown || sameStatus(shown.updateEngine, ue)) return;
+    if (!shown || stop.signal.aborted || sameStatus(shown.updateEngine, ue)) return;
     shown = { ...shown, at: now(), updateEngine: ue };
     last.state = shown;
     deps.emit(shown);
