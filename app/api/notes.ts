@@ -60,6 +60,11 @@ export const planNoteCodes = ['fluoForeignInstalled', 'fluoForeignKept', 'unreac
 export const PlanNote = z.object({ code: z.enum(planNoteCodes), params: NoteParams.default({}), message: z.string() });
 export type PlanNote = z.infer<typeof PlanNote>;
 
+/** What a run waits for (RolloutState.waiting), as a code + params; RolloutState.waitingFor is the English text. */
+export const waitingCodes = ['rebootWindow', 'nodeClaimed'] as const;
+export const WaitingNote = z.object({ code: z.enum(waitingCodes), params: NoteParams.default({}) });
+export type WaitingNote = z.infer<typeof WaitingNote>;
+
 /** Pre-flight blockers the UI words from a code (pod blockers it words by their kind, pod and PDB). */
 export const blockerCodes = ['notFlatcar', 'notUbuntu', 'flatdeckBusy', 'fluoBusy', 'sudoPassword', 'sshFailed', 'sshReadFailed', 'otherMachine', 'nodeUnreadable', 'podsUnlisted'] as const;
 export const BlockerCode = z.enum(blockerCodes);

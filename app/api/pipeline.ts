@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClusterId } from './clusters.ts';
 import { ApiErrorInfo } from './errors.ts';
 import { NodeName } from './nodes.ts';
-import { AttentionNote, BlockerCode, NoteParams, PreflightPlan } from './notes.ts';
+import { AttentionNote, BlockerCode, NoteParams, PreflightPlan, WaitingNote } from './notes.ts';
 import { withoutDefaults } from './schema-fields.ts';
 
 /** The steps of one node's update, in the order the pipeline runs them. */
@@ -293,6 +293,8 @@ export const RolloutState = z.object({
   error: ApiErrorInfo.nullable(),
   /** What the run is waiting for right now (the lock holder, a FLUO node, the window), for the operator. */
   waitingFor: z.string().nullable().default(null),
+  /** The same as a code + params, where the UI can word it (else it shows `waitingFor`). */
+  waiting: WaitingNote.nullable().default(null),
 });
 export type RolloutState = z.infer<typeof RolloutState>;
 

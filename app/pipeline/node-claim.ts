@@ -86,7 +86,11 @@ export async function claimWhenFree(ctx: NodeCtx): Promise<boolean> {
       const c = await claimNode(ctx);
       if (c.claimed) return true;
       holder = c.holder;
-      ctx.control.setWaiting(`node ${ctx.node} is being updated by ${c.holder.instance} (run ${c.holder.run}, step ${c.holder.step} since ${c.holder.since}); if that run is gone, \`flatdeck resume ${c.holder.run}\` continues it and \`--hand-back\` gives the node back`);
+      const { instance, run, step, since } = c.holder;
+      ctx.control.setWaiting(
+        `node ${ctx.node} is being updated by ${instance} (run ${run}, step ${step} since ${since}); if that run is gone, \`flatdeck resume ${run}\` continues it and \`--hand-back\` gives the node back`,
+        { code: 'nodeClaimed', params: { node: ctx.node, instance, run, step, since } },
+      );
       return undefined;
     },
     { clock, intervalMs: 1000, deadlineMs: clock.nowMs() + lockWaitLimitMs(ctx.options), signal: ctx.control.signal },

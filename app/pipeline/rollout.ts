@@ -164,6 +164,7 @@ export class Run {
       nodes,
       error: this.error,
       waitingFor: this.control.waitingFor,
+      waiting: this.control.waiting,
     };
   }
 
@@ -390,7 +391,8 @@ export class Run {
     for (let now = new Date(clock.nowMs()); !isInWindow(w, now); now = new Date(clock.nowMs())) {
       const opens = nextWindowOpening(w, now);
       this.status = 'waiting-for-window';
-      this.control.setWaiting(`the reboot window (${describeWindow(w)}); opens ${opens.toISOString()}`);
+      const params = { days: w.days.join(','), start: w.start, minutes: w.lengthMinutes, timeZone: w.timeZone, opens: opens.toISOString() };
+      this.control.setWaiting(`the reboot window (${describeWindow(w)}); opens ${opens.toISOString()}`, { code: 'rebootWindow', params });
       await clock.sleep(Math.min(60_000, Math.max(1000, opens.getTime() - now.getTime())), this.control.signal);
     }
     this.status = 'running';

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { ApiError, toErrorInfo, type ApiErrorInfo } from '../api/errors.ts';
-import type { AttentionCode, AttentionNote, NoteParams } from '../api/notes.ts';
+import type { AttentionCode, AttentionNote, NoteParams, WaitingNote } from '../api/notes.ts';
 import type { PipelineStep, StepEvent, StepMessageCode, StepMessageParams, UpdateOptions } from '../api/pipeline.ts';
 import type { StepDurations } from './eta.ts';
 import type { Journal, NodeRecord } from './journal.ts';
@@ -27,6 +27,7 @@ export class RunControl {
   private readonly abort = new AbortController();
   private wake: Array<() => void> = [];
   waitingFor: string | null = null;
+  waiting: WaitingNote | null = null;
   onChange: () => void = () => undefined;
 
   constructor() {
@@ -58,9 +59,11 @@ export class RunControl {
     for (const w of this.wake.splice(0)) w();
     this.onChange();
   }
-  setWaiting(reason: string | null): void {
+  /** What the run waits for, in English, and as a code where the UI can word it. */
+  setWaiting(reason: string | null, note: WaitingNote | null = null): void {
     if (reason === this.waitingFor) return;
     this.waitingFor = reason;
+    this.waiting = reason === null ? null : note;
     this.onChange();
   }
   /** A safe point between steps: waits while paused, throws when cancelled. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, planNoteCodes, preflightPlanCodes, statusWarningCodes } from '../../app/api/index.ts';
+import { StepEvent, attentionCodes, blockerCodes, errorMessageCodes, planNoteCodes, preflightPlanCodes, statusWarningCodes, waitingCodes } from '../../app/api/index.ts';
 import { de } from '../src/lib/i18n/de.ts';
 import { en } from '../src/lib/i18n/en.ts';
 import { errorText, eventText, i18n, noteText, stepText, warningText } from '../src/lib/i18n/index.svelte.ts';
@@ -21,6 +21,7 @@ describe('codes the core sends for what a node needs, why it stopped, pre-flight
       ['blockerCode', blockerCodes],
       ['preflightPlan', preflightPlanCodes],
       ['planNote', planNoteCodes],
+      ['waiting', waitingCodes],
     ];
     for (const [prefix, codes] of families) {
       for (const code of codes) {

@@ -52,6 +52,7 @@ export function rollout(status: RolloutState['status'], nodes: Array<[string, Ro
     etaSeconds: 60,
     error: null,
     waitingFor: null,
+    waiting: null,
     nodes: nodes.map(([n, phase]) => ({
       node: n,
       phase,

@@ -183,7 +183,7 @@ describe('FleetStore after a node finishes', () => {
     await settle();
     flush();
     const base = {
-      runId: 'r1', cluster: 'demo', kind: 'single' as const, startedAt: new Date().toISOString(), finishedAt: null, etaSeconds: null, error: null, waitingFor: null,
+      runId: 'r1', cluster: 'demo', kind: 'single' as const, startedAt: new Date().toISOString(), finishedAt: null, etaSeconds: null, error: null, waitingFor: null, waiting: null,
     };
     const nodeState = (phase: 'active' | 'done') => ({
       node: 'a', phase, step: null, fromVersion: '1', toVersion: '2', downloadProgress: null, startedAt: null, finishedAt: null, etaSeconds: null, error: null, attention: [], notes: [],

@@ -40,6 +40,17 @@ describe('the run panel says why each node was not updated', () => {
     expect(reason('worker-3'), 'an updated node has no reason row').toBeUndefined();
   });
 
+  it('says in German what a run waits for: the reboot window, with its days and opening in German', () => {
+    i18n.lang = 'de';
+    const run = {
+      ...rollout('running', [['worker-1', 'ready-to-reboot']]),
+      waitingFor: 'the reboot window (Sat,Sun 02:00 for 120 min, Europe/Berlin); opens 2026-12-05T01:00:00.000Z',
+      waiting: { code: 'rebootWindow' as const, params: { days: 'Sat,Sun', start: '02:00', minutes: 120, timeZone: 'Europe/Berlin', opens: '2026-12-05T01:00:00.000Z' } },
+    };
+    render(RunPanel, { app: new AppState(new FakeClient()), run });
+    expect(screen.getByTestId('run-waiting').textContent).toMatch(/^wartet auf: das Neustart-Zeitfenster \(Sa, So 02:00 für 120 min, Europe\/Berlin\); öffnet \d{2}\.12\.26, \d{2}:00/);
+  });
+
   it('in German, with the counts by plural rules', () => {
     i18n.lang = 'de';
     render(RunPanel, { app: new AppState(new FakeClient()), run: cancelled() });

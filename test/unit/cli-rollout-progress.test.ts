@@ -11,7 +11,7 @@ const node = (name: string, phase: RolloutNodeState['phase']): RolloutNodeState 
 
 const run = (phases: RolloutNodeState['phase'][], etaSeconds: number | null): RolloutState => ({
   runId: 'r1', cluster: 'c1', kind: 'rollout', status: 'running', startedAt: '2026-12-04T22:00:00.000Z', finishedAt: null, etaSeconds,
-  nodes: phases.map((p, i) => node(`worker-${i}`, p)), error: null, waitingFor: null,
+  nodes: phases.map((p, i) => node(`worker-${i}`, p)), error: null, waitingFor: null, waiting: null,
 });
 
 describe('flatdeck rollout: the time left, as the text output says it', () => {

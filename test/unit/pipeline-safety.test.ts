@@ -35,6 +35,9 @@ describe('two runs on one node (F1)', () => {
     const bCommands = second.events.filter((e) => e.topic === 'step' && e.payload.step === 'update');
     assert.equal(bCommands.length, 0, 'the second run never started an update step of its own');
     assert.ok(second.events.some((e) => e.topic === 'rollout' && /being updated by tester@host#1/.test(e.payload.waitingFor ?? '')), 'it said whom it waited for');
+    const coded = second.events.flatMap((e) => (e.topic === 'rollout' && e.payload.waiting ? [e.payload.waiting] : []));
+    assert.equal(coded[0]?.code, 'nodeClaimed', 'and as a code the UI words');
+    assert.equal(coded[0]?.params.instance, 'tester@host#1');
   });
 });
 

@@ -848,4 +848,6 @@ export const de: Record<MessageKey, string> = {
   'planNote.unreachable': 'Jetzt nicht über SSH erreichbar: {nodes}; sie werden beim Anwenden des Plans und beim nächsten Umschalten erneut versucht.',
   'planNote.nothingToDo': 'Nichts zu ändern: Auto-Update ist schon wie gewünscht.',
   'planNote.rebootsFinish': 'Laufende Neustarts werden noch beendet; update-engine auf den Knoten wird erst gestoppt, nachdem FLUO entfernt ist.',
+  'waiting.rebootWindow': 'das Neustart-Zeitfenster ({days} {start} für {minutes} min, {timeZone}); öffnet {opens}',
+  'waiting.nodeClaimed': 'Knoten {node} wird von {instance} aktualisiert (Lauf {run}, Schritt {step} seit {since}); gibt es diesen Lauf nicht mehr, setzt `flatdeck resume {run}` ihn fort, und `--hand-back` gibt den Knoten zurück',
 };

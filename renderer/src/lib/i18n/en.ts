@@ -846,6 +846,8 @@ export const en = {
   'planNote.unreachable': 'Not reachable over SSH now: {nodes}; they are tried again when the plan is applied and on the next toggle.',
   'planNote.nothingToDo': 'Nothing to change: auto-update is already as asked.',
   'planNote.rebootsFinish': 'Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.',
+  'waiting.rebootWindow': 'the reboot window ({days} {start} for {minutes} min, {timeZone}); opens {opens}',
+  'waiting.nodeClaimed': 'node {node} is being updated by {instance} (run {run}, step {step} since {since}); if that run is gone, `flatdeck resume {run}` continues it and `--hand-back` gives the node back',
 } as const;
 
 export type MessageKey = keyof typeof en;
