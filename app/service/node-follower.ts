@@ -17,12 +17,15 @@ export interface FollowTiming {
    * bound to the daemon it started with and goes silent when update-engine restarts.
    */
   reconcileMs: number;
+  /** How long a node that was followed may stay lost (a reboot takes a few minutes at most) before it is given up. */
+  giveUpAfterMs: number;
 }
 
 export const defaultFollowTiming: FollowTiming = {
   backoff: { initialMs: 1000, maxMs: 10_000, jitter: true },
   engineOffRecheckMs: 60_000,
   reconcileMs: 60_000,
+  giveUpAfterMs: 5 * 60_000,
 };
 
 export interface FollowerDeps {
@@ -57,13 +60,18 @@ const sameStatus = (a: UpdateEngineStatus | null, b: UpdateEngineStatus) =>
 /**
  * Follows one Flatcar node's update_engine until `signal` aborts: `update_engine_client -watch_for_updates`
  * streams every status the daemon broadcasts (it prints none at start, so a full read follows the stream's
- * start), and each change goes out as a live state. A lost node is shown as not reachable and followed again
- * with backoff; a masked update-engine is asked again now and then.
+ * start), and each change goes out as a live state. A node lost after it was followed (a reboot) is shown as not
+ * reachable and followed again with backoff, for `giveUpAfterMs` at most; a node not reached at the start is left
+ * to the reads the operator asks for (retrying every unreachable address of a large fleet would hold the SSH
+ * pool's dials for nothing). A masked update-engine is asked again now and then.
  */
 export async function followNode(name: string, deps: FollowerDeps, signal: AbortSignal): Promise<void> {
-  const last: { state: NodeLiveState | null } = { state: null };
+  const last: Track = { state: null, reached: false };
+  let everReached = false;
+  let lostSinceMs: number | null = null;
   let failures = 0;
   while (!signal.aborted) {
+    last.reached = false;
     let outcome: Outcome;
     try {
       outcome = await followOnce(await deps.connect(), deps, last, signal);
@@ -72,27 +80,42 @@ export async function followNode(name: string, deps: FollowerDeps, signal: Abort
       outcome = { kind: 'lost', message: failure.message, passing: PASSING.has(failure.kind), streamed: false };
     }
     if (signal.aborted || outcome.kind === 'stopped') return;
+    everReached ||= last.reached;
+    if (last.reached) lostSinceMs = null;
     if (outcome.kind === 'engine-off') {
       failures = 0;
       await pause(deps.clock, deps.timing.engineOffRecheckMs, signal);
       continue;
     }
-    if (outcome.streamed) failures = 0;
-    const delayMs = backoffDelayMs(deps.timing.backoff, failures++);
-    const unknown = { node: name, updateEngineUnit: null, versionId: null, ...last.state, at: new Date(deps.clock.nowMs()).toISOString(), updateEngine: null };
-    if (!outcome.passing) {
+    const nowMs = deps.clock.nowMs();
+    const unknown = { node: name, updateEngineUnit: null, versionId: null, ...last.state, at: new Date(nowMs).toISOString(), updateEngine: null };
+    if (!outcome.passing || !everReached || (lostSinceMs !== null && nowMs - lostSinceMs >= deps.timing.giveUpAfterMs)) {
       deps.emit({ ...unknown, error: `${outcome.message} (flatdeck stopped following this node's update_engine; Refresh tries again)` });
       return;
     }
-    deps.emit({ ...unknown, error: `${outcome.message} (following it again in ${Math.ceil(delayMs / 1000)} s)` });
-    await pause(deps.clock, delayMs, signal);
+    if (outcome.streamed) failures = 0;
+    if (lostSinceMs === null) {
+      // once per outage: the attempts that follow would only say the same again
+      lostSinceMs = nowMs;
+      deps.emit({ ...unknown, error: `${outcome.message} (following it again)` });
+    }
+    await pause(deps.clock, backoffDelayMs(deps.timing.backoff, failures++), signal);
   }
 }
 
-async function followOnce(node: FlatcarNode, deps: FollowerDeps, last: { state: NodeLiveState | null }, signal: AbortSignal): Promise<Outcome> {
+/** What a node's follower keeps across attempts. */
+interface Track {
+  state: NodeLiveState | null;
+  /** This attempt got an answer from the node. */
+  reached: boolean;
+}
+
+async function followOnce(node: FlatcarNode, deps: FollowerDeps, last: Track, signal: AbortSignal): Promise<Outcome> {
   // Reaching the node first tells why it cannot be (a declined host key is not retried); this also opens the
   // connection the stream and the reads share. A stopped daemon has no stream to give.
-  if (!(await node.unitState(UPDATE_ENGINE)).active) {
+  const unit = await node.unitState(UPDATE_ENGINE);
+  last.reached = true;
+  if (!unit.active) {
     const read = await readLiveState(node);
     if (signal.aborted) return { kind: 'stopped' };
     last.state = read;

@@ -76,7 +76,7 @@ describe('live update_engine state of nodes flatdeck does not update', () => {
     // locksmithd rebooted it: meanwhile its state is unknown and says why, then it is read afresh
     const down = seen.findIndex((s) => s.updateEngine === null);
     assert.ok(down > seen.indexOf(staged!), 'shown as lost after it staged the update');
-    assert.match(seen[down]!.error ?? '', /following it again in \d+ s/);
+    assert.match(seen[down]!.error ?? '', /\(following it again\)$/);
     assert.equal(rebooted.updateEngine?.currentOp, 'UPDATE_STATUS_IDLE');
     assert.equal(rebooted.error, null);
 
