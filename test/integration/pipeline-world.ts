@@ -11,7 +11,7 @@ import { FileJournal } from '../../app/pipeline/journal.ts';
 import { PipelineEngine } from '../../app/pipeline/engine.ts';
 import { SshPool } from '../../app/ssh/pool.ts';
 import { SshConfigFile } from '../../app/ssh/ssh-config.ts';
-import { startSimCluster, type SimCluster, type FaultSpecInput } from '../../sim/cluster.ts';
+import { startSimCluster, type SimCluster, type SimClusterOptions, type FaultSpecInput } from '../../sim/cluster.ts';
 import type { FleetProfile } from '../../sim/fleet/composition.ts';
 import type { SimNode } from '../../sim/fleet/node.ts';
 import { openInventory } from '../support/cluster-inventory.ts';
@@ -81,11 +81,12 @@ export interface WorldOptions {
   seed?: number;
   profile?: FleetProfile;
   zones?: number;
+  fluo?: SimClusterOptions['fluo'];
 }
 
 export async function startWorld(opts: WorldOptions): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'flatdeck-pipeline-'));
-  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.zones ? { zones: opts.zones } : {}) });
+  const sim = await startSimCluster({ nodes: opts.nodes, stateDir: join(dir, 'sim'), timeScale: opts.timeScale ?? 0.02, sshPort: 0, addressBase: opts.addressBase, seed: opts.seed ?? 7, scheduledUpdateChecks: false, ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.profile ? { profile: opts.profile } : {}), ...(opts.zones ? { zones: opts.zones } : {}), ...(opts.fluo ? { fluo: opts.fluo } : {}) });
   const kc = new KubeConfig();
   kc.loadFromFile(sim.kubeconfigPath);
   const pool = new SshPool({
