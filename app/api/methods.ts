@@ -27,7 +27,8 @@ const clusterMethods = {
    */
   'nodes.followLive': {
     params: z.object({ cluster: ClusterId }),
-    result: z.object({ following: z.number().int().nonnegative() }),
+    /** `waiting`: Flatcar nodes not followed live because the most a cluster's watch follows at once already are. */
+    result: z.object({ following: z.number().int().nonnegative(), waiting: z.number().int().nonnegative() }),
   },
 } as const;
 

@@ -1,5 +1,5 @@
 import type { MethodModule } from './context.ts';
-import { LiveWatch } from './live-watch.ts';
+import { LIVE_FOLLOW_LIMIT, LiveWatch } from './live-watch.ts';
 import { defaultFollowTiming } from './node-follower.ts';
 import { realClock } from '../support/clock.ts';
 
@@ -22,6 +22,7 @@ export const liveWatchMethods: MethodModule = (ctx) => {
           emit: (state) => ctx.emit({ topic: 'nodes', payload: { type: 'live', cluster, state } }),
           clock: realClock,
           timing: defaultFollowTiming,
+          maxFollowed: LIVE_FOLLOW_LIMIT,
           onStopped: () => {
             if (watches.get(cluster) === started) watches.delete(cluster);
           },
@@ -29,7 +30,7 @@ export const liveWatchMethods: MethodModule = (ctx) => {
         watch = started;
         watches.set(cluster, watch);
       }
-      return { following: watch.size };
+      return { following: watch.size, waiting: watch.waiting };
     },
   };
 };

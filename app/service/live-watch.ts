@@ -11,9 +11,17 @@ export interface LiveWatchOptions {
   emit(state: NodeLiveState): void;
   clock: Clock;
   timing: FollowTiming;
+  /**
+   * How many nodes are followed at once. Each followed node holds an SSH connection open, so a cluster of
+   * thousands is followed in part: the nodes beyond it wait, in inventory order, until a followed one leaves.
+   */
+  maxFollowed: number;
   /** Called once the watch has stopped by itself (the cluster was closed). */
   onStopped(): void;
 }
+
+/** The most nodes one cluster's watch follows at once (each holds an SSH connection with its watch stream). */
+export const LIVE_FOLLOW_LIMIT = 200;
 
 /**
  * Follows the update_engine of every Flatcar node of one open cluster, whoever drives its updates (flatdeck,
@@ -26,6 +34,8 @@ export class LiveWatch {
   readonly #followers = new Map<string, AbortController>();
   /** Nodes the operator must fix first (a declined host key, a rejected login): not followed until `retry`. */
   readonly #givenUp = new Set<string>();
+  /** Flatcar nodes beyond `maxFollowed`, in the order they came: followed as places free up. */
+  readonly #waiting = new Set<string>();
   readonly #unsubscribe: Array<() => void> = [];
   #stopped = false;
 
@@ -46,6 +56,11 @@ export class LiveWatch {
   /** The nodes followed now. */
   get size(): number {
     return this.#followers.size;
+  }
+
+  /** Flatcar nodes not followed because `maxFollowed` are. */
+  get waiting(): number {
+    return this.#waiting.size;
   }
 
   get stopped(): boolean {
@@ -69,6 +84,7 @@ export class LiveWatch {
     for (const off of this.#unsubscribe.splice(0)) off();
     for (const stop of this.#followers.values()) stop.abort();
     this.#followers.clear();
+    this.#waiting.clear();
   }
 
   #apply(e: NodesEvent): void {
@@ -94,6 +110,11 @@ export class LiveWatch {
 
   #follow(name: string): void {
     if (this.#followers.has(name) || this.#givenUp.has(name)) return;
+    if (this.#followers.size >= this.#opts.maxFollowed) {
+      this.#waiting.add(name);
+      return;
+    }
+    this.#waiting.delete(name);
     const stop = new AbortController();
     const { inventory, connect, emit, clock, timing } = this.#opts;
     const deps = {
@@ -110,13 +131,27 @@ export class LiveWatch {
       if (this.#followers.get(name) !== stop) return;
       this.#followers.delete(name);
       if (!stop.signal.aborted) this.#givenUp.add(name);
+      this.#followNextWaiting();
     });
     this.#followers.set(name, stop);
   }
 
   #unfollow(name: string): void {
     this.#givenUp.delete(name);
-    this.#followers.get(name)?.abort();
+    this.#waiting.delete(name);
+    const stop = this.#followers.get(name);
+    if (!stop) return;
+    stop.abort();
     this.#followers.delete(name);
+    this.#followNextWaiting();
+  }
+
+  #followNextWaiting(): void {
+    if (this.#stopped) return;
+    for (const name of this.#waiting) {
+      if (this.#followers.size >= this.#opts.maxFollowed) return;
+      this.#waiting.delete(name);
+      if (this.#opts.inventory.get(name)?.distribution === 'flatcar') this.#follow(name);
+    }
   }
 }

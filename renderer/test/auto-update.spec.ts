@@ -141,7 +141,7 @@ describe('AutoUpdateView', () => {
       .on('rollout.list', () => [])
       .on('releases.get', () => ({ cluster: 'demo', feedUrl: 'http://127.0.0.1:1/', fetchedAt: null, error: null, channels: [] }))
       .on('nodes.refreshLive', () => [])
-      .on('nodes.followLive', () => ({ following: 1 }));
+      .on('nodes.followLive', () => ({ following: 1, waiting: 0 }));
     const app = new AppState(client);
     app.cluster = 'demo';
     render(AutoUpdateView, { app, cluster: 'demo' });

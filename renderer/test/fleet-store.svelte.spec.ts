@@ -27,7 +27,7 @@ function client() {
       channels: [{ channel: 'stable' as const, version: '4081.2.1', releaseDate: null, source: 'feed' as const }],
     }))
     .on('nodes.refreshLive', () => [live('a', 'UPDATE_STATUS_IDLE', new Date().toISOString())])
-    .on('nodes.followLive', () => ({ following: 2 }));
+    .on('nodes.followLive', () => ({ following: 2, waiting: 0 }));
 }
 
 describe('FleetStore', () => {
@@ -65,6 +65,18 @@ describe('FleetStore', () => {
     stop2();
     await settle();
     expect(c.events.size).toBe(0);
+  });
+
+  it('knows how many nodes the core does not follow live (a large cluster is followed in part)', async () => {
+    const c = client().on('nodes.followLive', () => ({ following: 200, waiting: 4800 }));
+    const store = new FleetStore(c, 'demo', manualSchedule().schedule);
+    const stop = $effect.root(() => {
+      $effect(() => void store.version);
+    });
+    flushSync();
+    await settle();
+    expect(store.liveWaiting).toBe(4800);
+    stop();
   });
 
   it('coalesces a burst of pushed events into one update and ignores other clusters', async () => {

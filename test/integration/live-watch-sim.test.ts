@@ -51,7 +51,7 @@ describe('live update_engine state of nodes flatdeck does not update', () => {
   it('follows a node updated by hand through the download, its reboot and back, without any run', async () => {
     const node = sim.machines[0]!;
     const from = node.bootedVersion();
-    assert.deepEqual(await service.call('nodes.followLive', { cluster }), { following: 2 });
+    assert.deepEqual(await service.call('nodes.followLive', { cluster }), { following: 2, waiting: 0 });
     await waitFor('the first live reading', () => liveOf(node.name).find((s) => s.updateEngine?.currentOp === 'UPDATE_STATUS_IDLE'));
 
     const startedAt = Date.now();

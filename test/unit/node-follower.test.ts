@@ -7,28 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError, type ErrorKind } from '../../app/api/errors.ts';
 import type { NodeLiveState } from '../../app/api/nodes.ts';
-import type { FlatcarNode, UeStatus } from '../../app/flatcar/node.ts';
+import type { FlatcarNode } from '../../app/flatcar/node.ts';
 import { defaultFollowTiming, followNode } from '../../app/service/node-follower.ts';
+import { reachableNode } from './fake-flatcar-node.ts';
 import { virtualClock } from '../support/virtual-clock.ts';
-
-const IDLE: UeStatus = { op: 'UPDATE_STATUS_IDLE', progress: 0, newVersion: '0.0.0', newSize: 0, lastCheckedTime: 0 };
-
-/** A reachable node whose update-engine runs; its stream stays open until stopped, or drops once `drop` is called. */
-function reachableNode(dropped?: Promise<void>): FlatcarNode {
-  const node: Partial<FlatcarNode> = {
-    name: 'worker-1',
-    versionId: async () => '4459.2.1',
-    unitState: async () => ({ file: 'enabled', active: true }),
-    updateConf: async () => '',
-    status: async () => IDLE,
-    watch: (_on, signal) =>
-      new Promise((resolve, reject) => {
-        signal.addEventListener('abort', () => resolve(), { once: true });
-        void dropped?.then(() => reject(new ApiError('ssh-disconnected', 'worker-1: the connection closed', { node: 'worker-1' })));
-      }),
-  };
-  return node as FlatcarNode;
-}
 
 const failing = (kind: ErrorKind) => async (): Promise<FlatcarNode> => {
   throw new ApiError(kind, `worker-1: ${kind}`, { node: 'worker-1' });

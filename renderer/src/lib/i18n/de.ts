@@ -174,6 +174,8 @@ export const de: Record<MessageKey, string> = {
   'nodes.refreshed.other': '{count} Knoten um {time} per SSH gelesen.',
   'nodes.refreshFailed.one': '{count} war nicht erreichbar (siehe Spalte Hinweise).',
   'nodes.refreshFailed.other': '{count} waren nicht erreichbar (siehe Spalte Hinweise).',
+  'nodes.livePartial.one': '{count} Knoten wird nicht live verfolgt (ein großer Cluster wird nur zum Teil verfolgt, jeder verfolgte Knoten hält eine SSH-Verbindung); sein Zustand ist der des letzten Lesens per SSH.',
+  'nodes.livePartial.other': '{count} Knoten werden nicht live verfolgt (ein großer Cluster wird nur zum Teil verfolgt, jeder verfolgte Knoten hält eine SSH-Verbindung); ihr Zustand ist der des letzten Lesens per SSH.',
   'nodes.updateSelected': 'Auswahl aktualisieren ({count})',
   'nodes.filters': 'Knoten filtern',
   'nodes.search': 'Name oder Adresse suchen',

@@ -172,6 +172,8 @@ export const en = {
   'nodes.refreshed.other': 'Read {count} nodes over SSH at {time}.',
   'nodes.refreshFailed.one': '{count} could not be reached (see the Attention column).',
   'nodes.refreshFailed.other': '{count} could not be reached (see the Attention column).',
+  'nodes.livePartial.one': '{count} node is not followed live (a large cluster is followed in part, each followed node holds an SSH connection); its state is what the last read over SSH found.',
+  'nodes.livePartial.other': '{count} nodes are not followed live (a large cluster is followed in part, each followed node holds an SSH connection); their state is what the last read over SSH found.',
   'nodes.updateSelected': 'Update selected ({count})',
   'nodes.filters': 'Filter nodes',
   'nodes.search': 'Search name or address',

@@ -18,6 +18,8 @@ export class FleetStore {
   loadError = $state<string | null>(null);
   /** The newest release per channel (from the feed, its cache or the nodes); null until first read. */
   releases = $state.raw<ReleaseInfo | null>(null);
+  /** Flatcar nodes whose update_engine is not followed live (the core follows a large cluster in part). */
+  liveWaiting = $state(0);
   #version = $state(0);
   /** A node's version or channel changed, or nodes came or went, since the history last counted them. */
   #versionsChanged = false;
@@ -116,7 +118,7 @@ export class FleetStore {
     this.#bump();
     // From a whole read on, the core pushes every update_engine change, whoever drives the update; a whole
     // refresh also follows again the nodes it gave up on (the operator may have fixed why).
-    if (!nodes) await this.#client.call('nodes.followLive', { cluster: this.cluster });
+    if (!nodes) this.liveWaiting = (await this.#client.call('nodes.followLive', { cluster: this.cluster })).waiting;
     return states;
   }
 
