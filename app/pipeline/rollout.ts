@@ -15,7 +15,7 @@ export type RunKind = 'single' | 'rollout';
 export interface RunSpec {
   kind: RunKind;
   nodes: string[];
-  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'maxUnavailable' | 'failureDomainLabel' | 'canary' | 'rebootWindow' | 'healthGate' | 'stopOnFailure'>>;
+  options: UpdateOptions & Partial<Pick<RolloutOptions, 'maxParallelDownloads' | 'maxUnavailable' | 'failureDomainLabel' | 'canary' | 'rebootWindow' | 'healthGate' | 'stopOnFailure' | 'order'>>;
   /** Resume: records from the journal/annotations, so cordon ownership and originals carry over. */
   inherited?: Map<string, NodeRecord>;
   runId?: string;
@@ -112,6 +112,8 @@ export class Run {
   private ended: number | null = null;
   /** Each node's failure domain once the turns begin with K > 1 (for the ETA; until then each its own). */
   private domains = new Map<string, string | null>();
+  /** How many of the K turns have a node of each failure domain in hand (taken, its lock not yet released). */
+  private readonly inHand = new Map<string, number>();
 
   constructor(private readonly deps: PipelineDeps, private readonly spec: RunSpec) {
     if ((spec.options.maxUnavailable ?? 1) > 1 && !deps.cluster.slotStores) throw new ApiError('invalid-request', 'This cluster connection cannot hold the cluster lock for more than one node at a time');
@@ -328,7 +330,11 @@ export class Run {
         : new ClusterLock(this.deps, this.spec.options.leaseDurationSeconds, limits);
     const queue = [...this.spec.nodes];
     // a canary goes alone: the others start only once it is back, uncordoned and through its health gate
-    if (this.spec.options.canary && k > 1) await this.takeTurns(queue.splice(0, 1), downloads, lockFor());
+    if (this.spec.options.canary && k > 1) {
+      await this.takeTurns(queue.splice(0, 1), downloads, lockFor());
+      // the canary is finished, update-engine put back included, before any other node starts
+      await Promise.all(this.finishing);
+    }
     await Promise.all(Array.from({ length: k }, () => this.takeTurns(queue, downloads, lockFor())));
   }
 
@@ -341,7 +347,7 @@ export class Run {
 
   /** One turn: the next node of `queue` through lock → … → release with `lock`, until the queue is empty. */
   private async takeTurns(queue: string[], downloads: Map<string, Promise<Prepared>>, lock: ClusterLock): Promise<void> {
-    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+    for (let n = this.nextFor(queue, null); n !== undefined; n = this.nextFor(queue, n)) {
       const resumed = this.afterReboot(n);
       const pending = downloads.get(n);
       if (!resumed && !pending) continue;
@@ -373,6 +379,24 @@ export class Run {
         await this.stopNode(ctx, lock, err);
       }
     }
+  }
+
+  /**
+   * A turn's next node, once it is done with `previous`: the first in order, except that an order which is not zone
+   * after zone or MachineDeployment after MachineDeployment passes over nodes of a failure domain another turn has
+   * in hand (taking one would only wait for the lock, which allows one node per domain).
+   */
+  private nextFor(queue: string[], previous: string | null): string | undefined {
+    const count = (n: string, by: number) => {
+      const d = this.domains.get(n);
+      if (d != null) this.inHand.set(d, (this.inHand.get(d) ?? 0) + by);
+    };
+    if (previous !== null) count(previous, -1);
+    const strict = this.spec.options.order === 'by-zone' || this.spec.options.order === 'by-machine-deployment';
+    const free = strict ? -1 : queue.findIndex((n) => !this.inHand.get(this.domains.get(n) ?? ''));
+    const [next] = queue.splice(Math.max(0, free), 1);
+    if (next !== undefined) count(next, +1);
+    return next;
   }
 
   /** A node that failed or was cancelled: record why (a cancel is not a failure) and clean up after it. */

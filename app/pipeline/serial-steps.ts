@@ -248,10 +248,12 @@ export async function verifyStep(ctx: NodeCtx): Promise<void> {
       let bootIdNow: string | null = null;
       let waitingFor = 'SSH to answer from a new boot';
       ctx.ops.reconnect();
-      // the kubelet reporting the new boot is also when SSH is worth trying again: a Node change looks at once
+      // the kubelet reporting the new boot is also when SSH is worth trying again: a Node change looks at once,
+      // and so does a change of its pods when their DaemonSet pods must be Ready too
       const nudge = new Nudge();
       const watching = new AbortController();
       void ctx.deps.cluster.nodes.watchNode?.(ctx.node, () => nudge.fire(), watching.signal).catch(() => undefined);
+      if (ctx.options.waitForDaemonSets) void ctx.deps.cluster.drain.watchPodsOn?.(ctx.node, () => nudge.fire(), watching.signal).catch(() => undefined);
       const outcome = await pollUntil(
         async () => {
           bootIdNow ??= await newBootAnswering(ctx, bootIdBefore);

@@ -53,6 +53,18 @@ function mostCordonedAtOnce(timeline: readonly NodeSample[], since: number): num
   return most;
 }
 
+/** Whether nodes `a` and `b` were cordoned at one instant in the recorded Node timeline. */
+function cordonedTogether(timeline: readonly NodeSample[], since: number, a: string, b: string): boolean {
+  const cordoned = new Set<string>();
+  for (const s of timeline) {
+    if (s.atMs < since) continue;
+    if (s.unschedulable === true) cordoned.add(s.node);
+    else cordoned.delete(s.node);
+    if (cordoned.has(a) && cordoned.has(b)) return true;
+  }
+  return false;
+}
+
 function assertUpdated(nodes: readonly string[], target: Record<string, string>): void {
   for (const m of w.sim.machines.filter((x) => nodes.includes(x.name))) assert.equal(m.osRelease().versionId, target[m.channel()], `${m.name} is on the new release`);
 }
@@ -92,6 +104,17 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
     assert.ok(run.lines.some((l) => /in the same failure domain \(topology\.kubernetes\.io\/zone=zone-a\)/.test(l)), 'the wait names the shared zone');
     assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+  });
+
+  it('a turn passes over a node whose zone the other turn has out of service and takes the next of a free zone', async () => {
+    const target = publishNewReleases(w.sim);
+    const since = Date.now();
+    const run = rollout(['worker-1', 'worker-4', 'worker-2'], 2);
+    await succeeded(run);
+    assertUpdated(['worker-1', 'worker-4', 'worker-2'], target);
+    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
+    assert.ok(cordonedTogether(recorder.timeline, since, 'worker-1', 'worker-2'), 'worker-2 (zone-b) went beside worker-1 instead of after worker-4 (zone-a)');
+    assert.equal(cordonedTogether(recorder.timeline, since, 'worker-1', 'worker-4'), false, 'never two of zone-a');
   });
 
   it('--canary: the first node is back and uncordoned before any other is cordoned; then K=3 go together', async () => {
