@@ -2,43 +2,14 @@
 // (two data dirs, two holders) roll out at once with --max-unavailable 2; together they never have more than two
 // nodes out of service, never two of one zone, and every node ends on the new release.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { after, before, describe, it } from 'node:test';
-import { assertFleetInvariants, recordNodes, type NodeRecorder } from '../support/invariants-recorder.ts';
+import { describe, it } from 'node:test';
 import type { NodeSample } from '../support/invariants.ts';
-import { loopbackBlock } from '../support/loopback.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { fastFlags, finished, flatdeck, publishNewReleases, type CliRun } from './pipeline-cli.ts';
-import { startWorld, type World } from './pipeline-world.ts';
+import { guardedWorld } from './guarded-world.ts';
+import { cliDataDir, fastFlags, finished, flatdeck, publishNewReleases, type CliRun } from './pipeline-cli.ts';
 
-const block = loopbackBlock();
 const ZONE = 'topology.kubernetes.io/zone';
-
-let w: World;
-let recorder: NodeRecorder;
-
-async function zones(): Promise<Record<string, string>> {
-  const nodes = await w.kc.makeApiClient(CoreV1Api).listNode();
-  return Object.fromEntries(nodes.items.flatMap((n) => (n.metadata?.labels?.[ZONE] ? [[n.metadata.name ?? '', n.metadata.labels[ZONE]]] : [])));
-}
-
-/** `flatdeck rollout` from a data dir of its own (another instance); without `k`, the default. */
-function rollout(nodes: string[], k?: number, extra: string[] = [], dataDir = mkdtempSync(join(w.dir, 'instance-'))): CliRun {
-  const limit = k === undefined ? [] : ['--max-unavailable', String(k)];
-  return flatdeck(w.sim, dataDir, ['rollout', '--nodes', nodes.join(','), ...limit, ...extra, '--json', ...fastFlags]);
-}
-
-async function cordoned(names: readonly string[]): Promise<boolean> {
-  const nodes = (await w.kc.makeApiClient(CoreV1Api).listNode()).items;
-  return names.every((name) => nodes.find((n) => n.metadata?.name === name)?.spec?.unschedulable === true);
-}
-
-async function succeeded(run: CliRun): Promise<void> {
-  const { code } = await finished(run);
-  assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
-}
 
 /** The most nodes cordoned at one instant in the recorded Node timeline. */
 function mostCordonedAtOnce(timeline: readonly NodeSample[], since: number): number {
@@ -65,19 +36,33 @@ function cordonedTogether(timeline: readonly NodeSample[], since: number, a: str
   return false;
 }
 
-function assertUpdated(nodes: readonly string[], target: Record<string, string>): void {
-  for (const m of w.sim.machines.filter((x) => nodes.includes(x.name))) assert.equal(m.osRelease().versionId, target[m.channel()], `${m.name} is on the new release`);
+async function succeeded(run: CliRun): Promise<void> {
+  const { code } = await finished(run);
+  assert.equal(code, 0, `${run.lines.slice(-15).join('\n')}\n${run.stderr()}`);
 }
 
 describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zones)', () => {
-  before(async () => {
-    w = await startWorld({ nodes: 6, zones: 3, addressBase: block.base });
-    recorder = await recordNodes(w.kc);
-  });
-  after(async () => {
-    recorder?.stop();
-    await w?.stop();
-  });
+  const w = guardedWorld({ nodes: 6, zones: 3 });
+
+  async function zones(): Promise<Record<string, string>> {
+    const nodes = await w.kc.makeApiClient(CoreV1Api).listNode();
+    return Object.fromEntries(nodes.items.flatMap((n) => (n.metadata?.labels?.[ZONE] ? [[n.metadata.name ?? '', n.metadata.labels[ZONE]]] : [])));
+  }
+
+  /** `flatdeck rollout` from a data dir of its own (another instance); without `k`, the default. */
+  function rollout(nodes: string[], k?: number, extra: string[] = [], dataDir = cliDataDir(w, { prefix: 'instance-' })): CliRun {
+    const limit = k === undefined ? [] : ['--max-unavailable', String(k)];
+    return flatdeck(w.sim, dataDir, ['rollout', '--nodes', nodes.join(','), ...limit, ...extra, '--json', ...fastFlags]);
+  }
+
+  async function cordoned(names: readonly string[]): Promise<boolean> {
+    const nodes = (await w.kc.makeApiClient(CoreV1Api).listNode()).items;
+    return names.every((name) => nodes.find((n) => n.metadata?.name === name)?.spec?.unschedulable === true);
+  }
+
+  function assertUpdated(nodes: readonly string[], target: Record<string, string>): void {
+    for (const m of w.sim.machines.filter((x) => nodes.includes(x.name))) assert.equal(m.osRelease().versionId, target[m.channel()], `${m.name} is on the new release`);
+  }
 
   it('the simulator labels each Node with its zone, round-robin', async () => {
     assert.deepEqual(await zones(), { 'worker-1': 'zone-a', 'worker-2': 'zone-b', 'worker-3': 'zone-c', 'worker-4': 'zone-a', 'worker-5': 'zone-b', 'worker-6': 'zone-c' });
@@ -91,8 +76,8 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     await Promise.all([succeeded(a), succeeded(b)]);
 
     assertUpdated(['worker-1', 'worker-2', 'worker-3', 'worker-4', 'worker-5', 'worker-6'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
-    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 2, 'K=2 was used: two nodes were out of service together');
+    await w.assertSafe({ maxUnavailable: 2, failureDomains: await zones() });
+    assert.equal(mostCordonedAtOnce(w.recorder.timeline, since), 2, 'K=2 was used: two nodes were out of service together');
   });
 
   it('a run whose next node shares a zone with the one out of service waits for it, saying so', async () => {
@@ -101,9 +86,9 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     const run = rollout(['worker-1', 'worker-4'], 2);
     await succeeded(run);
     assertUpdated(['worker-1', 'worker-4'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
+    await w.assertSafe({ maxUnavailable: 2, failureDomains: await zones() });
     assert.ok(run.lines.some((l) => /in the same failure domain \(topology\.kubernetes\.io\/zone=zone-a\)/.test(l)), 'the wait names the shared zone');
-    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+    assert.equal(mostCordonedAtOnce(w.recorder.timeline, since), 1);
   });
 
   it('a turn passes over a node whose zone the other turn has out of service and takes the next of a free zone', async () => {
@@ -112,9 +97,9 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     const run = rollout(['worker-1', 'worker-4', 'worker-2'], 2);
     await succeeded(run);
     assertUpdated(['worker-1', 'worker-4', 'worker-2'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
-    assert.ok(cordonedTogether(recorder.timeline, since, 'worker-1', 'worker-2'), 'worker-2 (zone-b) went beside worker-1 instead of after worker-4 (zone-a)');
-    assert.equal(cordonedTogether(recorder.timeline, since, 'worker-1', 'worker-4'), false, 'never two of zone-a');
+    await w.assertSafe({ maxUnavailable: 2, failureDomains: await zones() });
+    assert.ok(cordonedTogether(w.recorder.timeline, since, 'worker-1', 'worker-2'), 'worker-2 (zone-b) went beside worker-1 instead of after worker-4 (zone-a)');
+    assert.equal(cordonedTogether(w.recorder.timeline, since, 'worker-1', 'worker-4'), false, 'never two of zone-a');
   });
 
   it('--canary: the first node is back and uncordoned before any other is cordoned; then K=3 go together', async () => {
@@ -122,18 +107,17 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     const since = Date.now();
     await succeeded(rollout(['worker-3', 'worker-1', 'worker-2'], 3, ['--canary']));
     assertUpdated(['worker-1', 'worker-2', 'worker-3'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 3, failureDomains: await zones(), sinceMs: since });
-    const samples = recorder.timeline.filter((x) => x.atMs >= since);
+    await w.assertSafe({ maxUnavailable: 3, failureDomains: await zones() });
+    const samples = w.recorder.timeline.filter((x) => x.atMs >= since);
     const canaryBack = samples.findLast((x) => x.node === 'worker-3' && x.unschedulable === false)?.atMs ?? Infinity;
     const othersCordoned = samples.find((x) => x.node !== 'worker-3' && x.unschedulable === true)?.atMs ?? -Infinity;
     assert.ok(canaryBack < othersCordoned, 'the canary was done before the rest started');
-    assert.equal(mostCordonedAtOnce(recorder.timeline, othersCordoned), 2, 'the other two together');
+    assert.equal(mostCordonedAtOnce(w.recorder.timeline, othersCordoned), 2, 'the other two together');
   });
 
   it('kill -9 of a K=2 instance with two nodes out: another instance adds none to them and says how to resume; resume finishes both', async () => {
     const target = publishNewReleases(w.sim);
-    const since = Date.now();
-    const dataDir = mkdtempSync(join(w.dir, 'killed-'));
+    const dataDir = cliDataDir(w, { prefix: 'killed-' });
     const killed = rollout(['worker-1', 'worker-2'], 2, [], dataDir);
     await waitFor('worker-1 and worker-2 both out of service', () => cordoned(['worker-1', 'worker-2']), { timeoutMs: 120_000 });
     killed.child.kill('SIGKILL');
@@ -152,7 +136,7 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     assertUpdated(['worker-1', 'worker-2'], target);
     await succeeded(rollout(['worker-3'], 2));
     assertUpdated(['worker-3'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 2, failureDomains: await zones(), sinceMs: since });
+    await w.assertSafe({ maxUnavailable: 2, failureDomains: await zones() });
   });
 
   it('K=1 (the default) keeps one node out of service at a time across both instances', async () => {
@@ -160,7 +144,7 @@ describe('--max-unavailable K over failure domains (simulator, 6 nodes in 3 zone
     const since = Date.now();
     await Promise.all([succeeded(rollout(['worker-2', 'worker-3'])), succeeded(rollout(['worker-5', 'worker-6']))]);
     assertUpdated(['worker-2', 'worker-3', 'worker-5', 'worker-6'], target);
-    await assertFleetInvariants({ eventsPath: w.sim.eventsPath, recorder, maxUnavailable: 1, sinceMs: since });
-    assert.equal(mostCordonedAtOnce(recorder.timeline, since), 1);
+    await w.assertSafe({ maxUnavailable: 1 });
+    assert.equal(mostCordonedAtOnce(w.recorder.timeline, since), 1);
   });
 });
