@@ -65,17 +65,26 @@ async function flatdeckRollout(w: World, k: number): Promise<number> {
   const simEvents = readEvents(w.sim.eventsPath);
   const { boundMs, downloadMs, cycles } = lowerBound(simEvents, times, t0, t1, k);
   const turns = nodeTurns(simEvents, times, w.events, run.runId, t0, t1);
-  const firstTurn = Math.min(...turns.map((t) => t.lockStarted ?? t1));
+  const first = turns.reduce<(typeof turns)[number] | undefined>((a, t) => (t.lockStarted !== null && (a?.lockStarted == null || t.lockStarted < a.lockStarted) ? t : a), undefined);
+  const firstTurn = first?.lockStarted ?? t1;
   const lastRelease = Math.max(...turns.map((t) => t.released ?? t0));
+  const engine = simEvents.filter((e) => e.kind === 'update-engine' && Date.parse(e.ts) >= t0 && Date.parse(e.ts) <= t1);
+  const downloadsStart = Math.min(t1, ...engine.map((e) => Date.parse(e.ts)));
+  const firstStaged = engine.find((e) => e.node === first?.node && e.to === 'UPDATE_STATUS_UPDATED_NEED_REBOOT');
   const sum = (f: (c: (typeof cycles)[number]) => number) => cycles.reduce((a, c) => a + f(c), 0);
   const updated = state.nodes.filter((n) => n.phase === 'done').length;
   console.log(`flatdeck rollout, K=${k}: ${nodes} nodes${zones ? ` in ${zones} zones` : ''}, time scale ${timeScale} (status ${state.status}; ${updated} updated, ${cycles.length} reboots seen)`);
+  const why = new Map<string, number>();
+  for (const reason of state.nodes.flatMap((n) => (n.error ? [`${n.error.kind}: ${n.error.message.slice(0, 160)}`] : []))) why.set(reason, (why.get(reason) ?? 0) + 1);
+  for (const [reason, count] of why) console.log(`  not updated (${count} nodes): ${reason}`);
   console.log(`  flatdeck                 ${s(flatdeckMs)}`);
   console.log(`  lower bound (events)     ${s(boundMs)}  (longest download ${s(downloadMs)}; per node Σ evictions ${s(sum((c) => c.evictMs))}, reboot-start→up ${s(sum((c) => c.rebootMs))}, up→Ready ${s(sum((c) => c.readyMs))}${k > 1 ? `, ÷ K` : ''})`);
   console.log(`  flatdeck / lower bound   ${(flatdeckMs / boundMs).toFixed(3)}`);
   console.log(`  overhead per node        ${s((flatdeckMs - boundMs) / Math.max(1, updated))}`);
   for (const line of overheadTable(turns, [
     { label: 'run start → first turn, beyond the longest download', ms: firstTurn - t0 - downloadMs },
+    { label: '  of it: run start → first download (pre-flight, set-up)', ms: downloadsStart - t0 },
+    { label: '  of it: first node staged → its turn starts', ms: firstStaged ? firstTurn - Date.parse(firstStaged.ts) : 0 },
     { label: 'last lock released → run end', ms: t1 - lastRelease },
   ])) console.log(line);
   return flatdeckMs;
