@@ -60,9 +60,17 @@ export const planNoteCodes = ['fluoForeignInstalled', 'fluoForeignKept', 'unreac
 export const PlanNote = z.object({ code: z.enum(planNoteCodes), params: NoteParams.default({}), message: z.string() });
 export type PlanNote = z.infer<typeof PlanNote>;
 
-/** What a run waits for (RolloutState.waiting), as a code + params; RolloutState.waitingFor is the English text. */
-export const waitingCodes = ['rebootWindow', 'nodeClaimed'] as const;
-export const WaitingNote = z.object({ code: z.enum(waitingCodes), params: NoteParams.default({}) });
+/** Why another node keeps a run at the cluster lock: one node's part of a lock wait (WaitingNote.parts). */
+export const lockReasonCodes = ['fluoRebooting', 'nodeInStep', 'nodeHoldsSlot', 'holderHoldsSlot'] as const;
+export const LockReason = z.object({ code: z.enum(lockReasonCodes), params: NoteParams.default({}) });
+export type LockReason = z.infer<typeof LockReason>;
+
+/**
+ * What a run waits for (RolloutState.waiting), as a code + params; RolloutState.waitingFor is the English text.
+ * A wait made of other nodes' reasons (`lockFull`, `lockSameDomain`) lists them in `parts`.
+ */
+export const waitingCodes = ['rebootWindow', 'nodeClaimed', ...lockReasonCodes, 'lockFull', 'lockSameDomain', 'leaseHeld', 'lockHeld', 'slotsHeld'] as const;
+export const WaitingNote = z.object({ code: z.enum(waitingCodes), params: NoteParams.default({}), parts: z.array(LockReason).optional() });
 export type WaitingNote = z.infer<typeof WaitingNote>;
 
 /** Pre-flight blockers the UI words from a code (pod blockers it words by their kind, pod and PDB). */

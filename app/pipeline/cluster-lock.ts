@@ -1,5 +1,6 @@
 import type { V1Node } from '@kubernetes/client-node';
 import { ApiError } from '../api/errors.ts';
+import type { LockReason, WaitingNote } from '../api/notes.ts';
 import type { UpdateOptions } from '../api/pipeline.ts';
 import { FluoHold } from '../cluster/fluo-guard.ts';
 import { LeaseLock, keepRenewed, type HeldLease, type LeaseStore } from '../cluster/lease-lock.ts';
@@ -11,11 +12,17 @@ import { pollUntil } from '../support/retry.ts';
 /** Steps during which a node is out of service; another run's node in one of them means "wait". */
 const DISRUPTIVE_STEPS = new Set(['cordon', 'drain', 'reboot', 'verify']);
 
+/** What the lock waits for: in English (`wait`, RolloutState.waitingFor) and as a code the UI words (`note`). */
+export interface LockWait {
+  wait: string;
+  note: WaitingNote;
+}
+
 /**
  * What another node means for our next disruptive step: `wait` (it will be back by itself), `stop` (only the
  * operator can bring it back: waiting would be forever), or nothing.
  */
-export type ClusterVerdict = { wait: string } | { stop: string } | null;
+export type ClusterVerdict = LockWait | { stop: string } | null;
 
 export interface ClusterView {
   nodes: readonly V1Node[];
@@ -54,12 +61,12 @@ const outOfService = (n: V1Node) => n.spec?.unschedulable === true || n.status?.
  */
 export function judgeCluster(view: ClusterView): ClusterVerdict {
   const label = view.domainLabel ?? DEFAULT_DOMAIN_LABEL;
-  const busy = new Map<string, { domain: string | null; why: string }>();
+  const busy = new Map<string, { domain: string | null; why: string; note: LockReason }>();
   for (const n of view.nodes) {
     const name = n.metadata?.name ?? '';
     if (name === view.self || view.override.includes(name)) continue;
     const fluo = fluoBusyReason(n);
-    if (fluo) busy.set(name, { domain: domainOf(n, label), why: `FLUO is rebooting node ${name} (${fluo})` });
+    if (fluo) busy.set(name, { domain: domainOf(n, label), why: `FLUO is rebooting node ${name} (${fluo})`, note: { code: 'fluoRebooting', params: { node: name, state: fluo } } });
     const mark = readMark(n);
     if (!mark) continue;
     const resolve = `resolve it and run \`flatdeck resume --hand-back ${mark.run}\`, or pass --out-of-service-ok ${name} to go on anyway`;
@@ -72,19 +79,33 @@ export function judgeCluster(view: ClusterView): ClusterVerdict {
         stop: `node ${name} was left in step ${mark.step} by flatdeck run ${mark.run} of ${mark.instance}, which no longer holds the cluster update lock: continue it with \`flatdeck resume ${mark.run}\` or ${resolve}`,
       };
     }
-    busy.set(name, { domain: domainOf(n, label), why: `node ${name} is in step ${mark.step} of flatdeck run ${mark.run} by ${mark.instance} (since ${mark.since})` });
+    busy.set(name, {
+      domain: domainOf(n, label),
+      why: `node ${name} is in step ${mark.step} of flatdeck run ${mark.run} by ${mark.instance} (since ${mark.since})`,
+      note: { code: 'nodeInStep', params: { node: name, step: mark.step, run: mark.run, instance: mark.instance, since: mark.since } },
+    });
   }
   for (const c of view.claims ?? []) {
     const key = c.node ?? `a node of ${c.holder}`;
     if (c.node === view.self || view.override.includes(key) || busy.has(key)) continue;
-    busy.set(key, { domain: c.domain, why: `${c.node ? `node ${c.node}` : `${c.holder}`} holds a slot of the cluster update lock${c.node ? ` (${c.holder})` : ''}` });
+    busy.set(key, {
+      domain: c.domain,
+      why: `${c.node ? `node ${c.node}` : `${c.holder}`} holds a slot of the cluster update lock${c.node ? ` (${c.holder})` : ''}`,
+      note: c.node ? { code: 'nodeHoldsSlot', params: { node: c.node, holder: c.holder } } : { code: 'holderHoldsSlot', params: { holder: c.holder } },
+    });
   }
   const k = view.maxUnavailable ?? 1;
   const reasons = [...busy.values()];
-  if (reasons.length >= k) return { wait: k === 1 ? (reasons[0] as { why: string }).why : `${reasons.length} nodes are out of service, at most ${k} at once: ${reasons.map((r) => r.why).join('; ')}` };
+  const [first] = reasons;
+  if (first && k === 1) return { wait: first.why, note: first.note };
+  if (reasons.length >= k) {
+    const wait = `${reasons.length} nodes are out of service, at most ${k} at once: ${reasons.map((r) => r.why).join('; ')}`;
+    return { wait, note: { code: 'lockFull', params: { count: reasons.length, max: k }, parts: reasons.map((r) => r.note) } };
+  }
   const mine = domainOf(view.nodes.find((n) => n.metadata?.name === view.self), label);
   const neighbour = mine === null ? undefined : reasons.find((r) => r.domain === mine);
-  return neighbour ? { wait: `${neighbour.why}, in the same failure domain (${label}=${mine})` } : null;
+  if (!neighbour) return null;
+  return { wait: `${neighbour.why}, in the same failure domain (${label}=${mine})`, note: { code: 'lockSameDomain', params: { label, value: mine }, parts: [neighbour.note] } };
 }
 
 /** How long to wait for a live holder before giving up: one whole node cycle of theirs, with margin. */
@@ -94,7 +115,7 @@ export function lockWaitLimitMs(o: Pick<UpdateOptions, 'drainTimeoutSeconds' | '
 
 const seconds = (ms: number) => `${Math.max(0, Math.ceil(ms / 1000))} s`;
 /** A countdown in steps of 5 s: the waiting line changes (and the CLI prints it) every 5 s, not every second. */
-const roughly = (ms: number) => `${Math.max(0, Math.ceil(ms / 5000) * 5)} s`;
+const roughSeconds = (ms: number) => Math.max(0, Math.ceil(ms / 5000) * 5);
 
 const NO_LEASE: LeaseStore = {
   read: async () => null,
@@ -209,7 +230,7 @@ export class ClusterLock {
    * The cluster as the Nodes and the Lease (or its slots) show it now; also says whom the Lease waits for, with a
    * countdown, and which failure domain `self` is in.
    */
-  private async look(self: string, runId: string): Promise<{ verdict: ClusterVerdict; leaseWait: string | null; domain: string | null }> {
+  private async look(self: string, runId: string): Promise<{ verdict: ClusterVerdict; leaseWait: LockWait | null; domain: string | null }> {
     // read side by side: each is a snapshot anyway, and the verdict is taken again right after the Lease is ours
     const [nodes, slots, lease] = await Promise.all([this.deps.cluster.nodes.listNodes(), this.slots.survey(), this.k > 1 ? null : this.lease.inspect()]);
     const domainLabel = this.limits.slots?.domainLabel ?? DEFAULT_DOMAIN_LABEL;
@@ -226,15 +247,23 @@ export class ClusterLock {
     const liveHolders = [...(lease && lease.expiresInMs > 0 ? [lease.holder.identity] : []), ...beyond.map((s) => s.holder)];
     const claims = beyond.map((s) => ({ node: s.node, domain: s.domain, holder: s.holder }));
     const verdict = judgeCluster({ nodes, self, runId, liveHolders, override, claims });
-    const leaseWait = foreign && foreign.expiresInMs > 0
-      ? `the cluster update lock ${this.lockName} is held by ${foreign.holder.identity} (no renewal seen for ${roughly(foreign.silentForMs)}; it counts as abandoned in ${roughly(foreign.expiresInMs)} unless renewed)`
-      : null;
+    if (!foreign || foreign.expiresInMs <= 0) return { verdict, leaseWait: null, domain };
+    const [holder, silent, expires] = [foreign.holder.identity, roughSeconds(foreign.silentForMs), roughSeconds(foreign.expiresInMs)];
+    const leaseWait = {
+      wait: `the cluster update lock ${this.lockName} is held by ${holder} (no renewal seen for ${silent} s; it counts as abandoned in ${expires} s unless renewed)`,
+      note: { code: 'leaseHeld' as const, params: { lock: this.lockName, holder, silent, expires } },
+    };
     return { verdict, leaseWait, domain };
   }
 
   /** One attempt at the Lease (K = 1) or at a free slot (K > 1): null when taken, else what it waits for. */
-  private async tryTake(self: string, domain: string | null): Promise<string | null> {
-    if (this.k === 1) return (await this.lease.tryAcquireOrRenew()) ? null : `the cluster update lock ${this.lockName} is held by ${this.lease.holder()?.identity ?? 'someone else'}`;
+  private async tryTake(self: string, domain: string | null): Promise<LockWait | null> {
+    if (this.k === 1) {
+      if (await this.lease.tryAcquireOrRenew()) return null;
+      const holder = this.lease.holder()?.identity ?? null;
+      // no holder named: the UI words it from the English text
+      return { wait: `the cluster update lock ${this.lockName} is held by ${holder ?? 'someone else'}`, note: { code: 'lockHeld', params: { lock: this.lockName, holder } } };
+    }
     const own = new Set(this.slots.names());
     const free = (await this.slots.survey()).filter((s: SlotView) => !s.live && own.has(s.name));
     for (const slot of free) {
@@ -244,7 +273,7 @@ export class ClusterLock {
         return null;
       }
     }
-    return `all ${this.k} slots of the cluster update lock ${this.lockName} are held`;
+    return { wait: `all ${this.k} slots of the cluster update lock ${this.lockName} are held`, note: { code: 'slotsHeld', params: { slots: this.k, lock: this.lockName } } };
   }
 
   private giveUp(self: string, waited: string): ApiError {
@@ -260,7 +289,7 @@ export class ClusterLock {
       await control.checkpoint();
       const { verdict, leaseWait, domain } = await this.look(self, runId);
       if (verdict && 'stop' in verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${verdict.stop}`, { node: self });
-      let waiting = verdict?.wait ?? leaseWait;
+      let waiting = verdict ?? leaseWait;
       if (!waiting) {
         const taken = await this.tryTake(self, domain);
         if (taken === null) {
@@ -273,11 +302,11 @@ export class ClusterLock {
           await this.fluo.stop();
           await this.lease.release();
           if ('stop' in after.verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${after.verdict.stop}`, { node: self });
-          waiting = after.verdict.wait;
+          waiting = after.verdict;
         } else waiting = taken;
       }
-      if (clock.nowMs() > deadline) throw this.giveUp(self, waiting);
-      control.setWaiting(waiting);
+      if (clock.nowMs() > deadline) throw this.giveUp(self, waiting.wait);
+      control.setWaiting(waiting.wait, waiting.note);
       return undefined;
     };
     // two instances that took slots for one domain at once both step back: a random pause lets one win next time
@@ -305,7 +334,7 @@ export class ClusterLock {
       if (!verdict) return true;
       if ('stop' in verdict) throw new ApiError('needs-attention', `Not rebooting ${self}: ${verdict.stop}`, { node: self });
       waited = verdict.wait;
-      control.setWaiting(verdict.wait);
+      control.setWaiting(verdict.wait, verdict.note);
       return undefined;
     };
     const quiet = await pollUntil(check, { clock: this.deps.clock, intervalMs: retryMs, deadlineMs: this.deps.clock.nowMs() + timeoutMs, signal: control.signal });

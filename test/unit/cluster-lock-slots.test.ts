@@ -6,18 +6,12 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../../app/api/errors.ts';
 import { ClusterLock, SharedFluoHold } from '../../app/pipeline/cluster-lock.ts';
 import { RunControl } from '../../app/pipeline/run-context.ts';
-import { leaseServer } from './lease-server-fake.ts';
-import { FakeCluster, fakeDeps, virtualClock } from './pipeline-fakes.ts';
+import { zonedCluster } from './lease-server-fake.ts';
+import { fakeDeps, virtualClock } from './pipeline-fakes.ts';
 
 function world() {
   const clock = virtualClock();
-  const cluster = new FakeCluster(clock);
-  for (const [name, zone] of [['worker-1', 'zone-a'], ['worker-2', 'zone-b'], ['worker-3', 'zone-a']] as const) {
-    cluster.addNode(name, '4757.2.0', `boot-${name}`).metadata!.labels = { 'topology.kubernetes.io/zone': zone };
-  }
-  const server = leaseServer();
-  // as on a real cluster, slot 0 and the one-node lock are the same Lease
-  Object.assign(cluster, { leaseStore: server.stores('flatdeck-update-lock') });
+  const { cluster, server } = zonedCluster(clock, { 'worker-1': 'zone-a', 'worker-2': 'zone-b', 'worker-3': 'zone-a' });
   const { deps } = fakeDeps(cluster, new Map(), clock);
   const fluo = new SharedFluoHold(deps);
   const turn = () => new ClusterLock(deps, 15, { waitLimitMs: 5000, override: [], slots: { count: 2, domainLabel: 'topology.kubernetes.io/zone', stores: server.stores, fluo: fluo.turn() } });

@@ -1,5 +1,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import type { LeaseStore } from '../../app/cluster/lease-lock.ts';
+import type { Clock } from '../../app/pipeline/ports.ts';
+import { FakeCluster } from './pipeline-fakes.ts';
 
 /** Leases by name with the API server's optimistic concurrency: a PUT of an older resourceVersion gets 409. */
 export function leaseServer() {
@@ -23,4 +25,14 @@ export function leaseServer() {
     },
   });
   return { leases, writes, stores };
+}
+
+/** Nodes in the given zones (name → zone), the cluster lock's Lease and its slots on one Lease server. */
+export function zonedCluster(clock: Clock, zones: Record<string, string>) {
+  const cluster = new FakeCluster(clock);
+  for (const [name, zone] of Object.entries(zones)) cluster.addNode(name, '4757.2.0', `boot-${name}`).metadata!.labels = { 'topology.kubernetes.io/zone': zone };
+  const server = leaseServer();
+  // as on a real cluster, slot 0 and the one-node lock are the same Lease
+  Object.assign(cluster, { leaseStore: server.stores('flatdeck-update-lock') });
+  return { cluster, server };
 }

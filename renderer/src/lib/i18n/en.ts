@@ -850,6 +850,16 @@ export const en = {
   'planNote.rebootsFinish': 'Reboots already in progress finish; update-engine on the nodes is stopped only after FLUO is removed.',
   'waiting.rebootWindow': 'the reboot window ({days} {start} for {minutes} min, {timeZone}); opens {opens}',
   'waiting.nodeClaimed': 'node {node} is being updated by {instance} (run {run}, step {step} since {since}); if that run is gone, `flatdeck resume {run}` continues it and `--hand-back` gives the node back',
+  'waiting.fluoRebooting': 'FLUO is rebooting node {node} ({state})',
+  'waiting.nodeInStep': 'node {node} is in step {step} of flatdeck run {run} by {instance} (since {since})',
+  'waiting.nodeHoldsSlot': 'node {node} holds a slot of the cluster update lock ({holder})',
+  'waiting.holderHoldsSlot': '{holder} holds a slot of the cluster update lock',
+  'waiting.lockFull.one': '{count} node is out of service, at most {max} at once: {reasons}',
+  'waiting.lockFull.other': '{count} nodes are out of service, at most {max} at once: {reasons}',
+  'waiting.lockSameDomain': '{reason}, in the same failure domain ({label}={value})',
+  'waiting.leaseHeld': 'the cluster update lock {lock} is held by {holder} (no renewal seen for {silent} s; it counts as abandoned in {expires} s unless renewed)',
+  'waiting.lockHeld': 'the cluster update lock {lock} is held by {holder}',
+  'waiting.slotsHeld': 'all {slots} slots of the cluster update lock {lock} are held',
 } as const;
 
 export type MessageKey = keyof typeof en;
