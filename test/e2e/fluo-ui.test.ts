@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
+import { closeDemo, demoInChromium, shot, waitUntil } from './harness.ts';
 import type { Browser, Served } from './harness.ts';
 
 /** The phase words the table shows, in the order FLUO goes through them for one node. */
@@ -30,16 +30,10 @@ describe('FLUO in the demo cluster, in Chromium', { timeout: 900_000 }, () => {
   let page: Page;
 
   before(async () => {
-    buildRenderer();
-    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.1' });
-    browser = await openBrowser(served.url);
-    page = browser.page;
+    ({ served, browser, page } = await demoInChromium({ FLATDECK_DEMO_TIME_SCALE: '0.1' }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  after(() => closeDemo(browser, served));
 
   test("with auto-update on, FLUO updates a node by itself and the node table follows its phases to the reboot", async () => {
     await page.getByRole('button', { name: 'Open demo' }).click();

@@ -143,6 +143,20 @@ export async function openBrowser(url: string, colorScheme: 'light' | 'dark' = '
   };
 }
 
+/** The demo served in browser mode (renderer built first) and opened in Chromium: what most e2e files start from. */
+export async function demoInChromium(env: NodeJS.ProcessEnv): Promise<{ served: Served; browser: Browser; page: Page }> {
+  buildRenderer();
+  const served = await serveDemo(env);
+  const browser = await openBrowser(served.url);
+  return { served, browser, page: browser.page };
+}
+
+/** Closes what demoInChromium opened (either may be missing when its start failed). */
+export async function closeDemo(browser: Browser | undefined, served: Served | undefined): Promise<void> {
+  await browser?.close();
+  await served?.stop();
+}
+
 /** Polls an async check until it returns a truthy value; fails with the last value seen. */
 export async function waitUntil<T>(what: string, check: () => Promise<T | false | null | undefined>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;

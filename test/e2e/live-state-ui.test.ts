@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ssh } from '../integration/sim-ssh-client.ts';
-import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
+import { closeDemo, demoInChromium, shot, waitUntil } from './harness.ts';
 import type { Browser, Served } from './harness.ts';
 
 /** worker-2 in the demo: update-engine enabled and running, locksmithd masked (a FLUO-ready node). */
@@ -39,16 +39,10 @@ describe('live update_engine state in the nodes table, in Chromium', { timeout: 
   let page: Page;
 
   before(async () => {
-    buildRenderer();
-    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.2' });
-    browser = await openBrowser(served.url);
-    page = browser.page;
+    ({ served, browser, page } = await demoInChromium({ FLATDECK_DEMO_TIME_SCALE: '0.2' }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  after(() => closeDemo(browser, served));
 
   test('a download the operator did not start shows live, through to the staged version', async () => {
     await page.getByRole('button', { name: 'Open demo' }).click();

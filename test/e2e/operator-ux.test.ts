@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEFAULT_RELEASES } from '../../sim/fleet/release-server.ts';
-import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
+import { closeDemo, demoInChromium, serveDemo, shot, waitUntil } from './harness.ts';
 import type { Browser, Served } from './harness.ts';
 
 function older(a: string, b: string): boolean {
@@ -40,18 +40,12 @@ describe('operator UX in Chromium, browser mode, on the demo cluster', { timeout
   let page: Page;
 
   before(async () => {
-    buildRenderer();
-    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.1' });
-    browser = await openBrowser(served.url);
-    page = browser.page;
+    ({ served, browser, page } = await demoInChromium({ FLATDECK_DEMO_TIME_SCALE: '0.1' }));
     await page.getByRole('button', { name: 'Open demo' }).click();
     await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  after(() => closeDemo(browser, served));
 
   test('before any update, each node shows the newest release of its channel and whether it is behind', async () => {
     await go(page, 'Nodes');

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { buildRenderer, openBrowser, serveDemo, shot, waitUntil } from './harness.ts';
+import { closeDemo, demoInChromium, openBrowser, shot, waitUntil } from './harness.ts';
 import type { Browser, Served } from './harness.ts';
 
 const versionPattern = /Flatcar (\d+\.\d+\.\d+)/;
@@ -49,16 +49,10 @@ describe('flatdeck UI in Chromium, browser mode, on the demo cluster', { timeout
   const knownHosts: Record<string, string> = {};
 
   before(async () => {
-    buildRenderer();
-    served = await serveDemo({ FLATDECK_DEMO_TIME_SCALE: '0.1' });
-    browser = await openBrowser(served.url);
-    page = browser.page;
+    ({ served, browser, page } = await demoInChromium({ FLATDECK_DEMO_TIME_SCALE: '0.1' }));
   });
 
-  after(async () => {
-    await browser?.close();
-    await served?.stop();
-  });
+  after(() => closeDemo(browser, served));
 
   test('the page moves the token out of the address bar and connects over the WebSocket', async () => {
     await page.getByRole('status').filter({ hasText: 'Connected to flatdeck' }).waitFor();
